@@ -1,0 +1,57 @@
+# simlib: two commands matter (see README): `make report` and `make test`.
+# Everything else is a convenience. `make help` lists the targets.
+SHELL := /bin/bash
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV   ?= .venv
+PY     := $(VENV)/bin/python
+STAMP  := $(VENV)/.installed
+NOTEBOOKS := $(sort $(wildcard notebooks/[0-9][0-9]_*.ipynb))
+
+.DEFAULT_GOAL := help
+.PHONY: help venv report test unit nbtest lab notebooks constraints bench clean
+
+help: ## list the targets
+	@grep -E '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN{FS=":.*?## "}{printf "  make %-12s %s\n", $$1, $$2}'
+
+# The venv is rebuilt when pyproject.toml or the CI pins change.
+$(STAMP): pyproject.toml requirements/ci.txt
+	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "error: $(PYTHON) not found; install Python 3.11 or run 'make PYTHON=/path/to/python3.11 ...'"; exit 1; }
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet -c requirements/ci.txt -e ".[notebooks,test]"
+	@touch $(STAMP)
+
+venv: $(STAMP) ## create .venv and install simlib with pinned dependencies
+
+report: $(STAMP) ## run the main job on the bundled data; results go to reports/
+	$(PY) -m simlib report --out reports
+
+test: $(STAMP) ## run every test: unit/property tests and the notebooks under nbval
+	MPLBACKEND=Agg $(PY) -m pytest -n 2 --dist loadscope tests \
+	  --nbval-lax --nbval-current-env --nbval-sanitize-with tests/nbval_sanitize.cfg $(NOTEBOOKS)
+
+unit: $(STAMP) ## unit and property tests only (fast)
+	MPLBACKEND=Agg $(PY) -m pytest -n 2 tests
+
+nbtest: $(STAMP) ## notebooks only, under nbval
+	MPLBACKEND=Agg $(PY) -m pytest -n 2 --dist loadscope --nbval-lax --nbval-current-env \
+	  --nbval-sanitize-with tests/nbval_sanitize.cfg $(NOTEBOOKS)
+
+notebooks: $(STAMP) ## re-execute the notebooks in place (refreshes stored outputs)
+	cd notebooks && for nb in $(notdir $(NOTEBOOKS)); do \
+	  MPLBACKEND=module://matplotlib_inline.backend_inline ../$(PY) -m jupyter nbconvert --to notebook --execute --inplace \
+	    --ExecutePreprocessor.kernel_name=python3 $$nb || exit 1; done
+
+lab: $(STAMP) ## open JupyterLab on the notebooks
+	$(VENV)/bin/jupyter lab notebooks/
+
+bench: $(STAMP) ## run the benchmarks (prints ratios; not part of make test)
+	@for b in benchmarks/bench_*.py; do echo "== $$b"; $(PY) $$b || exit 1; done
+
+constraints: ## regenerate requirements/ci.txt from a fresh resolve (deliberate upgrade)
+	rm -rf /tmp/simlib-constraints && $(PYTHON) -m venv /tmp/simlib-constraints
+	/tmp/simlib-constraints/bin/pip install --quiet -e ".[notebooks,test]"
+	{ head -3 requirements/ci.txt; /tmp/simlib-constraints/bin/pip freeze | grep -v -i '^-e\|^simlib'; } > requirements/ci.txt.new
+	mv requirements/ci.txt.new requirements/ci.txt
+
+clean: ## remove the venv and generated reports
+	rm -rf $(VENV) reports .pytest_cache

@@ -1,0 +1,91 @@
+"""Command line: ``python -m simlib {validate,audit,report}``.
+
+Every command turns bad input into a plain message and exit status 1 (never
+a traceback); ``--help`` on any command lists its options.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from simlib.textio import ValidationError
+
+__all__ = ["main"]
+
+
+def _cmd_validate(args: argparse.Namespace) -> int:
+    from simlib.data import validate_file
+
+    df = validate_file(args.path, kind=args.kind, sheet=args.sheet, data_dir=args.data)
+    from simlib.validation import guess_kind
+
+    kind = args.kind or guess_kind(Path(args.path).name)
+    print(f"OK: {len(df)} rows ({kind}) in {args.path}")
+    return 0
+
+
+def _cmd_audit(args: argparse.Namespace) -> int:
+    from simlib.audit import audit
+    from simlib.data import load_bundle, load_planner_file
+
+    bundle = load_bundle(args.data)
+    planner = load_planner_file(args.planner, ref=bundle.reference) if args.planner else None
+    result = audit(bundle, plans=args.plan or None, planner_data=planner)
+    print(result.to_text(bundle))
+    if args.csv:
+        Path(args.csv).parent.mkdir(parents=True, exist_ok=True)
+        result.to_frame().to_csv(args.csv, index=False, lineterminator="\n", float_format="%.4f")
+        print(f"\nwritten: {args.csv}")
+    return 0
+
+
+def _cmd_report(args: argparse.Namespace) -> int:
+    from simlib.report import run_report
+
+    files = run_report(args.out, data_dir=args.data, planner_file=args.planner, plans=args.plan or None)
+    print(f"written to {args.out}/:")
+    for f in files:
+        print(f"  {f.name}")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="python -m simlib", description="simlib: streaming targets, evidence and audits")
+    sub = p.add_subparsers(dest="command", required=True)
+
+    v = sub.add_parser("validate", help="check a CSV or Excel file; prints OK or every problem found")
+    v.add_argument("path", help="file to check (.csv or .xlsx)")
+    v.add_argument("--kind", choices=["observations", "targets", "geographies", "indicators", "plans", "context"],
+                   help="table kind (default: from the file name; other names use the planner template)")
+    v.add_argument("--sheet", help="Excel sheet name (default: the first sheet)")
+    v.add_argument("--data", help="folder with geographies/indicators/plans to check against (default: bundled data/)")
+    v.set_defaults(func=_cmd_validate)
+
+    a = sub.add_parser("audit", help="audit every plan's targets against themselves and the evidence")
+    a.add_argument("--plan", action="append", help="plan id to audit (repeatable; default: all plans)")
+    a.add_argument("--planner", help="a planner's own data file (template) adding weights and evidence")
+    a.add_argument("--csv", help="also write the audit tables to this CSV file")
+    a.add_argument("--data", help="data folder (default: bundled data/)")
+    a.set_defaults(func=_cmd_audit)
+
+    r = sub.add_parser("report", help="regenerate the audit tables and charts under --out")
+    r.add_argument("--out", default="reports", help="output folder (default: reports)")
+    r.add_argument("--data", help="data folder (default: bundled data/)")
+    r.add_argument("--planner", help="a planner's own data file (template)")
+    r.add_argument("--plan", action="append", help="plan id (repeatable; default: all plans)")
+    r.set_defaults(func=_cmd_report)
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return args.func(args)
+    except ValidationError as exc:
+        print(str(exc), file=sys.stderr)
+        return 1
+    except ValueError as exc:  # bad option values, unknown plan ids
+        print(f"error: {exc}", file=sys.stderr)
+        return 1

@@ -1,0 +1,209 @@
+"""Load simlib's bundled tables and planners' files, validated.
+
+The bundled files live in ``data/`` (documented in ``data/README.md``).
+Every loader validates what it reads with :mod:`simlib.validation` and raises
+:class:`~simlib.textio.ValidationError` (file, row, column, reason) on bad
+input; nothing here ever writes to an input file.
+
+Examples
+--------
+>>> from simlib import data
+>>> bundle = data.load_bundle()
+>>> bundle.targets.query("plan_id == 'long_an_2025' and variant == 'body'")[["indicator", "value"]]  # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+from simlib.textio import Problem, ValidationError, read_table
+from simlib.validation import Reference, guess_kind, validate_table
+
+__all__ = [
+    "DATA_DIR",
+    "Bundle",
+    "load_bundle",
+    "load_reference",
+    "load_table",
+    "load_planner_file",
+    "validate_file",
+    "geography_names",
+    "population_weights",
+    "load_observations",
+    "load_targets",
+]
+
+DATA_DIR = Path(__file__).resolve().parent.parent / "data"
+"""The bundled data folder (``data/`` at the repository root)."""
+
+FILES = {
+    "geographies": "geographies.csv",
+    "indicators": "indicators.csv",
+    "plans": "plans.csv",
+    "targets": "targets.csv",
+    "observations": "observations.csv",
+    "context": "context.csv",
+}
+
+
+@dataclass(frozen=True)
+class Bundle:
+    """All bundled tables, validated and typed.
+
+    Attributes
+    ----------
+    geographies, indicators, plans, targets, observations, context : pandas.DataFrame
+        See ``data/README.md`` for columns and units. ``targets`` and
+        ``observations`` carry ``*_share`` columns (fractions 0-1) next to the
+        values in their source unit.
+    reference : Reference
+        Lookup of geographies and indicators (used to validate planner files).
+    data_dir : Path
+    """
+
+    geographies: pd.DataFrame
+    indicators: pd.DataFrame
+    plans: pd.DataFrame
+    targets: pd.DataFrame
+    observations: pd.DataFrame
+    context: pd.DataFrame
+    reference: Reference
+    data_dir: Path
+
+    def geo_name(self, geo_id: str) -> str:
+        """Vietnamese name of a geography (e.g. 'vn.long_an.tan_an' -> 'Tân An')."""
+        hit = self.geographies.loc[self.geographies["geo_id"] == geo_id, "name_vi"]
+        return str(hit.iloc[0]) if len(hit) else geo_id
+
+    def children(self, geo_id: str) -> list[str]:
+        return list(self.geographies.loc[self.geographies["parent"] == geo_id, "geo_id"])
+
+    def ancestors(self, geo_id: str) -> list[str]:
+        """Parent, grandparent, ... up to the country."""
+        parents = dict(zip(self.geographies["geo_id"], self.geographies["parent"]))
+        out, g = [], parents.get(geo_id)
+        while isinstance(g, str) and g:
+            out.append(g)
+            g = parents.get(g)
+        return out
+
+
+def _path(data_dir: Path | str | None, kind: str) -> Path:
+    return Path(data_dir or DATA_DIR) / FILES[kind]
+
+
+def load_reference(data_dir: Path | str | None = None) -> Reference:
+    """Geographies, indicators and plans: what other tables are checked against."""
+    geos = validate_table(read_table(_path(data_dir, "geographies")), "geographies")
+    inds = validate_table(read_table(_path(data_dir, "indicators")), "indicators")
+    ref0 = Reference.build(geos, inds)
+    plans = validate_table(read_table(_path(data_dir, "plans")), "plans", ref0)
+    return Reference.build(geos, inds, plans)
+
+
+def load_table(kind: str, data_dir: Path | str | None = None, ref: Reference | None = None) -> pd.DataFrame:
+    """Load and validate one bundled table by kind (e.g. ``'targets'``)."""
+    if kind not in FILES:
+        raise ValueError(f"unknown table {kind!r}; choose from {sorted(FILES)}")
+    ref = ref or load_reference(data_dir)
+    if kind == "geographies":
+        return ref.geographies
+    if kind == "indicators":
+        return ref.indicators
+    if kind == "plans":
+        return ref.plans
+    return validate_table(read_table(_path(data_dir, kind)), kind, ref, strict=True)
+
+
+def load_bundle(data_dir: Path | str | None = None) -> Bundle:
+    """Load every bundled table, validated. Problems in several files are reported together."""
+    ref = load_reference(data_dir)
+    tables, problems = {}, []
+    for kind in ("targets", "observations", "context"):
+        try:
+            tables[kind] = load_table(kind, data_dir, ref)
+        except ValidationError as exc:
+            problems += exc.problems
+    if problems:
+        raise ValidationError(problems)
+    return Bundle(ref.geographies, ref.indicators, ref.plans, tables["targets"], tables["observations"],
+                  tables["context"], ref, Path(data_dir or DATA_DIR))
+
+
+def load_observations(data_dir: Path | str | None = None) -> pd.DataFrame:
+    """The bundled historical observations (``data/observations.csv``), validated.
+
+    Rates keep their source unit in ``value``/``low``/``high`` (see ``unit``);
+    ``value_share``, ``low_share``, ``high_share`` give them as fractions 0-1.
+    """
+    return load_table("observations", data_dir)
+
+
+def load_targets(data_dir: Path | str | None = None) -> pd.DataFrame:
+    """The bundled plan targets (``data/targets.csv``), validated; ``value_share`` etc. as fractions 0-1."""
+    return load_table("targets", data_dir)
+
+
+def load_planner_file(path: Path | str, *, ref: Reference | None = None, sheet: str | int | None = None,
+                      kind: str = "observations") -> pd.DataFrame:
+    """Read and validate a planner's own CSV or Excel file (template: ``data/template/``).
+
+    Parameters
+    ----------
+    path : path-like
+        ``.csv`` (UTF-8 with or without BOM, comma/semicolon/tab) or ``.xlsx``.
+    ref : Reference, optional
+        Known geographies and indicators; the bundled ones by default.
+    sheet : str or int, optional
+        Excel sheet (first sheet by default).
+    kind : str
+        Table kind; planners' data are ``observations``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Typed observations (see :func:`simlib.validation.validate_table`).
+    """
+    ref = ref or load_reference()
+    return validate_table(read_table(path, sheet=sheet), kind, ref, strict=False)
+
+
+def validate_file(path: Path | str, *, kind: str | None = None, sheet: str | int | None = None,
+                  data_dir: Path | str | None = None) -> pd.DataFrame:
+    """Validate any file: a bundled table (by name) or a planner's file.
+
+    The kind is taken from the file name (``targets.csv`` -> targets) unless
+    given; anything else is checked against the planner template
+    (observations). Bundled-style files named like a bundled table are checked
+    strictly (full provenance required).
+    """
+    name = Path(path).name
+    kind = kind or guess_kind(name)
+    if kind in ("geographies", "indicators"):
+        return validate_table(read_table(path, sheet=sheet), kind)
+    ref = load_reference(data_dir)
+    strict = kind != "observations" or guess_kind(name) == "observations" and Path(path).stem == "observations"
+    return validate_table(read_table(path, sheet=sheet), kind, ref, strict=strict)
+
+
+def geography_names(bundle: Bundle) -> dict[str, str]:
+    """Map geo_id -> Vietnamese name."""
+    return dict(zip(bundle.geographies["geo_id"], bundle.geographies["name_vi"]))
+
+
+def population_weights(bundle: Bundle, parent: str) -> pd.Series:
+    """2019-census population of each child unit of ``parent`` (persons), indexed by geo_id.
+
+    Only units with a census figure in ``context.csv`` are included.
+    """
+    ctx = bundle.context
+    kids = set(bundle.children(parent))
+    sel = ctx[(ctx["item"] == "population_2019_census") & ctx["geography"].isin(kids)]
+    return sel.set_index("geography")["value"].astype(float).rename("population_2019")
+
+
+def problems_as_text(problems: list[Problem]) -> str:
+    return "\n".join(str(p) for p in problems)

@@ -1,0 +1,1501 @@
+"""Trends in streaming shares from sparse, mixed evidence.
+
+This module turns a handful of reported shares (exact points, ranges,
+figures on a different definition, planner data with a stated standard
+error) into honest forecasts with uncertainty, for one unit (province,
+district) or for a panel of units.
+
+Units
+-----
+Every share in this module's public API is a **fraction in (0, 1)**
+(0.1319 means 13.19 %). Slopes are in **logit units per year**. Nothing is
+in percent except text produced for people (``summary()``, chart labels).
+
+Observation model (documented rules)
+------------------------------------
+All modelling happens on the logit scale, ``z = log(p / (1 - p))``, so
+forecasts can never leave (0, 1). Each observation becomes a centre ``z_i``
+at a time ``t_i`` plus a *measurement* standard deviation ``s_i`` (logit
+units) that adds to the model's own year-to-year noise:
+
+* **Exact point** (``value_share``): ``z_i = logit(value)``, ``s_i = 0``.
+* **Point with a stated standard error** (``se_share``): delta method,
+  ``s_i = se / (p (1 - p))``.
+* **Range** (``low_share`` to ``high_share``): a point at the logit
+  midpoint with ``s_i = (logit(high) - logit(low)) / 4``, so the stated range
+  spans +/- 2 sd (about 95 %). This is the Gaussian approximation of an
+  interval-censored observation.
+* **Open upper end** (``high_open``, "over 16 %"), or a lower bound only
+  (low with no high): the upper end is pushed up by ``open_width`` logit
+  units (default 0.4, i.e. odds x 1.5; "over 16 %" becomes "up to about
+  22 %") and the range rule above is applied.
+* **Several years** (``year_first`` < ``year``): the statement is placed at
+  the middle of the years it covers.
+* **Flags** add variance in quadrature: ``approximate`` ("about 6 %")
+  +0.15 logit sd; ``ambiguous_denominator`` +0.5 (the two readings of
+  Long An's 14.51 % vs 9.35 % differ by 0.50 logit). Other flags
+  (e.g. ``machine_translation``) are listed but change nothing.
+* **Definition basis** (``basis``): ``same`` is used as is. ``broader``,
+  ``narrower`` and ``unclear`` are, by default (``other_basis="inflate"``),
+  kept with extra sd 0.5, 0.5 and 0.75 logit units respectively (0.5 logit
+  is odds x/÷ 1.65 at 1 sd) -- i.e. they are down-weighted, never mixed in
+  silently. With ``other_basis="exclude"`` they are dropped. Either way
+  ``summary()`` lists what happened to every point. If nothing usable is
+  left, :class:`TrendError` is raised.
+
+Slope prior (derivation; see :func:`derive_national_prior`)
+-----------------------------------------------------------
+National THCS->vocational shares: 2006-07 4.5 % (3.1 % vocational training
+centres + 1.4 % intermediate schools), 2018-19 about 10 % (trung cấp only).
+``(logit 0.10 - logit 0.045) / 12 = +0.07`` logit per year. The prior on a
+unit's slope is Normal(0.07, 0.20^2). The sd is deliberately generous
+(almost 3x the mean): the two end points use different definitions, the
+slopes between other successive national points range from -0.2 to +0.57
+per year, and provinces differ from the nation. Its central 95 % (-0.32 to
++0.46 per year) contains the pace the 2025 targets need (+0.37 per year
+for Long An's THCS indicator) but treats it as exceptional.
+
+The random-walk step sd used by ``naive`` is 0.35 logit per year: the
+median-based root-mean-square of the annualised logit changes between
+successive national points is 0.33 (the plain RMS is 0.47, inflated by
+the definitional breaks of 2011-12 and ~2014).
+
+Methods
+-------
+``naive``
+    Last value; interval from a random walk with step sd ``rw_step_sd``.
+``logit_linear``
+    ``z_t = a + b (t - t_last) + e_t``, ``e_t ~ N(0, sigma^2 + s_i^2)``;
+    Normal prior on ``b`` (above), vague prior on ``a`` (sd 5), half-normal
+    prior (scale 0.3) on ``sigma``. Exact Bayesian posterior on a grid of
+    ``sigma`` values (conjugate for ``a, b`` given ``sigma``).
+``local_linear_trend``
+    statsmodels ``UnobservedComponents(level="local linear trend")`` on
+    the yearly logit series (gaps as missing). Needs ``min_points_llt``
+    (default 6) distinct years; fewer raises :class:`TrendError` unless a
+    ``fallback`` method is named, in which case the summary says so.
+    Parameter uncertainty is not included (maximum likelihood plug-in).
+``pooled``
+    Partial pooling across units by *empirical Bayes* shrinkage: each unit
+    has its own intercept and slope drawn from a common normal
+    distribution; the common mean/sds and the noise sd are estimated by
+    maximising the marginal likelihood, regularised by the slope prior
+    above (MAP-II); each unit's intercept and slope are then shrunk toward
+    the common values. Hyper-parameter uncertainty is not propagated.
+
+Compositions (shares of one origin that must sum to 1) are forecast with
+additive log-ratios: see :func:`fit_composition`.
+"""
+
+from __future__ import annotations
+
+import math
+import textwrap
+import warnings
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+
+import numpy as np
+import pandas as pd
+from scipy import optimize, special, stats
+
+__all__ = [
+    "BASES",
+    "METHODS",
+    "CompositionResult",
+    "NationalPrior",
+    "Observation",
+    "TrendError",
+    "TrendResult",
+    "backtest",
+    "derive_national_prior",
+    "fit",
+    "fit_composition",
+    "observations_from_frame",
+    "plot_fan",
+]
+
+BASES = ("same", "broader", "narrower", "unclear")
+METHODS = ("naive", "logit_linear", "local_linear_trend", "pooled")
+BOE_PROBS = (0.05, 0.20, 0.35, 0.65, 0.80, 0.95)
+DEFAULT_PROBS = (0.05, 0.10, 0.20, 0.25, 0.35, 0.50, 0.65, 0.75, 0.80, 0.90, 0.95)
+
+#: National THCS -> vocational history used to derive the default priors:
+#: (reference year, share as a fraction, what it counts). Sources: VietNamNet
+#: via MOET (2006-07, 2007-08), Hanoi Times (2011-12, ~2014), VietNamNet
+#: (~2018-19); see /work/shared/research/policy_levers.md section 1b.
+NATIONAL_THCS_VOCATIONAL = (
+    (2007, 0.045, "3.1 % vocational training centres + 1.4 % intermediate schools"),
+    (2008, 0.043, "2.5 % + 1.8 %, both routes"),
+    (2012, 0.020, "intermediate schools only"),
+    (2014, 0.060, "about 6 % to vocational schools"),
+    (2019, 0.100, "about 10 % to intermediate (trung cấp) schools only"),
+)
+
+
+class TrendError(ValueError):
+    """Plain-language error raised when the evidence cannot support a fit."""
+
+
+# ----------------------------------------------------------------------------
+# Observations
+# ----------------------------------------------------------------------------
+
+
+def _check_share(name: str, value: float | None, obs_id: str) -> None:
+    if value is None:
+        return
+    if not (isinstance(value, (int, float, np.floating, np.integer)) and math.isfinite(value)):
+        raise TrendError(f"Observation {obs_id!r}: {name} must be a number, got {value!r}.")
+    if not 0.0 < float(value) < 1.0:
+        raise TrendError(
+            f"Observation {obs_id!r}: {name} = {value!r} is outside (0, 1). Shares are "
+            "fractions (0.1319 for 13.19 %), strictly between 0 and 1; a reported 0 % or "
+            "100 % cannot go on the logit scale -- replace it by, e.g., 0.5 / cohort size."
+        )
+
+
+@dataclass(frozen=True)
+class Observation:
+    """One reported share for one geography, indicator and year.
+
+    Parameters
+    ----------
+    obs_id : str
+        Identifier of the observation (shown in summaries).
+    geography : str
+        Geography id (province or district).
+    indicator : str
+        Indicator id.
+    year : int
+        Reference year: the calendar year in which the graduating school
+        year ends (2021 for 2020-21). For a statement covering several
+        years, the last year covered.
+    year_first : int or None
+        First year covered when the statement spans several years.
+    value_share : float or None
+        Exact / point value, fraction in (0, 1).
+    low_share, high_share : float or None
+        Range ends, fractions in (0, 1). A lower bound only has ``low_share``
+        and no ``high_share``.
+    high_open : bool
+        True when the upper end is open ("over 16 %").
+    se_share : float or None
+        Stated standard error, as a fraction (planner data).
+    basis : {"same", "broader", "narrower", "unclear"}
+        How the figure's definition relates to the indicator's.
+    flags : str
+        Semicolon-separated flags, e.g. ``"ambiguous_denominator;approximate"``.
+    """
+
+    obs_id: str
+    geography: str
+    indicator: str
+    year: int
+    year_first: int | None = None
+    value_share: float | None = None
+    low_share: float | None = None
+    high_share: float | None = None
+    high_open: bool = False
+    se_share: float | None = None
+    basis: str = "same"
+    flags: str = ""
+
+    def __post_init__(self) -> None:
+        oid = self.obs_id
+        if not isinstance(self.year, (int, np.integer)) or isinstance(self.year, bool):
+            raise TrendError(f"Observation {oid!r}: year must be an integer, got {self.year!r}.")
+        if self.year_first is not None and self.year_first > self.year:
+            raise TrendError(
+                f"Observation {oid!r}: first year {self.year_first} is after the reference "
+                f"year {self.year}; years are out of order."
+            )
+        for name in ("value_share", "low_share", "high_share"):
+            _check_share(name, getattr(self, name), oid)
+        if self.se_share is not None and not (math.isfinite(self.se_share) and self.se_share > 0):
+            raise TrendError(f"Observation {oid!r}: se_share must be a positive fraction.")
+        if self.value_share is None and self.low_share is None:
+            if self.high_share is not None:
+                raise TrendError(
+                    f"Observation {oid!r}: an upper bound alone ('under x %') says too little "
+                    "to use; give a low end or a value."
+                )
+            raise TrendError(f"Observation {oid!r} has neither a value nor a range.")
+        if (
+            self.low_share is not None
+            and self.high_share is not None
+            and self.low_share > self.high_share
+        ):
+            raise TrendError(
+                f"Observation {oid!r}: the range's low end ({self.low_share:.4g}) exceeds its "
+                f"high end ({self.high_share:.4g})."
+            )
+        if self.basis not in BASES:
+            raise TrendError(
+                f"Observation {oid!r}: basis {self.basis!r} is not one of {', '.join(BASES)}."
+            )
+
+    @property
+    def flag_set(self) -> frozenset[str]:
+        """Flags as a set of strings."""
+        return frozenset(f.strip() for f in (self.flags or "").split(";") if f.strip())
+
+    @property
+    def is_range(self) -> bool:
+        """True when the observation is a range rather than a point."""
+        return self.value_share is None
+
+    @property
+    def t_mid(self) -> float:
+        """Year at which the observation is placed (middle of the years covered)."""
+        if self.year_first is None:
+            return float(self.year)
+        return (self.year_first + self.year) / 2.0
+
+    def describe(self) -> str:
+        """Short plain-language description (percent) of the reported figure."""
+        yrs = f"{self.year}" if self.year_first in (None, self.year) else f"{self.year_first}-{self.year}"
+        if self.value_share is not None:
+            txt = f"{100 * self.value_share:.2f} %"
+            if self.se_share is not None:
+                txt += f" (se {100 * self.se_share:.2f} pp)"
+        elif self.high_share is None:
+            txt = f"over {100 * self.low_share:.1f} %"
+        else:
+            txt = f"{100 * self.low_share:.1f} % to {'over ' if self.high_open else ''}{100 * self.high_share:.1f} %"
+        return f"{self.obs_id} ({yrs}): {txt}"
+
+
+def _na(x):
+    if x is None:
+        return None
+    try:
+        if pd.isna(x):
+            return None
+    except (TypeError, ValueError):
+        return x
+    return x
+
+
+def observations_from_frame(
+    df: pd.DataFrame, indicator: str | None = None, geography: str | None = None
+) -> list[Observation]:
+    """Convert a data-layer observation table into :class:`Observation` objects.
+
+    Parameters
+    ----------
+    df : pandas.DataFrame
+        Columns ``obs_id, geography, indicator, year, year_first, value_share,
+        low_share, high_share, high_open, se_share, basis, flags`` (shares as
+        fractions 0-1; missing optional columns take their defaults).
+    indicator, geography : str, optional
+        Keep only rows with this indicator / geography.
+
+    Returns
+    -------
+    list of Observation
+        In the order of the (filtered) frame.
+    """
+    required = {"obs_id", "geography", "indicator", "year"}
+    missing = required - set(df.columns)
+    if missing:
+        raise TrendError(f"The observation table lacks the column(s) {sorted(missing)}.")
+    sub = df
+    if indicator is not None:
+        sub = sub[sub["indicator"] == indicator]
+    if geography is not None:
+        sub = sub[sub["geography"] == geography]
+    out = []
+    for row in sub.to_dict("records"):
+        def g(name, default=None):
+            return _na(row.get(name, default))
+
+        yf = g("year_first")
+        ho = g("high_open")
+        basis = g("basis")
+        out.append(
+            Observation(
+                obs_id=str(row["obs_id"]),
+                geography=str(row["geography"]),
+                indicator=str(row["indicator"]),
+                year=int(row["year"]),
+                year_first=None if yf is None else int(yf),
+                value_share=None if g("value_share") is None else float(g("value_share")),
+                low_share=None if g("low_share") is None else float(g("low_share")),
+                high_share=None if g("high_share") is None else float(g("high_share")),
+                high_open=bool(ho) if ho is not None else False,
+                se_share=None if g("se_share") is None else float(g("se_share")),
+                basis="same" if basis is None else str(basis),
+                flags="" if g("flags") is None else str(g("flags")),
+            )
+        )
+    return out
+
+
+def _logit(p):
+    return special.logit(p)
+
+
+def _expit(z):
+    return special.expit(z)
+
+
+@dataclass(frozen=True)
+class PointUse:
+    """What the fit did with one observation (logit units for ``z`` and ``sd``)."""
+
+    obs_id: str
+    geography: str
+    t: float
+    z: float
+    sd: float
+    used: bool
+    kind: str  # "point", "point+se", "range", "open range"
+    basis: str
+    treatment: str
+
+    @property
+    def is_range(self) -> bool:
+        return self.kind in ("range", "open range")
+
+
+def _encode(
+    obs: Observation,
+    *,
+    other_basis: str,
+    open_width: float,
+    basis_sd: Mapping[str, float],
+    flag_sd: Mapping[str, float],
+) -> PointUse:
+    parts: list[str] = []
+    if obs.value_share is not None:
+        z = float(_logit(obs.value_share))
+        if obs.se_share is not None:
+            p = obs.value_share
+            s = obs.se_share / (p * (1 - p))
+            kind = "point+se"
+            parts.append(f"point with stated se (logit sd {s:.2f})")
+        elif obs.low_share is not None and obs.high_share is not None:
+            s = (float(_logit(obs.high_share)) - float(_logit(obs.low_share))) / 4
+            kind = "point+se"
+            parts.append(f"point; its stated range gives logit sd {s:.2f}")
+        else:
+            s = 0.0
+            kind = "point"
+            parts.append("exact point")
+    else:
+        lo = float(_logit(obs.low_share))
+        if obs.high_share is None:
+            hi = lo + open_width
+            kind = "open range"
+            parts.append(f"lower bound only: read as {100 * obs.low_share:.1f}-{100 * float(_expit(hi)):.1f} %")
+        elif obs.high_open:
+            hi = float(_logit(obs.high_share)) + open_width
+            kind = "open range"
+            parts.append(
+                f"open-ended range: read as {100 * obs.low_share:.1f}-{100 * float(_expit(hi)):.1f} %"
+            )
+        else:
+            hi = float(_logit(obs.high_share))
+            kind = "range"
+            parts.append("range")
+        z = (lo + hi) / 2
+        s = (hi - lo) / 4
+        parts[-1] += f", midpoint {100 * float(_expit(z)):.1f} %, range = +/-2 sd (sd {s:.2f})"
+    if obs.year_first is not None and obs.year_first != obs.year:
+        parts.append(f"covers {obs.year_first}-{obs.year}, placed at {obs.t_mid:g}")
+    var = s**2
+    for fl in sorted(obs.flag_set):
+        extra = flag_sd.get(fl, 0.0)
+        if extra > 0:
+            var += extra**2
+            parts.append(f"flag {fl}: +{extra:.2f} sd")
+        else:
+            parts.append(f"flag {fl}: noted only")
+    used = True
+    if obs.basis != "same":
+        if other_basis == "exclude":
+            used = False
+            parts.append(f"EXCLUDED: definition basis '{obs.basis}' differs from the indicator")
+        else:
+            extra = basis_sd[obs.basis]
+            var += extra**2
+            parts.append(f"basis '{obs.basis}': down-weighted, +{extra:.2f} sd")
+    return PointUse(
+        obs_id=obs.obs_id,
+        geography=obs.geography,
+        t=obs.t_mid,
+        z=z,
+        sd=math.sqrt(var),
+        used=used,
+        kind=kind,
+        basis=obs.basis,
+        treatment="; ".join(parts),
+    )
+
+
+# ----------------------------------------------------------------------------
+# Priors
+# ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class NationalPrior:
+    """Priors derived from the national THCS->vocational history (logit units).
+
+    Attributes
+    ----------
+    slope_mean, slope_sd : float
+        Prior mean and sd of a unit's slope, logit units per year.
+    rw_step_sd : float
+        Random-walk step sd for ``naive``, logit units per year.
+    sigma_scale : float
+        Scale of the half-normal prior on the year-to-year noise sd.
+    raw_slope, rms_step, median_rms_step : float
+        The raw numbers the defaults were rounded from.
+    """
+
+    slope_mean: float = 0.07
+    slope_sd: float = 0.20
+    rw_step_sd: float = 0.35
+    sigma_scale: float = 0.30
+    raw_slope: float = float("nan")
+    rms_step: float = float("nan")
+    median_rms_step: float = float("nan")
+
+
+def derive_national_prior(
+    history: Sequence[tuple[int, float, str]] = NATIONAL_THCS_VOCATIONAL,
+) -> NationalPrior:
+    """Re-derive the default priors from a national history.
+
+    Parameters
+    ----------
+    history : sequence of (year, share, note)
+        Shares as fractions.
+
+    Returns
+    -------
+    NationalPrior
+        ``raw_slope`` = logit change per year between the first and last
+        points; ``rms_step`` / ``median_rms_step`` = root of the mean /
+        median of ``(dz)^2 / dt`` over successive points. The rounded
+        defaults (0.07, 0.20, 0.35) are kept in the other fields.
+    """
+    h = sorted(history)
+    yrs = np.array([x[0] for x in h], float)
+    z = _logit(np.array([x[1] for x in h], float))
+    raw = (z[-1] - z[0]) / (yrs[-1] - yrs[0])
+    q = np.diff(z) ** 2 / np.diff(yrs)
+    return NationalPrior(raw_slope=float(raw), rms_step=float(np.sqrt(q.mean())),
+                         median_rms_step=float(np.sqrt(np.median(q))))
+
+
+# ----------------------------------------------------------------------------
+# Predictive distributions (logit scale): Gaussian mixtures with joint samplers
+# ----------------------------------------------------------------------------
+
+
+def _mixture_quantiles(w, m, s, probs):
+    """Quantiles of sum_g w_g N(m_g, s_g^2) for each column; shapes (G,), (G,T)."""
+    probs = np.asarray(probs, float)
+    lo = (m - 9 * s).min(axis=0)[None, :] * np.ones((len(probs), 1))
+    hi = (m + 9 * s).max(axis=0)[None, :] * np.ones((len(probs), 1))
+    for _ in range(80):
+        mid = (lo + hi) / 2
+        cdf = np.einsum("g,pgt->pt", w, stats.norm.cdf((mid[:, None, :] - m[None]) / s[None]))
+        below = cdf < probs[:, None]
+        lo = np.where(below, mid, lo)
+        hi = np.where(below, hi, mid)
+    return (lo + hi) / 2
+
+
+_GH_X, _GH_W = np.polynomial.hermite_e.hermegauss(40)
+
+
+def _mixture_mean_expit(w, m, s):
+    vals = _expit(m[..., None] + s[..., None] * _GH_X) @ (_GH_W / _GH_W.sum())
+    return w @ vals
+
+
+@dataclass(frozen=True, eq=False)
+class _LinearPosterior:
+    """Posterior of z_t = a + b (t - t_ref) + e_t as a mixture over sigma values."""
+
+    t_ref: float
+    weights: np.ndarray  # (G,)
+    sigmas: np.ndarray  # (G,)
+    mus: np.ndarray  # (G, 2)
+    covs: np.ndarray  # (G, 2, 2)
+
+    def marginal(self, years):
+        x = np.asarray(years, float) - self.t_ref
+        X = np.stack([np.ones_like(x), x], axis=1)  # (T,2)
+        m = self.mus @ X.T  # (G,T)
+        v = np.einsum("ti,gij,tj->gt", X, self.covs, X) + self.sigmas[:, None] ** 2
+        return self.weights, m, np.sqrt(v)
+
+    def draw(self, n, years, rng):
+        x = np.asarray(years, float) - self.t_ref
+        g = rng.choice(len(self.weights), size=n, p=self.weights)
+        L = np.linalg.cholesky(self.covs + 1e-12 * np.eye(2))
+        ab = self.mus[g] + np.einsum("nij,nj->ni", L[g], rng.standard_normal((n, 2)))
+        e = rng.standard_normal((n, len(x))) * self.sigmas[g][:, None]
+        return ab[:, :1] + ab[:, 1:] * x[None, :] + e
+
+    def slope_marginal(self):
+        return self.weights, self.mus[:, 1:2], np.sqrt(self.covs[:, 1, 1])[:, None]
+
+
+def _linear_posterior(t, z, sd, *, t_ref, slope_mean, slope_sd, sigma_scale,
+                      intercept_mean=0.0, intercept_sd=5.0, n_grid=80):
+    """Exact grid posterior of the logit-linear model (see module docstring)."""
+    t = np.asarray(t, float)
+    z = np.asarray(z, float)
+    sd = np.asarray(sd, float)
+    X = np.stack([np.ones_like(t), t - t_ref], axis=1)
+    m0 = np.array([intercept_mean, slope_mean])
+    P0 = np.diag([1 / intercept_sd**2, 1 / slope_sd**2])
+    S0 = np.diag([intercept_sd**2, slope_sd**2])
+    sigmas = np.geomspace(0.005, max(3.0, 6 * sigma_scale), n_grid)
+    logw = np.empty(n_grid)
+    mus = np.empty((n_grid, 2))
+    covs = np.empty((n_grid, 2, 2))
+    prior_mean = X @ m0
+    for k, sg in enumerate(sigmas):
+        V = sg**2 + sd**2
+        P = P0 + X.T @ (X / V[:, None])
+        C = np.linalg.inv(P)
+        mus[k] = C @ (P0 @ m0 + X.T @ (z / V))
+        covs[k] = C
+        K = X @ S0 @ X.T + np.diag(V)
+        ll = stats.multivariate_normal.logpdf(z, prior_mean, K)
+        # half-normal prior on sigma; log-spaced grid -> Jacobian sigma
+        logw[k] = ll + stats.halfnorm.logpdf(sg, scale=sigma_scale) + math.log(sg)
+    w = np.exp(logw - logw.max())
+    w /= w.sum()
+    return _LinearPosterior(float(t_ref), w, sigmas, mus, covs)
+
+
+@dataclass(frozen=True, eq=False)
+class _RandomWalk:
+    """Naive: z_t = z_last + sum of N(0, step_sd^2) steps; plus measurement sd."""
+
+    t_last: float
+    z_last: float
+    sd_last: float
+    step_sd: float
+
+    def marginal(self, years):
+        h = np.abs(np.asarray(years, float) - self.t_last)
+        s = np.sqrt(self.sd_last**2 + h * self.step_sd**2)
+        return np.ones(1), np.full((1, len(h)), self.z_last), s[None, :]
+
+    def draw(self, n, years, rng):
+        years = np.asarray(years, float)
+        grid_t = np.unique(np.concatenate([[self.t_last], years]))
+        i0 = int(np.searchsorted(grid_t, self.t_last))
+        path = np.empty((n, len(grid_t)))
+        # walk forwards and backwards from the last observation
+        path[:, i0] = 0.0
+        for i in range(i0 + 1, len(grid_t)):
+            path[:, i] = path[:, i - 1] + rng.standard_normal(n) * self.step_sd * math.sqrt(grid_t[i] - grid_t[i - 1])
+        for i in range(i0 - 1, -1, -1):
+            path[:, i] = path[:, i + 1] + rng.standard_normal(n) * self.step_sd * math.sqrt(grid_t[i + 1] - grid_t[i])
+        base = self.z_last + rng.standard_normal((n, 1)) * self.sd_last
+        idx = np.searchsorted(grid_t, years)
+        return base + path[:, idx]
+
+
+@dataclass(frozen=True, eq=False)
+class _StateSpace:
+    """Local linear trend forecasts from a fitted UnobservedComponents model."""
+
+    res: object
+    t_last: int
+
+    def _steps(self, years):
+        years = np.asarray(years)
+        h = years - self.t_last
+        if np.any(h < 1) or np.any(h != np.round(h)):
+            raise TrendError(
+                "local_linear_trend only forecasts whole years after the last observation "
+                f"({self.t_last}); asked for {sorted(set(years.tolist()))}."
+            )
+        return h.astype(int)
+
+    def marginal(self, years):
+        h = self._steps(years)
+        fc = self.res.get_forecast(steps=int(h.max()))
+        m = np.asarray(fc.predicted_mean)[h - 1]
+        v = np.asarray(fc.var_pred_mean)[h - 1]
+        return np.ones(1), m[None, :], np.sqrt(np.maximum(v, 1e-12))[None, :]
+
+    def draw(self, n, years, rng):
+        h = self._steps(years)
+        sim = np.asarray(self.res.simulate(nsimulations=int(h.max()), repetitions=n,
+                                           anchor="end", rng=rng))
+        sim = sim.reshape(int(h.max()), n)
+        return sim[h - 1].T
+
+
+# ----------------------------------------------------------------------------
+# Result object
+# ----------------------------------------------------------------------------
+
+
+def _qname(p: float) -> str:
+    return f"q{p:g}"
+
+
+@dataclass(frozen=True, eq=False)
+class TrendResult:
+    """Fitted trend for one indicator in one geography (statsmodels-like shape).
+
+    Use :meth:`predict`, :meth:`conf_int`, :meth:`sample` and
+    :meth:`summary`. All shares returned are fractions in (0, 1).
+    """
+
+    method: str
+    geography: str
+    indicator: str
+    points: tuple[PointUse, ...]
+    assumptions: tuple[str, ...]
+    notes: tuple[str, ...]
+    dist: object = field(repr=False)
+    last_year: float = float("nan")
+    converged: bool = True
+
+    # -- counts ---------------------------------------------------------------
+    @property
+    def n_used(self) -> int:
+        """Number of real observations the fit rests on."""
+        return sum(p.used for p in self.points)
+
+    @property
+    def n_ranges(self) -> int:
+        return sum(p.used and p.is_range for p in self.points)
+
+    @property
+    def n_other_basis(self) -> int:
+        return sum(p.used and p.basis != "same" for p in self.points)
+
+    @property
+    def n_excluded(self) -> int:
+        return sum(not p.used for p in self.points)
+
+    # -- predictions ----------------------------------------------------------
+    def predict(self, years: Iterable[int], probs: Sequence[float] = DEFAULT_PROBS) -> pd.DataFrame:
+        """Predictive mean, median and quantiles (fractions) for each year.
+
+        Parameters
+        ----------
+        years : iterable of int
+            Reference years.
+        probs : sequence of float
+            Quantile levels in (0, 1); columns are named ``q0.05`` etc.
+
+        Returns
+        -------
+        pandas.DataFrame
+            Index ``year``; columns ``mean``, ``median``, ``q...`` and
+            ``logit_median``. Shares are fractions in (0, 1).
+        """
+        years = np.atleast_1d(np.asarray(list(years), dtype=float))
+        w, m, s = self.dist.marginal(years)
+        probs = tuple(float(p) for p in probs)
+        qz = _mixture_quantiles(w, m, s, (0.5,) + probs)
+        out = pd.DataFrame(index=pd.Index(years.astype(int), name="year"))
+        out["mean"] = _mixture_mean_expit(w, m, s)
+        out["median"] = _expit(qz[0])
+        for p, row in zip(probs, qz[1:]):
+            out[_qname(p)] = _expit(row)
+        out["logit_median"] = qz[0]
+        return out
+
+    def conf_int(self, alpha: float = 0.2, years: Iterable[int] = ()) -> pd.DataFrame:
+        """Central ``1 - alpha`` predictive interval (fractions) per year.
+
+        Returns
+        -------
+        pandas.DataFrame
+            Index ``year``; columns ``lower`` and ``upper``.
+        """
+        if not 0 < alpha < 1:
+            raise TrendError("alpha must be between 0 and 1 (0.2 gives an 80 % interval).")
+        fr = self.predict(years, probs=(alpha / 2, 1 - alpha / 2))
+        return fr[[_qname(alpha / 2), _qname(1 - alpha / 2)]].set_axis(["lower", "upper"], axis=1)
+
+    def prob_at_least(self, target: float, year: int) -> float:
+        """P(share in ``year`` >= ``target``), target as a fraction."""
+        _check_share("target", target, "target")
+        w, m, s = self.dist.marginal(np.array([float(year)]))
+        zt = float(_logit(target))
+        return float(w @ stats.norm.sf((zt - m[:, 0]) / s[:, 0]))
+
+    def sample(self, n: int, years: Iterable[int], rng: np.random.Generator) -> np.ndarray:
+        """Joint draws of the share path, for Monte Carlo.
+
+        Parameters
+        ----------
+        n : int
+            Number of draws.
+        years : iterable of int
+        rng : numpy.random.Generator
+            Source of randomness (SPEC 7); an int seed is also accepted.
+
+        Returns
+        -------
+        numpy.ndarray
+            Shape ``(n, len(years))``; fractions strictly inside (0, 1).
+        """
+        rng = np.random.default_rng(rng)
+        years = np.asarray(list(years), dtype=float)
+        z = self.dist.draw(int(n), years, rng)
+        eps = 1e-12
+        return np.clip(_expit(z), eps, 1 - eps)
+
+    def slope_interval(self, alpha: float = 0.05) -> tuple[float, float]:
+        """Central ``1 - alpha`` posterior interval of the slope (logit units per year).
+
+        Only for ``logit_linear`` and ``pooled``.
+        """
+        if not isinstance(self.dist, _LinearPosterior):
+            raise TrendError(f"Method {self.method!r} has no slope parameter.")
+        w, m, s = self.dist.slope_marginal()
+        q = _mixture_quantiles(w, m, s, (alpha / 2, 1 - alpha / 2))
+        return float(q[0, 0]), float(q[1, 0])
+
+    def summary(self) -> str:
+        """Plain-language account of the method, the evidence and the assumptions."""
+        lines = [
+            f"Trend for '{self.indicator}' in '{self.geography}' -- method: {self.method}",
+            f"Rests on {self.n_used} real observation(s): {self.n_ranges} range(s), "
+            f"{self.n_other_basis} on a different definition (down-weighted); "
+            f"{self.n_excluded} excluded.",
+        ]
+        if self.n_used <= 3:
+            lines.append(
+                "WARNING: this is very little evidence; the forecast is mostly the prior "
+                "(the national pace), and the interval is wide for that reason."
+            )
+        lines.append("What was done with each observation:")
+        for p in self.points:
+            lines.append(f"  - {p.obs_id} [{p.geography}] at {p.t:g}: {p.treatment}")
+        lines.append("Assumptions:")
+        lines += [f"  - {a}" for a in self.assumptions]
+        if self.notes:
+            lines.append("Notes:")
+            lines += [f"  - {n}" for n in self.notes]
+        lines.append("Shares are fractions 0-1 in the API; percentages here are for reading.")
+        return "\n".join(lines)
+
+
+# ----------------------------------------------------------------------------
+# Fitting
+# ----------------------------------------------------------------------------
+
+
+def _prepare(observations, *, other_basis, open_width, basis_sd, flag_sd):
+    obs = list(observations)
+    if not obs:
+        raise TrendError("No observations at all: a trend needs at least one reported value.")
+    for o in obs:
+        if not isinstance(o, Observation):
+            raise TrendError(f"Expected Observation objects, got {type(o).__name__}.")
+    if other_basis not in ("inflate", "exclude"):
+        raise TrendError("other_basis must be 'inflate' or 'exclude'.")
+    if len({o.indicator for o in obs}) > 1:
+        raise TrendError(
+            "The observations mix several indicators "
+            f"({sorted({o.indicator for o in obs})}); fit one indicator at a time."
+        )
+    uses = [
+        _encode(o, other_basis=other_basis, open_width=open_width, basis_sd=basis_sd, flag_sd=flag_sd)
+        for o in obs
+    ]
+    order = np.argsort([u.t for u in uses], kind="stable")
+    uses = [uses[i] for i in order]
+    if not any(u.used for u in uses):
+        raise TrendError(
+            f"All {len(uses)} observation(s) are on a definition that differs from the "
+            f"indicator (basis: {sorted({u.basis for u in uses})}) and were excluded; nothing "
+            "is left to fit. Use other_basis='inflate' to keep them with wider uncertainty, "
+            "or supply figures on the indicator's own definition."
+        )
+    return uses
+
+
+_DEFAULT_BASIS_SD = {"broader": 0.5, "narrower": 0.5, "unclear": 0.75}
+_DEFAULT_FLAG_SD = {"approximate": 0.15, "ambiguous_denominator": 0.5}
+
+
+def fit(
+    observations: Iterable[Observation],
+    method: str = "logit_linear",
+    *,
+    unit: str | None = None,
+    prior: NationalPrior | None = None,
+    other_basis: str = "inflate",
+    open_width: float = 0.4,
+    basis_sd: Mapping[str, float] | None = None,
+    flag_sd: Mapping[str, float] | None = None,
+    min_points_llt: int = 6,
+    fallback: str | None = None,
+) -> TrendResult:
+    """Fit a trend to reported shares of one indicator.
+
+    Parameters
+    ----------
+    observations : iterable of Observation
+        One geography (or, for ``method="pooled"``, a panel of several).
+    method : {"naive", "logit_linear", "local_linear_trend", "pooled"}
+    unit : str, optional
+        Geography to report on. Required for ``pooled``; for the other
+        methods it filters the observations.
+    prior : NationalPrior, optional
+        Priors in logit units; defaults to ``NationalPrior()``.
+    other_basis : {"inflate", "exclude"}
+        What to do with figures on a broader/narrower/unclear definition.
+    open_width : float
+        Logit units added to an open upper end.
+    basis_sd, flag_sd : mapping, optional
+        Extra logit sd per basis / per flag (defaults in the module docstring).
+    min_points_llt : int
+        Minimum number of distinct years for ``local_linear_trend``.
+    fallback : str, optional
+        Method used when ``local_linear_trend`` lacks points (stated in the
+        summary). Without it, a :class:`TrendError` is raised.
+
+    Returns
+    -------
+    TrendResult
+    """
+    if method not in METHODS:
+        raise TrendError(f"Unknown method {method!r}; choose one of {', '.join(METHODS)}.")
+    prior = prior or NationalPrior()
+    kw = dict(
+        other_basis=other_basis,
+        open_width=open_width,
+        basis_sd={**_DEFAULT_BASIS_SD, **(basis_sd or {})},
+        flag_sd={**_DEFAULT_FLAG_SD, **(flag_sd or {})},
+    )
+    obs = list(observations)
+    if method == "pooled":
+        return _fit_pooled(obs, unit=unit, prior=prior, **kw)
+    if unit is not None:
+        obs = [o for o in obs if o.geography == unit]
+        if not obs:
+            raise TrendError(f"No observations at all for unit {unit!r}.")
+    geos = sorted({o.geography for o in obs})
+    if len(geos) > 1:
+        raise TrendError(
+            f"The observations cover several geographies ({geos}); pass unit=... or use "
+            "method='pooled'."
+        )
+    uses = _prepare(obs, **kw)
+    geo, ind = obs[0].geography, obs[0].indicator
+    used = [u for u in uses if u.used]
+    common = (
+        "Shares are modelled on the logit scale, so forecasts stay between 0 % and 100 %.",
+        "Ranges count as a point at their logit midpoint with the range spanning +/-2 sd; "
+        f"an open upper end is extended by {open_width} logit units.",
+    )
+    if method == "naive":
+        return _fit_naive(used, uses, geo, ind, prior, common)
+    if method == "logit_linear":
+        return _fit_logit_linear(used, uses, geo, ind, prior, common)
+    # local linear trend
+    years = [u.t for u in used]
+    n_distinct = len(set(int(round(y)) for y in years))
+    if n_distinct < min_points_llt:
+        msg = (
+            f"local_linear_trend needs at least {min_points_llt} years of data; only "
+            f"{n_distinct} available"
+        )
+        if fallback is None:
+            raise TrendError(msg + ". Use method='logit_linear' or pass fallback='logit_linear'.")
+        res = fit(obs, fallback, prior=prior, **kw)
+        return replace(res, notes=res.notes + (msg + f"; fell back to '{fallback}'.",))
+    return _fit_llt(used, uses, geo, ind, common)
+
+
+def _fit_naive(used, uses, geo, ind, prior, common):
+    last_t = max(u.t for u in used)
+    lasts = [u for u in used if u.t == last_t]
+    if len(lasts) > 1:
+        raise TrendError(
+            f"Two or more observations share the latest year {last_t:g} "
+            f"({[u.obs_id for u in lasts]}); 'naive' needs a single last value. "
+            "Remove the duplicate or use 'logit_linear'."
+        )
+    u = lasts[0]
+    dist = _RandomWalk(float(u.t), u.z, u.sd, prior.rw_step_sd)
+    assumptions = common + (
+        f"No trend: the best guess for every year is the last value ({u.obs_id}, "
+        f"{100 * float(_expit(u.z)):.1f} %).",
+        f"Uncertainty grows like a random walk with a step sd of {prior.rw_step_sd} logit units "
+        "per year, taken from the year-to-year changes in the national THCS->vocational history.",
+    )
+    return TrendResult("naive", geo, ind, tuple(uses), assumptions, (), dist, float(u.t))
+
+
+def _fit_logit_linear(used, uses, geo, ind, prior, common):
+    t = np.array([u.t for u in used])
+    z = np.array([u.z for u in used])
+    sd = np.array([u.sd for u in used])
+    t_ref = float(t.max())
+    dist = _linear_posterior(t, z, sd, t_ref=t_ref, slope_mean=prior.slope_mean,
+                             slope_sd=prior.slope_sd, sigma_scale=prior.sigma_scale)
+    assumptions = common + (
+        "A straight-line trend on the logit scale (growth slows near 0 % and 100 %).",
+        f"Before seeing this unit's data, its slope is believed to be {prior.slope_mean:+.2f} "
+        f"logit units per year (the national pace 2007-2019) give or take {prior.slope_sd:.2f}; "
+        "with few points the forecast leans heavily on this.",
+        f"Years scatter around the line with an unknown sd (prior half-normal, scale "
+        f"{prior.sigma_scale} logit units), averaged over in the intervals.",
+    )
+    res = TrendResult("logit_linear", geo, ind, tuple(uses), assumptions, (), dist, t_ref)
+    lo, hi = res.slope_interval(0.2)
+    note = (f"80 % interval of the slope: {lo:+.2f} to {hi:+.2f} logit units per year "
+            f"(prior: {prior.slope_mean - 1.2816 * prior.slope_sd:+.2f} to "
+            f"{prior.slope_mean + 1.2816 * prior.slope_sd:+.2f}).")
+    return replace(res, notes=(note,))
+
+
+def _fit_llt(used, uses, geo, ind, common):
+    from statsmodels.tools.sm_exceptions import ConvergenceWarning
+    from statsmodels.tsa.statespace.structural import UnobservedComponents
+
+    yrs = [int(round(u.t)) for u in used]
+    if len(set(yrs)) != len(yrs):
+        dup = sorted({y for y in yrs if yrs.count(y) > 1})
+        raise TrendError(
+            f"local_linear_trend needs one value per year; year(s) {dup} appear more than once."
+        )
+    y0, y1 = min(yrs), max(yrs)
+    series = np.full(y1 - y0 + 1, np.nan)
+    for yr, u in zip(yrs, used):
+        series[yr - y0] = u.z
+    notes = []
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        res = UnobservedComponents(series, level="local linear trend").fit(disp=False, maxiter=1000)
+    converged = bool(res.mle_retvals.get("converged", True)) if res.mle_retvals else True
+    conv_w = [w for w in caught if issubclass(w.category, ConvergenceWarning)]
+    if conv_w or not converged:
+        converged = False
+        notes.append("The maximum-likelihood fit did NOT converge (expected with short series); "
+                     "treat the interval with extra caution.")
+    others = {str(w.message) for w in caught if not issubclass(w.category, ConvergenceWarning)}
+    notes += [f"statsmodels warning (silenced): {m}" for m in sorted(others)]
+    if any(u.sd > 0 for u in used):
+        notes.append("Per-observation uncertainty (ranges, flags, other definitions) is not used "
+                     "by this method: every value counts equally.")
+    assumptions = common + (
+        "Local linear trend (statsmodels UnobservedComponents): level and slope drift over time.",
+        "Variances are estimated by maximum likelihood and treated as known, so intervals "
+        "from short series are usually too narrow.",
+    )
+    return TrendResult("local_linear_trend", geo, ind, tuple(uses), assumptions, tuple(notes),
+                       _StateSpace(res, y1), float(y1), converged)
+
+
+# -- pooled ---------------------------------------------------------------------
+
+
+def _pooled_hyper(units, t_ref, prior):
+    """MAP-II estimate of (mu_a, mu_b, tau_a, tau_b, sigma). units: list of (t, z, sd)."""
+    def negpost(theta):
+        mu_a, mu_b, ltau_a, ltau_b, lsig = theta
+        ta, tb, sg = np.exp([ltau_a, ltau_b, lsig])
+        T = np.diag([ta**2, tb**2])
+        ll = 0.0
+        for t, z, sd in units:
+            X = np.stack([np.ones_like(t), t - t_ref], axis=1)
+            K = X @ T @ X.T + np.diag(sg**2 + sd**2)
+            ll += stats.multivariate_normal.logpdf(z, X @ np.array([mu_a, mu_b]), K)
+        lp = stats.norm.logpdf(mu_b, prior.slope_mean, prior.slope_sd)
+        lp += stats.halfnorm.logpdf(ta, scale=1.0) + ltau_a
+        lp += stats.halfnorm.logpdf(tb, scale=prior.slope_sd) + ltau_b
+        lp += stats.halfnorm.logpdf(sg, scale=prior.sigma_scale) + lsig
+        return -(ll + lp)
+
+    zbar = float(np.mean(np.concatenate([u[1] for u in units])))
+    x0 = np.array([zbar, prior.slope_mean, math.log(0.5), math.log(0.1), math.log(0.2)])
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        opt = optimize.minimize(negpost, x0, method="Nelder-Mead",
+                                options={"maxiter": 4000, "xatol": 1e-5, "fatol": 1e-7})
+    return opt
+
+
+def _fit_pooled(obs, *, unit, prior, **kw):
+    if not obs:
+        raise TrendError("No observations at all: a trend needs at least one reported value.")
+    geos = sorted({o.geography for o in obs})
+    if unit is None:
+        raise TrendError(f"method='pooled' needs unit=... (one of {geos}).")
+    if unit not in geos:
+        raise TrendError(f"No observations at all for unit {unit!r} in the panel {geos}.")
+    return _fit_pooled_units(obs, prior=prior, require=unit, **kw)[unit]
+
+
+def _fit_pooled_units(obs, *, prior, require=None, **kw) -> dict[str, TrendResult]:
+    """Fit the pooled model once and return a result for every usable unit."""
+    by_geo: dict[str, list[Observation]] = {}
+    for o in obs:
+        by_geo.setdefault(o.geography, []).append(o)
+    if len(by_geo) < 2:
+        raise TrendError(
+            "Partial pooling needs a panel of at least two geographies; only "
+            f"{sorted(by_geo)} given. Use method='logit_linear' for a single unit."
+        )
+    prepared = {}
+    for g, lst in by_geo.items():
+        try:
+            prepared[g] = _prepare(lst, **kw)
+        except TrendError:
+            if g == require:
+                raise
+    if len(prepared) < 2:
+        raise TrendError("Partial pooling needs at least two geographies with usable observations.")
+    dists, opt, t_ref = _pooled_all(prepared, prior)
+    mu_a, mu_b, lta, ltb, lsg = opt.x
+    n_total = sum(sum(u.used for u in v) for v in prepared.values())
+    notes = [
+        f"Panel: {len(prepared)} units, {n_total} usable observations in all.",
+        f"Common slope {mu_b:+.3f} logit/yr; spread of unit slopes (sd) {math.exp(ltb):.3f}; "
+        f"spread of unit levels (sd) {math.exp(lta):.3f}; year-to-year noise sd {math.exp(lsg):.3f}.",
+    ]
+    if not opt.success:
+        notes.append("The hyper-parameter optimiser did not report convergence; "
+                     "treat the interval with extra caution.")
+    assumptions = (
+        "Shares are modelled on the logit scale, so forecasts stay between 0 % and 100 %.",
+        "Each unit has its own straight-line trend on the logit scale; units' levels and slopes "
+        "are drawn from a common distribution, so a unit with few points borrows strength from "
+        "the others (empirical Bayes shrinkage, MAP-II).",
+        f"The common slope has the national prior {prior.slope_mean:+.2f} +/- {prior.slope_sd:.2f} "
+        "logit units per year.",
+        "The panel-level parameters are treated as known: intervals ignore their uncertainty.",
+    )
+    ind = obs[0].indicator
+    return {
+        g: TrendResult("pooled", g, ind, tuple(prepared[g]), assumptions, tuple(notes),
+                       dists[g], float(t_ref), bool(opt.success))
+        for g in dists
+    }
+
+
+def _pooled_all(prepared, prior):
+    """Fit the pooled model; return per-unit posteriors, the optimiser result and t_ref."""
+    units = {}
+    for g, uses in prepared.items():
+        used = [u for u in uses if u.used]
+        if used:
+            units[g] = (np.array([u.t for u in used]), np.array([u.z for u in used]),
+                        np.array([u.sd for u in used]))
+    t_ref = float(max(t.max() for t, _, _ in units.values()))
+    opt = _pooled_hyper(list(units.values()), t_ref, prior)
+    mu_a, mu_b, lta, ltb, lsg = opt.x
+    ta, tb, sg = math.exp(lta), math.exp(ltb), math.exp(lsg)
+    m0 = np.array([mu_a, mu_b])
+    P0 = np.diag([1 / ta**2, 1 / tb**2])
+    dists = {}
+    for g, (t, z, sd) in units.items():
+        X = np.stack([np.ones_like(t), t - t_ref], axis=1)
+        V = sg**2 + sd**2
+        C = np.linalg.inv(P0 + X.T @ (X / V[:, None]))
+        mu = C @ (P0 @ m0 + X.T @ (z / V))
+        dists[g] = _LinearPosterior(t_ref, np.ones(1), np.array([sg]), mu[None], C[None])
+    return dists, opt, t_ref
+
+
+# ----------------------------------------------------------------------------
+# Compositions
+# ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, eq=False)
+class CompositionResult:
+    """Joint forecast of shares that sum to 1 (additive log-ratios).
+
+    ``log(p_k / p_ref)`` for every non-reference category ``k`` is given its
+    own trend (``logit_linear``-type model with a neutral slope prior, or a
+    random walk for ``naive``); draws are mapped back with the softmax, so
+    every draw is a valid composition. Correlation between the log-ratios'
+    forecast errors is not modelled.
+    """
+
+    categories: tuple[str, ...]
+    reference: str
+    method: str
+    dists: tuple[object, ...]  # one per non-reference category
+    n_years: int
+
+    def sample(self, n: int, years: Iterable[int], rng: np.random.Generator) -> np.ndarray:
+        """Draws of shape ``(n, len(years), n_categories)``; each row sums to 1.
+
+        Shares are fractions strictly inside (0, 1); the last axis follows
+        :attr:`categories`.
+        """
+        rng = np.random.default_rng(rng)
+        years = np.asarray(list(years), dtype=float)
+        others = [c for c in self.categories if c != self.reference]
+        alr = {c: d.draw(int(n), years, rng) for c, d in zip(others, self.dists)}
+        stack = np.stack(
+            [alr[c] if c != self.reference else np.zeros((int(n), len(years))) for c in self.categories],
+            axis=-1,
+        )
+        stack = np.clip(stack, -30, 30)
+        return special.softmax(stack, axis=-1)
+
+    def predict_median(self, years: Iterable[int], n: int = 4000, rng=0) -> pd.DataFrame:
+        """Monte Carlo median composition per year (renormalised to sum to 1)."""
+        years = list(years)
+        d = np.median(self.sample(n, years, rng), axis=0)
+        d = d / d.sum(axis=1, keepdims=True)
+        return pd.DataFrame(d, index=pd.Index(years, name="year"), columns=list(self.categories))
+
+    def summary(self) -> str:
+        return (
+            f"Composition of {len(self.categories)} shares ({', '.join(self.categories)}) "
+            f"forecast jointly with additive log-ratios against '{self.reference}', method "
+            f"'{self.method}', from {self.n_years} year(s) of data. Every draw sums to 1. "
+            "Correlation between categories' errors is not modelled."
+        )
+
+
+def fit_composition(
+    shares: pd.DataFrame,
+    *,
+    reference: str | None = None,
+    method: str = "logit_linear",
+    slope_sd: float = 0.2,
+    step_sd: float = 0.35,
+    sigma_scale: float = 0.3,
+    tol: float = 1e-3,
+) -> CompositionResult:
+    """Fit shares of one origin that must sum to 1 (e.g. grade-9 destinations).
+
+    Parameters
+    ----------
+    shares : pandas.DataFrame
+        Index: years (strictly increasing integers); columns: categories;
+        values: fractions in (0, 1) summing to 1 per row (within ``tol``).
+    reference : str, optional
+        Denominator category of the log-ratios (default: the largest on
+        average).
+    method : {"logit_linear", "naive"}
+        Trend model for each log-ratio: straight line with slope prior
+        N(0, slope_sd^2) (log-ratio units per year), or a random walk with
+        step sd ``step_sd``.
+
+    Returns
+    -------
+    CompositionResult
+    """
+    if shares is None or len(shares) == 0 or shares.shape[1] == 0:
+        raise TrendError("No observations at all: the composition table is empty.")
+    if shares.shape[1] < 2:
+        raise TrendError("A composition needs at least two categories.")
+    years = np.asarray(shares.index, dtype=float)
+    if np.any(np.diff(years) <= 0):
+        raise TrendError(
+            "Years in the composition table are out of order or duplicated "
+            f"({shares.index.tolist()}); give one row per year, in increasing order."
+        )
+    vals = shares.to_numpy(dtype=float)
+    if np.any(~np.isfinite(vals)) or np.any(vals <= 0) or np.any(vals >= 1):
+        raise TrendError("Every share in a composition must be a fraction strictly between 0 and 1.")
+    if np.any(np.abs(vals.sum(axis=1) - 1) > tol):
+        raise TrendError("Each year's shares must sum to 1 (they are fractions of one cohort).")
+    if method not in ("logit_linear", "naive"):
+        raise TrendError("fit_composition supports method='logit_linear' or 'naive'.")
+    cats = tuple(str(c) for c in shares.columns)
+    ref = reference if reference is not None else cats[int(np.argmax(vals.mean(axis=0)))]
+    if ref not in cats:
+        raise TrendError(f"Reference category {ref!r} is not a column ({cats}).")
+    iref = cats.index(ref)
+    dists = []
+    for j, c in enumerate(cats):
+        if c == ref:
+            continue
+        y = np.log(vals[:, j] / vals[:, iref])
+        if method == "naive":
+            dists.append(_RandomWalk(float(years[-1]), float(y[-1]), 0.0, step_sd))
+        else:
+            dists.append(_linear_posterior(years, y, np.zeros_like(y), t_ref=float(years[-1]),
+                                           slope_mean=0.0, slope_sd=slope_sd,
+                                           sigma_scale=sigma_scale, intercept_mean=float(y.mean())))
+    return CompositionResult(cats, ref, method, tuple(dists), len(years))
+
+
+# ----------------------------------------------------------------------------
+# Backtest
+# ----------------------------------------------------------------------------
+
+
+def _as_panel(series_or_panel) -> dict[tuple[str, str], list[Observation]]:
+    if isinstance(series_or_panel, pd.DataFrame):
+        obs = observations_from_frame(series_or_panel)
+    elif isinstance(series_or_panel, Mapping):
+        obs = [o for v in series_or_panel.values() for o in v]
+    else:
+        obs = list(series_or_panel)
+    panel: dict[tuple[str, str], list[Observation]] = {}
+    for o in obs:
+        panel.setdefault((o.indicator, o.geography), []).append(o)
+    return panel
+
+
+def _pooled_for_backtest(obs, fit_kwargs):
+    kw = dict(fit_kwargs)
+    prior = kw.pop("prior", None) or NationalPrior()
+    kw = dict(
+        other_basis=kw.get("other_basis", "inflate"),
+        open_width=kw.get("open_width", 0.4),
+        basis_sd={**_DEFAULT_BASIS_SD, **(kw.get("basis_sd") or {})},
+        flag_sd={**_DEFAULT_FLAG_SD, **(kw.get("flag_sd") or {})},
+    )
+    return _fit_pooled_units(obs, prior=prior, **kw)
+
+
+def backtest(
+    series_or_panel,
+    methods: Sequence[str] = ("naive", "logit_linear"),
+    min_train: int = 3,
+    leads: Sequence[int] | None = (1, 2, 3),
+    *,
+    per_case: bool = False,
+    **fit_kwargs,
+) -> pd.DataFrame:
+    """Rolling-origin backtest: MAE and interval coverage by lead time.
+
+    For every series (indicator x geography) and every origin year with at
+    least ``min_train`` observations up to and including it, each method is
+    fitted on those observations and scored on every later *point*
+    observation whose lead (years after the origin) is in ``leads``
+    (``None`` = all leads). Ranges are used for training but not scored.
+    ``pooled`` is fitted on the whole panel (all geographies of the same
+    indicator) up to the origin; it is skipped for single series.
+
+    Parameters
+    ----------
+    series_or_panel : sequence of Observation, mapping of them, or DataFrame
+    methods : sequence of str
+    min_train : int
+    leads : sequence of int or None
+    per_case : bool
+        Return the case-level table instead of the summary.
+    **fit_kwargs
+        Passed to :func:`fit`.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Tidy: one row per (method, lead) with ``n_cases``, ``n_series``,
+        ``mae`` (fraction), ``mae_pp`` (percentage points), ``coverage_50``,
+        ``coverage_80``, ``mae_naive`` and ``relative_mae`` (method MAE /
+        naive MAE on the same cases; < 1 beats naive). ``n_skipped`` counts
+        fits that could not be made (e.g. too few points for
+        ``local_linear_trend``); ``.attrs["skipped"]`` has the same counts
+        for every method, including methods that produced no rows.
+    """
+    panel = _as_panel(series_or_panel)
+    methods = list(methods)
+    rows = []
+    skipped: dict[str, int] = {m: 0 for m in methods}
+    pooled_cache: dict = {}
+    by_ind: dict[str, list[Observation]] = {}
+    for (ind, _), lst in panel.items():
+        by_ind.setdefault(ind, []).extend(lst)
+    for (ind, geo), lst in sorted(panel.items()):
+        lst = sorted(lst, key=lambda o: o.t_mid)
+        origins = sorted({o.year for o in lst})
+        for origin in origins:
+            train = [o for o in lst if o.year <= origin]
+            test = [o for o in lst if o.t_mid > origin and o.value_share is not None]
+            if len({o.t_mid for o in train}) < min_train or not test:
+                continue
+            test = [o for o in test if leads is None or (o.year - origin) in set(leads)]
+            if not test:
+                continue
+            yrs = [o.year for o in test]
+            for m in methods:
+                try:
+                    if m == "pooled":
+                        key_p = (ind, origin)
+                        if key_p not in pooled_cache:
+                            panel_train = [o for o in by_ind[ind] if o.year <= origin]
+                            try:
+                                pooled_cache[key_p] = _pooled_for_backtest(panel_train, fit_kwargs)
+                            except TrendError:
+                                pooled_cache[key_p] = {}
+                        if geo not in pooled_cache[key_p]:
+                            raise TrendError("unit not in pooled fit")
+                        res = pooled_cache[key_p][geo]
+                    else:
+                        res = fit(train, m, **fit_kwargs)
+                    pr = res.predict(yrs, probs=(0.1, 0.25, 0.75, 0.9))
+                except TrendError:
+                    skipped[m] += 1
+                    continue
+                for o, (_, r) in zip(test, pr.iterrows()):
+                    v = o.value_share
+                    rows.append(dict(
+                        method=m, indicator=ind, geography=geo, origin=origin, year=o.year,
+                        lead=o.year - origin, actual=v, median=r["median"],
+                        abs_error=abs(r["median"] - v),
+                        in_50=bool(r["q0.25"] <= v <= r["q0.75"]),
+                        in_80=bool(r["q0.1"] <= v <= r["q0.9"]),
+                    ))
+    cases = pd.DataFrame(rows, columns=["method", "indicator", "geography", "origin", "year",
+                                        "lead", "actual", "median", "abs_error", "in_50", "in_80"])
+    if per_case:
+        return cases
+    cols = ["method", "lead", "n_cases", "n_series", "mae", "mae_pp", "coverage_50",
+            "coverage_80", "mae_naive", "relative_mae", "n_skipped"]
+    if cases.empty:
+        empty = pd.DataFrame(columns=cols)
+        empty.attrs["skipped"] = dict(skipped)
+        return empty
+    key = ["indicator", "geography", "origin", "year"]
+    naive = cases[cases["method"] == "naive"].set_index(key)["abs_error"]
+    out = []
+    for (m, lead), g in cases.groupby(["method", "lead"], sort=True):
+        idx = pd.MultiIndex.from_frame(g[key])
+        nv = naive.reindex(idx)
+        ok = nv.notna().to_numpy()
+        mae_n = float(nv[ok].mean()) if ok.any() else float("nan")
+        mae_m = float(g["abs_error"].to_numpy()[ok].mean()) if ok.any() else float("nan")
+        out.append(dict(
+            method=m, lead=int(lead), n_cases=len(g),
+            n_series=g[["indicator", "geography"]].drop_duplicates().shape[0],
+            mae=float(g["abs_error"].mean()), mae_pp=100 * float(g["abs_error"].mean()),
+            coverage_50=float(g["in_50"].mean()), coverage_80=float(g["in_80"].mean()),
+            mae_naive=mae_n, relative_mae=mae_m / mae_n if mae_n > 0 else float("nan"),
+            n_skipped=skipped[m],
+        ))
+    result = pd.DataFrame(out, columns=cols)
+    result.attrs["skipped"] = dict(skipped)
+    return result
+
+
+# ----------------------------------------------------------------------------
+# Fan chart
+# ----------------------------------------------------------------------------
+
+_BLUE = "#0072B2"  # Okabe-Ito blue
+_VERMILLION = "#D55E00"
+
+
+def plot_fan(
+    result: TrendResult,
+    observations: Sequence[Observation] = (),
+    *,
+    targets: Sequence[tuple[str, float]] | Mapping[str, float] = (),
+    end_year: int = 2030,
+    ax=None,
+    title: str | None = None,
+    source: str | None = None,
+    ylim: tuple[float, float] | None = None,
+):
+    """Bank-of-England-style fan chart of a trend forecast (y axis in percent).
+
+    Bands are the central 30, 60 and 90 % of the predictive distribution
+    (quantiles 5/20/35/65/80/95) in one colour-blind-safe hue, darkest in the
+    centre, anchored at the last observation. Points are dots (hollow when on
+    a different definition); ranges are vertical bars with an arrow for an
+    open upper end. Targets are dashed, labelled horizontal lines.
+
+    Parameters
+    ----------
+    result : TrendResult
+    observations : sequence of Observation
+        Shown on the chart (fractions are converted to percent).
+    targets : mapping or sequence of (label, share)
+        Shares as fractions.
+    end_year : int
+    ax : matplotlib Axes, optional
+    title, source : str, optional
+        ``source`` is written as a note under the axes.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
+    import matplotlib
+    import matplotlib.pyplot as plt
+    from matplotlib.lines import Line2D
+    from matplotlib.patches import Patch
+
+    if ax is None:
+        fig, ax = plt.subplots(figsize=(8, 4.8), layout="constrained")
+    else:
+        fig = ax.figure
+    used = [p for p in result.points if p.used]
+    last = max(used, key=lambda p: p.t)
+    t0 = last.t
+    start = int(math.floor(t0)) + 1
+    years = np.arange(start, end_year + 1)
+    fr = result.predict(years, probs=BOE_PROBS)
+    xs = np.concatenate([[t0], years])
+    anchor = float(_expit(last.z))
+    q = {p: 100 * np.concatenate([[anchor], fr[_qname(p)].to_numpy()]) for p in BOE_PROBS}
+    med = 100 * np.concatenate([[anchor], fr["median"].to_numpy()])
+    ax.axvspan(t0, end_year + 0.5, color="0.94", zorder=0, lw=0)
+    # opaque shades of one hue (no alpha stacking), lighter away from the centre
+    rgb = np.array(matplotlib.colors.to_rgb(_BLUE))
+    bands = [(0.05, 0.95, 0.25, "90 %"), (0.20, 0.80, 0.5, "60 %"), (0.35, 0.65, 0.8, "30 %")]
+    for lo, hi, strength, _ in bands:
+        shade = tuple(1 - strength * (1 - rgb))
+        ax.fill_between(xs, q[lo], q[hi], color=shade, lw=0, zorder=1)
+    ax.plot(xs, med, color=_BLUE, lw=1.6, zorder=3)
+    # observations
+    for o in observations:
+        hollow = o.basis != "same"
+        face = "white" if hollow else "black"
+        if o.value_share is not None:
+            ax.plot([o.t_mid], [100 * o.value_share], "o", mfc=face, mec="black", ms=6, zorder=5)
+        else:
+            lo = 100 * o.low_share
+            hi = 100 * (o.high_share if o.high_share is not None else o.low_share)
+            ax.vlines(o.t_mid, lo, hi, color="black", lw=2.2, zorder=5)
+            ax.plot([o.t_mid, o.t_mid], [lo, hi], "_", color="black", ms=10, zorder=5)
+            if o.high_open or o.high_share is None:
+                ax.plot([o.t_mid], [hi], "^", color="black", ms=7, zorder=5)
+            if o.year_first is not None and o.year_first != o.year:
+                ax.hlines([lo, hi], o.year_first, o.year, color="black", lw=0.8, ls=":", zorder=4)
+    # targets
+    items = list(targets.items()) if isinstance(targets, Mapping) else list(targets)
+    for k, (label, val) in enumerate(items):
+        ax.axhline(100 * val, color=_VERMILLION, ls="--", lw=1.2, zorder=2)
+        ax.annotate(f"{label}: {100 * val:.2f} %", xy=(0.01, 100 * val), xycoords=("axes fraction", "data"),
+                    xytext=(0, 3 + 11 * k), textcoords="offset points", color=_VERMILLION, fontsize=8)
+    n_txt = (f"Based on {result.n_used} real observation(s): {result.n_ranges} range(s), "
+             f"{result.n_other_basis} on another definition; method: {result.method}")
+    ax.text(0.99, 0.98, n_txt, transform=ax.transAxes, ha="right", va="top", fontsize=8,
+            bbox=dict(fc="white", ec="0.7", lw=0.5))
+    ax.text(t0 + 0.1, 0.02, "Projection", transform=ax.get_xaxis_transform(), fontsize=8, color="0.4")
+    handles = [Patch(color=tuple(1 - a * (1 - rgb)), label=f"central {lab}") for _, _, a, lab in bands[::-1]]
+    handles += [Line2D([], [], color=_BLUE, lw=1.6, label="median"),
+                Line2D([], [], marker="o", ls="", color="black", label="reported value"),
+                Line2D([], [], marker="|", ls="", color="black", ms=12, mew=2, label="reported range")]
+    ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(0.0, 0.9), fontsize=8, frameon=False)
+    ax.set_ylabel("share of graduates (%)")
+    ax.set_xlabel("year (graduating school year ending)")
+    if ylim is not None:
+        ax.set_ylim(*ylim)
+    else:
+        ax.set_ylim(bottom=0)
+    ax.set_xlim(min([t0] + [o.t_mid - 1 for o in observations]), end_year + 0.5)
+    ax.grid(True, color="0.85", lw=0.5)
+    if title:
+        ax.set_title(title, fontsize=11)
+    if source:
+        ax.annotate("\n".join(textwrap.wrap(source, 110)), xy=(0, 0), xycoords="axes fraction",
+                    xytext=(0, -34), textcoords="offset points", fontsize=7, color="0.35",
+                    ha="left", va="top", annotation_clip=False)
+    return fig

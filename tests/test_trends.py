@@ -1,0 +1,448 @@
+"""Tests for simlib.trends (shares are fractions 0-1 throughout)."""
+
+from __future__ import annotations
+
+import math
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from scipy import special
+
+from simlib import trends as T
+from simlib.trends import Observation, TrendError
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+def make_series(geo, years, a, b, sigma, rng, indicator="x", y0=None):
+    years = np.asarray(years)
+    y0 = years[0] if y0 is None else y0
+    z = a + b * (years - y0) + rng.normal(0.0, sigma, len(years))
+    return [
+        Observation(f"{geo}-{int(y)}", geo, indicator, int(y), value_share=float(special.expit(v)))
+        for y, v in zip(years, z)
+    ]
+
+
+def long_an_thcs():
+    return [
+        Observation("LA-2021", "long_an", "thcs_gdnn", 2021, value_share=0.1319),
+        Observation(
+            "LA-2021-23", "long_an", "thcs_gdnn", 2023, year_first=2021, low_share=0.10,
+            high_share=0.16, high_open=True, basis="unclear", flags="machine_translation",
+        ),
+    ]
+
+
+def national():
+    rows = [(2007, 0.045, "same", ""), (2008, 0.043, "same", ""), (2012, 0.02, "narrower", ""),
+            (2014, 0.06, "unclear", "approximate"), (2019, 0.10, "narrower", "approximate")]
+    return [Observation(f"VN-{y}", "vn", "thcs_gdnn", y, value_share=v, basis=b, flags=f)
+            for y, v, b, f in rows]
+
+
+# --------------------------------------------------------------------------- known answer / coverage
+
+
+def test_known_answer_slope_recovered():
+    rng = np.random.default_rng(20240601)
+    truth = 0.15
+    obs = make_series("A", range(2014, 2024), -2.0, truth, 0.1, rng)
+    res = T.fit(obs, "logit_linear")
+    lo, hi = res.slope_interval(0.05)
+    assert lo < truth < hi
+    assert hi - lo < 0.2  # 10 points pin the slope far better than the prior (sd 0.2)
+    # and the next year is inside its 95 % interval
+    true_2024 = special.expit(-2.0 + truth * 10)
+    ci = res.conf_int(0.05, [2024])
+    assert ci.loc[2024, "lower"] < true_2024 < ci.loc[2024, "upper"]
+
+
+def test_coverage_80_on_simulated_series():
+    rng = np.random.default_rng(7)
+    hits = []
+    for _ in range(200):
+        b = rng.normal(0.07, 0.2)
+        a = rng.normal(-1.8, 0.5)
+        sigma = abs(rng.normal(0, 0.3))
+        years = np.arange(2015, 2024)  # 6 train + 3 test
+        z = a + b * (years - 2015) + rng.normal(0, sigma, len(years))
+        obs = [Observation(f"s{y}", "u", "x", int(y), value_share=float(special.expit(v)))
+               for y, v in zip(years[:6], z[:6])]
+        res = T.fit(obs, "logit_linear")
+        ci = res.conf_int(0.2, years[6:])
+        truth = special.expit(z[6:])
+        hits.extend((ci["lower"].to_numpy() <= truth) & (truth <= ci["upper"].to_numpy()))
+    cov = float(np.mean(hits))
+    assert 0.70 <= cov <= 0.90, cov
+
+
+def test_naive_random_walk_interval_widens_and_centres_on_last():
+    obs = [Observation("a", "u", "x", 2020, value_share=0.2), Observation("b", "u", "x", 2021, value_share=0.25)]
+    res = T.fit(obs, "naive")
+    fr = res.predict([2022, 2025, 2030])
+    assert np.allclose(fr["median"], 0.25)
+    width = (fr["q0.9"] - fr["q0.1"]).to_numpy()
+    assert np.all(np.diff(width) > 0)
+    # random-walk step sd: 80 % logit half-width at lead h = 1.2816 * 0.35 * sqrt(h)
+    z = special.logit(fr.loc[2025, "q0.9"]) - special.logit(0.25)
+    assert z == pytest.approx(1.2816 * 0.35 * 2, rel=1e-3)
+
+
+def test_predict_quantiles_ordered_and_in_unit_interval():
+    res = T.fit(long_an_thcs(), "logit_linear")
+    fr = res.predict(range(2022, 2031))
+    qcols = [c for c in fr.columns if c.startswith("q")]
+    vals = fr[qcols].to_numpy()
+    assert np.all(np.diff(vals, axis=1) >= 0)
+    assert np.all((vals > 0) & (vals < 1))
+    assert np.all((fr["median"] > fr["q0.35"]) & (fr["median"] < fr["q0.65"]))
+
+
+# --------------------------------------------------------------------------- ranges
+
+
+def test_range_pulls_fit_toward_its_interval():
+    base = [Observation("a", "u", "x", 2019, value_share=0.10), Observation("b", "u", "x", 2020, value_share=0.10)]
+    rng_obs = Observation("r", "u", "x", 2021, low_share=0.20, high_share=0.30)
+    without = T.fit(base, "logit_linear").predict([2021])["median"].iloc[0]
+    with_r = T.fit(base + [rng_obs], "logit_linear").predict([2021])["median"].iloc[0]
+    assert with_r > without + 0.03
+    # a wider range pulls less than a narrow one
+    wide = Observation("r", "u", "x", 2021, low_share=0.12, high_share=0.60)
+    narrow = Observation("r", "u", "x", 2021, low_share=0.33, high_share=0.37)
+    m_wide = T.fit(base + [wide], "logit_linear").predict([2021])["median"].iloc[0]
+    m_narrow = T.fit(base + [narrow], "logit_linear").predict([2021])["median"].iloc[0]
+    assert m_narrow > m_wide
+
+
+def test_range_rule_midpoint_and_sd():
+    o = Observation("r", "u", "x", 2021, low_share=0.10, high_share=0.20)
+    res = T.fit([o], "naive")
+    p = res.points[0]
+    lo, hi = special.logit(0.10), special.logit(0.20)
+    assert p.z == pytest.approx((lo + hi) / 2)
+    assert p.sd == pytest.approx((hi - lo) / 4)
+    assert p.kind == "range"
+    assert res.n_ranges == 1
+
+
+def test_open_upper_end_and_lower_bound_only():
+    closed = Observation("c", "u", "x", 2023, year_first=2021, low_share=0.10, high_share=0.16)
+    opened = replace_obs(closed, high_open=True)
+    lower_only = Observation("l", "u", "x", 2022, low_share=0.06)
+    pc = T.fit([closed], "naive").points[0]
+    po = T.fit([opened], "naive").points[0]
+    pl = T.fit([lower_only], "naive").points[0]
+    assert po.z > pc.z and po.sd > pc.sd
+    assert po.z == pytest.approx((special.logit(0.10) + special.logit(0.16) + 0.4) / 2)
+    assert po.kind == "open range" and pl.kind == "open range"
+    assert pl.z > special.logit(0.06)
+    assert pc.t == 2022.0  # multi-year statement placed at its middle year
+    assert "open-ended" in T.fit([opened], "naive").summary()
+
+
+def replace_obs(o, **kw):
+    from dataclasses import replace
+
+    return replace(o, **kw)
+
+
+def test_point_with_stated_se_uses_delta_method():
+    o = Observation("p", "u", "x", 2021, value_share=0.2, se_share=0.02)
+    p = T.fit([o], "naive").points[0]
+    assert p.sd == pytest.approx(0.02 / (0.2 * 0.8))
+
+
+# --------------------------------------------------------------------------- basis
+
+
+def test_other_basis_points_down_weighted_and_reported():
+    base = [Observation(f"s{y}", "u", "x", y, value_share=0.10) for y in (2018, 2019, 2020)]
+    same = Observation("o", "u", "x", 2021, value_share=0.30, basis="same")
+    broader = replace_obs(same, basis="broader")
+    m0 = T.fit(base, "logit_linear").predict([2021])["median"].iloc[0]
+    m_same = T.fit(base + [same], "logit_linear").predict([2021])["median"].iloc[0]
+    res_b = T.fit(base + [broader], "logit_linear")
+    m_b = res_b.predict([2021])["median"].iloc[0]
+    assert m0 < m_b < m_same
+    assert res_b.n_other_basis == 1 and res_b.n_excluded == 0
+    assert "down-weighted" in res_b.summary()
+    assert res_b.points[-1].sd == pytest.approx(0.5)
+
+
+def test_other_basis_excluded_when_asked():
+    base = [Observation(f"s{y}", "u", "x", y, value_share=0.10) for y in (2018, 2019, 2020)]
+    narrower = Observation("o", "u", "x", 2021, value_share=0.30, basis="narrower")
+    res = T.fit(base + [narrower], "logit_linear", other_basis="exclude")
+    ref = T.fit(base, "logit_linear")
+    assert res.n_excluded == 1 and res.n_used == 3
+    assert "EXCLUDED" in res.summary()
+    assert res.predict([2022])["median"].iloc[0] == pytest.approx(ref.predict([2022])["median"].iloc[0])
+
+
+def test_flags_inflate_variance():
+    o = Observation("t", "u", "x", 2021, value_share=0.1451, flags="ambiguous_denominator;machine_translation")
+    p = T.fit([o], "naive").points[0]
+    assert p.sd == pytest.approx(0.5)
+    assert "machine_translation: noted only" in p.treatment
+
+
+# --------------------------------------------------------------------------- methods
+
+
+def test_local_linear_trend_runs_without_leaking_warnings():
+    rng = np.random.default_rng(3)
+    obs = make_series("A", range(2014, 2022), -2.0, 0.1, 0.05, rng)
+    res = T.fit(obs, "local_linear_trend")  # filterwarnings=error would fail on a leak
+    fr = res.predict([2022, 2024])
+    assert fr["median"].between(0, 1).all()
+    assert isinstance(res.converged, bool)
+    if not res.converged:
+        assert "did NOT converge" in res.summary()
+    d = res.sample(50, [2022, 2024], np.random.default_rng(1))
+    assert d.shape == (50, 2)
+    with pytest.raises(TrendError, match="only forecasts whole years after"):
+        res.predict([2020])
+
+
+def test_local_linear_trend_too_few_points_error_and_fallback():
+    obs = long_an_thcs()
+    with pytest.raises(TrendError, match="needs at least 6 years"):
+        T.fit(obs, "local_linear_trend")
+    res = T.fit(obs, "local_linear_trend", fallback="logit_linear")
+    assert res.method == "logit_linear"
+    assert "fell back to 'logit_linear'" in res.summary()
+
+
+def test_pooled_shrinks_short_unit_toward_panel():
+    rng = np.random.default_rng(11)
+    panel = []
+    for i in range(8):
+        panel += make_series(f"D{i}", range(2015, 2022), -1.5 + 0.2 * i, 0.15, 0.15, rng)
+    # a unit with two noisy points that, alone, would suggest a fall
+    short = [Observation("S1", "short", "x", 2020, value_share=0.30),
+             Observation("S2", "short", "x", 2021, value_share=0.26)]
+    alone = T.fit(short, "logit_linear").slope_interval(0.5)
+    pooled = T.fit(panel + short, "pooled", unit="short")
+    lo, hi = pooled.slope_interval(0.5)
+    assert (lo + hi) / 2 > sum(alone) / 2
+    assert "empirical Bayes" in pooled.summary()
+    assert pooled.geography == "short" and pooled.n_used == 2
+
+
+def test_backtest_tidy_frame_and_naive_reference():
+    rng = np.random.default_rng(5)
+    panel = []
+    for i in range(4):
+        panel += make_series(f"D{i}", range(2015, 2022), -1.8, 0.12, 0.1, rng)
+    bt = T.backtest(panel, ["naive", "logit_linear", "pooled"], min_train=3, leads=(1, 2, 3))
+    assert list(bt.columns) == ["method", "lead", "n_cases", "n_series", "mae", "mae_pp",
+                                "coverage_50", "coverage_80", "mae_naive", "relative_mae", "n_skipped"]
+    assert set(bt["method"]) == {"naive", "logit_linear", "pooled"}
+    assert set(bt["lead"]) == {1, 2, 3}
+    assert bt["coverage_80"].between(0, 1).all()
+    assert np.allclose(bt.loc[bt["method"] == "naive", "relative_mae"], 1.0)
+    nat = T.backtest(national(), ["naive", "logit_linear", "local_linear_trend"], leads=None)
+    # 5 national points: never enough for local_linear_trend, which is skipped and counted
+    assert set(nat["method"]) == {"naive", "logit_linear"}
+    assert nat.attrs["skipped"]["local_linear_trend"] > 0
+
+
+def test_backtest_accepts_contract_frame():
+    df = pd.DataFrame({
+        "obs_id": [f"o{y}" for y in range(2015, 2021)], "geography": "g", "indicator": "x",
+        "year": list(range(2015, 2021)), "year_first": pd.NA,
+        "value_share": [0.1, 0.11, 0.12, 0.12, 0.14, 0.15], "low_share": np.nan, "high_share": np.nan,
+        "high_open": False, "se_share": np.nan, "basis": "same", "flags": "",
+    })
+    cases = T.backtest(df, ["naive"], per_case=True)
+    assert len(cases) > 0 and {"lead", "abs_error", "in_80"} <= set(cases.columns)
+
+
+# --------------------------------------------------------------------------- compositions
+
+
+def test_composition_draws_sum_to_one_and_stay_inside():
+    df = pd.DataFrame({"thpt": [0.70, 0.69, 0.68, 0.66], "gdnn": [0.10, 0.11, 0.12, 0.13],
+                       "gdtx": [0.12, 0.12, 0.12, 0.13], "exit": [0.08, 0.08, 0.08, 0.08]},
+                      index=[2019, 2020, 2021, 2022])
+    for method in ("logit_linear", "naive"):
+        comp = T.fit_composition(df, method=method)
+        d = comp.sample(2000, [2023, 2025, 2030], np.random.default_rng(2))
+        assert d.shape == (2000, 3, 4)
+        assert np.allclose(d.sum(axis=-1), 1.0)
+        assert np.all((d > 0) & (d < 1))
+    med = T.fit_composition(df).predict_median([2025])
+    assert med.sum(axis=1).iloc[0] == pytest.approx(1.0)
+    assert "sums to 1" in comp.summary()
+
+
+def test_composition_errors():
+    good = pd.DataFrame({"a": [0.4, 0.5], "b": [0.6, 0.5]}, index=[2020, 2021])
+    with pytest.raises(TrendError, match="out of order or duplicated"):
+        T.fit_composition(good.iloc[::-1])
+    with pytest.raises(TrendError, match="out of order or duplicated"):
+        T.fit_composition(pd.DataFrame({"a": [0.4, 0.5], "b": [0.6, 0.5]}, index=[2020, 2020]))
+    with pytest.raises(TrendError, match="sum to 1"):
+        T.fit_composition(pd.DataFrame({"a": [0.4, 0.5], "b": [0.5, 0.4]}, index=[2020, 2021]))
+    with pytest.raises(TrendError, match="strictly between 0 and 1"):
+        T.fit_composition(pd.DataFrame({"a": [0.0, 0.5], "b": [1.0, 0.5]}, index=[2020, 2021]))
+    with pytest.raises(TrendError, match="empty"):
+        T.fit_composition(pd.DataFrame())
+
+
+# --------------------------------------------------------------------------- reproducibility
+
+
+@pytest.mark.parametrize("method", ["naive", "logit_linear"])
+def test_sampling_reproducible_with_seed(method):
+    res = T.fit(long_an_thcs(), method)
+    a = res.sample(300, [2024, 2025, 2030], np.random.default_rng(42))
+    b = res.sample(300, [2024, 2025, 2030], np.random.default_rng(42))
+    c = res.sample(300, [2024, 2025, 2030], np.random.default_rng(43))
+    assert np.array_equal(a, b) and not np.array_equal(a, c)
+    assert a.shape == (300, 3) and np.all((a > 0) & (a < 1))
+
+
+def test_sample_matches_predict():
+    res = T.fit(long_an_thcs(), "logit_linear")
+    d = res.sample(40000, [2025], np.random.default_rng(0))[:, 0]
+    fr = res.predict([2025])
+    assert np.quantile(d, 0.5) == pytest.approx(fr["median"].iloc[0], abs=0.01)
+    assert np.quantile(d, 0.9) == pytest.approx(fr["q0.9"].iloc[0], abs=0.015)
+    assert res.prob_at_least(0.4012, 2025) == pytest.approx(np.mean(d >= 0.4012), abs=0.01)
+
+
+@settings(max_examples=25, deadline=None)
+@given(p=st.floats(0.001, 0.999), lo=st.floats(0.001, 0.5), w=st.floats(0.0, 0.49),
+       open_=st.booleans(), method=st.sampled_from(["naive", "logit_linear"]))
+def test_property_draws_inside_unit_interval(p, lo, w, open_, method):
+    obs = [Observation("p", "u", "x", 2020, value_share=p),
+           Observation("r", "u", "x", 2021, low_share=lo, high_share=lo + w, high_open=open_)]
+    d = T.fit(obs, method).sample(200, [2022, 2030], np.random.default_rng(0))
+    assert np.all((d > 0) & (d < 1))
+
+
+# --------------------------------------------------------------------------- errors
+
+
+def test_error_no_points():
+    with pytest.raises(TrendError, match="No observations at all"):
+        T.fit([], "logit_linear")
+    with pytest.raises(TrendError, match="No observations at all"):
+        T.fit([], "pooled", unit="x")
+
+
+def test_error_all_incompatible_definitions():
+    obs = [Observation("a", "u", "x", 2020, value_share=0.1, basis="broader"),
+           Observation("b", "u", "x", 2021, value_share=0.1, basis="unclear")]
+    with pytest.raises(TrendError, match="All 2 observation\\(s\\) are on a definition"):
+        T.fit(obs, "logit_linear", other_basis="exclude")
+
+
+def test_error_range_low_above_high():
+    with pytest.raises(TrendError, match="low end .* exceeds its high end"):
+        Observation("r", "u", "x", 2021, low_share=0.3, high_share=0.2)
+
+
+@pytest.mark.parametrize("bad", [0.0, 1.0, -0.1, 13.19, float("nan")])
+def test_error_share_outside_unit_interval(bad):
+    with pytest.raises(TrendError, match="outside \\(0, 1\\)|must be a number"):
+        Observation("v", "u", "x", 2021, value_share=bad)
+
+
+def test_error_years_out_of_order_or_duplicated():
+    with pytest.raises(TrendError, match="out of order"):
+        Observation("v", "u", "x", 2021, year_first=2023, low_share=0.1, high_share=0.2)
+    dup = [Observation("a", "u", "x", 2021, value_share=0.1), Observation("b", "u", "x", 2021, value_share=0.2)]
+    with pytest.raises(TrendError, match="share the latest year"):
+        T.fit(dup, "naive")
+    rng = np.random.default_rng(0)
+    obs = make_series("A", range(2014, 2022), -2.0, 0.1, 0.05, rng) + dup[:1]
+    obs = [replace_obs(o, geography="A") for o in obs]
+    with pytest.raises(TrendError, match="appear more than once"):
+        T.fit(obs, "local_linear_trend")
+    # logit_linear accepts two readings of one year as separate evidence
+    assert T.fit(dup, "logit_linear").n_used == 2
+
+
+def test_other_errors():
+    with pytest.raises(TrendError, match="neither a value nor a range"):
+        Observation("v", "u", "x", 2021)
+    with pytest.raises(TrendError, match="basis"):
+        Observation("v", "u", "x", 2021, value_share=0.1, basis="similar")
+    with pytest.raises(TrendError, match="Unknown method"):
+        T.fit(long_an_thcs(), "prophet")
+    mixed = long_an_thcs() + [Observation("z", "other", "thcs_gdnn", 2021, value_share=0.2)]
+    with pytest.raises(TrendError, match="several geographies"):
+        T.fit(mixed, "logit_linear")
+    with pytest.raises(TrendError, match="at least two geographies"):
+        T.fit(long_an_thcs(), "pooled", unit="long_an")
+    with pytest.raises(TrendError, match="no slope"):
+        T.fit(long_an_thcs(), "naive").slope_interval()
+    with pytest.raises(TrendError, match="alpha"):
+        T.fit(long_an_thcs(), "naive").conf_int(1.5, [2025])
+    assert issubclass(TrendError, ValueError)
+
+
+# --------------------------------------------------------------------------- adaptor, prior, plot
+
+
+def test_observations_from_frame_handles_na_and_filters():
+    df = pd.DataFrame({
+        "obs_id": ["a", "b", "c"], "geography": ["long_an", "long_an", "vn"],
+        "indicator": ["thcs", "thcs", "thcs"], "year": [2021, 2023, 2019],
+        "year_first": [pd.NA, 2021, pd.NA], "value_share": [0.1319, np.nan, 0.10],
+        "low_share": [np.nan, 0.10, np.nan], "high_share": [np.nan, 0.16, np.nan],
+        "high_open": [False, True, pd.NA], "se_share": [np.nan, np.nan, np.nan],
+        "basis": ["same", "unclear", "narrower"], "flags": ["", "machine_translation", pd.NA],
+    })
+    obs = T.observations_from_frame(df, indicator="thcs", geography="long_an")
+    assert len(obs) == 2
+    assert obs[0].value_share == 0.1319 and obs[0].year_first is None
+    assert obs[1].is_range and obs[1].high_open and obs[1].year_first == 2021
+    assert obs[1].flag_set == {"machine_translation"}
+    allobs = T.observations_from_frame(df)
+    assert allobs[2].flags == "" and allobs[2].high_open is False
+    with pytest.raises(TrendError, match="lacks the column"):
+        T.observations_from_frame(df.drop(columns=["year"]))
+
+
+def test_derive_national_prior_matches_documented_numbers():
+    p = T.derive_national_prior()
+    assert p.raw_slope == pytest.approx(0.0715, abs=5e-4)
+    assert p.median_rms_step == pytest.approx(0.33, abs=0.01)
+    assert p.rms_step == pytest.approx(0.47, abs=0.01)
+    assert (p.slope_mean, p.slope_sd, p.rw_step_sd) == (0.07, 0.20, 0.35)
+
+
+def test_plot_fan_returns_figure_without_touching_rcparams():
+    import matplotlib.pyplot as plt
+
+    before = dict(matplotlib.rcParams)
+    obs = long_an_thcs()
+    res = T.fit(obs, "logit_linear")
+    fig = T.plot_fan(res, obs, targets={"2025 target": 0.4012}, source="Source: test")
+    assert isinstance(fig, matplotlib.figure.Figure)
+    ax = fig.axes[0]
+    texts = " ".join(t.get_text() for t in ax.texts)
+    assert "Based on 2 real observation(s)" in texts and "40.12 %" in texts
+    assert dict(matplotlib.rcParams) == before
+    plt.close(fig)
+
+
+def test_long_an_summary_says_how_little_evidence():
+    res = T.fit(long_an_thcs(), "logit_linear")
+    s = res.summary()
+    assert "Rests on 2 real observation(s): 1 range(s), 1 on a different definition" in s
+    assert "very little evidence" in s
+    assert math.isfinite(res.prob_at_least(0.4012, 2025))

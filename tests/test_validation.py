@@ -1,0 +1,224 @@
+"""Every rejection rule has a file that triggers it; good files pass; inputs are never written."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import subprocess
+import sys
+import unicodedata
+
+import pandas as pd
+import pytest
+
+from simlib.data import load_planner_file, load_reference, validate_file
+from simlib.textio import ValidationError
+
+from conftest import PLANNER_HEADER, REPO
+
+REF = load_reference()
+
+
+def problems_of(path, **kw):
+    with pytest.raises(ValidationError) as exc:
+        load_planner_file(path, ref=REF, **kw)
+    return exc.value.problems
+
+
+def only(problems, column=None):
+    assert len(problems) == 1, [str(p) for p in problems]
+    if column:
+        assert problems[0].column == column
+    return problems[0]
+
+
+GOOD = PLANNER_HEADER + "Long An,thcs_to_gdnn_sc_tc,2021,\"13,19\",,,,,percent,report\n"
+
+
+def test_good_planner_file_passes_with_decimal_comma(write):
+    df = load_planner_file(write("good.csv", GOOD), ref=REF)
+    assert len(df) == 1
+    r = df.iloc[0]
+    assert r["geography"] == "vn.long_an"
+    assert r["value"] == pytest.approx(13.19)
+    assert r["value_share"] == pytest.approx(0.1319)
+
+
+def test_nfd_geography_names_and_semicolons_are_accepted(write):
+    text = GOOD.replace(",", ";").replace('"13;19"', "13,19").replace("Long An", unicodedata.normalize("NFD", "Đức Hòa"))
+    df = load_planner_file(write("nfd.csv", text), ref=REF)
+    assert df.iloc[0]["geography"] == "vn.long_an.duc_hoa"
+
+
+def test_school_year_is_read_as_its_end_year(write):
+    df = load_planner_file(write("sy.csv", GOOD.replace(",2021,", ",2020-2021,")), ref=REF)
+    assert df.iloc[0]["year"] == 2021
+
+
+def test_share_unit_converts(write):
+    df = load_planner_file(write("s.csv", GOOD.replace('"13,19"', "0.1319").replace("percent", "share")), ref=REF)
+    assert df.iloc[0]["value_share"] == pytest.approx(0.1319)
+
+
+def test_numerator_and_denominator_give_the_rate(write):
+    text = PLANNER_HEADER + "Tân An,thcs_to_gdnn_sc_tc,2024,,,,300,2000,percent,school statistics\n"
+    df = load_planner_file(write("nd.csv", text), ref=REF)
+    assert df.iloc[0]["value"] == pytest.approx(15.0)
+
+
+# --- one file per rejection rule -------------------------------------------------
+
+
+def test_rejects_missing_columns(write):
+    p = write("m.csv", "geography,year,value\nLong An,2021,13\n")
+    probs = problems_of(p)
+    missing = {pr.column for pr in probs}
+    assert {"indicator", "unit", "source"} <= missing
+    assert all(pr.row == 1 and "missing" in pr.message for pr in probs)
+
+
+def test_rejects_non_numeric_value(write):
+    p = write("n.csv", PLANNER_HEADER + "Long An,thcs_to_gdnn_sc_tc,2021,mười ba,,,,,percent,report\n")
+    pr = only(problems_of(p), "value")
+    assert pr.row == 2 and "not a usable number" in pr.message
+
+
+@pytest.mark.parametrize("value, unit, fragment", [
+    ("140", "percent", "between 0 and 100"),
+    ("-1", "percent", "between 0 and 100"),
+    ("13.19", "share", "looks like a percent"),
+])
+def test_rejects_rates_outside_range(write, value, unit, fragment):
+    p = write("r.csv", PLANNER_HEADER + f"Long An,thcs_to_gdnn_sc_tc,2021,{value},,,,,{unit},report\n")
+    pr = only(problems_of(p), "value")
+    assert fragment in pr.message
+
+
+def test_rejects_percent_sign_with_share_unit(write):
+    p = write("ps.csv", PLANNER_HEADER + "Long An,thcs_to_gdnn_sc_tc,2021,13%,,,,,share,report\n")
+    assert any("% sign" in pr.message for pr in problems_of(p))
+
+
+@pytest.mark.parametrize("row, column", [
+    ("Long An,thcs_graduates,2021,-5,,,,,students,report\n", "value"),
+    ("Long An,thcs_to_gdnn_sc_tc,2021,,,,-3,100,percent,report\n", "numerator"),
+])
+def test_rejects_counts_below_zero(write, row, column):
+    probs = problems_of(write("neg.csv", PLANNER_HEADER + row))
+    assert any(pr.column == column and "below zero" in pr.message for pr in probs)
+
+
+def test_rejects_numerator_above_denominator(write):
+    p = write("nd.csv", PLANNER_HEADER + "Long An,thcs_to_gdnn_sc_tc,2021,,,,2500,2000,percent,report\n")
+    pr = only(problems_of(p), "numerator")
+    assert "larger than the denominator" in pr.message and pr.row == 2
+
+
+def test_rejects_duplicate_keys(write):
+    p = write("d.csv", GOOD + "long an,thcs_to_gdnn_sc_tc,2021,14,,,,,percent,other report\n")
+    pr = only(problems_of(p), "geography")
+    assert pr.row == 3 and "duplicate of row 2" in pr.message
+
+
+def test_rejects_unknown_geography_with_suggestion(write):
+    p = write("g.csv", GOOD.replace("Long An", "Duc Hoa"))
+    pr = only(problems_of(p), "geography")
+    assert "unknown geography 'Duc Hoa'" in pr.message and "Đức Hòa" in pr.message
+
+
+def test_rejects_unknown_indicator(write):
+    p = write("i.csv", GOOD.replace("thcs_to_gdnn_sc_tc", "thcs_to_vocational"))
+    pr = only(problems_of(p), "indicator")
+    assert "unknown indicator 'thcs_to_vocational'" in pr.message
+
+
+def test_rejects_range_with_low_above_high(write):
+    p = write("lh.csv", PLANNER_HEADER + "Long An,thcs_to_gdnn_sc_tc,2021,,16,10,,,percent,report\n")
+    assert "above the high end" in only(problems_of(p), "low").message
+
+
+def test_rejects_unit_that_does_not_fit_indicator(write):
+    p = write("u.csv", PLANNER_HEADER + "Long An,thcs_graduates,2021,21000,,,,,percent,report\n")
+    assert "count" in only(problems_of(p), "unit").message
+
+
+def test_rejects_empty_source(write):
+    p = write("src.csv", GOOD.replace(",report", ","))
+    assert "'source' is empty" in only(problems_of(p), "source").message
+
+
+def test_several_faults_are_all_listed_with_row_and_column(write):
+    text = PLANNER_HEADER + (
+        "Long An,thcs_to_gdnn_sc_tc,2021,\"13,19\",,,,,percent,report\n"     # row 2 ok
+        "Atlantis,thcs_to_gdnn_sc_tc,2021,10,,,,,percent,report\n"            # row 3 unknown geography
+        "Long An,thpt_to_cao_dang,2021,abc,,,,,percent,report\n"              # row 4 non-numeric
+        "Tân An,thcs_to_gdnn_sc_tc,2022,120,,,,,percent,report\n"             # row 5 rate > 100
+        "Bến Lức,thcs_to_gdnn_sc_tc,2022,,,,900,800,percent,report\n"         # row 6 numerator > denominator
+        "Long An,thcs_to_gdnn_sc_tc,2021,13,,,,,percent,report\n"             # row 7 duplicate of row 2
+        "Tân An,nonsense,2022,5,,,,,percent,report\n"                         # row 8 unknown indicator
+    )
+    p = write("many.csv", text)
+    probs = problems_of(p)
+    found = {(pr.row, pr.column) for pr in probs}
+    assert {(3, "geography"), (4, "value"), (5, "value"), (6, "numerator"), (7, "geography"), (8, "indicator")} <= found
+    assert all(pr.file.endswith("many.csv") for pr in probs)
+
+
+def test_excel_file_is_validated_like_csv(tmp_path):
+    p = tmp_path / "planner.xlsx"
+    pd.DataFrame({
+        "geography": ["Tân An", "Nowhere"], "indicator": ["thcs_to_gdnn_sc_tc"] * 2, "year": [2024, 2024],
+        "value": [15.5, 12.0], "unit": ["percent", "percent"], "source": ["Sở GD&ĐT", "Sở GD&ĐT"],
+    }).to_excel(p, index=False)
+    with pytest.raises(ValidationError) as exc:
+        load_planner_file(p, ref=REF)
+    (pr,) = exc.value.problems
+    assert pr.row == 3 and pr.column == "geography"
+
+
+def test_vietnamese_header_aliases(write):
+    text = "Địa bàn,Chỉ tiêu,Năm,Giá trị,Đơn vị,Nguồn\nLong An,thcs_to_gdnn_sc_tc,2021,\"13,19\",%,báo cáo\n"
+    df = load_planner_file(write("vi.csv", text), ref=REF)
+    assert df.iloc[0]["value"] == pytest.approx(13.19) and df.iloc[0]["unit"] == "percent"
+
+
+def test_bundled_targets_file_faults_are_caught(data_copy):
+    t = (data_copy / "targets.csv").read_text(encoding="utf-8")
+    t = t.replace("la25.thcs.rate.body,long_an_2025,vn.long_an,thcs_to_gdnn_sc_tc,2025,>=,40.12",
+                  "la25.thcs.rate.body,long_an_2026,vn.long_an,thcs_to_gdnn_sc_tc,2025,=>,140.12")
+    (data_copy / "targets.csv").write_text(t, encoding="utf-8")
+    with pytest.raises(ValidationError) as exc:
+        validate_file(data_copy / "targets.csv", data_dir=data_copy)
+    msgs = [str(p) for p in exc.value.problems]
+    assert any("unknown plan 'long_an_2026'" in m for m in msgs)
+    assert any("between 0 and 100" in m for m in msgs)
+    assert all("row 2" in m for m in msgs)
+
+
+def test_validation_never_writes_to_the_input(write):
+    p = write("bad.csv", PLANNER_HEADER + "Atlantis,nonsense,20x1,abc,,,,,percent,\n")
+    before = (hashlib.sha256(p.read_bytes()).hexdigest(), os.stat(p).st_mtime_ns)
+    with pytest.raises(ValidationError):
+        load_planner_file(p, ref=REF)
+    assert (hashlib.sha256(p.read_bytes()).hexdigest(), os.stat(p).st_mtime_ns) == before
+
+
+def _cli(*args):
+    return subprocess.run([sys.executable, "-m", "simlib", *args], capture_output=True, text=True, cwd=REPO)
+
+
+def test_cli_validate_ok_and_errors(write):
+    ok = _cli("validate", str(write("good.csv", GOOD)))
+    assert ok.returncode == 0 and ok.stdout.startswith("OK: 1 rows")
+    bad = _cli("validate", str(write("bad.csv", GOOD + "Atlantis,nonsense,2021,abc,,,,,percent,x\n")))
+    assert bad.returncode == 1
+    assert "Traceback" not in bad.stderr
+    assert "3 problems found" in bad.stderr
+    assert "row 3, column 'geography'" in bad.stderr and "row 3, column 'value'" in bad.stderr
+
+
+def test_cli_validate_bundled_files():
+    for name in ("targets", "observations", "context", "plans", "geographies", "indicators"):
+        r = _cli("validate", f"data/{name}.csv")
+        assert r.returncode == 0, r.stderr
+        assert f"({name})" in r.stdout
