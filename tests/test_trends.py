@@ -446,3 +446,86 @@ def test_long_an_summary_says_how_little_evidence():
     assert "Rests on 2 real observation(s): 1 range(s), 1 on a different definition" in s
     assert "very little evidence" in s
     assert math.isfinite(res.prob_at_least(0.4012, 2025))
+
+
+# --------------------------------------------------------------------------- bundled data adaptor
+
+
+def _frame(**cols):
+    base = dict(obs_id=["tot", "comp", "noyear", "alt", "count"],
+                geography=["g"] * 5, indicator=["ind"] * 5,
+                breakdown=["", "route A", "", "", ""],
+                year=pd.array([2021, 2021, pd.NA, 2021, 2021], dtype="Int64"),
+                value_share=[0.1451, 0.05, 0.2, 0.0935, np.nan],
+                unit=["percent", "percent", "percent", "percent", "students"],
+                flags=["ambiguous_denominator", "component", "year_unknown",
+                       "derived;alternative_reading;ambiguous_denominator", ""],
+                derivation=[None, None, None, "14.51 % x 64.43 % (tot x other)", None])
+    base.update(cols)
+    return pd.DataFrame(base)
+
+
+def test_observations_from_frame_default_keeps_totals_with_a_year_and_primary_reading():
+    obs = T.observations_from_frame(_frame(), indicator="ind", geography="g")
+    assert [o.obs_id for o in obs] == ["tot"]  # no component, no NA year, no alt reading, no count
+
+
+def test_observations_from_frame_breakdown_and_flag_selection():
+    df = _frame()
+    assert [o.obs_id for o in T.observations_from_frame(df, breakdown="route A")] == ["comp"]
+    everything = T.observations_from_frame(df, breakdown=None, readings="all")
+    assert [o.obs_id for o in everything] == ["tot", "comp", "alt"]  # NA year and counts still skipped
+    no_comp = T.observations_from_frame(df, breakdown=None, drop_flags=("component",))
+    assert [o.obs_id for o in no_comp] == ["tot"]
+    with pytest.raises(TrendError, match="readings must be"):
+        T.observations_from_frame(df, readings="both")
+
+
+def test_alternative_reading_replaces_the_figure_it_rereads():
+    df = _frame()
+    alt = T.observations_from_frame(df, readings="alternative")
+    assert [o.obs_id for o in alt] == ["alt"]
+    # replacement also works through the obs_id prefix when the derivation names nothing
+    df2 = _frame(obs_id=["x", "comp", "noyear", "x.alt", "count"], derivation=[None] * 5)
+    assert [o.obs_id for o in T.observations_from_frame(df2, readings="alternative")] == ["x.alt"]
+
+
+def test_fit_refuses_two_readings_of_one_figure():
+    both = T.observations_from_frame(_frame(), readings="all")
+    with pytest.raises(TrendError, match="two readings of one figure"):
+        T.fit(both, "logit_linear")
+    # each reading alone fits
+    for r in ("primary", "alternative"):
+        assert T.fit(T.observations_from_frame(_frame(), readings=r), "logit_linear").n_used == 1
+
+
+def test_bundled_long_an_series_via_adaptor():
+    from simlib import data
+
+    df = data.load_observations()
+    thcs = T.observations_from_frame(df, "thcs_to_gdnn_sc_tc", "vn.long_an")
+    assert [o.obs_id for o in thcs] == ["la.2021.thcs_gdnn", "la.2021_2023.thcs_vocational_range"]
+    thpt = T.observations_from_frame(df, "thpt_to_cao_dang", "vn.long_an")
+    assert [(o.obs_id, o.value_share) for o in thpt] == [("la.2021.thpt_cd", 0.1451)]
+    alt = T.observations_from_frame(df, "thpt_to_cao_dang", "vn.long_an", readings="alternative")
+    assert [(o.obs_id, o.value_share) for o in alt] == [("la.2021.thpt_cd.alt", 0.0935)]
+    # national totals only: the component routes of 2007/2008 and the year-unknown rows are out
+    nat = T.observations_from_frame(df, "thcs_to_gdnn_sc_tc", "vn")
+    assert all(o.year is not None for o in nat)
+    assert not any("component" in o.flag_set for o in nat)
+    ids = {o.obs_id for o in nat}
+    assert {"vn.2007.thcs_gdnn_sum", "vn.2008.thcs_gdnn_sum"} <= ids
+    assert not ids & {"vn.2007.thcs_voc_centres", "vn.2007.thcs_intermediate"}
+
+
+def test_data_derived_national_prior_equals_documented():
+    from simlib import data
+
+    df = data.load_observations()
+    hist = T.national_history(df)
+    assert [(o.year, o.value_share) for o in hist] == [(y, v) for y, v, _ in T.NATIONAL_THCS_VOCATIONAL]
+    p_data, p_doc = T.derive_national_prior(df), T.derive_national_prior()
+    for name in ("raw_slope", "rms_step", "median_rms_step"):
+        assert getattr(p_data, name) == pytest.approx(getattr(p_doc, name), abs=5e-3)
+    assert round(p_data.raw_slope, 2) == p_data.slope_mean
+    assert T.derive_national_prior(hist).raw_slope == pytest.approx(p_doc.raw_slope)
