@@ -18,15 +18,14 @@ import math
 from pathlib import Path
 
 import matplotlib
+import matplotlib.pyplot as plt
+import matplotlib.ticker
+import numpy as np
+import pandas as pd
+from matplotlib.figure import Figure
 
-matplotlib.use("Agg", force=False)
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import pandas as pd  # noqa: E402
-from matplotlib.figure import Figure  # noqa: E402
-
-from simlib.audit import used_targets  # noqa: E402
-from simlib.data import Bundle  # noqa: E402
+from simlib.audit import used_targets
+from simlib.data import Bundle
 
 __all__ = ["OKABE_ITO", "save_figure", "plot_targets_vs_evidence"]
 

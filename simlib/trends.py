@@ -43,6 +43,16 @@ units) that adds to the model's own year-to-year noise:
   ``summary()`` lists what happened to every point. If nothing usable is
   left, :class:`TrendError` is raised.
 
+Rows from the data layer (:func:`observations_from_frame`)
+--------------------------------------------------------
+From ``simlib.data.load_observations()`` a series takes only rows with a
+known ``year``, in a share unit, with an empty ``breakdown`` (totals: a
+component route must not count as a further observation of its total), and
+only the published reading of an ambiguous figure: rows flagged
+``alternative_reading`` are dropped unless ``readings="alternative"`` (which
+uses them *instead of* the figure they re-read). :func:`fit` refuses two
+readings of one figure in one fit.
+
 Slope prior (derivation; see :func:`derive_national_prior`)
 -----------------------------------------------------------
 National THCS->vocational shares: 2006-07 4.5 % (3.1 % vocational training
@@ -90,6 +100,7 @@ additive log-ratios: see :func:`fit_composition`.
 from __future__ import annotations
 
 import math
+import re
 import textwrap
 import warnings
 from collections.abc import Iterable, Mapping, Sequence
@@ -109,8 +120,10 @@ __all__ = [
     "TrendResult",
     "backtest",
     "derive_national_prior",
+    "national_history",
     "fit",
     "fit_composition",
+    "simulate_panel",
     "observations_from_frame",
     "plot_fan",
 ]
@@ -277,10 +290,52 @@ def _na(x):
     return x
 
 
+#: Units under which ``observations_from_frame`` treats a row as a share; rows
+#: in any other unit (counts: ``students``, ``places``...) are skipped.
+SHARE_UNITS = ("percent", "share")
+READINGS = ("primary", "alternative", "all")
+
+
+def _flagset(x) -> frozenset[str]:
+    x = _na(x)
+    return frozenset(f.strip() for f in str(x or "").split(";") if f.strip())
+
+
+def _replaced_by_alternative(alt: Mapping, frame: pd.DataFrame) -> set[str]:
+    """obs_ids of the rows an ``alternative_reading`` row is an alternative to.
+
+    A row is replaced when it has the same geography, indicator and year and
+    either its obs_id is named in the alternative row's ``derivation`` or the
+    alternative's obs_id is that obs_id plus a suffix (``x`` -> ``x.alt``).
+    """
+    deriv = str(_na(alt.get("derivation")) or "")
+    aid = str(alt["obs_id"])
+    out = set()
+    for row in frame.to_dict("records"):
+        oid = str(row["obs_id"])
+        if oid == aid or "alternative_reading" in _flagset(row.get("flags")):
+            continue
+        same = all(_na(row.get(k)) == _na(alt.get(k)) for k in ("geography", "indicator", "year"))
+        named = bool(re.search(rf"(?<![\w.]){re.escape(oid)}(?![\w])", deriv))
+        if same and (named or aid.startswith(oid + ".")):
+            out.add(oid)
+    return out
+
+
 def observations_from_frame(
-    df: pd.DataFrame, indicator: str | None = None, geography: str | None = None
+    df: pd.DataFrame,
+    indicator: str | None = None,
+    geography: str | None = None,
+    *,
+    breakdown: str | Iterable[str] | None = "",
+    readings: str = "primary",
+    drop_flags: Iterable[str] = (),
 ) -> list[Observation]:
     """Convert a data-layer observation table into :class:`Observation` objects.
+
+    Works on :func:`simlib.data.load_observations` as it comes (all units,
+    all breakdowns, both readings of ambiguous figures); the selection rules
+    below decide which rows become observations of one series.
 
     Parameters
     ----------
@@ -288,23 +343,73 @@ def observations_from_frame(
         Columns ``obs_id, geography, indicator, year, year_first, value_share,
         low_share, high_share, high_open, se_share, basis, flags`` (shares as
         fractions 0-1; missing optional columns take their defaults).
+        Optional ``breakdown``, ``unit`` and ``derivation`` are used by the
+        selection rules.
     indicator, geography : str, optional
         Keep only rows with this indicator / geography.
+    breakdown : str, iterable of str or None
+        ``""`` (default) keeps **totals only**: rows whose ``breakdown`` is
+        empty. Component rows (e.g. 'vocational training centres', one route
+        of a total) must not enter a total's series as if they were further
+        observations of it. A string or a collection keeps those breakdown
+        values; ``None`` keeps every row whatever its breakdown.
+    readings : {"primary", "alternative", "all"}
+        What to do with rows flagged ``alternative_reading`` (a second,
+        derived reading of an ambiguous figure, e.g. Long An's 14.51 % read
+        as a share of those who continued: 9.35 %). ``"primary"`` (default)
+        drops them, so each reported figure enters once, as published.
+        ``"alternative"`` uses each alternative reading *instead of* the
+        row(s) it re-reads (same geography, indicator and year, named in its
+        ``derivation`` or its obs_id prefix). ``"all"`` keeps both -- for
+        display only: fitting two readings of one figure as two observations
+        double-counts it, and :func:`fit` refuses to.
+    drop_flags : iterable of str
+        Rows carrying any of these flags are dropped (e.g. ``("component",)``
+        with ``breakdown=None``).
 
     Returns
     -------
     list of Observation
         In the order of the (filtered) frame.
+
+    Notes
+    -----
+    Always skipped: rows with no ``year`` (year unknown: they cannot be placed
+    in time) and rows whose ``unit`` (if the column exists) is not a share
+    unit (:data:`SHARE_UNITS`), i.e. counts.
     """
     required = {"obs_id", "geography", "indicator", "year"}
     missing = required - set(df.columns)
     if missing:
         raise TrendError(f"The observation table lacks the column(s) {sorted(missing)}.")
+    if readings not in READINGS:
+        raise TrendError(f"readings must be one of {', '.join(READINGS)}; got {readings!r}.")
     sub = df
     if indicator is not None:
         sub = sub[sub["indicator"] == indicator]
     if geography is not None:
         sub = sub[sub["geography"] == geography]
+    sub = sub[sub["year"].notna()]
+    if "unit" in sub.columns:
+        sub = sub[sub["unit"].isna() | sub["unit"].isin(SHARE_UNITS)]
+    if breakdown is not None and "breakdown" in sub.columns:
+        keep = {breakdown} if isinstance(breakdown, str) else set(breakdown)
+        bd = sub["breakdown"].map(lambda x: "" if _na(x) is None else str(x).strip())
+        sub = sub[bd.isin(keep)]
+    flagsets = sub["flags"].map(_flagset) if "flags" in sub.columns else pd.Series(
+        [frozenset()] * len(sub), index=sub.index)
+    drop = frozenset(drop_flags)
+    if drop:
+        sub, flagsets = sub[~flagsets.map(drop.intersection).astype(bool)], flagsets[
+            ~flagsets.map(drop.intersection).astype(bool)]
+    is_alt = flagsets.map(lambda f: "alternative_reading" in f).astype(bool)
+    if readings == "primary":
+        sub = sub[~is_alt]
+    elif readings == "alternative":
+        replaced: set[str] = set()
+        for row in sub[is_alt].to_dict("records"):
+            replaced |= _replaced_by_alternative(row, sub)
+        sub = sub[~sub["obs_id"].astype(str).isin(replaced)]
     out = []
     for row in sub.to_dict("records"):
         def g(name, default=None):
@@ -464,15 +569,66 @@ class NationalPrior:
     median_rms_step: float = float("nan")
 
 
+NATIONAL_GEOGRAPHY = "vn"
+NATIONAL_INDICATOR = "thcs_to_gdnn_sc_tc"
+
+
+def national_history(
+    observations: pd.DataFrame,
+    *,
+    geography: str = NATIONAL_GEOGRAPHY,
+    indicator: str = NATIONAL_INDICATOR,
+) -> list[Observation]:
+    """The national THCS->vocational series behind the slope prior, from the data layer.
+
+    Rule: one figure per year -- every row of ``indicator`` in ``geography``
+    with a known year that is **not** flagged ``component`` (a route that is
+    already inside a derived total of the same year) nor
+    ``alternative_reading``. Unlike :func:`observations_from_frame`'s default,
+    rows with a non-empty ``breakdown`` are kept when they are the only
+    national figure of their year: the bundled 2011-12 figure is reported for
+    intermediate schools only (``breakdown`` 'intermediate schools', ``basis``
+    narrower) and is the same point as ``NATIONAL_THCS_VOCATIONAL``'s 2012
+    entry. Two figures left for one year raise :class:`TrendError`.
+
+    Parameters
+    ----------
+    observations : pandas.DataFrame
+        E.g. :func:`simlib.data.load_observations`.
+
+    Returns
+    -------
+    list of Observation
+        Sorted by year.
+    """
+    obs = observations_from_frame(observations, indicator, geography, breakdown=None,
+                                  readings="primary", drop_flags=("component",))
+    yrs = [o.year for o in obs]
+    dup = sorted({y for y in yrs if yrs.count(y) > 1})
+    if dup:
+        raise TrendError(f"The national series has several figures for year(s) {dup}; "
+                         "keep one per year (totals, not their components).")
+    if len(obs) < 2:
+        raise TrendError("The national series needs at least two years to give a slope.")
+    return sorted(obs, key=lambda o: o.year)
+
+
 def derive_national_prior(
-    history: Sequence[tuple[int, float, str]] = NATIONAL_THCS_VOCATIONAL,
+    history: Sequence[tuple[int, float, str]] | pd.DataFrame | Sequence[Observation] = NATIONAL_THCS_VOCATIONAL,
 ) -> NationalPrior:
     """Re-derive the default priors from a national history.
 
     Parameters
     ----------
-    history : sequence of (year, share, note)
-        Shares as fractions.
+    history : sequence of (year, share, note), DataFrame, or sequence of Observation
+        Shares as fractions. The default is the documented
+        :data:`NATIONAL_THCS_VOCATIONAL`. A DataFrame (the data layer's
+        observation table, :func:`simlib.data.load_observations`) is reduced
+        to the national series by :func:`national_history`; Observations are
+        used at their ``year`` (point values only). With the bundled
+        ``data/observations.csv`` the result equals the documented one: the
+        same five points (2007 and 2008 are the derived sums of two routes,
+        4.5 % and 4.3 %; 2012 2 %; 2014 6 %; 2019 10 %).
 
     Returns
     -------
@@ -482,6 +638,14 @@ def derive_national_prior(
         median of ``(dz)^2 / dt`` over successive points. The rounded
         defaults (0.07, 0.20, 0.35) are kept in the other fields.
     """
+    if isinstance(history, pd.DataFrame):
+        history = national_history(history)
+    history = list(history)
+    if history and isinstance(history[0], Observation):
+        pts = [o for o in history if o.value_share is not None]
+        if len(pts) < len(history):
+            raise TrendError("derive_national_prior uses point values only; the history has ranges.")
+        history = [(o.year, o.value_share, o.obs_id) for o in pts]
     h = sorted(history)
     yrs = np.array([x[0] for x in h], float)
     z = _logit(np.array([x[1] for x in h], float))
@@ -810,6 +974,7 @@ def _prepare(observations, *, other_basis, open_width, basis_sd, flag_sd):
             "The observations mix several indicators "
             f"({sorted({o.indicator for o in obs})}); fit one indicator at a time."
         )
+    _check_single_reading(obs)
     uses = [
         _encode(o, other_basis=other_basis, open_width=open_width, basis_sd=basis_sd, flag_sd=flag_sd)
         for o in obs
@@ -824,6 +989,22 @@ def _prepare(observations, *, other_basis, open_width, basis_sd, flag_sd):
             "or supply figures on the indicator's own definition."
         )
     return uses
+
+
+def _check_single_reading(obs):
+    """Refuse two readings of one figure in one fit (see observations_from_frame(readings=))."""
+    for a in obs:
+        if "alternative_reading" not in a.flag_set:
+            continue
+        twins = [o.obs_id for o in obs if o is not a and o.geography == a.geography
+                 and o.year == a.year and o.year_first == a.year_first]
+        if twins:
+            raise TrendError(
+                f"{a.obs_id!r} is an alternative reading of a figure, and {twins} report the same "
+                f"year in {a.geography!r}: two readings of one figure are not two observations. "
+                "Fit each reading separately (observations_from_frame(readings='primary' or "
+                "'alternative'))."
+            )
 
 
 _DEFAULT_BASIS_SD = {"broader": 0.5, "narrower": 0.5, "unclear": 0.75}
@@ -1235,6 +1416,40 @@ def fit_composition(
 # ----------------------------------------------------------------------------
 # Backtest
 # ----------------------------------------------------------------------------
+
+
+def simulate_panel(
+    rng: np.random.Generator,
+    *,
+    n_units: int = 8,
+    years: Sequence[int] = tuple(range(2016, 2024)),
+    intercept: tuple[float, float] = (-1.8, 0.4),
+    slope: tuple[float, float] = (0.08, 0.08),
+    noise_sd: float = 0.15,
+    indicator: str = "illustrative_share",
+) -> list[Observation]:
+    """ILLUSTRATIVE district panel drawn from logit-linear trends (not real data).
+
+    For testing and demonstrating methods (e.g. the backtest) when no real
+    panel exists. Unit ``u`` has logit intercept ``a_u ~ N(*intercept)`` at the
+    first year, slope ``b_u ~ N(*slope)`` logit units per year, and yearly
+    noise ``N(0, noise_sd^2)``. Geographies are named ``illustrative_district_<u>``
+    and every observation carries the flag ``illustrative``.
+
+    Parameters
+    ----------
+    rng : numpy.random.Generator
+        Seeded generator (SPEC 7); the same seed gives the same panel.
+    """
+    out: list[Observation] = []
+    t = np.asarray(years, dtype=float) - float(years[0])
+    for u in range(n_units):
+        a, b = rng.normal(*intercept), rng.normal(*slope)
+        z = a + b * t + rng.normal(0.0, noise_sd, len(t))
+        for year, zz in zip(years, z):
+            out.append(Observation(f"illustrative_d{u}_{year}", f"illustrative_district_{u}", indicator, int(year),
+                                   value_share=float(1.0 / (1.0 + np.exp(-zz))), flags="illustrative"))
+    return out
 
 
 def _as_panel(series_or_panel) -> dict[tuple[str, str], list[Observation]]:

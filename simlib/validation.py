@@ -415,7 +415,7 @@ def _parse_cell(v, col: Column, i: int, ctx: _Ctx, ref: Reference | None, kind: 
             return None
         if k == "count" and x < 0:
             ctx.add(i, col.name, f"a count cannot be below zero (found {v})")
-        return (x, pct) if k == "number" else x
+        return (x, pct, v) if k == "number" else x
     if k == "bool":
         s = fold_key(str(v))
         if s in TRUE_WORDS:
@@ -565,6 +565,13 @@ def _rules_observations(df: pd.DataFrame, ctx: _Ctx, ref: Reference | None, stri
             ctx.add(i, "value", f"the value {v:g} lies outside its own range {lo:g}-{hi:g}")
         for c, x in (("value", v), ("low", lo), ("high", hi)):
             _check_rate_bounds(ctx, i, c, x, unit)
+            raw = getattr(r, c)[2] if getattr(r, c) is not None else None
+            if unit in COUNT_UNITS and isinstance(raw, str):
+                try:
+                    parse_number(raw, integer=True)
+                except NumberError as exc:
+                    ctx.add(i, c, f"not a usable count: {exc}")
+                    continue
             if x is not None and unit in COUNT_UNITS and x < 0:
                 ctx.add(i, c, f"a count cannot be below zero (found {x:g})")
             if x is not None and unit in COUNT_UNITS and not float(x).is_integer():

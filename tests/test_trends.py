@@ -529,3 +529,14 @@ def test_data_derived_national_prior_equals_documented():
         assert getattr(p_data, name) == pytest.approx(getattr(p_doc, name), abs=5e-3)
     assert round(p_data.raw_slope, 2) == p_data.slope_mean
     assert T.derive_national_prior(hist).raw_slope == pytest.approx(p_doc.raw_slope)
+
+
+def test_simulate_panel_is_seeded_and_labelled_illustrative():
+    from simlib.trends import simulate_panel
+
+    a = simulate_panel(np.random.default_rng(4), n_units=3, years=range(2018, 2022))
+    b = simulate_panel(np.random.default_rng(4), n_units=3, years=range(2018, 2022))
+    assert len(a) == 12
+    assert [o.value_share for o in a] == [o.value_share for o in b]
+    assert all("illustrative" in o.flags and o.geography.startswith("illustrative_") for o in a)
+    assert all(0 < o.value_share < 1 for o in a)

@@ -222,3 +222,14 @@ def test_cli_validate_bundled_files():
         r = _cli("validate", f"data/{name}.csv")
         assert r.returncode == 0, r.stderr
         assert f"({name})" in r.stdout
+
+
+def test_ambiguous_thousands_separator_in_a_count_is_refused(write):
+    p = write("amb.csv", PLANNER_HEADER + "Long An,thcs_graduates,2023,\"21.000\",,,,,students,report\n")
+    pr = only(problems_of(p), "value")
+    assert "ambiguous" in pr.message and "21000" in pr.message
+
+
+def test_thousands_separators_in_a_count_are_read(write):
+    p = write("ok.csv", PLANNER_HEADER + "Long An,thcs_graduates,2023,\"1.688.547\",,,,,students,census\n")
+    assert load_planner_file(p, ref=REF).iloc[0]["value"] == 1688547

@@ -1,0 +1,245 @@
+"""simlib.assumptions: the flow-assumptions file, its checks, and the Long An flow parameters."""
+
+from __future__ import annotations
+
+import csv
+import io
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from simlib import assumptions as fa
+from simlib.data import load_observations
+from simlib.flows import FlowParameterError, FlowParameters, simulate_flows
+from simlib.textio import ValidationError
+
+
+@pytest.fixture(scope="module")
+def table() -> pd.DataFrame:
+    return fa.load_flow_assumptions()
+
+
+@pytest.fixture(scope="module")
+def observations() -> pd.DataFrame:
+    return load_observations()
+
+
+@pytest.fixture(scope="module")
+def bundled_rows() -> list[dict[str, str]]:
+    with open(fa.ASSUMPTIONS_FILE, encoding="utf-8") as fh:
+        return list(csv.DictReader(fh))
+
+
+def _write(tmp_path, rows: list[dict[str, str]], columns: list[str] | None = None):
+    columns = columns or list(rows[0])
+    buf = io.StringIO()
+    w = csv.DictWriter(buf, fieldnames=columns, extrasaction="ignore", lineterminator="\n")
+    w.writeheader()
+    w.writerows(rows)
+    p = tmp_path / "flow_assumptions.csv"
+    p.write_text(buf.getvalue(), encoding="utf-8")
+    return p
+
+
+def _edit(rows, parameter, **changes):
+    out = [dict(r) for r in rows]
+    for r in out:
+        if r["parameter"] == parameter:
+            r.update(changes)
+    return out
+
+
+def _problems(path, observations) -> list[str]:
+    with pytest.raises(ValidationError) as exc:
+        fa.load_flow_assumptions(path, observations=observations)
+    return [str(p) for p in exc.value.problems]
+
+
+# --------------------------------------------------------------------------
+# the bundled file
+# --------------------------------------------------------------------------
+def test_bundled_file_loads(table):
+    assert list(table.columns) == ["row", "parameter", "value", "residual", "unit", "status", "source",
+                                   "obs_id", "notes"]
+    assert set(fa.REQUIRED_PARAMETERS) <= set(table["parameter"])
+    assert set(table["status"]) == {"observed", "illustrative"}
+    assert table["parameter"].is_unique
+    assert "target_thcs_share_gdnn_2025" not in set(table["parameter"])  # targets come from data/targets.csv
+    assert set(table.loc[table["residual"], "parameter"]) == set(fa.RESIDUALS)
+    assert fa.assumption(table, "thcs_graduates_per_year") == 21000
+    assert fa.assumption(table, "thcs_share_gdnn_so_cap_trung_cap") == pytest.approx(0.1319)
+
+
+def test_every_observed_row_names_its_observation(table, observations):
+    observed = table[table["status"] == "observed"]
+    assert observed["obs_id"].notna().all()
+    ids = observed["obs_id"].str.partition(":")[0]
+    assert set(ids) <= set(observations["obs_id"])
+
+
+def test_residual_lookup_is_refused(table):
+    with pytest.raises(KeyError, match="residual"):
+        fa.assumption(table, "thcs_share_thpt")
+    with pytest.raises(KeyError, match="no parameter"):
+        fa.assumption(table, "nope")
+
+
+# --------------------------------------------------------------------------
+# rejection rules, one small file each
+# --------------------------------------------------------------------------
+def test_missing_column(tmp_path, bundled_rows, observations):
+    cols = [c for c in bundled_rows[0] if c != "status"]
+    msgs = _problems(_write(tmp_path, bundled_rows, cols), observations)
+    assert len(msgs) == 1 and "column 'status'" in msgs[0] and "missing" in msgs[0]
+
+
+def test_bad_status(tmp_path, bundled_rows, observations):
+    rows = _edit(bundled_rows, "thcs_share_gdtx", status="assumed")
+    msgs = _problems(_write(tmp_path, rows), observations)
+    assert len(msgs) == 1
+    assert "row 9" in msgs[0] and "column 'status'" in msgs[0] and "'assumed'" in msgs[0]
+
+
+def test_non_numeric_value(tmp_path, bundled_rows, observations):
+    rows = _edit(bundled_rows, "promotion_grade10", value="ninety-seven")
+    msgs = _problems(_write(tmp_path, rows), observations)
+    assert len(msgs) == 1 and "column 'value'" in msgs[0] and "not a number" in msgs[0]
+
+
+def test_decimal_comma_is_read(tmp_path, bundled_rows, observations):
+    rows = _edit(bundled_rows, "promotion_grade10", value="0,96")
+    t = fa.load_flow_assumptions(_write(tmp_path, rows), observations=observations)
+    assert fa.assumption(t, "promotion_grade10") == pytest.approx(0.96)
+
+
+@pytest.mark.parametrize("value, reason", [("13.19%", "without '%'"), ("1.3", "between 0 and 1")])
+def test_share_must_be_a_fraction(tmp_path, bundled_rows, observations, value, reason):
+    rows = _edit(bundled_rows, "thcs_share_gdtx", value=value)
+    msgs = _problems(_write(tmp_path, rows), observations)
+    assert len(msgs) == 1 and reason in msgs[0]
+
+
+def test_residual_only_where_documented(tmp_path, bundled_rows, observations):
+    rows = _edit(bundled_rows, "thcs_share_gdtx", value="residual")
+    rows = _edit(rows, "thcs_share_thpt", value="0.6881")
+    msgs = _problems(_write(tmp_path, rows), observations)
+    assert len(msgs) == 2
+    assert "'residual' is allowed only for" in msgs[0]
+    assert "thcs_share_thpt" not in msgs[1] and "write 'residual'" in msgs[1]
+
+
+def test_observed_row_disagreeing_with_observation(tmp_path, bundled_rows, observations):
+    rows = _edit(bundled_rows, "thpt_share_cao_dang", value="0.0935")
+    msgs = _problems(_write(tmp_path, rows), observations)
+    assert len(msgs) == 1
+    assert "la.2021.thpt_cd" in msgs[0] and "0.0935 disagrees" in msgs[0] and "0.1451" in msgs[0]
+
+
+def test_observed_count_disagreeing_with_observation(tmp_path, bundled_rows, observations):
+    rows = _edit(bundled_rows, "thcs_graduates_per_year", value="22000")
+    msgs = _problems(_write(tmp_path, rows), observations)
+    assert len(msgs) == 1 and "22000 disagrees" in msgs[0] and "21000 students" in msgs[0]
+
+
+def test_range_bound_must_be_named_and_match(tmp_path, bundled_rows, observations):
+    rows = _edit(bundled_rows, "thcs_share_gdnn_range_high", obs_id="la.2021_2023.thcs_vocational_range")
+    msgs = _problems(_write(tmp_path, rows), observations)
+    assert len(msgs) == 1 and ":low" in msgs[0]
+    rows = _edit(bundled_rows, "thcs_share_gdnn_range_high", obs_id="la.2021_2023.thcs_vocational_range:low")
+    msgs = _problems(_write(tmp_path, rows), observations)
+    assert len(msgs) == 1 and "0.16 disagrees" in msgs[0]
+
+
+def test_unknown_obs_id(tmp_path, bundled_rows, observations):
+    rows = _edit(bundled_rows, "thpt_share_cao_dang", obs_id="la.2099.nothing")
+    msgs = _problems(_write(tmp_path, rows), observations)
+    assert len(msgs) == 1 and "no observation 'la.2099.nothing'" in msgs[0]
+
+
+def test_observed_row_needs_url_and_obs_id(tmp_path, bundled_rows, observations):
+    rows = _edit(bundled_rows, "thpt_share_cao_dang", source="", obs_id="")
+    rows = _edit(rows, "thpt_share_cao_dang_plus_dai_hoc", obs_id="")
+    msgs = _problems(_write(tmp_path, rows), observations)
+    assert len(msgs) == 2
+    assert "row 15" in msgs[0] and "give the obs_id" in msgs[0] and "la.2021.thpt_cd_dh" in msgs[0]
+    assert "row 16" in msgs[1] and "needs its source as a URL" in msgs[1]
+
+
+def test_obs_id_not_allowed_on_illustrative_rows(tmp_path, bundled_rows, observations):
+    rows = _edit(bundled_rows, "thcs_share_gdtx", obs_id="la.2021.thcs_gdnn")
+    msgs = _problems(_write(tmp_path, rows), observations)
+    assert len(msgs) == 1 and "only for observed rows" in msgs[0]
+
+
+def test_duplicate_parameter(tmp_path, bundled_rows, observations):
+    rows = bundled_rows + [dict(bundled_rows[1])]
+    msgs = _problems(_write(tmp_path, rows), observations)
+    assert len(msgs) == 1 and "appears twice (first at row 3)" in msgs[0]
+
+
+def test_missing_required_parameter(tmp_path, bundled_rows, observations):
+    rows = [r for r in bundled_rows if r["parameter"] != "duration_dai_hoc"]
+    msgs = _problems(_write(tmp_path, rows), observations)
+    assert len(msgs) == 1 and "'duration_dai_hoc' is missing" in msgs[0]
+
+
+def test_all_problems_reported_together(tmp_path, bundled_rows, observations):
+    rows = _edit(bundled_rows, "thcs_share_gdtx", status="guess")
+    rows = _edit(rows, "promotion_grade11", value="abc")
+    assert len(_problems(_write(tmp_path, rows), observations)) == 2
+
+
+# --------------------------------------------------------------------------
+# flow parameters
+# --------------------------------------------------------------------------
+def test_hand_computed_shares(table):
+    s = fa.thcs_destination_shares(table, 0.2)
+    gdtx = fa.assumption(table, "thcs_share_gdtx")
+    nc = fa.assumption(table, "thcs_share_not_continuing")
+    assert fa.assumption(table, "thcs_trung_cap_fraction_of_gdnn") == 0.75
+    assert s["trung_cap"] == pytest.approx(0.15)
+    assert s["so_cap"] == pytest.approx(0.05)
+    assert s["thpt"] == pytest.approx(1 - 0.2 - gdtx - nc)
+    assert s["thpt"] == pytest.approx(0.62)  # 1 - 0.2 - 0.12 - 0.06
+    t = fa.thpt_destination_shares(table)
+    assert t == pytest.approx({"dai_hoc": 0.4992, "cao_dang": 0.1451, "trung_cap": 0.05, "not_continuing": 0.3057})
+
+
+def test_default_gdnn_share_is_the_observed_central_value(table):
+    p = fa.long_an_flow_parameters(table)
+    assert p.thcs_shares["so_cap"] + p.thcs_shares["trung_cap"] == pytest.approx(0.1319)
+
+
+def test_parameters_with_draws_sum_to_one(table):
+    g = fa.draw_gdnn_share(table, np.random.default_rng(0), 50, 7)
+    assert g.shape == (50, 1, 7) and g.min() >= 0.10 and g.max() <= 0.16
+    p = fa.long_an_flow_parameters(table, gdnn_share=g)
+    assert isinstance(p, FlowParameters)
+    total = sum(np.broadcast_arrays(*p.thcs_shares.values()))
+    np.testing.assert_allclose(total, 1.0, atol=1e-12)
+    assert sum(p.thpt_shares.values()) == pytest.approx(1.0, abs=1e-12)
+    assert p.promotion == (0.97, 0.97) and p.repetition == (0.01, 0.01, 0.01)
+    assert p.durations.trung_cap == 2.0 and p.durations.dai_hoc == 4.0
+
+
+def test_overrides_and_bad_gdnn_share(table):
+    p = fa.long_an_flow_parameters(table, gdnn_share=0.4012, warm_start=False)
+    assert p.warm_start is False
+    with pytest.raises(FlowParameterError, match="gdnn_share"):
+        fa.long_an_flow_parameters(table, gdnn_share=1.5)
+    with pytest.raises(FlowParameterError, match="negative THPT share"):
+        fa.long_an_flow_parameters(table, gdnn_share=0.9)
+
+
+def test_seats_table(table):
+    years = list(range(2024, 2027))
+    cohort = fa.long_an_cohort(table, base_year=2023, years=years)
+    g = fa.draw_gdnn_share(table, np.random.default_rng(1), 20, len(years))
+    result = simulate_flows(cohort, fa.long_an_flow_parameters(table, gdnn_share=g))
+    seats = fa.seats_table(result, ["thpt", "trung_cap"], (0.1, 0.5, 0.9))
+    assert list(seats.columns) == ["track", "unit", "year", "q0.1", "q0.5", "q0.9"]
+    assert seats.shape == (2 * len(years), 6)
+    assert list(seats["track"].unique()) == ["thpt", "trung_cap"]
+    assert (seats["q0.1"] <= seats["q0.5"]).all() and (seats["q0.5"] <= seats["q0.9"]).all()
+    assert fa.seats_table(result).shape[0] == 6 * len(years)
