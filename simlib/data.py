@@ -185,7 +185,7 @@ def validate_file(path: Path | str, *, kind: str | None = None, sheet: str | int
     if kind in ("geographies", "indicators"):
         return validate_table(read_table(path, sheet=sheet), kind)
     ref = load_reference(data_dir)
-    strict = kind != "observations" or guess_kind(name) == "observations" and Path(path).stem == "observations"
+    strict = kind != "observations" or Path(path).stem == "observations"  # bundled-style files need full provenance
     return validate_table(read_table(path, sheet=sheet), kind, ref, strict=strict)
 
 
