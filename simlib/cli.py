@@ -1,4 +1,4 @@
-"""Command line: ``python -m simlib {validate,audit,report}``.
+"""Command line: ``python -m simlib {validate,audit,feasibility,report}``.
 
 Every command turns bad input into a plain message and exit status 1 (never
 a traceback); ``--help`` on any command lists its options.
@@ -51,6 +51,35 @@ def _cmd_report(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_feasibility(args: argparse.Namespace) -> int:
+    import pandas as pd
+
+    from simlib.data import load_bundle, load_planner_file
+    from simlib.feasibility import feasibility, with_planner_data
+    from simlib.scenarios import RunConfig
+
+    bundle = load_bundle(args.data)
+    if args.planner:
+        bundle = with_planner_data(bundle, load_planner_file(args.planner, ref=bundle.reference))
+    config = RunConfig(n_draws=args.draws, seed=args.seed, readings=args.readings, progress=None)
+    rep = feasibility(bundle, plans=args.plan or None, scenarios=args.scenario or None, config=config)
+    table = rep.table
+    shown = table if args.all_rows else table[table["used"] & (table["verdict"] != "not assessed")]
+    cols = ["plan_id", "geography_name", "indicator", "year", "as_written", "scenario", "p_met", "verdict",
+            "median_pct", "q0.1_pct", "q0.9_pct", "required_pace_pts", "anticipated_pace_pts", "feasible_progress"]
+    with pd.option_context("display.width", 200, "display.max_rows", 2000, "display.max_columns", 30,
+                           "display.max_colwidth", 40):
+        print(shown[cols].to_string(index=False, float_format=lambda x: f"{x:.2f}"))
+    skipped = table[table["verdict"] == "not assessed"].drop_duplicates("target_id")
+    print(f"\n{len(shown)} verdict rows ({args.draws} draws, seed {args.seed}, readings {args.readings}); "
+          f"{len(skipped)} target(s) not assessed (no evidence on their indicator; see the CSV's note column).")
+    if args.csv:
+        Path(args.csv).parent.mkdir(parents=True, exist_ok=True)
+        table.to_csv(args.csv, index=False, lineterminator="\n", float_format="%.4f")
+        print(f"written: {args.csv}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="python -m simlib", description="simlib: streaming targets, evidence and audits")
     sub = p.add_subparsers(dest="command", required=True)
@@ -70,6 +99,20 @@ def build_parser() -> argparse.ArgumentParser:
     a.add_argument("--data", help="data folder (default: bundled data/)")
     a.set_defaults(func=_cmd_audit)
 
+    f = sub.add_parser("feasibility", help="P(target met), pace and feasible-progress verdicts for every target")
+    f.add_argument("--plan", action="append", help="plan id (repeatable; default: all plans)")
+    f.add_argument("--scenario", action="append",
+                   help="scenario name in data/scenarios or path to a scenario YAML (repeatable; default: all)")
+    f.add_argument("--draws", type=int, default=2000, help="Monte Carlo draws (default 2000)")
+    f.add_argument("--seed", type=int, default=20251122, help="random seed (default 20251122)")
+    f.add_argument("--readings", choices=["primary", "alternative"], default="primary",
+                   help="reading of ambiguous figures (Long An THPT 2021: 14.51 %% primary, 9.35 %% alternative)")
+    f.add_argument("--planner", help="a planner's own data file (template) adding evidence")
+    f.add_argument("--csv", help="write every verdict row (all targets, all columns) to this CSV file")
+    f.add_argument("--all-rows", action="store_true", help="print every row, including targets not assessed")
+    f.add_argument("--data", help="data folder (default: bundled data/)")
+    f.set_defaults(func=_cmd_feasibility)
+
     r = sub.add_parser("report", help="regenerate the audit tables and charts under --out")
     r.add_argument("--out", default="reports", help="output folder (default: reports)")
     r.add_argument("--data", help="data folder (default: bundled data/)")
@@ -86,6 +129,6 @@ def main(argv: list[str] | None = None) -> int:
     except ValidationError as exc:
         print(str(exc), file=sys.stderr)
         return 1
-    except ValueError as exc:  # bad option values, unknown plan ids
+    except ValueError as exc:  # bad option values, unknown plan ids, bad lever/scenario files
         print(f"error: {exc}", file=sys.stderr)
         return 1

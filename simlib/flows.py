@@ -501,8 +501,19 @@ def _stock(intake: np.ndarray, duration: float, keep: np.ndarray | None, warm: b
     """
     n_y = intake.shape[2]
     if keep is None:
-        flat = np.ascontiguousarray(intake).reshape(-1, n_y)
-        return (flat @ _stock_weights(duration, n_y, warm)).reshape(intake.shape)
+        # stock = intake @ W (see _stock_weights), computed as a few shifted adds: W has at most
+        # ceil(duration) non-zero diagonals, and shifted adds stream memory once per diagonal
+        n_k = math.ceil(duration)
+        w = [min(1.0, duration - k) for k in range(n_k)]
+        out = intake * w[0]
+        for k in range(1, min(n_k, n_y)):
+            out[:, :, k:] += w[k] * intake[:, :, :-k]
+        if warm:
+            for t in range(n_y):
+                extra = sum(w[t + 1:])
+                if extra:
+                    out[:, :, t] += extra * intake[:, :, 0]
+        return out
     keep = np.broadcast_to(keep, intake.shape)
     out = np.zeros(intake.shape)
     for k in range(math.ceil(duration)):
@@ -602,6 +613,16 @@ class FlowResult:
             arr.flags.writeable = False
             cache[name] = arr
         return cache[name]
+
+    def track(self, name: str, index: int) -> np.ndarray:
+        """One slice of a stacked array without building the stack.
+
+        ``result.track("thcs_intake", THCS_TRACKS.index("trung_cap"))`` equals
+        ``result.thcs_intake[..., THCS_TRACKS.index("trung_cap")]``.
+        """
+        if name not in self._STACKED:
+            raise AttributeError(f"{name} is not a stacked array; stacked: {sorted(self._STACKED)}")
+        return np.asarray(self._parts[name][index])
 
     @property
     def n_draws(self) -> int:
