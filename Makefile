@@ -22,8 +22,9 @@ $(STAMP): pyproject.toml requirements/ci.txt
 
 venv: $(STAMP) ## create .venv and install simlib with pinned dependencies
 
-report: $(STAMP) ## run the main job on the bundled data; results go to reports/
-	$(PY) -m simlib report --out reports
+report: $(STAMP) ## run the main job on the bundled data; results go to reports/vi and reports/en
+	$(PY) -m simlib report --lang vi --out reports/vi
+	$(PY) -m simlib report --lang en --out reports/en
 
 test: $(STAMP) ## run every test: unit/property tests and the notebooks under nbval
 	MPLBACKEND=Agg $(PY) -m pytest -n 2 --dist loadscope tests \

@@ -44,7 +44,8 @@ def _cmd_audit(args: argparse.Namespace) -> int:
 def _cmd_report(args: argparse.Namespace) -> int:
     from simlib.report import run_report
 
-    files = run_report(args.out, data_dir=args.data, planner_file=args.planner, plans=args.plan or None)
+    files = run_report(args.out, data_dir=args.data, planner_file=args.planner, plans=args.plan or None,
+                       lang=args.lang, n_draws=args.draws, seed=args.seed)
     print(f"written to {args.out}/:")
     for f in files:
         print(f"  {f.name}")
@@ -113,8 +114,12 @@ def build_parser() -> argparse.ArgumentParser:
     f.add_argument("--data", help="data folder (default: bundled data/)")
     f.set_defaults(func=_cmd_feasibility)
 
-    r = sub.add_parser("report", help="regenerate the audit tables and charts under --out")
+    r = sub.add_parser("report", help="regenerate every table, chart, the Excel workbook and the HTML summary")
     r.add_argument("--out", default="reports", help="output folder (default: reports)")
+    r.add_argument("--lang", choices=["vi", "en"], default="vi", help="language of charts, workbook and HTML "
+                   "(default vi)")
+    r.add_argument("--draws", type=int, default=10_000, help="Monte Carlo draws (default 10000)")
+    r.add_argument("--seed", type=int, default=20251122, help="random seed (default 20251122)")
     r.add_argument("--data", help="data folder (default: bundled data/)")
     r.add_argument("--planner", help="a planner's own data file (template)")
     r.add_argument("--plan", action="append", help="plan id (repeatable; default: all plans)")

@@ -355,10 +355,13 @@ def solve_lever(base: Baseline, scenario: Scenario, lever: str, setting: str, *,
 
     The other settings of ``scenario`` are kept. With common random numbers
     P(met) is a non-decreasing step function of a lever whose effect draws
-    are all positive; ``scipy.optimize.brentq`` brackets the step where it
-    crosses ``p`` and the answer is the right end of the bracket, checked
-    to reach ``p``. If even the top of the plausible range (from
-    ``data/levers.yaml``) falls short the answer says so.
+    are all positive (price and, mostly, counselling; the counselling prior
+    allows negative effects, so P(met) can dip); ``scipy.optimize.brentq``
+    brackets the step where it crosses ``p`` and the answer is the right
+    end of the bracket, checked to reach ``p``. If even the top of the
+    plausible range (from ``data/levers.yaml``) falls short the answer says
+    so, and why when the reason is structural (the room-to-move ceiling is
+    below the target, or the lever's lag).
 
     Parameters
     ----------
@@ -399,11 +402,22 @@ def solve_lever(base: Baseline, scenario: Scenario, lever: str, setting: str, *,
                   p=p, p_at_min=p_min, p_at_max=p_max)
     what = f"{lever}.{setting}"
     if p_max < p:
+        why = ""
+        ceiling = base.draws.max_feasible.get(indicator)
+        if p_max <= p_min and ceiling is not None and target > float(np.max(ceiling)):
+            why = (f" The lever cannot change it: the target is above every draw of the room-to-move bound "
+                   f"max_feasible_share (at most {100 * float(np.max(ceiling)):.1f} %, data/levers.yaml), so "
+                   f"levers add nothing to draws below the target.")
+        elif p_max <= p_min and year < start + 1 and lv.mechanism == "counselling":
+            why = " The lever cannot change it: counselling acts 1-3 school years after coverage is reached."
+        elif p_max < p_min:
+            why = " More of this lever lowers P(met) in some draws: its effect prior allows negative effects."
         return InverseResult(**common, reachable=False, value=float("nan"), p_at_value=float("nan"),
                              cost_vnd=float("nan"), evaluations=evals,
                              message=(f"Not reachable with this lever within its plausible range: even at "
-                                      f"{what} = {st.max:g} ({st.unit}) from {start}, P(>= {100 * target:.2f} % "
-                                      f"in {year}) is {p_max:.2f}, below {p:.2f}."))
+                                      f"{what} = {st.max:,.2f} ({st.unit}) from {start}, P(>= {100 * target:.2f} % "
+                                      f"in {year}) is {p_max:.2f} (without it {p_min:.2f}), below {p:.2f}."
+                                      + why))
     if p_min >= p:
         x = st.min
     else:
@@ -416,9 +430,9 @@ def solve_lever(base: Baseline, scenario: Scenario, lever: str, setting: str, *,
             x = min(hi, x + tol)
     return InverseResult(**common, reachable=True, value=float(x), p_at_value=prob(x), cost_vnd=cache[float(x)][1],
                          evaluations=evals,
-                         message=(f"{what} = {x:,.3g} ({st.unit}) from {start} gives P(>= {100 * target:.2f} % "
-                                  f"in {year}) = {prob(x):.2f} (needed {p:.2f}); median cost "
-                                  f"{cache[float(x)][1]:,.0f} VND over {cost_years[0]}-{cost_years[-1]}."))
+                         message=(f"{what} = {x:,.2f} ({st.unit}) from {start} gives P(>= {100 * target:.2f} % "
+                                  f"in {year}) = {prob(x):.2f} (needed {p:.2f}; {p_min:.2f} without it); median "
+                                  f"cost {cache[float(x)][1]:,.0f} VND over {max(start, cost_years[0])}-{year}."))
 
 
 # --------------------------------------------------------------------------

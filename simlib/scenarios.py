@@ -556,9 +556,11 @@ class ScenarioRun:
         """Mean contribution of each part to the scenario's mean share (fractions; additive).
 
         Index: ``trend`` (business as usual), each shock, each lever's
-        separate effect, ``combination`` (the sub-additive interaction, <= 0
-        for positive effects) and ``capacity`` (what caps removed). They sum
-        to the scenario's mean share.
+        separate effect, ``ceiling`` (what the room-to-move bound
+        ``max_feasible_share`` removes from each lever on its own, <= 0),
+        ``interaction`` (the sub-additive combination of the capped effects,
+        <= 0 for positive effects) and ``capacity`` (what caps removed).
+        They sum to the scenario's mean share.
         """
         b = self.baseline
         j, k = b.unit_index(unit), b.year_index(year)
@@ -570,11 +572,16 @@ class ScenarioRun:
             if sh["indicator"] == indicator:
                 out[f"shock:{key}"] = shocks
         eff = res.effects[indicator]
+        room = np.maximum(b.draws.max_feasible[indicator] - b.shares[indicator][:, j, k], 0.0)
+        capped_sum = np.zeros(b.n)
         for key, e in eff.items():
-            out[key] = float(np.mean(e[:, j, k]))
+            d = e[:, j, k]
+            out[key] = float(np.mean(d))
+            capped_sum = capped_sum + np.minimum(np.maximum(d, 0.0), room) + np.minimum(d, 0.0)
         lever_sum = sum(float(np.mean(e[:, j, k])) for e in eff.values())
         demand_mean = float(np.mean(res.demand[indicator][:, j, k]))
-        out["combination"] = demand_mean - base_mean - lever_sum
+        out["ceiling"] = float(np.mean(capped_sum)) - lever_sum
+        out["interaction"] = demand_mean - base_mean - float(np.mean(capped_sum))
         out["capacity"] = float(np.mean(res.shares[indicator][:, j, k])) - demand_mean
         return pd.Series(out, name="contribution")
 

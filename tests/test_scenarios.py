@@ -238,7 +238,8 @@ def test_contributions_add_up(base, lv):
         c = run.contributions(ind, "all_levers", "vn.long_an", 2030)
         total = float(np.mean(run.share(ind, "all_levers")[:, 0, base.year_index(2030)]))
         assert c.sum() == pytest.approx(total, abs=1e-12)
-        assert c["combination"] <= 1e-12  # sub-additive
+        assert c["interaction"] <= 1e-12  # sub-additive
+        assert c["ceiling"] <= 1e-12
 
 
 def test_districts_borrow_province_trend_with_spread(base):
@@ -331,6 +332,8 @@ def test_inverse_solve_not_reachable_says_so(base, lv):
                         indicator="thcs_to_gdnn_sc_tc", unit="vn.long_an", year=2025, target=0.4012, p=0.8)
     assert not sol.reachable and math.isnan(sol.value)
     assert "Not reachable with this lever within its plausible range" in sol.message
+    # 40.12 % is above every draw of the THCS room-to-move bound (25-40 %): the message names it
+    assert "max_feasible_share" in sol.message
 
 
 def test_target_options_and_capacity(base, lv):

@@ -1,0 +1,1177 @@
+"""Is a target's pace realistic? Required pace, progress classes and feasibility frontiers.
+
+This module answers the planner's question "how hard is this target?" for one
+share (e.g. the vocational share of THCS graduates, *phân luồng sau THCS*)
+in one unit (province, district), given its latest value.
+
+Units
+-----
+Every share in the public API is a **fraction in [0, 1]** (0.1319 means
+13.19 %). Changes of a share are **fractions per year** (0.01 = one
+percentage point per year) unless the name says otherwise: ``points`` are
+percentage points (``Pace.points_per_year``) and ``logit`` quantities are
+logit units, ``logit(p) = ln(p / (1 - p))``. Years are calendar years
+(floats are accepted). Text meant for people (``FeasibleProgress.note``)
+uses percent.
+
+Methods
+-------
+Required vs observed pace (:func:`required_pace`, :func:`progress_class`)
+    Required pace ``r_req = (y* - y_t1) / (T - t1)`` (points per year) and
+    its logit analogue. The ratio ``CR = observed / required`` is classified
+    as in the UNSD SDG Progress Chart: on track, fair progress, limited or no
+    progress, deterioration. The cut-offs (0.95, 0.5, -0.1) are from
+    background knowledge of the UNSD Progress Chart technical note (2022)
+    and are **[to verify]**; they are configurable.
+
+Anticipated gap (:func:`anticipated_gap`)
+    UNESCAP Anticipated Progress Index (Asia-Pacific SDG Progress Report):
+    ``G = (y* - yhat_T) / (y* - y_base)``, the part of the required progress
+    (from the baseline) that the projected trend will still be missing at
+    the target year.
+
+Feasibility frontier from a peer panel (:func:`episodes`, :func:`fit_frontier`, ...)
+    The UIS/GEM SDG 4 benchmark and Scorecard judge targets against "the
+    historic rate of the fastest improving 25 % of countries", conditional
+    on the starting point. The World Bank R package ``sdgtrackr``
+    (github.com/RossanaTat/sdgtrackr, MIT) implements this as quantile
+    regression of annual change on the starting level, then *percentile
+    paths* and *speed paths*. Here:
+
+    1. :func:`episodes`: pairs of observations of the same peer unit give
+       ``(start level, annualised change)``.
+    2. :func:`fit_frontier`: ``Q_tau(change | start)`` by linear quantile
+       regression (statsmodels ``QuantReg``) on a cubic B-spline basis of
+       the start level, one fit per ``tau``; the curves are made
+       non-crossing by sorting the fitted values across ``tau`` at each
+       start level (monotone rearrangement, Chernozhukov, Fernandez-Val &
+       Galichon 2010, Econometrica 78(3)). ``sdgtrackr`` uses
+       ``quantregGrowth::gcrq`` (P-splines with cross-validated smoothing)
+       instead; the fixed small ``df`` here is our simpler choice.
+    3. :func:`percentile_path`: ``y_{t+1} = clip(y_t + Q_tau(change | y_t), 0, 1)``.
+    4. :func:`required_percentile`: the smallest ``tau`` whose path reaches
+       the target by the target year ("the target needs progress faster than
+       tau* x 100 % of peer episodes that started from a similar level";
+       ``tau = 0.75`` is the UIS "fastest 25 %").
+    5. :func:`speed_multiple`: how many times the median speed the target
+       needs (``sdgtrackr`` speed paths).
+
+Logistic fallback (:func:`logistic_benchmark`)
+    When the peer panel is too thin: constant slopes on the logit scale
+    (S-curve; slows progress near 0 and 1), with the unit's slope uncertain,
+    ``b ~ Normal(slope_mean, slope_sd)`` (e.g. the national prior from
+    :func:`simlib.trends.derive_national_prior`, N(0.07, 0.20^2) logit per
+    year). ``tau* = Phi((b_req - slope_mean) / slope_sd)``.
+
+:func:`feasible_progress` chooses between the two and returns a verdict with
+a plain-language note. Verdict bands on ``tau*`` (0.5 / 0.75 / 0.9) are
+**our choice**, not an official standard; they are configurable.
+
+References
+----------
+* UIS & GEM Report, SDG 4 Scorecard progress reports (2023-), "feasible
+  progress" benchmarks; UIS, SDG 4 national benchmarks.
+* World Bank, ``sdgtrackr`` R package, R. Tatulli et al.
+  (``R/predict_changes.R``, ``R/future_paths.R``).
+* UN Statistics Division, SDG Progress Chart technical note (2022).
+* UNESCAP, Asia and the Pacific SDG Progress Report, Anticipated Progress
+  Index; ESCAP Statistics Division working paper SD/WP/04 (2017).
+* See also /work/shared/research/anchors_models.md, sections A6, A7, A9, §3 F1-F3.
+"""
+
+from __future__ import annotations
+
+import math
+import warnings
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+from scipy import special, stats
+from scipy.interpolate import BSpline
+
+__all__ = [
+    "DEFAULT_CR_THRESHOLDS",
+    "DEFAULT_REACH_TAUS",
+    "DEFAULT_TAUS",
+    "DEFAULT_VERDICT_BANDS",
+    "FeasibleProgress",
+    "Frontier",
+    "LogisticBenchmark",
+    "Pace",
+    "SpeedMultiple",
+    "anticipated_gap",
+    "episodes",
+    "feasibility_verdict",
+    "feasible_progress",
+    "fit_frontier",
+    "logistic_benchmark",
+    "percentile_path",
+    "progress_class",
+    "required_pace",
+    "required_percentile",
+    "speed_multiple",
+]
+
+#: Progress classes for ``CR = observed pace / required pace``:
+#: ``(lower bound, label)``, checked from the top; the first bound that CR
+#: reaches gives the class. Values as recalled from the UNSD SDG Progress
+#: Chart technical note (2022) -- **[to verify]** against the note.
+DEFAULT_CR_THRESHOLDS: tuple[tuple[float, str], ...] = (
+    (0.95, "on track"),
+    (0.5, "fair progress, acceleration needed"),
+    (-0.1, "limited or no progress"),
+    (-math.inf, "deterioration"),
+)
+
+#: Verdict bands on the required percentile ``tau*``: ``(upper bound, label)``;
+#: ``tau* <= bound`` gives the label, checked in order. Above the last bound,
+#: or when no percentile reaches the target: :data:`UNPRECEDENTED`.
+#: Our own choice (anchors_models.md §3 F3 point 4), not an official standard.
+DEFAULT_VERDICT_BANDS: tuple[tuple[float, str], ...] = (
+    (0.5, "realistic"),
+    (0.75, "ambitious but feasible"),
+    (0.9, "very ambitious"),
+)
+UNPRECEDENTED = "historically unprecedented"
+ALREADY_REACHED = "already reached"
+NOT_ASSESSED = "not assessed"
+
+#: Quantile levels fitted by :func:`fit_frontier` by default.
+DEFAULT_TAUS: tuple[float, ...] = (0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9)
+#: Percentiles whose reachable value :func:`feasible_progress` reports.
+DEFAULT_REACH_TAUS: tuple[float, ...] = (0.5, 0.75, 0.9)
+
+# Response scale used inside the quantile regressions: fractions -> points,
+# so that statsmodels' fixed tolerances (p_tol 1e-6, residual floor 1e-6)
+# are small relative to the data.
+_FIT_SCALE = 100.0
+
+
+# ----------------------------------------------------------------------------
+# Small helpers
+# ----------------------------------------------------------------------------
+
+
+def _logit(p):
+    return special.logit(p)
+
+
+def _expit(z):
+    return special.expit(z)
+
+
+def _check_open_share(name: str, value: float) -> float:
+    v = float(value)
+    if not (0.0 < v < 1.0):
+        raise ValueError(
+            f"{name} must be a share strictly between 0 and 1 (a fraction, 0.1319 for 13.19 %); "
+            f"got {value!r}."
+        )
+    return v
+
+
+def _check_years(start_year: float, target_year: float) -> float:
+    t1, T = float(start_year), float(target_year)
+    if not (math.isfinite(t1) and math.isfinite(T)):
+        raise ValueError(f"Years must be finite numbers; got {start_year!r} and {target_year!r}.")
+    if T <= t1:
+        raise ValueError(
+            f"The target year ({target_year:g}) must be after the latest evidence "
+            f"({start_year:g}): there is no time left to assess a pace."
+        )
+    return T - t1
+
+
+def _pct(x: float, digits: int = 1) -> str:
+    return f"{100 * x:.{digits}f} %"
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}" if n == 1 else f"{n} {word}s"
+
+
+def _year_label(y: float):
+    return int(y) if float(y).is_integer() else float(y)
+
+
+# ----------------------------------------------------------------------------
+# F1: required pace and progress classes
+# ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Pace:
+    """Pace needed to go from the latest value to the target.
+
+    Attributes
+    ----------
+    points_per_year : float
+        ``100 * (target - start) / (T - t1)``, percentage points per year.
+    logit_per_year : float
+        ``(logit target - logit start) / (T - t1)``, logit units per year.
+    years : float
+        ``T - t1``, years left.
+    """
+
+    points_per_year: float
+    logit_per_year: float
+    years: float
+
+
+def required_pace(start: float, start_year: float, target: float, target_year: float) -> Pace:
+    """Required absolute and logit pace (anchors_models.md §3 F1 points 1-2).
+
+    Parameters
+    ----------
+    start : float
+        Latest value, a share in (0, 1).
+    start_year : float
+        Year of the latest value ``t1``.
+    target : float
+        Target share ``y*`` in (0, 1).
+    target_year : float
+        Target year ``T``; must be after ``start_year``.
+
+    Returns
+    -------
+    Pace
+        Points per year, logit units per year, years left.
+
+    Raises
+    ------
+    ValueError
+        If ``target_year <= start_year`` or a share is outside (0, 1).
+
+    Examples
+    --------
+    Long An, THCS graduates into vocational training: 13.19 % in 2021,
+    target 40.12 % in 2025 gives 6.7325 points per year.
+
+    >>> round(required_pace(0.1319, 2021, 0.4012, 2025).points_per_year, 4)
+    6.7325
+    """
+    years = _check_years(start_year, target_year)
+    y0 = _check_open_share("start", start)
+    ys = _check_open_share("target", target)
+    return Pace(
+        points_per_year=100.0 * (ys - y0) / years,
+        logit_per_year=float(_logit(ys) - _logit(y0)) / years,
+        years=years,
+    )
+
+
+def progress_class(
+    observed_pace: float,
+    required_pace: float,
+    thresholds: Sequence[tuple[float, str]] = DEFAULT_CR_THRESHOLDS,
+) -> tuple[float, str]:
+    """Ratio of observed to required pace, and its UNSD-style progress class.
+
+    Parameters
+    ----------
+    observed_pace, required_pace : float
+        Paces in the same unit (e.g. both points per year, or both logit per
+        year). ``required_pace`` comes from :func:`required_pace`; the observed
+        pace from a trend (e.g. an OLS or time-weighted slope).
+    thresholds : sequence of (lower bound, label)
+        Checked in order; the first with ``CR >= bound`` gives the class.
+        Default :data:`DEFAULT_CR_THRESHOLDS`: CR >= 0.95 "on track";
+        0.5 <= CR < 0.95 "fair progress, acceleration needed";
+        -0.1 <= CR < 0.5 "limited or no progress"; CR < -0.1 "deterioration".
+        These cut-offs are recalled UNSD Progress Chart values **[to verify]**.
+
+    Returns
+    -------
+    (float, str)
+        ``CR = observed / required`` and the class label. If the required pace
+        is <= 0 (the target is already reached), ``(nan, "target already
+        reached")``; if the observed pace is NaN, ``(nan, "not assessed")``.
+    """
+    req, obs = float(required_pace), float(observed_pace)
+    if math.isnan(req):
+        return math.nan, NOT_ASSESSED
+    if req <= 0:
+        return math.nan, "target already reached"
+    if math.isnan(obs):
+        return math.nan, NOT_ASSESSED
+    cr = obs / req
+    for bound, label in thresholds:
+        if cr >= bound:
+            return cr, label
+    # Below every bound (only possible if the caller's thresholds stop above -inf).
+    return cr, thresholds[-1][1]
+
+
+# ----------------------------------------------------------------------------
+# F2: anticipated gap
+# ----------------------------------------------------------------------------
+
+
+def anticipated_gap(target: float, predicted: float, baseline: float) -> float:
+    """UNESCAP anticipated-progress gap ``G = (y* - yhat_T) / (y* - y_base)``.
+
+    Parameters
+    ----------
+    target : float
+        Target value ``y*`` (share, 0-1; any unit works if all three agree).
+    predicted : float
+        Value projected for the target year by the trend, ``yhat_T``.
+    baseline : float
+        Baseline value ``y_base`` (the value the required progress is counted
+        from).
+
+    Returns
+    -------
+    float
+        ``G <= 0``: on track (the trend reaches or passes the target);
+        ``0 < G < 1``: progress, but acceleration is needed (G is the share
+        of the required progress still missing); ``G >= 1``: no progress or
+        moving backwards relative to the baseline. NaN if
+        ``target == baseline`` (no progress required) or an input is NaN.
+        Works for targets below the baseline too (reductions).
+    """
+    ys, yh, yb = float(target), float(predicted), float(baseline)
+    denom = ys - yb
+    if denom == 0 or math.isnan(denom) or math.isnan(yh):
+        return math.nan
+    return (ys - yh) / denom
+
+
+# ----------------------------------------------------------------------------
+# F3: peer-panel feasibility frontier
+# ----------------------------------------------------------------------------
+
+
+def episodes(
+    panel: pd.DataFrame,
+    *,
+    window: int = 1,
+    unit: str = "unit",
+    year: str = "year",
+    value: str = "value",
+) -> pd.DataFrame:
+    """Change episodes ``(start level, annualised change)`` from a peer panel.
+
+    For each observation of a unit, the episode ends at the first later
+    observation of the same unit at least ``window`` years later (with
+    ``window=1``: the next available observation). Gaps between observations
+    are allowed; the change is annualised by the actual gap. Episodes
+    therefore overlap when ``window > 1`` (as in ``sdgtrackr``).
+
+    Parameters
+    ----------
+    panel : pandas.DataFrame
+        Long table with one row per unit and year; ``value`` is a share in
+        [0, 1]. Rows with a missing value are ignored.
+    window : int, default 1
+        Minimum gap in years between the two ends of an episode.
+    unit, year, value : str
+        Column names.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``unit``, ``start_year``, ``start`` (share), ``change``
+        (annualised change, fraction per year), ``change_logit`` (logit units
+        per year; NaN when an end is exactly 0 or 1), ``end_year``, ``gap``
+        (years). One row per episode, sorted by unit and start year.
+
+    Raises
+    ------
+    ValueError
+        Missing columns, values outside [0, 1] (percent passed by mistake?),
+        a unit with two values in one year, or ``window < 1``.
+    """
+    if window < 1:
+        raise ValueError(f"window must be at least 1 year; got {window!r}.")
+    missing = [c for c in (unit, year, value) if c not in panel.columns]
+    if missing:
+        raise ValueError(f"The peer panel lacks column(s) {missing}; it has {list(panel.columns)}.")
+    df = panel[[unit, year, value]].dropna()
+    vals = df[value].to_numpy(float)
+    if np.any((vals < 0) | (vals > 1)):
+        bad = vals[(vals < 0) | (vals > 1)][:3]
+        raise ValueError(
+            f"Peer-panel values must be shares between 0 and 1 (fractions); found e.g. {bad.tolist()}. "
+            "Divide percentages by 100."
+        )
+    dup = df.duplicated([unit, year])
+    if dup.any():
+        first = df.loc[dup].iloc[0]
+        raise ValueError(
+            f"Unit {first[unit]!r} has more than one value for year {first[year]!r}; keep one per year."
+        )
+    rows = []
+    for u, g in df.sort_values([unit, year]).groupby(unit, sort=True):
+        yrs = g[year].to_numpy(float)
+        v = g[value].to_numpy(float)
+        for i in range(len(yrs) - 1):
+            later = np.nonzero(yrs[i + 1:] - yrs[i] >= window)[0]
+            if later.size == 0:
+                continue
+            j = i + 1 + later[0]
+            gap = yrs[j] - yrs[i]
+            inside = 0 < v[i] < 1 and 0 < v[j] < 1
+            rows.append((
+                u,
+                _year_label(yrs[i]),
+                v[i],
+                (v[j] - v[i]) / gap,
+                float(_logit(v[j]) - _logit(v[i])) / gap if inside else math.nan,
+                _year_label(yrs[j]),
+                gap,
+            ))
+    cols = ["unit", "start_year", "start", "change", "change_logit", "end_year", "gap"]
+    return pd.DataFrame(rows, columns=cols)
+
+
+def _design(x: np.ndarray, knots: np.ndarray, degree: int) -> np.ndarray:
+    """B-spline design matrix at ``x`` (already clamped to the knot range)."""
+    return BSpline.design_matrix(np.asarray(x, float), knots, degree).toarray()
+
+
+@dataclass(frozen=True, eq=False)
+class Frontier:
+    """Non-crossing quantile curves of annual change given the start level.
+
+    Attributes
+    ----------
+    taus : tuple of float
+        Fitted quantile levels (increasing, in (0, 1)).
+    coef : numpy.ndarray
+        Spline coefficients, shape ``(len(taus), n_basis)``, in fraction per
+        year (read-only).
+    knots : numpy.ndarray
+        Full B-spline knot vector (shares).
+    degree : int
+        Spline degree.
+    support : (float, float)
+        Lowest and highest start level in the training episodes (shares).
+        Outside it, curves are held at their value at the nearest end.
+    n_units, n_episodes : int
+        Peer units and episodes used.
+    notes : tuple of str
+        Fit notes (e.g. non-convergence of a quantile regression).
+    """
+
+    taus: tuple[float, ...]
+    coef: np.ndarray
+    knots: np.ndarray
+    degree: int
+    support: tuple[float, float]
+    n_units: int
+    n_episodes: int
+    notes: tuple[str, ...] = ()
+
+    def curves(self, x, *, rearrange: bool = True) -> np.ndarray:
+        """Fitted change quantiles at start levels ``x``.
+
+        Parameters
+        ----------
+        x : float or array_like
+            Start levels (shares). Values outside :attr:`support` are clamped.
+        rearrange : bool, default True
+            Sort across ``taus`` at each ``x`` (non-crossing). ``False``
+            returns the raw quantile-regression fits (diagnostics only).
+
+        Returns
+        -------
+        numpy.ndarray
+            Shape ``(len(x), len(taus))``, fraction per year.
+        """
+        xs = np.clip(np.atleast_1d(np.asarray(x, float)), *self.support)
+        q = _design(xs, self.knots, self.degree) @ self.coef.T
+        return np.sort(q, axis=1) if rearrange else q
+
+    def quantile_change(self, x, tau: float):
+        """Quantile ``tau`` of the annual change for a unit starting at ``x``.
+
+        Parameters
+        ----------
+        x : float or array_like
+            Start level(s), shares; clamped to :attr:`support`.
+        tau : float
+            Quantile level in [0, 1]. Between fitted levels the rearranged
+            curves are interpolated linearly in ``tau``; below the lowest /
+            above the highest fitted level the nearest fitted curve is used
+            (no extrapolation into the tails).
+
+        Returns
+        -------
+        float or numpy.ndarray
+            Change in fraction per year (0.01 = one point per year); a float
+            for scalar ``x``.
+        """
+        tau = float(tau)
+        if not 0.0 <= tau <= 1.0:
+            raise ValueError(f"tau must be in [0, 1]; got {tau!r}.")
+        xs = np.atleast_1d(np.asarray(x, float))
+        out = self._rows(xs, np.full(xs.shape, tau))
+        return float(out[0]) if np.ndim(x) == 0 else out
+
+    def _rows(self, xs: np.ndarray, taus: np.ndarray) -> np.ndarray:
+        """Q_{taus[i]}(change | xs[i]) for paired 1-d arrays (vectorised helper)."""
+        t = np.asarray(self.taus, float)
+        c = self.curves(xs)
+        if len(t) == 1:
+            return c[:, 0]
+        tc = np.clip(taus, t[0], t[-1])
+        j = np.clip(np.searchsorted(t, tc, side="right") - 1, 0, len(t) - 2)
+        w = (tc - t[j]) / (t[j + 1] - t[j])
+        rows = np.arange(len(xs))
+        return c[rows, j] * (1.0 - w) + c[rows, j + 1] * w
+
+    def quantile_table(self, x) -> pd.DataFrame:
+        """Rearranged curves as a table: index start level, one column per ``tau``."""
+        xs = np.atleast_1d(np.asarray(x, float))
+        return pd.DataFrame(self.curves(xs), index=pd.Index(xs, name="start"),
+                            columns=pd.Index(self.taus, name="tau"))
+
+
+def fit_frontier(
+    episodes_df: pd.DataFrame,
+    taus: Sequence[float] = DEFAULT_TAUS,
+    df: int = 4,
+    *,
+    degree: int = 3,
+    max_iter: int = 5000,
+) -> Frontier:
+    """Fit non-crossing quantile curves ``Q_tau(change | start)``.
+
+    Linear quantile regression (statsmodels ``QuantReg``) of ``change`` on a
+    B-spline basis of ``start``, one fit per ``tau``, followed by monotone
+    rearrangement across ``tau`` at prediction time.
+
+    Parameters
+    ----------
+    episodes_df : pandas.DataFrame
+        Output of :func:`episodes` (columns ``unit``, ``start``, ``change``;
+        shares and fraction per year).
+    taus : sequence of float
+        Quantile levels in (0, 1), default 0.1, 0.2, ..., 0.9.
+    df : int, default 4
+        Spline degrees of freedom excluding the intercept (as R's
+        ``splines::bs(df=)``): ``df - degree`` interior knots at quantiles
+        of ``start``; ``df + 1`` coefficients per curve. ``df = 1`` is a
+        straight line.
+    degree : int, default 3
+        Spline degree (cubic); lowered to ``df`` when ``df < degree``.
+    max_iter : int, default 5000
+        Iteration limit of statsmodels' IRLS solver. Non-convergence and any
+        other solver warning are recorded in :attr:`Frontier.notes`, never
+        raised.
+
+    Returns
+    -------
+    Frontier
+
+    Raises
+    ------
+    ValueError
+        Bad ``taus`` / ``df``, missing columns, no spread in start levels,
+        or fewer episodes than coefficients + 2.
+    """
+    from statsmodels.regression.quantile_regression import QuantReg
+
+    t = tuple(sorted({float(x) for x in taus}))
+    if not t or t[0] <= 0 or t[-1] >= 1:
+        raise ValueError(f"taus must be quantile levels strictly between 0 and 1; got {taus!r}.")
+    if int(df) != df or df < 1:
+        raise ValueError(f"df must be a positive integer; got {df!r}.")
+    need = [c for c in ("unit", "start", "change") if c not in episodes_df.columns]
+    if need:
+        raise ValueError(f"episodes_df lacks column(s) {need}; build it with progress.episodes().")
+    ep = episodes_df[["unit", "start", "change"]].dropna()
+    x = ep["start"].to_numpy(float)
+    y = ep["change"].to_numpy(float)
+    lo, hi = (float(x.min()), float(x.max())) if len(x) else (math.nan, math.nan)
+    if not len(x) or not hi > lo:
+        raise ValueError("The peer episodes need at least two different start levels to fit a frontier.")
+    k = min(int(degree), int(df))
+    n_int = int(df) - k
+    interior = np.quantile(x, np.linspace(0, 1, n_int + 2)[1:-1]) if n_int else np.array([])
+    interior = np.unique(interior[(interior > lo) & (interior < hi)])
+    notes = []
+    if len(interior) < n_int:
+        notes.append(f"Tied start levels: {len(interior)} interior knot(s) used instead of {n_int}.")
+    knots = np.r_[[lo] * (k + 1), interior, [hi] * (k + 1)]
+    X = _design(x, knots, k)
+    n_basis = X.shape[1]
+    if len(y) < n_basis + 2:
+        raise ValueError(
+            f"{_plural(len(y), 'episode')} is too few for a frontier with {n_basis} coefficients; "
+            f"need at least {n_basis + 2} (or lower df)."
+        )
+    from statsmodels.tools.sm_exceptions import IterationLimitWarning
+
+    coefs = []
+    for tau in t:
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            res = QuantReg(y * _FIT_SCALE, X).fit(q=tau, max_iter=max_iter)
+        if any(issubclass(w.category, IterationLimitWarning) for w in caught):
+            notes.append(f"Quantile regression at tau={tau:g} stopped at {max_iter} iterations "
+                         "(not fully converged).")
+        others = sorted({str(w.message) for w in caught
+                         if not issubclass(w.category, IterationLimitWarning)})
+        notes += [f"statsmodels warning at tau={tau:g} (silenced): {m}" for m in others]
+        coefs.append(np.asarray(res.params, float) / _FIT_SCALE)
+    coef = np.vstack(coefs)
+    coef.setflags(write=False)
+    knots.setflags(write=False)
+    return Frontier(
+        taus=t,
+        coef=coef,
+        knots=knots,
+        degree=k,
+        support=(lo, hi),
+        n_units=int(ep["unit"].nunique()),
+        n_episodes=int(len(ep)),
+        notes=tuple(notes),
+    )
+
+
+def percentile_path(
+    frontier: Frontier,
+    start: float,
+    start_year: float,
+    end_year: float,
+    tau: float,
+    step: float = 1,
+) -> pd.Series:
+    """Path of a unit that progresses at percentile ``tau`` of its peers every year.
+
+    Iterates ``y <- clip(y + h * Q_tau(change | y), 0, 1)`` with step
+    ``h = step`` years (a shorter last step if the span is not a multiple
+    of ``step``), as ``sdgtrackr``'s percentile paths (without their
+    rounding to a grid).
+
+    Parameters
+    ----------
+    frontier : Frontier
+    start : float
+        Starting share in [0, 1].
+    start_year, end_year : float
+        First and last year of the path (``end_year >= start_year``).
+    tau : float
+        Percentile of peer progress, in [0, 1].
+    step : float, default 1
+        Years per step.
+
+    Returns
+    -------
+    pandas.Series
+        Shares indexed by year (``start_year`` ... ``end_year``).
+    """
+    if not 0.0 <= float(tau) <= 1.0:
+        raise ValueError(f"tau must be in [0, 1]; got {tau!r}.")
+    years, vals = _paths(frontier, start, start_year, end_year, np.array([float(tau)]), step)
+    idx = [_year_label(round(v, 9)) for v in years]
+    return pd.Series(vals[:, 0], index=pd.Index(idx, name="year"), name=f"tau={tau:g}")
+
+
+def _paths(frontier, start, start_year, end_year, taus, step):
+    """Percentile paths for several taus at once: (years list, array (n_years, n_taus))."""
+    if not 0.0 <= float(start) <= 1.0:
+        raise ValueError(f"start must be a share between 0 and 1; got {start!r}.")
+    if step <= 0:
+        raise ValueError(f"step must be positive; got {step!r}.")
+    t0, t_end = float(start_year), float(end_year)
+    if t_end < t0:
+        raise ValueError(f"end_year ({end_year:g}) is before start_year ({start_year:g}).")
+    taus = np.asarray(taus, float)
+    y = np.full(taus.shape, float(start))
+    years, vals = [t0], [y]
+    t = t0
+    while t < t_end - 1e-9:
+        h = min(float(step), t_end - t)
+        y = np.clip(y + h * frontier._rows(y, taus), 0.0, 1.0)
+        t = t + h
+        years.append(t)
+        vals.append(y)
+    return years, np.vstack(vals)
+
+
+def required_percentile(
+    frontier: Frontier,
+    start: float,
+    start_year: float,
+    target: float,
+    target_year: float,
+    *,
+    tau_lo: float = 0.01,
+    tau_hi: float = 0.99,
+    step: float = 1,
+    tol: float = 1e-4,
+) -> float | None:
+    """Smallest peer percentile ``tau*`` whose path reaches the target in time.
+
+    ``tau* = min{tau in [tau_lo, tau_hi] : percentile_path(tau)[T] >= target}``,
+    found by a scan over a 0.01 grid followed by bisection (to ``tol``).
+
+    Parameters
+    ----------
+    frontier : Frontier
+    start, target : float
+        Shares in [0, 1].
+    start_year, target_year : float
+        ``target_year`` must be after ``start_year``.
+    tau_lo, tau_hi : float
+        Search range. Percentiles outside the fitted ``frontier.taus`` use
+        the nearest fitted curve, so a result equal to ``tau_lo`` means
+        "at or below the lowest fitted percentile".
+    step : float
+        Step of the path in years.
+    tol : float
+        Precision of ``tau*``.
+
+    Returns
+    -------
+    float or None
+        ``tau*``; ``None`` if even ``tau_hi`` does not reach the target
+        (historically unprecedented).
+    """
+    _check_years(start_year, target_year)
+
+    def reaches(tau):
+        return _paths(frontier, start, start_year, target_year, np.array([tau]), step)[1][-1, 0] >= target
+
+    grid = np.unique(np.r_[np.arange(tau_lo, tau_hi, 0.01), tau_hi])
+    hits = list(_paths(frontier, start, start_year, target_year, grid, step)[1][-1] >= target)
+    if not any(hits):
+        return None
+    i = hits.index(True)
+    if i == 0:
+        return float(grid[0])
+    lo, hi = float(grid[i - 1]), float(grid[i])
+    while hi - lo > tol:
+        mid = 0.5 * (lo + hi)
+        if reaches(mid):
+            hi = mid
+        else:
+            lo = mid
+    return hi
+
+
+@dataclass(frozen=True)
+class SpeedMultiple:
+    """Required speed as a multiple of the median peer speed (``sdgtrackr`` speed path).
+
+    Attributes
+    ----------
+    multiple : float
+        ``s* = (t(y*) - t(y_start)) / (T - t1)``; 2 means twice the typical
+        speed. NaN when it cannot be computed (see ``reason``); 0 when the
+        target is already reached.
+    years_at_median : float
+        ``t(y*) - t(y_start)``: years a unit moving at the median speed
+        needs, NaN if it never gets there.
+    reason : str
+        Empty when computed; otherwise why not (plain language).
+    """
+
+    multiple: float
+    years_at_median: float
+    reason: str = ""
+
+    def __float__(self) -> float:
+        return float(self.multiple)
+
+
+def speed_multiple(
+    frontier: Frontier,
+    start: float,
+    start_year: float,
+    target: float,
+    target_year: float,
+    grid: float = 0.001,
+) -> SpeedMultiple:
+    """How many times the median peer speed the target needs.
+
+    Time at median speed from ``start`` to ``target``:
+    ``t = sum_k g_k / Q_0.5(change | y_k)``, over steps ``g_k = grid`` (the
+    last one shorter) with ``y_k`` the midpoint of each step; then
+    ``s* = t / (T - t1)``. If the median change is <= 0 anywhere between
+    the start and the target, a unit at median speed never arrives: the
+    speed method "cannot be computed" (as in ``sdgtrackr``) and the result
+    is NaN with a reason.
+
+    Parameters
+    ----------
+    frontier : Frontier
+    start, target : float
+        Shares in [0, 1].
+    start_year, target_year : float
+    grid : float, default 0.001
+        Level step (share; 0.001 = 0.1 point).
+
+    Returns
+    -------
+    SpeedMultiple
+    """
+    years = _check_years(start_year, target_year)
+    if grid <= 0:
+        raise ValueError(f"grid must be positive; got {grid!r}.")
+    y0, ys = float(start), float(target)
+    if ys <= y0:
+        return SpeedMultiple(0.0, 0.0, "target already reached")
+    edges = np.r_[np.arange(y0, ys, grid), ys]
+    edges = edges[np.r_[True, np.diff(edges) > 0]]
+    widths = np.diff(edges)
+    mids = edges[:-1] + widths / 2
+    q = np.asarray(frontier.quantile_change(mids, 0.5), float)
+    if np.any(q <= 0):
+        where = mids[q <= 0][0]
+        return SpeedMultiple(math.nan, math.nan,
+                             f"cannot be computed: the median peer change is not positive at "
+                             f"{_pct(where)}, so a unit at median speed never reaches the target")
+    t = float(np.sum(widths / q))
+    return SpeedMultiple(t / years, t)
+
+
+# ----------------------------------------------------------------------------
+# Logistic fallback (F3 point 6)
+# ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class LogisticBenchmark:
+    """Feasibility under constant logit slopes ``b ~ Normal(slope_mean, slope_sd)``.
+
+    Attributes
+    ----------
+    b_req : float
+        Required logit slope, logit units per year.
+    tau_star : float
+        ``Phi((b_req - slope_mean) / slope_sd)``: share of plausible slopes
+        slower than the one needed (0-1).
+    speed_multiple : float
+        ``b_req / slope_mean`` (NaN if ``slope_mean <= 0``).
+    slope_mean, slope_sd : float
+        The slope distribution used, logit per year.
+    start, years : float
+        Starting share and years to the target.
+    reachable : dict
+        ``{tau: value_at(tau)}`` for the requested percentiles.
+    """
+
+    b_req: float
+    tau_star: float
+    speed_multiple: float
+    slope_mean: float
+    slope_sd: float
+    start: float
+    years: float
+    reachable: dict = field(default_factory=dict)
+
+    def slope_at(self, tau: float) -> float:
+        """Slope at percentile ``tau``, ``slope_mean + slope_sd * Phi^-1(tau)`` (logit per year)."""
+        return float(self.slope_mean + self.slope_sd * stats.norm.ppf(tau))
+
+    def value_at(self, tau: float) -> float:
+        """Share reached at the target year at percentile ``tau``:
+        ``expit(logit start + b_tau (T - t1))``."""
+        return float(_expit(_logit(self.start) + self.slope_at(tau) * self.years))
+
+
+def logistic_benchmark(
+    start: float,
+    start_year: float,
+    target: float,
+    target_year: float,
+    slope_mean: float,
+    slope_sd: float,
+    *,
+    reach_taus: Sequence[float] = DEFAULT_REACH_TAUS,
+) -> LogisticBenchmark:
+    """Logistic (S-curve) benchmark for thin peer panels.
+
+    Parameters
+    ----------
+    start, target : float
+        Shares in (0, 1).
+    start_year, target_year : float
+        ``target_year`` after ``start_year``.
+    slope_mean, slope_sd : float
+        Distribution of plausible unit slopes on the logit scale (logit per
+        year), e.g. ``simlib.trends.derive_national_prior()`` gives 0.07 and
+        0.20. ``slope_sd`` must be > 0.
+    reach_taus : sequence of float
+        Percentiles for :attr:`LogisticBenchmark.reachable`.
+
+    Returns
+    -------
+    LogisticBenchmark
+    """
+    pace = required_pace(start, start_year, target, target_year)
+    m, s = float(slope_mean), float(slope_sd)
+    if not (math.isfinite(m) and math.isfinite(s)) or s <= 0:
+        raise ValueError(f"slope_sd must be a positive number and slope_mean finite; "
+                         f"got N({slope_mean!r}, {slope_sd!r}^2).")
+    b = pace.logit_per_year
+    z0 = float(_logit(float(start)))
+    reach = {float(t): float(_expit(z0 + (m + s * stats.norm.ppf(t)) * pace.years))
+             for t in reach_taus}
+    return LogisticBenchmark(
+        b_req=b,
+        tau_star=float(stats.norm.cdf((b - m) / s)),
+        speed_multiple=b / m if m > 0 else math.nan,
+        slope_mean=m,
+        slope_sd=s,
+        start=float(start),
+        years=pace.years,
+        reachable=reach,
+    )
+
+
+# ----------------------------------------------------------------------------
+# Putting it together
+# ----------------------------------------------------------------------------
+
+
+def feasibility_verdict(
+    tau_star: float | None,
+    bands: Sequence[tuple[float, str]] = DEFAULT_VERDICT_BANDS,
+) -> str:
+    """Verdict for a required percentile (bands are our choice).
+
+    Parameters
+    ----------
+    tau_star : float or None
+        Required percentile (0-1); ``None`` or NaN means no percentile
+        reaches the target.
+    bands : sequence of (upper bound, label)
+        Default: tau* <= 0.5 "realistic"; <= 0.75 "ambitious but feasible";
+        <= 0.9 "very ambitious"; above, or unreachable, "historically
+        unprecedented".
+
+    Returns
+    -------
+    str
+    """
+    if tau_star is None or math.isnan(float(tau_star)):
+        return UNPRECEDENTED
+    for bound, label in bands:
+        if tau_star <= bound:
+            return label
+    return UNPRECEDENTED
+
+
+@dataclass(frozen=True)
+class FeasibleProgress:
+    """Feasibility verdict for one target.
+
+    Attributes
+    ----------
+    method : str
+        ``"peer_panel"``, ``"logistic_fallback"`` or ``"none"``.
+    tau_star : float
+        Required percentile (0-1); NaN if unreachable, already reached or
+        not assessed.
+    speed_multiple : float
+        Multiple of the typical (median / mean-slope) speed needed; NaN if
+        it cannot be computed; 0 if already reached.
+    verdict : str
+        "realistic", "ambitious but feasible", "very ambitious",
+        "historically unprecedented", "already reached" or "not assessed".
+    n_units, n_episodes : int
+        Size of the peer panel offered: units with at least one episode, and
+        episodes (0 if no panel).
+    note : str
+        Plain-language explanation for planners.
+    reachable : dict
+        ``{tau: share reached at the target year}`` at the reported
+        percentiles (NaN when not assessed).
+    pace : Pace or None
+        Required pace.
+    """
+
+    method: str
+    tau_star: float
+    speed_multiple: float
+    verdict: str
+    n_units: int
+    n_episodes: int
+    note: str
+    reachable: dict
+    pace: Pace | None = None
+
+
+def _fmt_tau(tau: float) -> str:
+    if 0.99 < tau < 1:
+        return "over 99 %"
+    if 0 < tau < 0.01:
+        return "under 1 %"
+    return f"{100 * tau:.0f} %"
+
+
+def feasible_progress(
+    start: float,
+    start_year: float,
+    target: float,
+    target_year: float,
+    *,
+    panel: pd.DataFrame | None = None,
+    slope_mean: float | None = None,
+    slope_sd: float | None = None,
+    min_units: int = 5,
+    min_episodes: int = 20,
+    window: int = 1,
+    taus: Sequence[float] = DEFAULT_TAUS,
+    df: int = 4,
+    reach_taus: Sequence[float] = DEFAULT_REACH_TAUS,
+    verdict_bands: Sequence[tuple[float, str]] = DEFAULT_VERDICT_BANDS,
+    panel_columns: Mapping[str, str] | None = None,
+    slope_label: str = "national logit slopes",
+    frontier: Frontier | None = None,
+) -> FeasibleProgress:
+    """Is the target feasible given how fast peers have progressed?
+
+    Uses the peer-panel frontier when the panel has at least ``min_units``
+    units and ``min_episodes`` episodes and ``start`` lies within the range
+    of peer start levels; otherwise the logistic benchmark if a slope
+    distribution is given; otherwise nothing ("not assessed"). The note says
+    which and why.
+
+    Parameters
+    ----------
+    start, target : float
+        Latest value and target, shares in (0, 1).
+    start_year, target_year : float
+        ``target_year`` must be after ``start_year``.
+    panel : pandas.DataFrame, optional
+        Peer panel for :func:`episodes` (columns ``unit``, ``year``,
+        ``value`` -- rename with ``panel_columns``, e.g.
+        ``{"unit": "geography"}``), shares 0-1.
+    slope_mean, slope_sd : float, optional
+        Logit slope distribution for the fallback (logit per year), e.g.
+        ``trends.derive_national_prior()``: 0.07 and 0.20.
+    min_units, min_episodes : int
+        Minimum panel size for the peer method.
+    window : int
+        Episode window in years (see :func:`episodes`).
+    taus, df : see :func:`fit_frontier`.
+    reach_taus : sequence of float
+        Percentiles whose reachable value is reported.
+    verdict_bands : see :func:`feasibility_verdict` (our choice).
+    panel_columns : mapping, optional
+        Column names ``unit``, ``year``, ``value`` in ``panel``.
+    slope_label : str
+        How the note names the slope distribution (default "national logit
+        slopes", for the prior from ``trends.derive_national_prior``).
+    frontier : Frontier, optional
+        An already fitted frontier (from :func:`fit_frontier`), used instead
+        of ``panel`` -- fit once, assess many targets. The same size and
+        support checks apply (its ``n_units``, ``n_episodes``, ``support``).
+
+    Returns
+    -------
+    FeasibleProgress
+
+    Raises
+    ------
+    ValueError
+        ``target_year <= start_year`` or shares outside (0, 1).
+    """
+    pace = required_pace(start, start_year, target, target_year)
+    already = target <= start
+    nan_reach = {float(t): math.nan for t in reach_taus}
+    goal = f"Reaching {_pct(target, 2)} by {_year_label(float(target_year))} from {_pct(start, 2)} in " \
+           f"{_year_label(float(start_year))}"
+    reasons = []
+    n_units = n_eps = 0
+    if panel is not None and frontier is not None:
+        raise ValueError("Give either a peer panel or a fitted frontier, not both.")
+    if panel is None and frontier is None:
+        reasons.append("No peer panel given")
+    else:
+        if frontier is not None:
+            ep = None
+            n_units, n_eps = frontier.n_units, frontier.n_episodes
+            lo, hi = frontier.support
+        else:
+            cols = dict(unit="unit", year="year", value="value", **dict(panel_columns or {}))
+            ep = episodes(panel, window=window, **cols)
+            n_units, n_eps = int(ep["unit"].nunique()), int(len(ep))
+            lo = float(ep["start"].min()) if n_eps else math.nan
+            hi = float(ep["start"].max()) if n_eps else math.nan
+        if n_units < min_units or n_eps < min_episodes:
+            reasons.append(
+                f"Peer panel too thin ({_plural(n_units, 'unit')}, {_plural(n_eps, 'episode')}; "
+                f"{_plural(min_units, 'unit')} and {_plural(min_episodes, 'episode')} needed)"
+            )
+        elif not lo <= start <= hi:
+            reasons.append(
+                f"The starting level {_pct(start)} is outside the peers' range of starting levels "
+                f"({_pct(lo)} to {_pct(hi)})"
+            )
+        else:
+            try:
+                fr = frontier if frontier is not None else fit_frontier(ep, taus=taus, df=df)
+            except (ValueError, np.linalg.LinAlgError) as exc:
+                reasons.append(f"The peer frontier could not be fitted ({exc})")
+            else:
+                return _from_frontier(fr, start, start_year, target, target_year, pace, already,
+                                      goal, reach_taus, verdict_bands)
+
+    reason = "; ".join(reasons)
+    if slope_mean is not None and slope_sd is not None:
+        lb = logistic_benchmark(start, start_year, target, target_year, slope_mean, slope_sd,
+                                reach_taus=reach_taus)
+        used = (f"{reason}: logistic benchmark with {slope_label} "
+                f"N({lb.slope_mean:.2f}, {lb.slope_sd:.2f}²) used.")
+        if already:
+            verdict, tau, result = ALREADY_REACHED, math.nan, f"{goal}: the target is already reached."
+            speed = 0.0
+        else:
+            verdict = feasibility_verdict(lb.tau_star, verdict_bands)
+            tau, speed = lb.tau_star, lb.speed_multiple
+            sp = (f"{speed:.1f} times the typical slope of {lb.slope_mean:.2f} logit/yr"
+                  if math.isfinite(speed) else "a typical slope that is not positive")
+            result = (f"{goal} needs a logit slope of {lb.b_req:.2f} per year, faster than "
+                      f"{_fmt_tau(tau)} of plausible slopes ({sp}): {verdict}.")
+        return FeasibleProgress("logistic_fallback", tau, speed, verdict, n_units, n_eps,
+                                f"{used} {result}", dict(lb.reachable), pace)
+
+    verdict = ALREADY_REACHED if already else NOT_ASSESSED
+    note = (f"{reason}, and no slope prior (slope_mean, slope_sd) given: feasibility "
+            f"{'not needed, the target is already reached' if already else 'not assessed'}.")
+    return FeasibleProgress("none", math.nan, 0.0 if already else math.nan, verdict, n_units,
+                            n_eps, note, nan_reach, pace)
+
+
+def _from_frontier(fr, start, start_year, target, target_year, pace, already, goal,
+                   reach_taus, verdict_bands) -> FeasibleProgress:
+    reach = {float(t): float(percentile_path(fr, start, start_year, target_year, t).iloc[-1])
+             for t in reach_taus}
+    head = (f"Peer panel of {_plural(fr.n_units, 'unit')} and {_plural(fr.n_episodes, 'episode')} "
+            f"(starting levels {_pct(fr.support[0])} to {_pct(fr.support[1])}) used.")
+    if target > fr.support[1]:
+        head += (f" The target lies above the highest peer starting level; changes beyond it are "
+                 f"held at their value there.")
+    if fr.notes:
+        head += " Fit notes: " + " ".join(fr.notes)
+    if already:
+        return FeasibleProgress("peer_panel", math.nan, 0.0, ALREADY_REACHED, fr.n_units,
+                                fr.n_episodes, f"{head} {goal}: the target is already reached.",
+                                reach, pace)
+    tau = required_percentile(fr, start, start_year, target, target_year)
+    sp = speed_multiple(fr, start, start_year, target, target_year)
+    verdict = feasibility_verdict(tau, verdict_bands)
+    speed_txt = (f"{sp.multiple:.1f} times the median peer speed" if not sp.reason
+                 else f"speed multiple {sp.reason}")
+    if tau is None:
+        result = (f"{goal} needs progress faster than every fitted peer percentile (up to "
+                  f"{_fmt_tau(fr.taus[-1])}); {speed_txt}: {verdict}.")
+        tau = math.nan
+    elif tau <= fr.taus[0]:
+        result = (f"{goal} needs no more than the progress of the slowest fitted peer percentile "
+                  f"({_fmt_tau(fr.taus[0])}) of episodes that started from a similar level; "
+                  f"{speed_txt}: {verdict}.")
+    else:
+        result = (f"{goal} needs progress faster than {_fmt_tau(tau)} of peer episodes that started "
+                  f"from a similar level; {speed_txt}: {verdict}.")
+    return FeasibleProgress("peer_panel", float(tau), float(sp.multiple), verdict, fr.n_units,
+                            fr.n_episodes, f"{head} {result}", reach, pace)
