@@ -501,19 +501,8 @@ def _stock(intake: np.ndarray, duration: float, keep: np.ndarray | None, warm: b
     """
     n_y = intake.shape[2]
     if keep is None:
-        # stock = intake @ W (see _stock_weights), computed as a few shifted adds: W has at most
-        # ceil(duration) non-zero diagonals, and shifted adds stream memory once per diagonal
-        n_k = math.ceil(duration)
-        w = [min(1.0, duration - k) for k in range(n_k)]
-        out = intake * w[0]
-        for k in range(1, min(n_k, n_y)):
-            out[:, :, k:] += w[k] * intake[:, :, :-k]
-        if warm:
-            for t in range(n_y):
-                extra = sum(w[t + 1:])
-                if extra:
-                    out[:, :, t] += extra * intake[:, :, 0]
-        return out
+        flat = np.ascontiguousarray(intake).reshape(-1, n_y)
+        return (flat @ _stock_weights(duration, n_y, warm)).reshape(intake.shape)
     keep = np.broadcast_to(keep, intake.shape)
     out = np.zeros(intake.shape)
     for k in range(math.ceil(duration)):
