@@ -211,7 +211,7 @@ def assess_run(run: ScenarioRun, targets: pd.DataFrame, *, prior: trends.Nationa
         thr, how = threshold(t)
         ev = b.evidence[(geo, ind)]
         j, k = b.unit_index(geo), b.year_index(year)
-        base_med = float(np.median(b.trend[ind][:, j, k]))
+        base_med = float(np.median(b.shares[ind][:, j, k]))  # trend + baseline shocks
         pace = fp = None
         pace_extra = {}
         if ev.last_value is not None and ev.last_year is not None and year > ev.last_year:
@@ -238,6 +238,13 @@ def assess_run(run: ScenarioRun, targets: pd.DataFrame, *, prior: trends.Nationa
                          f"{bundle.geo_name(ev.source_geography)}'s trend with a between-unit spread")
         if fp is not None and fp.method != "peer_panel":
             notes.append(fp.note)
+        ceiling = b.draws.max_feasible.get(ind)
+        if ceiling is not None and thr > float(np.max(ceiling)):
+            notes.append(f"the target is above the room-to-move bound for levers (max_feasible_share at most "
+                         f"{100 * float(np.max(ceiling)):.1f} %, data/levers.yaml): levers cannot lift a draw to it")
+        if b.schools.get(ind) is None or not np.isfinite(b.schools[ind]).all() or not b.cohort_known:
+            notes.append("school counts or cohort unknown: counselling levers assume 250 students per teacher "
+                         "(full intensity), an optimistic dose")
         for sc in run.scenarios:
             x = run.share(ind, sc)[:, j, k]
             p = float(np.mean(x >= thr - 1e-12))
@@ -368,7 +375,9 @@ def solve_lever(base: Baseline, scenario: Scenario, lever: str, setting: str, *,
     target : float
         Share to reach (fraction 0-1).
     start_year : int, optional
-        First year the setting applies (default: the first simulated year).
+        First year the setting applies. Default: the first simulated year,
+        i.e. "had the lever been in place from the start", which flatters
+        what can be reached; pass the plan's first year for a forward look.
     """
     lv = base.levers.levers.get(lever)
     if lv is None:
@@ -476,6 +485,7 @@ def capacity_check(run: ScenarioRun, year: int, probs: Sequence[float] = (0.5, 0
     k = b.year_index(year)
     obs = b.bundle.observations
     quota = obs[(obs["geography"] == b.geography) & (obs["indicator"] == "gdnn_intake_quota")]
+    quota = quota.sort_values("year", kind="stable")
     known = float(quota["value"].iloc[-1]) if len(quota) else np.nan
     what = (f"{quota['breakdown'].iloc[-1]} ({int(quota['year'].iloc[-1])}; obs {quota['obs_id'].iloc[-1]})"
             if len(quota) else "no intake capacity in the data")

@@ -71,6 +71,8 @@ SCENARIO_DIR = DATA_DIR / "scenarios"
 MECHANISMS = ("counselling", "price", "information")
 STATUSES = ("evidence", "judgement", "illustrative")
 ASCA_RATIO = 250.0  # students per counsellor recommended by ASCA (policy_levers.md S1)
+_SCENARIO_KEYS = ("name", "title_en", "title_vi", "description", "levers", "capacity")
+_CAP_TRACKS = {"thcs": ("thpt", "gdtx", "so_cap", "trung_cap"), "thpt": ("dai_hoc", "cao_dang", "trung_cap")}
 _DISTS = {
     "normal": ("mean", "sd"), "lognormal": ("meanlog", "sdlog"), "beta": ("a", "b"),
     "uniform": ("low", "high"), "discrete_uniform": ("values",), "fixed": ("value",),
@@ -488,17 +490,40 @@ def load_scenario(name_or_path: str | Path, levers: LeverSet | None = None,
     doc = _read_yaml(p)
     if not isinstance(doc, Mapping):
         raise LeverError(f"{p}: expected a mapping with name, title_en, title_vi, description, levers")
+    unknown = [k for k in doc if k not in _SCENARIO_KEYS]
+    if unknown:
+        raise LeverError(f"{p.name}: unknown key(s) {', '.join(map(repr, unknown))}; a scenario has "
+                         f"{', '.join(_SCENARIO_KEYS)}")
     settings = {}
     for key, sets in (doc.get("levers") or {}).items():
         if not isinstance(sets, Mapping):
             raise LeverError(f"{p.name}: levers.{key}: expected settings, e.g. coverage: {{2025: 1.0}}")
         settings[key] = MappingProxyType({n: _by_year(v, f"{p.name}: levers.{key}.{n}") for n, v in sets.items()})
     capacity = {}
-    for geo, origins in (doc.get("capacity") or {}).items():
-        capacity[geo] = MappingProxyType({
-            origin: MappingProxyType({t: _by_year(v, f"{p.name}: capacity.{geo}.{origin}.{t}")
-                                      for t, v in tracks.items()})
-            for origin, tracks in origins.items()})
+    cap_doc = doc.get("capacity") or {}
+    if not isinstance(cap_doc, Mapping):
+        raise LeverError(f"{p.name}: capacity: expected {{geo_id: {{thcs|thpt: {{track: seats}}}}}}")
+    for geo, origins in cap_doc.items():
+        if not isinstance(origins, Mapping):
+            raise LeverError(f"{p.name}: capacity.{geo}: expected {{thcs|thpt: {{track: seats}}}}, got {origins!r}")
+        per = {}
+        for origin, tracks in origins.items():
+            if origin not in _CAP_TRACKS:
+                raise LeverError(f"{p.name}: capacity.{geo}.{origin}: origin must be 'thcs' or 'thpt'")
+            if not isinstance(tracks, Mapping):
+                raise LeverError(f"{p.name}: capacity.{geo}.{origin}: expected {{track: seats}}, got {tracks!r}")
+            vals = {}
+            for t, v in tracks.items():
+                where = f"{p.name}: capacity.{geo}.{origin}.{t}"
+                if t not in _CAP_TRACKS[origin]:
+                    raise LeverError(f"{where}: unknown track; {origin} tracks that can be capped: "
+                                     f"{', '.join(_CAP_TRACKS[origin])}")
+                vals[t] = _by_year(v, where)
+                xs = vals[t].values() if isinstance(vals[t], Mapping) else [vals[t]]
+                if any(x < 0 for x in xs):
+                    raise LeverError(f"{where}: seats must be zero or more")
+            per[origin] = MappingProxyType(vals)
+        capacity[str(geo)] = MappingProxyType(per)
     sc = Scenario(str(doc.get("name", p.stem)), str(doc.get("title_en", "")), str(doc.get("title_vi", "")),
                   " ".join(str(doc.get("description", "")).split()), MappingProxyType(settings),
                   MappingProxyType(capacity), p)
@@ -605,16 +630,20 @@ def lever_effects(levers: LeverSet, scenario: Scenario, draws: LeverDraws, indic
             continue
         p = draws.params[key]
         if lv.mechanism == "counselling":
-            cps = scenario.setting(levers, key, "counsellors_per_school", years_arr)          # (y,)
             sps = (np.full(u, ASCA_RATIO) if students_per_school is None
                    else np.asarray(students_per_school, dtype=float))                       # (u,)
 
             def cov(ys, key=key):
                 return scenario.setting(levers, key, "coverage", ys)
 
+            def cps_at(ys, key=key):
+                return scenario.setting(levers, key, "counsellors_per_school", ys)
+
+            # the whole dose acts `lag` years later: coverage and teachers per school of year t - lag
             lagged_cov = _lagged(years_arr, p["lag_years"], cov)                  # (n, y)
-            intensity = np.minimum(1.0, cps[None, :] * ASCA_RATIO / sps[:, None])            # (u, y)
-            c = np.clip(lagged_cov[:, None, :] * intensity[None, :, :], 0.0, 1.0)           # (n, u, y)
+            lagged_cps = _lagged(years_arr, p["lag_years"], cps_at)               # (n, y)
+            intensity = np.minimum(1.0, lagged_cps[:, None, :] * ASCA_RATIO / sps[None, :, None])  # (n, u, y)
+            c = np.clip(lagged_cov[:, None, :] * intensity, 0.0, 1.0)                        # (n, u, y)
             dose = c ** p["dose_exponent"][:, None, None]
             eff = (p["effect_full"] * p["fidelity"])[:, None, None] * dose
         elif lv.mechanism == "price":

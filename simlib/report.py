@@ -76,9 +76,10 @@ _TEXT = {
     "evidence": {"vi": "Mục tiêu và số liệu", "en": "Targets and evidence"},
     "caveats": {"vi": "Lưu ý", "en": "Caveats"},
     "fan_title": {"vi": "{geo}: {ind}", "en": "{geo}: {ind}"},
-    "districts_title": {"vi": "Các huyện, mục tiêu năm {year}: {ind}\n(huyện không có số liệu riêng: dùng xu hướng "
-                              "của tỉnh)",
-                        "en": "Districts, {year} targets: {ind}\n(no district evidence: the province's trend is used)"},
+    "districts_title": {"vi": "Các huyện, mục tiêu năm {year}: {ind}\n({k}/{m} huyện không có số liệu riêng: dùng "
+                              "xu hướng của tỉnh)",
+                        "en": "Districts, {year} targets: {ind}\n({k} of {m} districts have no evidence of their own: "
+                              "the province's trend is used)"},
     "p_met_title": {"vi": "Xác suất đạt mục tiêu năm {year}, theo kịch bản",
                     "en": "Probability of meeting the {year} targets, by scenario"},
     "waterfall_title": {"vi": "Đóng góp vào tỷ lệ năm {year}: {scenario} (trung bình các lần mô phỏng)",
@@ -246,7 +247,7 @@ def run_report(out: str | Path = "reports", *, data_dir: str | Path | None = Non
             if ind not in base.shares:
                 continue
             tg = used[(used["indicator"] == ind) & (used["geography"] == geo)]
-            targets = [(i18n.t("target", lang) + f" {int(r['year'])} ({r['as_written']})", float(r["value_share"]),
+            targets = [(i18n.t("target", lang) + f" {int(r['year'])} ({r['as_written']})", F.threshold(r)[0],
                         int(r["year"])) for _, r in tg.iterrows()]
             tyear[ind] = int(tg["year"].iloc[0]) if len(tg) else last_year
             ev = base.evidence[(geo, ind)]
@@ -259,16 +260,18 @@ def run_report(out: str | Path = "reports", *, data_dir: str | Path | None = Non
             k = base.year_index(tyear[ind])
             panels, tmap, pmap = {}, {}, {}
             for unit in base.units[1:]:
-                trow = used[(used["indicator"] == ind) & (used["geography"] == unit)]
+                trow = used[(used["indicator"] == ind) & (used["geography"] == unit) & (used["year"] == tyear[ind])]
                 name = bundle.geo_name(unit)
                 panels[name] = run.fan(ind, unit, "baseline")
                 if len(trow):
-                    thr = float(trow["value_share"].iloc[0])
+                    thr = F.threshold(trow.iloc[0])[0]
                     tmap[name] = thr
                     pmap[name] = run.prob_at_least(ind, "baseline", unit, tyear[ind], thr)
             if panels:
                 fig = charts.small_multiples(panels, targets=tmap, probs=pmap, lang=lang,
-                                             title=_tx("districts_title", lang, ind=i18n.t(ind, lang), year=tyear[ind]),
+                                             title=_tx("districts_title", lang, ind=i18n.t(ind, lang), year=tyear[ind],
+                                                       k=sum(base.evidence[(u, ind)].hops > 0 for u in base.units[1:]),
+                                                       m=len(base.units) - 1),
                                              source=src_fan, illustrative=False)
                 charts_written[f"districts_{short}"] = _save(fig, t, f"districts_{short}")
         # P(met) by scenario for the headline targets
@@ -277,7 +280,7 @@ def run_report(out: str | Path = "reports", *, data_dir: str | Path | None = Non
             tg = used[(used["indicator"] == ind) & (used["geography"] == geo)]
             if tg.empty:
                 continue
-            thr, year = float(tg["value_share"].iloc[0]), int(tg["year"].iloc[0])
+            thr, year = F.threshold(tg.iloc[0])[0], int(tg["year"].iloc[0])
             for sc in run.scenarios:
                 rows.append({"label": f"{short_ind(ind)} {tg['as_written'].iloc[0]} %: {i18n.label(sc, lang)}",
                              "p_met": run.prob_at_least(ind, sc, geo, year, thr)})
@@ -378,6 +381,49 @@ def sensitivity_label(parameter: str, lang: str) -> str:
     return f"{lever}: {i18n.label('param.' + tail, lang, ('',)) if i18n.has_label('param.' + tail) else tail}"
 
 
+def _headline_text(rep, run, used, lang: str) -> str:
+    """The headline paragraphs, built from the verdict table (nothing hard-coded about the result)."""
+    b = run.baseline
+    geo = b.geography
+    t = rep.table
+    paras = []
+    for ind in b.shares:
+        tg = used[(used["indicator"] == ind) & (used["geography"] == geo)]
+        if tg.empty:
+            continue
+        r = t[(t["target_id"] == tg["target_id"].iloc[0]) & (t["scenario"] == "baseline")].iloc[0]
+        if r["verdict"] == F.NOT_ASSESSED:
+            continue
+        best = t[(t["target_id"] == r["target_id"])]["p_met"].max()
+        name = i18n.t(ind, lang)
+        v = i18n.verdict_label(r["verdict"], lang).lower()
+        num = lambda x, d=2: i18n.fmt_number(x, lang, d)  # noqa: E731
+        if lang == "vi":
+            txt = (f"{name}: mục tiêu {r['as_written']} % năm {int(r['year'])} {v} (xác suất {num(r['p_met'])} theo "
+                   f"kịch bản cơ sở, cao nhất {num(best)} với các đòn bẩy). Cần tăng {num(r['required_pace_pts'], 1)} "
+                   f"điểm %/năm từ {num(r['last_pct'], 2)} % năm {int(r['last_year'])}; xu hướng cho "
+                   f"{num(r['anticipated_pace_pts'], 1)} điểm %/năm. Dựa trên {int(r['n_points'])} điểm số liệu thực.")
+        else:
+            txt = (f"{name}: the {int(r['year'])} target of {r['as_written']} % is {v} (P = {num(r['p_met'])} in the "
+                   f"baseline, at most {num(best)} with levers). It needs {num(r['required_pace_pts'], 1)} points a "
+                   f"year from {num(r['last_pct'], 2)} % in {int(r['last_year'])}; the trend gives "
+                   f"{num(r['anticipated_pace_pts'], 1)}. It rests on {int(r['n_points'])} real data point(s).")
+        ceiling = b.draws.max_feasible.get(ind)
+        if ceiling is not None and F.threshold(tg.iloc[0])[0] > float(np.max(ceiling)):
+            txt += {"vi": " Mục tiêu cao hơn giới hạn tỷ lệ tối đa khả thi của các đòn bẩy (data/levers.yaml): "
+                          "đòn bẩy không thể đưa tỷ lệ lên mức này.",
+                    "en": " The target is above the levers' maximum feasible share (data/levers.yaml): levers "
+                          "cannot lift the share to it."}[lang]
+        paras.append(txt)
+    borrowed = sum(b.evidence[(u, i)].hops > 0 for u in b.units[1:] for i in b.shares)
+    if borrowed:
+        paras.append({"vi": f"{borrowed} chỉ tiêu cấp huyện không có số liệu riêng: dùng xu hướng của tỉnh với độ "
+                            "phân tán giả định.",
+                      "en": f"{borrowed} district series have no evidence of their own: they use the province's "
+                            "trend with an assumed spread."}[lang])
+    return "\n\n".join(paras)
+
+
 def short_ind(ind: str) -> str:
     return {"thcs_to_gdnn_sc_tc": "THCS→GDNN", "thpt_to_cao_dang": "THPT→CĐ"}.get(ind, ind)
 
@@ -390,7 +436,7 @@ def _html_sections(rep, run, used, lang, folder: Path, charts_written, costs) ->
         tg = used[(used["indicator"] == ind) & (used["geography"] == geo)]
         if tg.empty:
             continue
-        thr, year = float(tg["value_share"].iloc[0]), int(tg["year"].iloc[0])
+        thr, year = F.threshold(tg.iloc[0])[0], int(tg["year"].iloc[0])
         p = run.prob_at_least(ind, "baseline", geo, year, thr)
         ev = b.evidence[(geo, ind)]
         lbl = {"vi": f"Xác suất đạt {tg['as_written'].iloc[0]} % ({short_ind(ind)}, {year})",
@@ -398,15 +444,7 @@ def _html_sections(rep, run, used, lang, folder: Path, charts_written, costs) ->
         callouts.append((lbl, i18n.fmt_number(p, lang, 2)))
         pts = {"vi": f"Số điểm số liệu thực ({short_ind(ind)})", "en": f"Real data points ({short_ind(ind)})"}[lang]
         callouts.append((pts, str(ev.n_points)))
-    verdict_text = {
-        "vi": ("Theo số liệu hiện có, các mục tiêu năm 2025 của Long An (40,12 % sau THCS, 45,81 % sau THPT) "
-               "rất khó đạt: cần tăng khoảng 6,7 điểm phần trăm mỗi năm, trong khi xu hướng chỉ khoảng 1 điểm. "
-               "Kết luận dựa trên rất ít số liệu (2 điểm cho THCS, 1 điểm cho THPT); các huyện không có số liệu riêng."),
-        "en": ("On the evidence available, Long An's 2025 targets (40.12 % after THCS, 45.81 % after THPT) are very "
-               "unlikely to be met: they need about 6.7 percentage points a year against a trend of about 1 point. "
-               "The verdict rests on very few numbers (2 real points for THCS, 1 for THPT); districts have no "
-               "evidence of their own."),
-    }[lang]
+    verdict_text = _headline_text(rep, run, used, lang)
     summary = rep.table[(rep.table["used"]) & (rep.table["verdict"] != F.NOT_ASSESSED)]
     cols = ["plan_id", "geography_name", "indicator", "year", "as_written", "scenario", "p_met", "verdict",
             "median_pct", "q0.1_pct", "q0.9_pct", "n_points"]

@@ -49,6 +49,7 @@ from simlib.levers import LeverDraws, LeverSet, Scenario, child_rng, combine, dr
 __all__ = [
     "INDICATORS", "RunConfig", "Evidence", "Baseline", "ScenarioResult", "ScenarioRun",
     "simulate_baseline", "apply_scenario", "run_scenarios", "unit_list", "baseline_shares", "with_draws",
+    "students_per_school",
 ]
 
 #: indicator -> (origin, destinations counted)
@@ -269,6 +270,15 @@ def simulate_baseline(bundle: Bundle, geography: str = "vn.long_an", config: Run
     if config.readings not in ("primary", "alternative"):
         raise ValueError(f"readings must be 'primary' or 'alternative'; got {config.readings!r}")
     levers = levers if levers is not None else load_levers(bundle.data_dir / "levers.yaml")
+    from simlib.levers import LeverError
+    for key, lv in levers.levers.items():
+        if lv.indicator not in INDICATORS:
+            raise LeverError(f"{levers.path.name}: levers.{key}.indicator {lv.indicator!r} is not simulated; "
+                             f"use one of {', '.join(INDICATORS)}")
+    for key, sh in levers.shocks.items():
+        if sh["indicator"] not in INDICATORS:
+            raise LeverError(f"{levers.path.name}: shocks.{key}.indicator {sh['indicator']!r} is not simulated; "
+                             f"use one of {', '.join(INDICATORS)}")
     if flow_table is None:
         flow_table = fa.load_flow_assumptions(bundle.data_dir / "flow_assumptions.csv",
                                               observations=bundle.observations)
@@ -385,6 +395,23 @@ def _scaled_shares(base: Mapping[str, float], focus: Sequence[str], value: np.nd
     return out
 
 
+def students_per_school(base: Baseline, indicator: str) -> np.ndarray | None:
+    """Students per THCS (grades 6-9) or THPT (grades 10-12) school per unit, or None where unknown.
+
+    THCS: 4 x THCS graduates / schools; THPT: 3 x THCS graduates x the THPT
+    share of THCS graduates (flow assumptions) / schools. Where school counts
+    or the cohort are unknown the counselling dose assumes 250 students per
+    teacher (full intensity), and verdict notes say so.
+    """
+    sch = base.schools.get(indicator)
+    if sch is None or not np.isfinite(sch).all() or not base.cohort_known:
+        return None
+    if indicator == "thcs_to_gdnn_sc_tc":
+        return 4.0 * base.cohort[:, 0] / sch
+    thpt_share = fa.thcs_destination_shares(base.flow_table)["thpt"]
+    return 3.0 * base.cohort[:, 0] * thpt_share / sch
+
+
 def apply_scenario(base: Baseline, scenario: Scenario) -> ScenarioResult:
     """Apply one scenario to a baseline: lever effects, flows, costs.
 
@@ -397,15 +424,13 @@ def apply_scenario(base: Baseline, scenario: Scenario) -> ScenarioResult:
     n, u, y = base.n, len(base.units), len(years)
     demand, effects, combined = {}, {}, {}
     for ind, s0 in base.shares.items():
-        sps = None
-        if ind in _SCHOOLS:
-            sch = base.schools[ind]
-            if np.isfinite(sch).all() and base.cohort_known:
-                grades = 4.0 if ind == "thcs_to_gdnn_sc_tc" else 3.0  # THCS grades 6-9, THPT 10-12
-                sps = grades * base.cohort[:, 0] / sch
-        eff = lever_effects(lv, scenario, base.draws, ind, years, s0, students_per_school=sps)
-        room = base.draws.max_feasible[ind][:, None, None] - s0
-        comb = combine(list(eff.values()), room) if eff else np.zeros_like(s0)
+        eff = lever_effects(lv, scenario, base.draws, ind, years, s0,
+                            students_per_school=students_per_school(base, ind))
+        if eff:
+            room = base.draws.max_feasible[ind][:, None, None] - s0
+            comb = combine(list(eff.values()), room)
+        else:
+            comb = np.zeros_like(s0)
         demand[ind] = np.clip(s0 + comb, 0.0, 1.0)
         effects[ind] = MappingProxyType(eff)
         combined[ind] = comb
@@ -423,6 +448,11 @@ def apply_scenario(base: Baseline, scenario: Scenario) -> ScenarioResult:
     thcs_shares = _scaled_shares(thcs_base, INDICATORS["thcs_to_gdnn_sc_tc"][1], v_thcs)
     thpt_shares = _scaled_shares(thpt_base, INDICATORS["thpt_to_cao_dang"][1], v_thpt)
     caps = {"thcs": {}, "thpt": {}}
+    known_geos = set(base.bundle.geographies["geo_id"])
+    for geo in scenario.capacity:
+        if geo not in known_geos:
+            raise ValueError(f"{scenario.name}: capacity for unknown geography {geo!r} "
+                             f"(geo ids are in data/geographies.csv, e.g. {base.geography!r})")
     for j, unit in enumerate(base.units):
         for origin, tracks in scenario.capacity.get(unit, {}).items():
             if origin not in caps:
@@ -568,9 +598,9 @@ class ScenarioRun:
         out = {"trend": float(np.mean(b.trend[indicator][:, j, k]))}
         base_mean = float(np.mean(b.shares[indicator][:, j, k]))
         shocks = base_mean - out["trend"]
-        for key, sh in b.levers.shocks.items():
-            if sh["indicator"] == indicator:
-                out[f"shock:{key}"] = shocks
+        keys = [key for key, sh in b.levers.shocks.items() if sh["indicator"] == indicator]
+        if keys:
+            out[f"shock:{keys[0]}" if len(keys) == 1 else "shocks"] = shocks
         eff = res.effects[indicator]
         room = np.maximum(b.draws.max_feasible[indicator] - b.shares[indicator][:, j, k], 0.0)
         capped_sum = np.zeros(b.n)

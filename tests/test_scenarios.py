@@ -375,3 +375,40 @@ def test_cli_feasibility_bad_scenario(capsys):
     rc = main(["feasibility", "--scenario", "nope", "--draws", "50"])
     assert rc == 1
     assert "scenario 'nope'" in capsys.readouterr().err
+
+
+def test_scenario_file_typos_are_refused(tmp_path, lv, base):
+    p = tmp_path / "typo.yaml"
+    p.write_text("name: typo\nlever:\n  counselling_g9:\n    coverage: 1\n", encoding="utf-8")
+    with pytest.raises(L.LeverError, match=r"typo.yaml: unknown key\(s\) 'lever'"):
+        L.load_scenario(p, lv)
+    p.write_text("name: typo\ncapacity:\n  vn.long_an: 4000\n", encoding="utf-8")
+    with pytest.raises(L.LeverError, match=r"capacity.vn.long_an: expected"):
+        L.load_scenario(p, lv)
+    p.write_text("name: typo\ncapacity:\n  vn.long_an:\n    thsc: {trung_cap: 10}\n", encoding="utf-8")
+    with pytest.raises(L.LeverError, match="origin must be 'thcs' or 'thpt'"):
+        L.load_scenario(p, lv)
+    p.write_text("name: typo\ncapacity:\n  vn.long_an:\n    thcs: {trungcap: 10}\n", encoding="utf-8")
+    with pytest.raises(L.LeverError, match="unknown track"):
+        L.load_scenario(p, lv)
+    p.write_text("name: typo\ncapacity:\n  vn.longan:\n    thcs: {trung_cap: 10}\n", encoding="utf-8")
+    sc = L.load_scenario(p, lv)
+    with pytest.raises(ValueError, match="capacity for unknown geography 'vn.longan'"):
+        S.apply_scenario(base, sc)
+
+
+def test_lever_on_an_indicator_not_simulated_is_refused(tmp_path, bundle):
+    doc = yaml.safe_load((data.DATA_DIR / "levers.yaml").read_text(encoding="utf-8"))
+    doc["shocks"]["free_thpt"]["indicator"] = "thcs_to_gdnn_sc"
+    p = tmp_path / "levers.yaml"
+    p.write_text(yaml.safe_dump(doc, allow_unicode=True), encoding="utf-8")
+    with pytest.raises(L.LeverError, match=r"shocks.free_thpt.indicator 'thcs_to_gdnn_sc' is not simulated"):
+        S.simulate_baseline(bundle, "vn.long_an", S.RunConfig(n_draws=10), levers=L.load_levers(p))
+
+
+def test_thpt_counselling_dose_uses_thpt_students(base):
+    thcs = S.students_per_school(base, "thcs_to_gdnn_sc_tc")
+    thpt = S.students_per_school(base, "thpt_to_cao_dang")
+    # Long An: 21,000 graduates a year, 132 THCS and 46 THPT schools (2013), 68.81 % of graduates to THPT
+    assert thcs[0] == pytest.approx(4 * 21000 / 132)
+    assert thpt[0] == pytest.approx(3 * 21000 * 0.6881 / 46, rel=1e-3)
