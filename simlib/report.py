@@ -193,7 +193,7 @@ def run_report(out: str | Path = "reports", *, data_dir: str | Path | None = Non
     geo = base.geography
     geo_name = bundle.geo_name(geo)
     n, sd = config.n_draws, config.seed
-    illustrative_costs = True  # cost parameters in data/levers.yaml are placeholders (status illustrative)
+    illustrative_costs = any(lv.illustrative_cost for lv in levers.levers.values())
 
     # ---- tables ---------------------------------------------------------------
     tables: dict[str, pd.DataFrame] = {}
