@@ -26,11 +26,13 @@ report: $(STAMP) ## run the main job on the bundled data; results go to reports/
 	$(PY) -m simlib report --lang vi --out reports/vi
 	$(PY) -m simlib report --lang en --out reports/en
 
-test: $(STAMP) ## run every test: unit/property tests and the notebooks under nbval
+test: $(STAMP) ## run every test: the import contract, unit/property tests and the notebooks under nbval
+	$(VENV)/bin/lint-imports --no-cache
 	MPLBACKEND=Agg $(PY) -m pytest -n 2 --dist loadscope tests \
 	  --nbval-lax --nbval-current-env --nbval-sanitize-with tests/nbval_sanitize.cfg $(NOTEBOOKS)
 
-unit: $(STAMP) ## unit and property tests only (fast)
+unit: $(STAMP) ## the import contract and unit/property tests (no notebooks)
+	$(VENV)/bin/lint-imports --no-cache
 	MPLBACKEND=Agg $(PY) -m pytest -n 2 tests
 
 nbtest: $(STAMP) ## notebooks only, under nbval

@@ -29,7 +29,7 @@ import time
 
 import numpy as np
 
-from simlib.flows import (
+from simlib.models.flows import (
     PROGRAMMES,
     THCS_TRACKS,
     THPT_TRACKS,

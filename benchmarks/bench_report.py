@@ -20,7 +20,10 @@ from __future__ import annotations
 import sys
 import time
 
-from simlib import data, feasibility as F, levers as L, scenarios as S
+from simlib.inputs import bundle as data
+from simlib.assess import feasibility as F
+from simlib.scenarios import levers as L
+from simlib.scenarios import engine as S
 
 AIM_SECONDS = 5.0
 

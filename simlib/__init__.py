@@ -2,9 +2,9 @@
 
 The flow of data is one way::
 
-    data/ files -> validated tables (simlib.data, simlib.validation)
-                -> target audit (simlib.audit)
-                -> charts and reports (simlib.plots, simlib.report)
+    data/ files -> validated tables (simlib.inputs.bundle, simlib.inputs.validation)
+                -> target audit (simlib.evidence.audit)
+                -> charts and reports (simlib.present.plots, simlib.apps.report)
 
 Units: every share in the public API is a fraction in [0, 1] unless a name or
 column says ``_pct`` (percent, 0-100). Bundled data files keep the unit the

@@ -1,3 +1,3 @@
-from simlib.cli import main
+from simlib.apps.cli import main
 
 raise SystemExit(main())

@@ -1,4 +1,4 @@
-"""simlib.assumptions: the flow-assumptions file, its checks, and the Long An flow parameters."""
+"""simlib.models.assumptions: the flow-assumptions file, its checks, and the Long An flow parameters."""
 
 from __future__ import annotations
 
@@ -9,10 +9,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from simlib import assumptions as fa
-from simlib.data import load_observations
-from simlib.flows import FlowParameterError, FlowParameters, simulate_flows
-from simlib.textio import ValidationError
+from simlib.models import assumptions as fa
+from simlib.inputs.bundle import load_observations
+from simlib.models.flows import FlowParameterError, FlowParameters, simulate_flows
+from simlib.inputs.textio import ValidationError
+from conftest import DATA
 
 
 @pytest.fixture(scope="module")
@@ -27,7 +28,7 @@ def observations() -> pd.DataFrame:
 
 @pytest.fixture(scope="module")
 def bundled_rows() -> list[dict[str, str]]:
-    with open(fa.ASSUMPTIONS_FILE, encoding="utf-8") as fh:
+    with open(DATA / "flow_assumptions.csv", encoding="utf-8") as fh:
         return list(csv.DictReader(fh))
 
 

@@ -8,8 +8,8 @@ import sys
 
 import pytest
 
-from simlib.audit import audit, used_targets
-from simlib.data import load_bundle, load_planner_file
+from simlib.evidence.audit import audit, used_targets
+from simlib.inputs.bundle import load_bundle, load_planner_file
 
 from conftest import PLANNER_HEADER, REPO
 

@@ -1,4 +1,4 @@
-"""Bilingual charts (simlib.charts) and labels (simlib.i18n)."""
+"""Bilingual charts (simlib.present.charts) and labels (simlib.present.i18n)."""
 
 from __future__ import annotations
 
@@ -14,9 +14,9 @@ import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 import pytest  # noqa: E402
 
-from simlib import charts, i18n  # noqa: E402
-from simlib.i18n import COLUMNS, LABELS, LANGS, column_label, fmt_number, t  # noqa: E402
-from simlib.plots import save_figure  # noqa: E402
+from simlib.present import charts, i18n  # noqa: E402
+from simlib.present.i18n import COLUMNS, LABELS, LANGS, column_label, fmt_number, t  # noqa: E402
+from simlib.present.plots import save_figure  # noqa: E402
 
 YEARS = np.arange(2025, 2031)
 Z = {"q0.05": -1.645, "q0.2": -0.842, "q0.35": -0.385, "q0.5": 0.0, "q0.65": 0.385, "q0.8": 0.842, "q0.95": 1.645}

@@ -6,8 +6,8 @@ import re
 
 import pytest
 
-from simlib.data import load_bundle, population_weights
-from simlib.textio import parse_number
+from simlib.inputs.bundle import load_bundle, population_weights
+from simlib.inputs.textio import parse_number
 
 from conftest import SHARED
 

@@ -10,9 +10,11 @@ import pandas as pd
 import pytest
 from matplotlib.figure import Figure
 
-from simlib import charts, data, explorer as E
-from simlib import scenarios as S
-from simlib.levers import LeverError, Scenario
+from simlib.present import charts
+from simlib.inputs import bundle as data
+from simlib.apps import explorer as E
+from simlib.scenarios import engine as S
+from simlib.scenarios.levers import LeverError, Scenario
 
 N = 300  # small Monte Carlo; the notebook uses 2,000
 THCS, THPT = "thcs_to_gdnn_sc_tc", "thpt_to_cao_dang"

@@ -17,9 +17,9 @@ import openpyxl  # noqa: E402
 import pandas as pd  # noqa: E402
 import pytest  # noqa: E402
 
-import simlib.export as export  # noqa: E402
-from simlib.export import Section, read_workbook, sheet_names, write_html_summary, write_workbook  # noqa: E402
-from simlib.plots import save_figure  # noqa: E402
+import simlib.present.export as export  # noqa: E402
+from simlib.present.export import Section, read_workbook, sheet_names, write_html_summary, write_workbook  # noqa: E402
+from simlib.present.plots import save_figure  # noqa: E402
 
 
 def _table() -> pd.DataFrame:

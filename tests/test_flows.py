@@ -1,4 +1,4 @@
-"""Tests for simlib.flows: hand-computed cases, capacity re-routing, mass balance, errors."""
+"""Tests for simlib.models.flows: hand-computed cases, capacity re-routing, mass balance, errors."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from simlib.flows import (
+from simlib.models.flows import (
     PROGRAMMES,
     SEAT_TRACKS,
     THCS_TRACKS,

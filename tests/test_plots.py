@@ -8,8 +8,8 @@ matplotlib.use("Agg")
 
 import matplotlib.pyplot as plt  # noqa: E402
 
-from simlib.data import load_bundle  # noqa: E402
-from simlib.plots import plot_targets_vs_evidence  # noqa: E402
+from simlib.inputs.bundle import load_bundle  # noqa: E402
+from simlib.present.plots import plot_targets_vs_evidence  # noqa: E402
 
 B = load_bundle()
 

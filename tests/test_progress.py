@@ -1,4 +1,4 @@
-"""Tests for simlib.progress (shares are fractions 0-1; changes are fractions per year).
+"""Tests for simlib.assess.progress (shares are fractions 0-1; changes are fractions per year).
 
 Expected values are computed by hand or from the known data-generating process,
 never copied from the code's own output.
@@ -13,7 +13,7 @@ import pandas as pd
 import pytest
 from scipy import stats
 
-from simlib import progress as P
+from simlib.assess import progress as P
 
 
 def logit(p):

@@ -11,8 +11,8 @@ import openpyxl
 import pandas as pd
 import pytest
 
-from simlib.report import run_report
-from simlib.textio import ValidationError
+from simlib.apps.report import run_report
+from simlib.inputs.textio import ValidationError
 
 from conftest import PLANNER_HEADER, REPO
 

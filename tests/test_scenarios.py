@@ -9,8 +9,12 @@ import numpy as np
 import pytest
 import yaml
 
-from simlib import data, feasibility as F, levers as L, scenarios as S
-from simlib.cli import main
+from simlib.inputs import bundle as data
+from simlib.assess import feasibility as F
+from simlib.scenarios import levers as L
+from simlib.scenarios import engine as S
+from simlib.apps.cli import main
+from conftest import DATA
 
 N = 400  # small Monte Carlo for tests; reports use 10,000
 
@@ -77,7 +81,7 @@ def test_scenario_errors_name_file_and_entry(tmp_path, lv):
 
 
 def test_lever_file_needs_sources(tmp_path):
-    doc = yaml.safe_load((data.DATA_DIR / "levers.yaml").read_text(encoding="utf-8"))
+    doc = yaml.safe_load((DATA / "levers.yaml").read_text(encoding="utf-8"))
     del doc["levers"]["counselling_g9"]["priors"]["fidelity"]["source"]
     p = tmp_path / "levers.yaml"
     p.write_text(yaml.safe_dump(doc, allow_unicode=True), encoding="utf-8")
@@ -137,7 +141,7 @@ def test_zero_effect_scenario_reproduces_baseline_exactly(base, lv):
 
 
 def test_levers_with_zero_prior_effect_reproduce_baseline(tmp_path, bundle):
-    doc = yaml.safe_load((data.DATA_DIR / "levers.yaml").read_text(encoding="utf-8"))
+    doc = yaml.safe_load((DATA / "levers.yaml").read_text(encoding="utf-8"))
     for key, spec in doc["levers"].items():
         for name in ("effect_full", "elasticity", "effect"):
             if name in spec["priors"]:
@@ -398,7 +402,7 @@ def test_scenario_file_typos_are_refused(tmp_path, lv, base):
 
 
 def test_lever_on_an_indicator_not_simulated_is_refused(tmp_path, bundle):
-    doc = yaml.safe_load((data.DATA_DIR / "levers.yaml").read_text(encoding="utf-8"))
+    doc = yaml.safe_load((DATA / "levers.yaml").read_text(encoding="utf-8"))
     doc["shocks"]["free_thpt"]["indicator"] = "thcs_to_gdnn_sc"
     p = tmp_path / "levers.yaml"
     p.write_text(yaml.safe_dump(doc, allow_unicode=True), encoding="utf-8")

@@ -7,7 +7,7 @@ import unicodedata
 import pandas as pd
 import pytest
 
-from simlib.textio import NumberError, ValidationError, fold_key, parse_number, read_table
+from simlib.inputs.textio import NumberError, ValidationError, fold_key, parse_number, read_table
 
 
 @pytest.mark.parametrize(

@@ -1,4 +1,4 @@
-"""Tests for simlib.trends (shares are fractions 0-1 throughout)."""
+"""Tests for simlib.models.trends (shares are fractions 0-1 throughout)."""
 
 from __future__ import annotations
 
@@ -15,8 +15,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy import special
 
-from simlib import trends as T
-from simlib.trends import Observation, TrendError
+from simlib.models import trends as T
+from simlib.evidence.series import SeriesError
+from simlib.models.trends import Observation, TrendError
 
 
 # --------------------------------------------------------------------------- helpers
@@ -350,18 +351,18 @@ def test_error_all_incompatible_definitions():
 
 
 def test_error_range_low_above_high():
-    with pytest.raises(TrendError, match="low end .* exceeds its high end"):
+    with pytest.raises(SeriesError, match="low end .* exceeds its high end"):
         Observation("r", "u", "x", 2021, low_share=0.3, high_share=0.2)
 
 
 @pytest.mark.parametrize("bad", [0.0, 1.0, -0.1, 13.19, float("nan")])
 def test_error_share_outside_unit_interval(bad):
-    with pytest.raises(TrendError, match="outside \\(0, 1\\)|must be a number"):
+    with pytest.raises(SeriesError, match="outside \\(0, 1\\)|must be a number"):
         Observation("v", "u", "x", 2021, value_share=bad)
 
 
 def test_error_years_out_of_order_or_duplicated():
-    with pytest.raises(TrendError, match="out of order"):
+    with pytest.raises(SeriesError, match="out of order"):
         Observation("v", "u", "x", 2021, year_first=2023, low_share=0.1, high_share=0.2)
     dup = [Observation("a", "u", "x", 2021, value_share=0.1), Observation("b", "u", "x", 2021, value_share=0.2)]
     with pytest.raises(TrendError, match="share the latest year"):
@@ -376,9 +377,9 @@ def test_error_years_out_of_order_or_duplicated():
 
 
 def test_other_errors():
-    with pytest.raises(TrendError, match="neither a value nor a range"):
+    with pytest.raises(SeriesError, match="neither a value nor a range"):
         Observation("v", "u", "x", 2021)
-    with pytest.raises(TrendError, match="basis"):
+    with pytest.raises(SeriesError, match="basis"):
         Observation("v", "u", "x", 2021, value_share=0.1, basis="similar")
     with pytest.raises(TrendError, match="Unknown method"):
         T.fit(long_an_thcs(), "prophet")
@@ -391,7 +392,7 @@ def test_other_errors():
         T.fit(long_an_thcs(), "naive").slope_interval()
     with pytest.raises(TrendError, match="alpha"):
         T.fit(long_an_thcs(), "naive").conf_int(1.5, [2025])
-    assert issubclass(TrendError, ValueError)
+    assert issubclass(TrendError, ValueError) and issubclass(TrendError, SeriesError)
 
 
 # --------------------------------------------------------------------------- adaptor, prior, plot
@@ -413,7 +414,7 @@ def test_observations_from_frame_handles_na_and_filters():
     assert obs[1].flag_set == {"machine_translation"}
     allobs = T.observations_from_frame(df)
     assert allobs[2].flags == "" and allobs[2].high_open is False
-    with pytest.raises(TrendError, match="lacks the column"):
+    with pytest.raises(SeriesError, match="lacks the column"):
         T.observations_from_frame(df.drop(columns=["year"]))
 
 
@@ -477,7 +478,7 @@ def test_observations_from_frame_breakdown_and_flag_selection():
     assert [o.obs_id for o in everything] == ["tot", "comp", "alt"]  # NA year and counts still skipped
     no_comp = T.observations_from_frame(df, breakdown=None, drop_flags=("component",))
     assert [o.obs_id for o in no_comp] == ["tot"]
-    with pytest.raises(TrendError, match="readings must be"):
+    with pytest.raises(SeriesError, match="readings must be"):
         T.observations_from_frame(df, readings="both")
 
 
@@ -500,7 +501,7 @@ def test_fit_refuses_two_readings_of_one_figure():
 
 
 def test_bundled_long_an_series_via_adaptor():
-    from simlib import data
+    from simlib.inputs import bundle as data
 
     df = data.load_observations()
     thcs = T.observations_from_frame(df, "thcs_to_gdnn_sc_tc", "vn.long_an")
@@ -519,7 +520,7 @@ def test_bundled_long_an_series_via_adaptor():
 
 
 def test_data_derived_national_prior_equals_documented():
-    from simlib import data
+    from simlib.inputs import bundle as data
 
     df = data.load_observations()
     hist = T.national_history(df)
@@ -532,7 +533,7 @@ def test_data_derived_national_prior_equals_documented():
 
 
 def test_simulate_panel_is_seeded_and_labelled_illustrative():
-    from simlib.trends import simulate_panel
+    from simlib.models.trends import simulate_panel
 
     a = simulate_panel(np.random.default_rng(4), n_units=3, years=range(2018, 2022))
     b = simulate_panel(np.random.default_rng(4), n_units=3, years=range(2018, 2022))

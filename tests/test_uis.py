@@ -1,4 +1,4 @@
-"""Tests for simlib.uis: UIS flow rates computed by hand from a small table."""
+"""Tests for simlib.models.rates: UIS flow rates computed by hand from a small table."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from simlib.uis import FlowRateDataError, flow_rates, transition_rates
+from simlib.models.rates import FlowRateDataError, flow_rates, transition_rates
 
 
 def _table(rows):

@@ -11,8 +11,8 @@ import unicodedata
 import pandas as pd
 import pytest
 
-from simlib.data import load_planner_file, load_reference, validate_file
-from simlib.textio import ValidationError
+from simlib.inputs.bundle import load_planner_file, load_reference, validate_file
+from simlib.inputs.textio import ValidationError
 
 from conftest import PLANNER_HEADER, REPO
 

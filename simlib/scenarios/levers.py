@@ -38,7 +38,7 @@ concurrent career-counselling role.
 
 Examples
 --------
->>> from simlib import levers
+>>> from simlib.scenarios import levers
 >>> lv = levers.load_levers()
 >>> sc = levers.load_scenario("plan_as_written")
 >>> sc.setting(lv, "counselling_g9", "coverage", [2024, 2025, 2026]).tolist()
@@ -59,15 +59,15 @@ import numpy as np
 import yaml
 from scipy import stats
 
-from simlib.data import DATA_DIR
+from simlib.errors import InputError
+from simlib.inputs.resources import bundled_data_dir
 
 __all__ = [
     "LeverError", "Prior", "Lever", "LeverSet", "Scenario", "LeverDraws",
     "load_levers", "load_scenario", "list_scenarios", "draw_levers", "lever_effects",
-    "combine", "SCENARIO_DIR", "MECHANISMS", "STATUSES", "child_rng",
+    "combine", "MECHANISMS", "STATUSES", "child_rng",
 ]
 
-SCENARIO_DIR = DATA_DIR / "scenarios"
 MECHANISMS = ("counselling", "price", "information")
 STATUSES = ("evidence", "judgement", "illustrative")
 ASCA_RATIO = 250.0  # students per counsellor recommended by ASCA (policy_levers.md S1)
@@ -79,7 +79,7 @@ _DISTS = {
 }
 
 
-class LeverError(ValueError):
+class LeverError(InputError):
     """A lever or scenario file is invalid; the message names the file and the entry."""
 
 
@@ -317,7 +317,7 @@ def load_levers(path: str | Path | None = None) -> LeverSet:
         Naming the file and the entry, for a missing prior, setting or cost,
         an unknown distribution or status, or a prior without a source.
     """
-    path = Path(path) if path is not None else DATA_DIR / "levers.yaml"
+    path = Path(path) if path is not None else bundled_data_dir() / "levers.yaml"
     doc = _read_yaml(path)
     if not isinstance(doc, Mapping) or not isinstance(doc.get("levers"), Mapping):
         raise LeverError(f"{path}: expected a 'levers:' section")
@@ -471,7 +471,7 @@ class Scenario:
 
 def list_scenarios(directory: str | Path | None = None) -> list[str]:
     """Names of the scenario files in ``data/scenarios`` (baseline first)."""
-    d = Path(directory) if directory is not None else SCENARIO_DIR
+    d = Path(directory) if directory is not None else bundled_data_dir() / "scenarios"
     names = sorted(p.stem for p in d.glob("*.yaml"))
     order = ["baseline", "plan_as_written", "waiver_plus", "all_levers"]
     return [n for n in order if n in names] + [n for n in names if n not in order]
@@ -482,7 +482,7 @@ def load_scenario(name_or_path: str | Path, levers: LeverSet | None = None,
     """Read a scenario by name (``data/scenarios/NAME.yaml``) or by path; check it against the levers."""
     p = Path(name_or_path)
     if p.suffix not in (".yaml", ".yml", ".json"):
-        d = Path(directory) if directory is not None else SCENARIO_DIR
+        d = Path(directory) if directory is not None else bundled_data_dir() / "scenarios"
         p = d / f"{name_or_path}.yaml"
         if not p.exists():
             raise LeverError(f"scenario {name_or_path!r}: no file {p}; available: "

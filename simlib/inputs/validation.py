@@ -4,7 +4,7 @@ Each table kind (``observations``, ``targets``, ``geographies``, ``indicators``,
 ``plans``, ``context``) has a :class:`Schema`: its columns, which must be
 present and filled, and its key. :func:`validate_table` applies the schema and
 the domain rules and returns a typed :class:`pandas.DataFrame` or raises
-:class:`~simlib.textio.ValidationError` listing *every* problem with file,
+:class:`~simlib.inputs.textio.ValidationError` listing *every* problem with file,
 row, column and reason.
 
 A planner's own data uses the ``observations`` schema (see
@@ -27,7 +27,7 @@ from typing import Callable
 import numpy as np
 import pandas as pd
 
-from simlib.textio import (
+from simlib.inputs.textio import (
     NumberError,
     Problem,
     RawTable,
@@ -228,7 +228,7 @@ SCHEMAS: dict[str, Schema] = {
 class Reference:
     """Known geographies, indicators and plans, used to check other tables.
 
-    Build with :func:`simlib.data.load_reference`.
+    Build with :func:`simlib.inputs.bundle.load_reference`.
     """
 
     geographies: pd.DataFrame
@@ -306,7 +306,7 @@ def validate_table(raw: RawTable, kind: str, ref: Reference | None = None, *, st
     Parameters
     ----------
     raw : RawTable
-        From :func:`simlib.textio.read_table`.
+        From :func:`simlib.inputs.textio.read_table`.
     kind : str
         One of ``SCHEMAS``.
     ref : Reference, optional

@@ -21,6 +21,8 @@ from pathlib import Path
 
 import pandas as pd
 
+from simlib.errors import InputError
+
 __all__ = [
     "Problem",
     "ValidationError",
@@ -67,7 +69,7 @@ class Problem:
         return f"{', '.join(where)}: {self.message}"
 
 
-class ValidationError(ValueError):
+class ValidationError(InputError):
     """Raised when an input file has one or more problems.
 
     ``problems`` lists every problem found, not just the first.
@@ -136,7 +138,7 @@ def is_missing(value: object) -> bool:
 # ----------------------------------------------------------------------------
 
 
-class NumberError(ValueError):
+class NumberError(InputError):
     """A cell that is not a usable number; the message says why in plain words."""
 
 

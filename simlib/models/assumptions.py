@@ -1,9 +1,9 @@
 """Flow assumptions for the Long An cohort-flow model (``data/flow_assumptions.csv``).
 
 The cohort-flow notebook (``notebooks/02_cohort_flows.ipynb``) takes every
-input of :func:`simlib.flows.simulate_flows` from one table, one row per
+input of :func:`simlib.models.flows.simulate_flows` from one table, one row per
 parameter. This module reads and checks that table and turns it into
-:class:`simlib.flows.FlowParameters`, so that notebooks never rebuild the
+:class:`simlib.models.flows.FlowParameters`, so that notebooks never rebuild the
 destination shares themselves.
 
 The file
@@ -41,7 +41,7 @@ cao đẳng = college; đại học = university.
 
 Examples
 --------
->>> from simlib import assumptions as fa
+>>> from simlib.models import assumptions as fa
 >>> table = fa.load_flow_assumptions()
 >>> params = fa.long_an_flow_parameters(table, gdnn_share=0.1319)
 >>> round(params.thcs_shares["thpt"], 4)
@@ -60,8 +60,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from simlib.data import DATA_DIR, load_observations
-from simlib.flows import (
+from simlib.inputs.bundle import load_observations
+from simlib.inputs.resources import bundled_data_dir
+from simlib.models.flows import (
     SEAT_TRACKS,
     Durations,
     FlowParameterError,
@@ -69,10 +70,9 @@ from simlib.flows import (
     FlowResult,
     project_cohort,
 )
-from simlib.textio import NumberError, Problem, ValidationError, fold_key, parse_number, read_table
+from simlib.inputs.textio import NumberError, Problem, ValidationError, fold_key, parse_number, read_table
 
 __all__ = [
-    "ASSUMPTIONS_FILE",
     "REQUIRED_COLUMNS",
     "STATUSES",
     "RESIDUALS",
@@ -87,8 +87,6 @@ __all__ = [
     "seats_table",
 ]
 
-ASSUMPTIONS_FILE: Path = DATA_DIR / "flow_assumptions.csv"
-"""The bundled assumptions file."""
 
 REQUIRED_COLUMNS: tuple[str, ...] = ("parameter", "value", "unit", "status", "source", "notes")
 """Columns every assumptions file must have (``obs_id`` is optional)."""
@@ -145,10 +143,10 @@ def load_flow_assumptions(path: str | Path | None = None, *,
     ----------
     path : str or Path, optional
         A CSV or Excel file with the columns described in the module
-        docstring. Default: the bundled :data:`ASSUMPTIONS_FILE`.
+        docstring. Default: the bundled ``flow_assumptions.csv``.
     observations : DataFrame, optional
         Observations that ``obs_id`` refers to, as from
-        :func:`simlib.data.load_observations`; loaded from ``data/`` if not
+        :func:`simlib.inputs.bundle.load_observations`; loaded from ``data/`` if not
         given.
 
     Returns
@@ -171,7 +169,7 @@ def load_flow_assumptions(path: str | Path | None = None, *,
         URL disagrees with ``data/observations.csv``; an ``obs_id`` on an
         illustrative row; a duplicate parameter; a missing required parameter.
     """
-    raw = read_table(ASSUMPTIONS_FILE if path is None else path)
+    raw = read_table(bundled_data_dir() / "flow_assumptions.csv" if path is None else path)
     label = raw.file
     problems: list[Problem] = list(raw.problems)
     frame = raw.frame
@@ -340,7 +338,7 @@ def long_an_cohort(assumptions: pd.DataFrame, *, base_year: int, years: Iterable
                    unit: str = "Long An") -> pd.DataFrame:
     """THCS graduates per year (students): ``thcs_graduates_per_year`` grown at ``cohort_growth``.
 
-    Returns the table of :func:`simlib.flows.project_cohort` (units x years),
+    Returns the table of :func:`simlib.models.flows.project_cohort` (units x years),
     to be used with ``thcs_graduation = 1`` (the input is already graduates,
     which is the FlowParameters default).
     """
@@ -442,7 +440,7 @@ def long_an_flow_parameters(assumptions: pd.DataFrame, *, gdnn_share: Any = None
         scalar or (draws, units, years) array. See
         :func:`thcs_destination_shares`.
     **overrides
-        Other :class:`~simlib.flows.FlowParameters` fields (e.g.
+        Other :class:`~simlib.models.flows.FlowParameters` fields (e.g.
         ``thcs_capacity``, ``warm_start``); they replace the values built
         from the table.
 
@@ -476,7 +474,7 @@ def seats_table(result: FlowResult, tracks: Sequence[str] = SEAT_TRACKS,
     Parameters
     ----------
     result : FlowResult
-        From :func:`simlib.flows.simulate_flows`.
+        From :func:`simlib.models.flows.simulate_flows`.
     tracks : sequence of str
         Tracks accepted by :meth:`FlowResult.seats_needed` (default all:
         ``thpt`` = general THPT grades 10-12; ``trung_cap`` includes THPT

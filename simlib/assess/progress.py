@@ -60,7 +60,7 @@ Logistic fallback (:func:`logistic_benchmark`)
     When the peer panel is too thin: constant slopes on the logit scale
     (S-curve; slows progress near 0 and 1), with the unit's slope uncertain,
     ``b ~ Normal(slope_mean, slope_sd)`` (e.g. the national prior from
-    :func:`simlib.trends.derive_national_prior`, N(0.07, 0.20^2) logit per
+    :func:`simlib.models.trends.derive_national_prior`, N(0.07, 0.20^2) logit per
     year). ``tau* = Phi((b_req - slope_mean) / slope_sd)``.
 
 :func:`feasible_progress` chooses between the two and returns a verdict with
@@ -88,8 +88,11 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
-from scipy import special, stats
+from scipy import stats
 from scipy.interpolate import BSpline
+
+from simlib.logit import expit as _expit
+from simlib.logit import logit as _logit
 
 __all__ = [
     "DEFAULT_CR_THRESHOLDS",
@@ -152,14 +155,6 @@ _FIT_SCALE = 100.0
 # ----------------------------------------------------------------------------
 # Small helpers
 # ----------------------------------------------------------------------------
-
-
-def _logit(p):
-    return special.logit(p)
-
-
-def _expit(z):
-    return special.expit(z)
 
 
 def _check_open_share(name: str, value: float) -> float:
@@ -896,7 +891,7 @@ def logistic_benchmark(
         ``target_year`` after ``start_year``.
     slope_mean, slope_sd : float
         Distribution of plausible unit slopes on the logit scale (logit per
-        year), e.g. ``simlib.trends.derive_national_prior()`` gives 0.07 and
+        year), e.g. ``simlib.models.trends.derive_national_prior()`` gives 0.07 and
         0.20. ``slope_sd`` must be > 0.
     reach_taus : sequence of float
         Percentiles for :attr:`LogisticBenchmark.reachable`.

@@ -22,12 +22,14 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from simlib.errors import InputError
+
 __all__ = ["FlowRateDataError", "flow_rates", "transition_rates"]
 
 _REQUIRED = ("unit", "year", "grade", "enrolment", "repeaters")
 
 
-class FlowRateDataError(ValueError):
+class FlowRateDataError(InputError):
     """The enrolment table cannot give flow rates; the message says which rows or column."""
 
 

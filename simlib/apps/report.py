@@ -51,13 +51,16 @@ import numpy as np
 import pandas as pd
 
 import simlib
-from simlib import charts, feasibility as F, i18n, trends
-from simlib.audit import audit, used_targets
-from simlib.data import FILES, Bundle, load_bundle, load_planner_file
-from simlib.export import Section, write_html_summary, write_workbook
-from simlib.levers import list_scenarios, load_levers, load_scenario
-from simlib.plots import plot_targets_vs_evidence, save_figure
-from simlib.scenarios import RunConfig
+from simlib.present import charts
+from simlib.assess import feasibility as F
+from simlib.present import i18n
+from simlib.models import trends
+from simlib.evidence.audit import audit, used_targets
+from simlib.inputs.bundle import FILES, Bundle, load_bundle, load_planner_file
+from simlib.present.export import Section, write_html_summary, write_workbook
+from simlib.scenarios.levers import list_scenarios, load_levers, load_scenario
+from simlib.present.plots import plot_targets_vs_evidence, save_figure
+from simlib.scenarios.engine import RunConfig
 
 __all__ = ["run_report", "history_frame", "DEFAULT_DRAWS"]
 
@@ -111,7 +114,7 @@ def _sha256(path: Path) -> str:
 
 
 def history_frame(bundle: Bundle, geography: str, indicator: str, readings: str = "primary") -> pd.DataFrame:
-    """Observations of one series as the ``history`` table of :func:`simlib.charts.fan_chart`.
+    """Observations of one series as the ``history`` table of :func:`simlib.present.charts.fan_chart`.
 
     Columns year, value, low, high (fractions, NaN when absent), high_open,
     same_definition.
@@ -368,7 +371,7 @@ def run_report(out: str | Path = "reports", *, data_dir: str | Path | None = Non
 
 
 def sensitivity_label(parameter: str, lang: str) -> str:
-    """Readable label of a :func:`simlib.feasibility.sensitivity` parameter in ``lang``."""
+    """Readable label of a :func:`simlib.assess.feasibility.sensitivity` parameter in ``lang``."""
     if parameter.startswith("trend"):
         return i18n.t("param.trend", lang)
     if parameter.startswith("combination"):

@@ -24,8 +24,8 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
-from simlib.audit import used_targets
-from simlib.data import Bundle
+from simlib.evidence.audit import used_targets
+from simlib.inputs.bundle import Bundle
 
 __all__ = ["OKABE_ITO", "save_figure", "plot_targets_vs_evidence"]
 

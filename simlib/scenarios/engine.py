@@ -4,22 +4,22 @@ One run, for a geography and its child units (Long An and its 15 districts):
 
 1. **Baseline shares.** For each indicator (``thcs_to_gdnn_sc_tc``,
    ``thpt_to_cao_dang``) and unit, draws of the business-as-usual share path
-   from :mod:`simlib.trends`, fitted to the unit's own observations, or, when
+   from :mod:`simlib.models.trends`, fitted to the unit's own observations, or, when
    it has none, to its nearest ancestor's, with a between-unit spread on the
    logit scale (``districts.spread_logit`` in ``data/levers.yaml``, per level
    borrowed). The free public THPT shock (``shocks`` in the lever file) is
    added from its start year.
-2. **Levers.** Each scenario's settings (:class:`simlib.levers.Scenario`)
-   give per-draw effects (:func:`simlib.levers.lever_effects`), combined
+2. **Levers.** Each scenario's settings (:class:`simlib.scenarios.levers.Scenario`)
+   give per-draw effects (:func:`simlib.scenarios.levers.lever_effects`), combined
    sub-additively within the room to move.
-3. **Flows.** Every draw goes through :func:`simlib.flows.simulate_flows`
+3. **Flows.** Every draw goes through :func:`simlib.models.flows.simulate_flows`
    with the indicator shares set and the other destinations scaled
    proportionally, and the scenario's capacity caps; the reported
    indicator is what comes out of the flow engine (caps can lower it).
 4. **Costs.** Per lever, unit and year, in VND (parameters from the lever
    file; placeholders there make the costs ILLUSTRATIVE).
 
-Randomness is seeded and keyed by component (:func:`simlib.levers.child_rng`),
+Randomness is seeded and keyed by component (:func:`simlib.scenarios.levers.child_rng`),
 so every scenario of a run shares the same trend and lever draws (common
 random numbers): a scenario minus the baseline is the levers' effect only,
 and a scenario whose levers have zero effect reproduces the baseline exactly.
@@ -40,11 +40,11 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from simlib import assumptions as fa
-from simlib import trends
-from simlib.data import Bundle, population_weights
-from simlib.flows import PROGRAMMES, THCS_TRACKS, THPT_TRACKS, Capacity, simulate_flows
-from simlib.levers import LeverDraws, LeverSet, Scenario, child_rng, combine, draw_levers, lever_effects, load_levers
+from simlib.models import assumptions as fa
+from simlib.models import trends
+from simlib.inputs.bundle import Bundle, population_weights
+from simlib.models.flows import PROGRAMMES, THCS_TRACKS, THPT_TRACKS, Capacity, simulate_flows
+from simlib.scenarios.levers import LeverDraws, LeverSet, Scenario, child_rng, combine, draw_levers, lever_effects, load_levers
 
 __all__ = [
     "INDICATORS", "RunConfig", "Evidence", "Baseline", "ScenarioResult", "ScenarioRun",
@@ -76,7 +76,7 @@ class RunConfig:
     seed : int
         Seed of every random stream.
     method : str
-        Trend method (:func:`simlib.trends.fit`).
+        Trend method (:func:`simlib.models.trends.fit`).
     readings : {"primary", "alternative"}
         Which reading of an ambiguous observation to fit (Long An THPT 2021:
         14.51 % as published, 9.35 % the other reading).
@@ -245,14 +245,14 @@ def simulate_baseline(bundle: Bundle, geography: str = "vn.long_an", config: Run
     Parameters
     ----------
     bundle : Bundle
-        From :func:`simlib.data.load_bundle`.
+        From :func:`simlib.inputs.bundle.load_bundle`.
     geography : str
         geo id; its children with targets are simulated with it.
     config : RunConfig
     levers : LeverSet, optional
         Default ``data/levers.yaml`` of the bundle's folder.
     flow_table : DataFrame, optional
-        Flow assumptions (:func:`simlib.assumptions.load_flow_assumptions`);
+        Flow assumptions (:func:`simlib.models.assumptions.load_flow_assumptions`);
         they give the destinations other than the indicators, and Long An's
         cohort size.
     units : sequence of str, optional
@@ -270,7 +270,7 @@ def simulate_baseline(bundle: Bundle, geography: str = "vn.long_an", config: Run
     if config.readings not in ("primary", "alternative"):
         raise ValueError(f"readings must be 'primary' or 'alternative'; got {config.readings!r}")
     levers = levers if levers is not None else load_levers(bundle.data_dir / "levers.yaml")
-    from simlib.levers import LeverError
+    from simlib.scenarios.levers import LeverError
     for key, lv in levers.levers.items():
         if lv.indicator not in INDICATORS:
             raise LeverError(f"{levers.path.name}: levers.{key}.indicator {lv.indicator!r} is not simulated; "
@@ -567,7 +567,7 @@ class ScenarioRun:
 
     def fan(self, indicator: str, unit: str, scenario: str = "baseline",
             probs: Sequence[float] = (0.05, 0.2, 0.35, 0.5, 0.65, 0.8, 0.95)) -> pd.DataFrame:
-        """Quantile table indexed by year (fractions), the input of :func:`simlib.charts.fan_chart`."""
+        """Quantile table indexed by year (fractions), the input of :func:`simlib.present.charts.fan_chart`."""
         j = self.baseline.unit_index(unit)
         arr = self.share(indicator, scenario)[:, j, :]
         q = np.quantile(arr, probs, axis=0)

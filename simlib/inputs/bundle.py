@@ -1,13 +1,13 @@
 """Load simlib's bundled tables and planners' files, validated.
 
 The bundled files live in ``data/`` (documented in ``data/README.md``).
-Every loader validates what it reads with :mod:`simlib.validation` and raises
-:class:`~simlib.textio.ValidationError` (file, row, column, reason) on bad
+Every loader validates what it reads with :mod:`simlib.inputs.validation` and raises
+:class:`~simlib.inputs.textio.ValidationError` (file, row, column, reason) on bad
 input; nothing here ever writes to an input file.
 
 Examples
 --------
->>> from simlib import data
+>>> from simlib.inputs import bundle as data
 >>> bundle = data.load_bundle()
 >>> bundle.targets.query("plan_id == 'long_an_2025' and variant == 'body'")[["indicator", "value"]]  # doctest: +SKIP
 """
@@ -19,11 +19,12 @@ from pathlib import Path
 
 import pandas as pd
 
-from simlib.textio import Problem, ValidationError, read_table
-from simlib.validation import Reference, guess_kind, validate_table
+from simlib.inputs.textio import Problem, ValidationError, read_table
+from simlib.inputs.resources import bundled_data_dir
+from simlib.inputs.validation import Reference, guess_kind, validate_table
 
 __all__ = [
-    "DATA_DIR",
+    "bundled_data_dir",
     "Bundle",
     "load_bundle",
     "load_reference",
@@ -36,8 +37,6 @@ __all__ = [
     "load_targets",
 ]
 
-DATA_DIR = Path(__file__).resolve().parent.parent / "data"
-"""The bundled data folder (``data/`` at the repository root)."""
 
 FILES = {
     "geographies": "geographies.csv",
@@ -92,7 +91,7 @@ class Bundle:
 
 
 def _path(data_dir: Path | str | None, kind: str) -> Path:
-    return Path(data_dir or DATA_DIR) / FILES[kind]
+    return Path(data_dir or bundled_data_dir()) / FILES[kind]
 
 
 def load_reference(data_dir: Path | str | None = None) -> Reference:
@@ -130,7 +129,7 @@ def load_bundle(data_dir: Path | str | None = None) -> Bundle:
     if problems:
         raise ValidationError(problems)
     return Bundle(ref.geographies, ref.indicators, ref.plans, tables["targets"], tables["observations"],
-                  tables["context"], ref, Path(data_dir or DATA_DIR))
+                  tables["context"], ref, Path(data_dir or bundled_data_dir()))
 
 
 def load_observations(data_dir: Path | str | None = None) -> pd.DataFrame:
@@ -165,7 +164,7 @@ def load_planner_file(path: Path | str, *, ref: Reference | None = None, sheet: 
     Returns
     -------
     pandas.DataFrame
-        Typed observations (see :func:`simlib.validation.validate_table`).
+        Typed observations (see :func:`simlib.inputs.validation.validate_table`).
     """
     ref = ref or load_reference()
     return validate_table(read_table(path, sheet=sheet), kind, ref, strict=False)

@@ -63,6 +63,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from simlib.errors import InputError
+
 __all__ = [
     "THCS_TRACKS",
     "THPT_TRACKS",
@@ -93,7 +95,7 @@ _ORIGINS = {"thcs": THCS_TRACKS, "thpt": THPT_TRACKS}
 _SHARE_TOL = 1e-9
 
 
-class FlowParameterError(ValueError):
+class FlowParameterError(InputError):
     """A flow parameter or input is invalid; the message names it and the problem."""
 
 

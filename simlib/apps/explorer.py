@@ -34,8 +34,8 @@ placeholders (``data/levers.yaml``).
 
 Examples
 --------
->>> from simlib.data import load_bundle
->>> from simlib.scenarios import RunConfig, simulate_baseline
+>>> from simlib.inputs.bundle import load_bundle
+>>> from simlib.scenarios.engine import RunConfig, simulate_baseline
 >>> base = simulate_baseline(load_bundle(), "vn.long_an", RunConfig(n_draws=300))
 >>> v = explore(base, counselling_coverage=1.0, support_vnd=6_000_000)
 >>> v.p_view >= v.p_view_baseline
@@ -59,12 +59,13 @@ import pandas as pd
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 
-from simlib import charts, i18n
-from simlib.audit import used_targets
-from simlib.feasibility import threshold
-from simlib.levers import Scenario
-from simlib.report import history_frame
-from simlib.scenarios import Baseline, apply_scenario
+from simlib.present import charts
+from simlib.present import i18n
+from simlib.evidence.audit import used_targets
+from simlib.assess.feasibility import threshold
+from simlib.scenarios.levers import Scenario
+from simlib.apps.report import history_frame
+from simlib.scenarios.engine import Baseline, apply_scenario
 
 __all__ = [
     "PLAN", "LEVERS", "ExplorerView", "Explorer", "build_scenario", "plan_target", "explore", "static_view",
@@ -81,7 +82,7 @@ LEVERS: Mapping[str, tuple[str, str, tuple[str, str]]] = {
 _PROBS = tuple(float(c[1:]) for c in charts.FAN_COLUMNS)
 _BASELINE_STYLE = dict(color="0.2", ls=(0, (4, 2)), lw=1.3)
 
-# Text the explorer writes itself. Keys that simlib.i18n already has are used from there.
+# Text the explorer writes itself. Keys that simlib.present.i18n already has are used from there.
 _TEXT = {
     "indicator": {"vi": "Chỉ số", "en": "Indicator"},
     "opt_thcs_to_gdnn_sc_tc": {"vi": "THCS → học nghề", "en": "THCS → vocational"},
@@ -172,7 +173,7 @@ class ExplorerView:
         The plan's target share for the unit and indicator in ``target_year``
         (NaN when the plan sets none); ``target_text`` as written.
     quantiles, baseline_quantiles : DataFrame
-        Fan tables indexed by year, columns :data:`simlib.charts.FAN_COLUMNS`.
+        Fan tables indexed by year, columns :data:`simlib.present.charts.FAN_COLUMNS`.
     p_met, p_met_baseline : float
         P(share >= target) in ``target_year``, scenario and baseline.
     p_view, p_view_baseline : float
@@ -193,7 +194,7 @@ class ExplorerView:
     figure : matplotlib Figure
         The fan chart, already closed in pyplot (display it with
         ``IPython.display.display`` or save it with
-        :func:`simlib.plots.save_figure`; it does not leak open figures).
+        :func:`simlib.present.plots.save_figure`; it does not leak open figures).
     """
 
     scenario: Scenario
@@ -248,7 +249,7 @@ def build_scenario(indicator: str = "thcs_to_gdnn_sc_tc", *, unit: str = "vn.lon
             raise ValueError(f"the seat cap must be a positive number of students per year; got {trung_cap_seats!r}")
         capacity = {unit: {origin: {track: {start: seats}}}}
     return Scenario("explorer", "Scenario explorer", "Khám phá kịch bản",
-                    "lever settings from simlib.explorer", settings, capacity)
+                    "lever settings from simlib.apps.explorer", settings, capacity)
 
 
 def plan_target(bundle, unit: str, indicator: str, year: int, plan: str = PLAN) -> tuple[float, str]:

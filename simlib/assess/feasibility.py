@@ -9,10 +9,10 @@ under each scenario:
   >= 0.8 likely, 0.5-0.8 possible, 0.2-0.5 unlikely, < 0.2 very unlikely;
 * **required vs anticipated pace** from the latest exact observation, in
   percentage points per year and logit units per year, the ratio of the two
-  and the UNSD progress-chart class (:func:`simlib.progress.progress_class`);
-* the UNESCAP **anticipated-progress gap** (:func:`simlib.progress.anticipated_gap`);
+  and the UNSD progress-chart class (:func:`simlib.assess.progress.progress_class`);
+* the UNESCAP **anticipated-progress gap** (:func:`simlib.assess.progress.anticipated_gap`);
 * the UIS/GEM / World Bank ``sdgtrackr`` style **feasible-progress** check
-  (:func:`simlib.progress.feasible_progress`): the percentile of historical
+  (:func:`simlib.assess.progress.feasible_progress`): the percentile of historical
   paces the target needs, and the speed multiple; with a thin peer panel,
   the documented logistic benchmark on the national logit slope prior.
 
@@ -43,12 +43,13 @@ import numpy as np
 import pandas as pd
 from scipy import optimize
 
-from simlib import progress, trends
-from simlib.audit import used_targets
-from simlib.data import Bundle
-from simlib.levers import LeverSet, Scenario, load_levers, load_scenario, list_scenarios
-from simlib.levers import draw_levers
-from simlib.scenarios import INDICATORS, Baseline, RunConfig, ScenarioRun, apply_scenario, run_scenarios, \
+from simlib.assess import progress
+from simlib.models import trends
+from simlib.evidence.audit import used_targets
+from simlib.inputs.bundle import Bundle
+from simlib.scenarios.levers import LeverSet, Scenario, load_levers, load_scenario, list_scenarios
+from simlib.scenarios.levers import draw_levers
+from simlib.scenarios.engine import INDICATORS, Baseline, RunConfig, ScenarioRun, apply_scenario, run_scenarios, \
     simulate_baseline, with_draws
 
 __all__ = [

@@ -28,7 +28,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from simlib.data import Bundle, population_weights
+from simlib.inputs.bundle import Bundle, population_weights
+from simlib.logit import logit_clipped as _logit
 
 __all__ = ["AuditResult", "audit", "used_targets", "PREFERRED_VARIANT"]
 
@@ -102,11 +103,11 @@ def audit(bundle: Bundle, *, plans: list[str] | None = None, planner_data: pd.Da
     Parameters
     ----------
     bundle : Bundle
-        From :func:`simlib.data.load_bundle`.
+        From :func:`simlib.inputs.bundle.load_bundle`.
     plans : list of str, optional
         Plan ids to audit; all by default.
     planner_data : DataFrame, optional
-        A planner's validated observations (:func:`simlib.data.load_planner_file`).
+        A planner's validated observations (:func:`simlib.inputs.bundle.load_planner_file`).
         Count rows for an indicator's ``weight_indicator`` (e.g. ``thcs_graduates``
         per district) become extra weights in check (b); rate rows join the
         evidence in check (c).
@@ -261,11 +262,6 @@ def _aggregates(bundle: Bundle, targets: pd.DataFrame, kinds: pd.Series, planner
 # ----------------------------------------------------------------------------
 # (c) gaps
 # ----------------------------------------------------------------------------
-
-
-def _logit(p: float) -> float:
-    p = min(max(p, 1e-6), 1 - 1e-6)
-    return math.log(p / (1 - p))
 
 
 def _obs_text(o) -> str:

@@ -10,16 +10,16 @@ import argparse
 import sys
 from pathlib import Path
 
-from simlib.textio import ValidationError
+from simlib.inputs.textio import ValidationError
 
 __all__ = ["main"]
 
 
 def _cmd_validate(args: argparse.Namespace) -> int:
-    from simlib.data import validate_file
+    from simlib.inputs.bundle import validate_file
 
     df = validate_file(args.path, kind=args.kind, sheet=args.sheet, data_dir=args.data)
-    from simlib.validation import guess_kind
+    from simlib.inputs.validation import guess_kind
 
     kind = args.kind or guess_kind(Path(args.path).name)
     print(f"OK: {len(df)} rows ({kind}) in {args.path}")
@@ -27,8 +27,8 @@ def _cmd_validate(args: argparse.Namespace) -> int:
 
 
 def _cmd_audit(args: argparse.Namespace) -> int:
-    from simlib.audit import audit
-    from simlib.data import load_bundle, load_planner_file
+    from simlib.evidence.audit import audit
+    from simlib.inputs.bundle import load_bundle, load_planner_file
 
     bundle = load_bundle(args.data)
     planner = load_planner_file(args.planner, ref=bundle.reference) if args.planner else None
@@ -42,7 +42,7 @@ def _cmd_audit(args: argparse.Namespace) -> int:
 
 
 def _cmd_report(args: argparse.Namespace) -> int:
-    from simlib.report import run_report
+    from simlib.apps.report import run_report
 
     files = run_report(args.out, data_dir=args.data, planner_file=args.planner, plans=args.plan or None,
                        lang=args.lang, n_draws=args.draws, seed=args.seed)
@@ -55,9 +55,9 @@ def _cmd_report(args: argparse.Namespace) -> int:
 def _cmd_feasibility(args: argparse.Namespace) -> int:
     import pandas as pd
 
-    from simlib.data import load_bundle, load_planner_file
-    from simlib.feasibility import feasibility, with_planner_data
-    from simlib.scenarios import RunConfig
+    from simlib.inputs.bundle import load_bundle, load_planner_file
+    from simlib.assess.feasibility import feasibility, with_planner_data
+    from simlib.scenarios.engine import RunConfig
 
     bundle = load_bundle(args.data)
     if args.planner:

@@ -8,12 +8,12 @@ Every function here:
   ``title`` and ``source`` are passed in already written in the right language;
 * draws the title, units on the axes and the source line under the axes;
 * with ``illustrative=True`` adds "MINH HỌA"/"ILLUSTRATIVE" to the title and
-  the full warning (:func:`simlib.i18n.t` ``"illustrative"``) in vermillion
+  the full warning (:func:`simlib.present.i18n.t` ``"illustrative"``) in vermillion
   at the top right;
 * uses Okabe-Ito colours plus marker shape / hatching for meaning;
-* follows the :mod:`simlib.plots` conventions: ``ax=None``, returns the
+* follows the :mod:`simlib.present.plots` conventions: ``ax=None``, returns the
   Figure, never calls ``plt.show()``, changes rcParams only inside
-  ``plt.rc_context``. Save with :func:`simlib.plots.save_figure`.
+  ``plt.rc_context``. Save with :func:`simlib.present.plots.save_figure`.
 
 Layout. When a function creates its figure, the mark and the source line sit
 in strips reserved at the top and bottom of the figure, and the constrained
@@ -43,8 +43,8 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 
-from simlib.i18n import check_lang, fmt_number, fmt_percent, label, t
-from simlib.plots import OKABE_ITO
+from simlib.present.i18n import check_lang, fmt_number, fmt_percent, label, t
+from simlib.present.plots import OKABE_ITO
 
 __all__ = [
     "FAN_COLUMNS", "VERDICT_BANDS", "fan_chart", "small_multiples", "waterfall", "tornado",

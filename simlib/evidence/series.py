@@ -1,0 +1,363 @@
+"""Observation series: which reported figures make up one unit's series of one indicator.
+
+One home for the selection rules every model, chart and verdict uses:
+totals only (a component route is not a further observation of its total),
+the published reading of an ambiguous figure unless asked otherwise, shares
+only (counts are skipped), years known. :class:`Observation` is one reported
+share (a point, a range, a point with a standard error) with its provenance
+flags; :func:`observations_from_frame` builds them from the data layer's
+observation table and :func:`national_history` builds the national series
+the trend priors are derived from.
+
+Shares are fractions in (0, 1) throughout (0.1319 means 13.19 %).
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from simlib.errors import InputError
+
+__all__ = [
+    "BASES", "SHARE_UNITS", "READINGS", "NATIONAL_GEOGRAPHY", "NATIONAL_INDICATOR", "SeriesError", "Observation", "check_share",
+    "observations_from_frame", "national_history",
+]
+
+BASES = ("same", "broader", "narrower", "unclear")
+
+
+class SeriesError(InputError):
+    """An observation or a series cannot be used as evidence; the message says which and why."""
+
+
+def check_share(name: str, value: float | None, obs_id: str) -> None:
+    """Raise :class:`SeriesError` unless ``value`` (fraction) is None or strictly inside (0, 1)."""
+    if value is None:
+        return
+    if not (isinstance(value, (int, float, np.floating, np.integer)) and math.isfinite(value)):
+        raise SeriesError(f"Observation {obs_id!r}: {name} must be a number, got {value!r}.")
+    if not 0.0 < float(value) < 1.0:
+        raise SeriesError(
+            f"Observation {obs_id!r}: {name} = {value!r} is outside (0, 1). Shares are "
+            "fractions (0.1319 for 13.19 %), strictly between 0 and 1; a reported 0 % or "
+            "100 % cannot go on the logit scale -- replace it by, e.g., 0.5 / cohort size."
+        )
+
+
+@dataclass(frozen=True)
+class Observation:
+    """One reported share for one geography, indicator and year.
+
+    Parameters
+    ----------
+    obs_id : str
+        Identifier of the observation (shown in summaries).
+    geography : str
+        Geography id (province or district).
+    indicator : str
+        Indicator id.
+    year : int
+        Reference year: the calendar year in which the graduating school
+        year ends (2021 for 2020-21). For a statement covering several
+        years, the last year covered.
+    year_first : int or None
+        First year covered when the statement spans several years.
+    value_share : float or None
+        Exact / point value, fraction in (0, 1).
+    low_share, high_share : float or None
+        Range ends, fractions in (0, 1). A lower bound only has ``low_share``
+        and no ``high_share``.
+    high_open : bool
+        True when the upper end is open ("over 16 %").
+    se_share : float or None
+        Stated standard error, as a fraction (planner data).
+    basis : {"same", "broader", "narrower", "unclear"}
+        How the figure's definition relates to the indicator's.
+    flags : str
+        Semicolon-separated flags, e.g. ``"ambiguous_denominator;approximate"``.
+    """
+
+    obs_id: str
+    geography: str
+    indicator: str
+    year: int
+    year_first: int | None = None
+    value_share: float | None = None
+    low_share: float | None = None
+    high_share: float | None = None
+    high_open: bool = False
+    se_share: float | None = None
+    basis: str = "same"
+    flags: str = ""
+
+    def __post_init__(self) -> None:
+        oid = self.obs_id
+        if not isinstance(self.year, (int, np.integer)) or isinstance(self.year, bool):
+            raise SeriesError(f"Observation {oid!r}: year must be an integer, got {self.year!r}.")
+        if self.year_first is not None and self.year_first > self.year:
+            raise SeriesError(
+                f"Observation {oid!r}: first year {self.year_first} is after the reference "
+                f"year {self.year}; years are out of order."
+            )
+        for name in ("value_share", "low_share", "high_share"):
+            check_share(name, getattr(self, name), oid)
+        if self.se_share is not None and not (math.isfinite(self.se_share) and self.se_share > 0):
+            raise SeriesError(f"Observation {oid!r}: se_share must be a positive fraction.")
+        if self.value_share is None and self.low_share is None:
+            if self.high_share is not None:
+                raise SeriesError(
+                    f"Observation {oid!r}: an upper bound alone ('under x %') says too little "
+                    "to use; give a low end or a value."
+                )
+            raise SeriesError(f"Observation {oid!r} has neither a value nor a range.")
+        if (
+            self.low_share is not None
+            and self.high_share is not None
+            and self.low_share > self.high_share
+        ):
+            raise SeriesError(
+                f"Observation {oid!r}: the range's low end ({self.low_share:.4g}) exceeds its "
+                f"high end ({self.high_share:.4g})."
+            )
+        if self.basis not in BASES:
+            raise SeriesError(
+                f"Observation {oid!r}: basis {self.basis!r} is not one of {', '.join(BASES)}."
+            )
+
+    @property
+    def flag_set(self) -> frozenset[str]:
+        """Flags as a set of strings."""
+        return frozenset(f.strip() for f in (self.flags or "").split(";") if f.strip())
+
+    @property
+    def is_range(self) -> bool:
+        """True when the observation is a range rather than a point."""
+        return self.value_share is None
+
+    @property
+    def t_mid(self) -> float:
+        """Year at which the observation is placed (middle of the years covered)."""
+        if self.year_first is None:
+            return float(self.year)
+        return (self.year_first + self.year) / 2.0
+
+    def describe(self) -> str:
+        """Short plain-language description (percent) of the reported figure."""
+        yrs = f"{self.year}" if self.year_first in (None, self.year) else f"{self.year_first}-{self.year}"
+        if self.value_share is not None:
+            txt = f"{100 * self.value_share:.2f} %"
+            if self.se_share is not None:
+                txt += f" (se {100 * self.se_share:.2f} pp)"
+        elif self.high_share is None:
+            txt = f"over {100 * self.low_share:.1f} %"
+        else:
+            txt = f"{100 * self.low_share:.1f} % to {'over ' if self.high_open else ''}{100 * self.high_share:.1f} %"
+        return f"{self.obs_id} ({yrs}): {txt}"
+
+
+def _na(x):
+    if x is None:
+        return None
+    try:
+        if pd.isna(x):
+            return None
+    except (TypeError, ValueError):
+        return x
+    return x
+
+
+#: Units under which ``observations_from_frame`` treats a row as a share; rows
+#: in any other unit (counts: ``students``, ``places``...) are skipped.
+SHARE_UNITS = ("percent", "share")
+READINGS = ("primary", "alternative", "all")
+
+
+def _flagset(x) -> frozenset[str]:
+    x = _na(x)
+    return frozenset(f.strip() for f in str(x or "").split(";") if f.strip())
+
+
+def _replaced_by_alternative(alt: Mapping, frame: pd.DataFrame) -> set[str]:
+    """obs_ids of the rows an ``alternative_reading`` row is an alternative to.
+
+    A row is replaced when it has the same geography, indicator and year and
+    either its obs_id is named in the alternative row's ``derivation`` or the
+    alternative's obs_id is that obs_id plus a suffix (``x`` -> ``x.alt``).
+    """
+    deriv = str(_na(alt.get("derivation")) or "")
+    aid = str(alt["obs_id"])
+    out = set()
+    for row in frame.to_dict("records"):
+        oid = str(row["obs_id"])
+        if oid == aid or "alternative_reading" in _flagset(row.get("flags")):
+            continue
+        same = all(_na(row.get(k)) == _na(alt.get(k)) for k in ("geography", "indicator", "year"))
+        named = bool(re.search(rf"(?<![\w.]){re.escape(oid)}(?![\w])", deriv))
+        if same and (named or aid.startswith(oid + ".")):
+            out.add(oid)
+    return out
+
+
+def observations_from_frame(
+    df: pd.DataFrame,
+    indicator: str | None = None,
+    geography: str | None = None,
+    *,
+    breakdown: str | Iterable[str] | None = "",
+    readings: str = "primary",
+    drop_flags: Iterable[str] = (),
+) -> list[Observation]:
+    """Convert a data-layer observation table into :class:`Observation` objects.
+
+    Works on :func:`simlib.inputs.bundle.load_observations` as it comes (all units,
+    all breakdowns, both readings of ambiguous figures); the selection rules
+    below decide which rows become observations of one series.
+
+    Parameters
+    ----------
+    df : pandas.DataFrame
+        Columns ``obs_id, geography, indicator, year, year_first, value_share,
+        low_share, high_share, high_open, se_share, basis, flags`` (shares as
+        fractions 0-1; missing optional columns take their defaults).
+        Optional ``breakdown``, ``unit`` and ``derivation`` are used by the
+        selection rules.
+    indicator, geography : str, optional
+        Keep only rows with this indicator / geography.
+    breakdown : str, iterable of str or None
+        ``""`` (default) keeps **totals only**: rows whose ``breakdown`` is
+        empty. Component rows (e.g. 'vocational training centres', one route
+        of a total) must not enter a total's series as if they were further
+        observations of it. A string or a collection keeps those breakdown
+        values; ``None`` keeps every row whatever its breakdown.
+    readings : {"primary", "alternative", "all"}
+        What to do with rows flagged ``alternative_reading`` (a second,
+        derived reading of an ambiguous figure, e.g. Long An's 14.51 % read
+        as a share of those who continued: 9.35 %). ``"primary"`` (default)
+        drops them, so each reported figure enters once, as published.
+        ``"alternative"`` uses each alternative reading *instead of* the
+        row(s) it re-reads (same geography, indicator and year, named in its
+        ``derivation`` or its obs_id prefix). ``"all"`` keeps both -- for
+        display only: fitting two readings of one figure as two observations
+        double-counts it, and :func:`fit` refuses to.
+    drop_flags : iterable of str
+        Rows carrying any of these flags are dropped (e.g. ``("component",)``
+        with ``breakdown=None``).
+
+    Returns
+    -------
+    list of Observation
+        In the order of the (filtered) frame.
+
+    Notes
+    -----
+    Always skipped: rows with no ``year`` (year unknown: they cannot be placed
+    in time) and rows whose ``unit`` (if the column exists) is not a share
+    unit (:data:`SHARE_UNITS`), i.e. counts.
+    """
+    required = {"obs_id", "geography", "indicator", "year"}
+    missing = required - set(df.columns)
+    if missing:
+        raise SeriesError(f"The observation table lacks the column(s) {sorted(missing)}.")
+    if readings not in READINGS:
+        raise SeriesError(f"readings must be one of {', '.join(READINGS)}; got {readings!r}.")
+    sub = df
+    if indicator is not None:
+        sub = sub[sub["indicator"] == indicator]
+    if geography is not None:
+        sub = sub[sub["geography"] == geography]
+    sub = sub[sub["year"].notna()]
+    if "unit" in sub.columns:
+        sub = sub[sub["unit"].isna() | sub["unit"].isin(SHARE_UNITS)]
+    if breakdown is not None and "breakdown" in sub.columns:
+        keep = {breakdown} if isinstance(breakdown, str) else set(breakdown)
+        bd = sub["breakdown"].map(lambda x: "" if _na(x) is None else str(x).strip())
+        sub = sub[bd.isin(keep)]
+    flagsets = sub["flags"].map(_flagset) if "flags" in sub.columns else pd.Series(
+        [frozenset()] * len(sub), index=sub.index)
+    drop = frozenset(drop_flags)
+    if drop:
+        sub, flagsets = sub[~flagsets.map(drop.intersection).astype(bool)], flagsets[
+            ~flagsets.map(drop.intersection).astype(bool)]
+    is_alt = flagsets.map(lambda f: "alternative_reading" in f).astype(bool)
+    if readings == "primary":
+        sub = sub[~is_alt]
+    elif readings == "alternative":
+        replaced: set[str] = set()
+        for row in sub[is_alt].to_dict("records"):
+            replaced |= _replaced_by_alternative(row, sub)
+        sub = sub[~sub["obs_id"].astype(str).isin(replaced)]
+    out = []
+    for row in sub.to_dict("records"):
+        def g(name, default=None):
+            return _na(row.get(name, default))
+
+        yf = g("year_first")
+        ho = g("high_open")
+        basis = g("basis")
+        out.append(
+            Observation(
+                obs_id=str(row["obs_id"]),
+                geography=str(row["geography"]),
+                indicator=str(row["indicator"]),
+                year=int(row["year"]),
+                year_first=None if yf is None else int(yf),
+                value_share=None if g("value_share") is None else float(g("value_share")),
+                low_share=None if g("low_share") is None else float(g("low_share")),
+                high_share=None if g("high_share") is None else float(g("high_share")),
+                high_open=bool(ho) if ho is not None else False,
+                se_share=None if g("se_share") is None else float(g("se_share")),
+                basis="same" if basis is None else str(basis),
+                flags="" if g("flags") is None else str(g("flags")),
+            )
+        )
+    return out
+
+
+NATIONAL_GEOGRAPHY = "vn"
+NATIONAL_INDICATOR = "thcs_to_gdnn_sc_tc"
+
+
+def national_history(
+    observations: pd.DataFrame,
+    *,
+    geography: str = NATIONAL_GEOGRAPHY,
+    indicator: str = NATIONAL_INDICATOR,
+) -> list[Observation]:
+    """The national THCS->vocational series behind the slope prior, from the data layer.
+
+    Rule: one figure per year -- every row of ``indicator`` in ``geography``
+    with a known year that is **not** flagged ``component`` (a route that is
+    already inside a derived total of the same year) nor
+    ``alternative_reading``. Unlike :func:`observations_from_frame`'s default,
+    rows with a non-empty ``breakdown`` are kept when they are the only
+    national figure of their year: the bundled 2011-12 figure is reported for
+    intermediate schools only (``breakdown`` 'intermediate schools', ``basis``
+    narrower) and is the same point as ``NATIONAL_THCS_VOCATIONAL``'s 2012
+    entry. Two figures left for one year raise :class:`SeriesError`.
+
+    Parameters
+    ----------
+    observations : pandas.DataFrame
+        E.g. :func:`simlib.inputs.bundle.load_observations`.
+
+    Returns
+    -------
+    list of Observation
+        Sorted by year.
+    """
+    obs = observations_from_frame(observations, indicator, geography, breakdown=None,
+                                  readings="primary", drop_flags=("component",))
+    yrs = [o.year for o in obs]
+    dup = sorted({y for y in yrs if yrs.count(y) > 1})
+    if dup:
+        raise SeriesError(f"The national series has several figures for year(s) {dup}; "
+                         "keep one per year (totals, not their components).")
+    if len(obs) < 2:
+        raise SeriesError("The national series needs at least two years to give a slope.")
+    return sorted(obs, key=lambda o: o.year)
