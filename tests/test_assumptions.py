@@ -208,14 +208,14 @@ def test_hand_computed_shares(table):
 
 
 def test_default_gdnn_share_is_the_observed_central_value(table):
-    p = fa.long_an_flow_parameters(table)
+    p = fa.flow_parameters(table)
     assert p.thcs_shares["so_cap"] + p.thcs_shares["trung_cap"] == pytest.approx(0.1319)
 
 
 def test_parameters_with_draws_sum_to_one(table):
     g = fa.draw_gdnn_share(table, np.random.default_rng(0), 50, 7)
     assert g.shape == (50, 1, 7) and g.min() >= 0.10 and g.max() <= 0.16
-    p = fa.long_an_flow_parameters(table, gdnn_share=g)
+    p = fa.flow_parameters(table, gdnn_share=g)
     assert isinstance(p, FlowParameters)
     total = sum(np.broadcast_arrays(*p.thcs_shares.values()))
     np.testing.assert_allclose(total, 1.0, atol=1e-12)
@@ -225,19 +225,19 @@ def test_parameters_with_draws_sum_to_one(table):
 
 
 def test_overrides_and_bad_gdnn_share(table):
-    p = fa.long_an_flow_parameters(table, gdnn_share=0.4012, warm_start=False)
+    p = fa.flow_parameters(table, gdnn_share=0.4012, warm_start=False)
     assert p.warm_start is False
     with pytest.raises(FlowParameterError, match="gdnn_share"):
-        fa.long_an_flow_parameters(table, gdnn_share=1.5)
+        fa.flow_parameters(table, gdnn_share=1.5)
     with pytest.raises(FlowParameterError, match="negative THPT share"):
-        fa.long_an_flow_parameters(table, gdnn_share=0.9)
+        fa.flow_parameters(table, gdnn_share=0.9)
 
 
 def test_seats_table(table):
     years = list(range(2024, 2027))
-    cohort = fa.long_an_cohort(table, base_year=2023, years=years)
+    cohort = fa.cohort_from_assumptions(table, base_year=2023, years=years)
     g = fa.draw_gdnn_share(table, np.random.default_rng(1), 20, len(years))
-    result = simulate_flows(cohort, fa.long_an_flow_parameters(table, gdnn_share=g))
+    result = simulate_flows(cohort, fa.flow_parameters(table, gdnn_share=g))
     seats = fa.seats_table(result, ["thpt", "trung_cap"], (0.1, 0.5, 0.9))
     assert list(seats.columns) == ["track", "unit", "year", "q0.1", "q0.5", "q0.9"]
     assert seats.shape == (2 * len(years), 6)

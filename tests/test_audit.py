@@ -8,7 +8,8 @@ import sys
 
 import pytest
 
-from simlib.evidence.audit import audit, used_targets
+from simlib.evidence.audit import audit
+from simlib.evidence.targets import used_targets
 from simlib.inputs.bundle import load_bundle, load_planner_file
 
 from conftest import PLANNER_HEADER, REPO

@@ -61,7 +61,7 @@ from matplotlib.lines import Line2D
 
 from simlib.present import charts
 from simlib.present import i18n
-from simlib.evidence.audit import used_targets
+from simlib.evidence.targets import used_targets
 from simlib.assess.feasibility import threshold
 from simlib.scenarios.levers import Scenario
 from simlib.apps.report import history_frame

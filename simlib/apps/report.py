@@ -55,7 +55,8 @@ from simlib.present import charts
 from simlib.assess import feasibility as F
 from simlib.present import i18n
 from simlib.models import trends
-from simlib.evidence.audit import audit, used_targets
+from simlib.evidence.audit import audit
+from simlib.evidence.targets import used_targets
 from simlib.inputs.bundle import FILES, Bundle, load_bundle, load_planner_file
 from simlib.present.export import Section, write_html_summary, write_workbook
 from simlib.scenarios.levers import list_scenarios, load_levers, load_scenario

@@ -1,20 +1,20 @@
 """Feasibility verdicts: P(target met), pace, feasible progress, inverse solve, target setting.
 
-For every rate target in ``data/targets.csv`` whose indicator the scenario
-engine simulates (:data:`simlib.scenarios.INDICATORS`) this module reports,
-under each scenario:
+For every rate target whose indicator the scenario engine simulates (steered
+or derived, :mod:`simlib.evidence.indicators`) this module reports, under
+each scenario:
 
 * **P(target met)** by the target year, from the Monte Carlo draws of
-  :mod:`simlib.scenarios`, with a verdict band (our choice, configurable):
-  >= 0.8 likely, 0.5-0.8 possible, 0.2-0.5 unlikely, < 0.2 very unlikely;
+  :mod:`simlib.scenarios.engine`, with a verdict band
+  (:mod:`simlib.assess.verdicts`); a target whose year has passed is
+  ``met`` / ``missed`` when an observation of that year exists, otherwise
+  its P(met) is an *estimate of a past year* (``timing`` says which);
 * **required vs anticipated pace** from the latest exact observation, in
   percentage points per year and logit units per year, the ratio of the two
   and the UNSD progress-chart class (:func:`simlib.assess.progress.progress_class`);
 * the UNESCAP **anticipated-progress gap** (:func:`simlib.assess.progress.anticipated_gap`);
 * the UIS/GEM / World Bank ``sdgtrackr`` style **feasible-progress** check
-  (:func:`simlib.assess.progress.feasible_progress`): the percentile of historical
-  paces the target needs, and the speed multiple; with a thin peer panel,
-  the documented logistic benchmark on the national logit slope prior.
+  (:func:`simlib.assess.progress.feasible_progress`).
 
 And, for planners:
 
@@ -24,17 +24,17 @@ And, for planners:
 * :func:`target_options`: the value reachable with probability 0.5 and 0.8
   in a future year, per unit and scenario;
 * :func:`capacity_check`: vocational entrants needed vs the intake capacity
-  known in the data.
+  known in the data;
+* :func:`sensitivity`: one-at-a-time sensitivity (tornado).
 
-Targets whose indicator is not simulated (school shares, Cầu Ngang's
-broader indicator, Đức Phổ's "secondary students") get the verdict
-``not assessed`` with the reason. Shares are fractions 0-1 in the API;
-tables carry percent columns named ``*_pct``.
+Targets whose indicator is not simulated (school shares, indicators whose
+destinations are not flow tracks) get the verdict ``not_assessed`` with the
+reason. Shares are fractions 0-1 in the API; tables carry percent columns
+named ``*_pct``.
 """
 
 from __future__ import annotations
 
-import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from types import MappingProxyType
@@ -44,49 +44,42 @@ import pandas as pd
 from scipy import optimize
 
 from simlib.assess import progress
-from simlib.models import trends
-from simlib.evidence.audit import used_targets
+from simlib.assess.verdicts import MET, MISSED, NOT_ASSESSED, verdict
+from simlib.errors import InputError
+from simlib.evidence.series import series_for
+from simlib.evidence.targets import Threshold, is_met, p_met, threshold, used_targets
 from simlib.inputs.bundle import Bundle
-from simlib.scenarios.levers import LeverSet, Scenario, load_levers, load_scenario, list_scenarios
-from simlib.scenarios.levers import draw_levers
-from simlib.scenarios.engine import INDICATORS, Baseline, RunConfig, ScenarioRun, apply_scenario, run_scenarios, \
-    simulate_baseline, with_draws
+from simlib.models import trends
+from simlib.scenarios.engine import (
+    Baseline,
+    RunConfig,
+    ScenarioRun,
+    apply_scenario,
+    run_scenarios,
+    simulate_baseline,
+    with_draws,
+)
+from simlib.scenarios.levers import LeverSet, Scenario, draw_levers, list_scenarios, load_levers, load_scenario
 
 __all__ = [
-    "VERDICT_BANDS", "verdict", "threshold", "plan_units", "plan_config", "assess_run", "feasibility",
-    "FeasibilityReport", "InverseResult", "solve_lever", "target_options", "capacity_check", "peer_panel",
-    "with_planner_data", "sensitivity",
+    "plan_units", "plan_config", "assess_run", "feasibility", "FeasibilityReport", "InverseResult", "solve_lever",
+    "target_options", "capacity_check", "peer_panel", "sensitivity", "TIMINGS", "COLUMNS",
 ]
 
-#: P(met) bands, highest first: (lower bound, label)
-VERDICT_BANDS: tuple[tuple[float, str], ...] = ((0.8, "likely"), (0.5, "possible"), (0.2, "unlikely"),
-                                                (0.0, "very unlikely"))
-NOT_ASSESSED = "not assessed"
+#: How a target's year relates to the run's "today" (``as_of``): observed past, estimated past, future.
+TIMINGS = ("past_observed", "past_estimated", "future")
+
+#: Columns of the verdict table, in order.
+COLUMNS = ["target_id", "plan_id", "geography", "geography_name", "indicator", "variant", "used", "year",
+           "comparator", "as_written", "target_pct", "timing", "scenario", "p_met", "verdict", "observed_pct",
+           "median_pct", "q0.1_pct", "q0.9_pct", "evidence", "n_points", "last_year", "last_pct",
+           "required_pace_pts", "required_pace_logit", "anticipated_pace_pts", "observed_slope_logit", "pace_ratio",
+           "progress_class", "anticipated_gap", "feasible_tau", "speed_multiple", "feasible_progress",
+           "feasible_method", "illustrative", "note"]
 
 
-def verdict(p: float, bands: Sequence[tuple[float, str]] = VERDICT_BANDS) -> str:
-    """Verdict band of a probability (``not assessed`` for NaN)."""
-    if p is None or not np.isfinite(p):
-        return NOT_ASSESSED
-    for lower, label in bands:
-        if p >= lower:
-            return label
-    return bands[-1][1]
-
-
-def threshold(row: Mapping) -> tuple[float, str]:
-    """The share (fraction) a target must reach, and how the comparator was read.
-
-    ``>=`` and ``>``: the value (for a continuous share they are the same
-    event); ``range``: its floor ("met at its floor", as data/README.md
-    says); ``approx``: the value, read as "at least about".
-    """
-    comp = row["comparator"]
-    if comp == "range":
-        return float(row["low_share"]), "range: met at its floor"
-    if comp == "approx":
-        return float(row["value_share"]), "approx ('khoảng') read as at least the value"
-    return float(row["value_share"]), ""
+class PlanError(InputError):
+    """A plan id is unknown or a plan cannot be assessed as asked."""
 
 
 def plan_units(bundle: Bundle, plan_id: str) -> tuple[str, list[str]]:
@@ -94,7 +87,7 @@ def plan_units(bundle: Bundle, plan_id: str) -> tuple[str, list[str]]:
     plans = bundle.plans
     hit = plans.loc[plans["plan_id"] == plan_id]
     if hit.empty:
-        raise ValueError(f"unknown plan {plan_id!r}; plans: {', '.join(plans['plan_id'])}")
+        raise PlanError(f"unknown plan {plan_id!r}; plans: {', '.join(plans['plan_id'])}")
     geo = str(hit["geography"].iloc[0])
     t = bundle.targets[bundle.targets["plan_id"] == plan_id]
     units = [geo] + [g for g in dict.fromkeys(t["geography"]) if g != geo]
@@ -102,7 +95,7 @@ def plan_units(bundle: Bundle, plan_id: str) -> tuple[str, list[str]]:
 
 
 def plan_config(bundle: Bundle, plan_id: str, base: RunConfig = RunConfig()) -> RunConfig:
-    """``base`` with years widened to cover the plan's target years (and 2030)."""
+    """``base`` with years widened to cover the plan's target years."""
     t = bundle.targets[bundle.targets["plan_id"] == plan_id]
     y0 = min([int(base.years[0])] + [int(y) for y in t["year"]])
     y1 = max([int(base.years[-1])] + [int(y) for y in t["year"]])
@@ -112,48 +105,107 @@ def plan_config(bundle: Bundle, plan_id: str, base: RunConfig = RunConfig()) -> 
 def peer_panel(bundle: Bundle, indicator: str) -> pd.DataFrame:
     """Exact observations of an indicator across all units: unit, year, value (fractions).
 
-    Ranges and alternative readings are left out; points on a narrower or
-    unclear definition are kept (a pace is a change within one unit, where
-    the definition is mostly the same from year to year). This is the peer panel of the feasible-progress check; today it is
-    thin (the national series and one Long An point), so the check falls
-    back to the logistic benchmark and says so.
+    Each unit's series by :func:`simlib.evidence.series.series_for`; ranges
+    are left out; points on a narrower or unclear definition are kept (a pace
+    is a change within one unit, where the definition is mostly the same from
+    year to year). This is the peer panel of the feasible-progress check.
     """
     obs = bundle.observations
-    v = obs["value_share"]
-    obs = obs[(v > 0) & (v < 1)]  # exact values only; a 0 % or 100 % point has no logit pace
     rows = []
     for geo in dict.fromkeys(obs.loc[obs["indicator"] == indicator, "geography"]):
-        if geo == trends.NATIONAL_GEOGRAPHY and indicator == trends.NATIONAL_INDICATOR:
-            series = trends.national_history(obs)
-        else:
-            series = trends.observations_from_frame(obs, indicator=indicator, geography=geo)
-        for o in series:
-            if o.value_share is not None and 0 < o.value_share < 1:
+        for o in series_for(obs, geo, indicator):
+            if o.value_share is not None:
                 rows.append((geo, int(o.year), float(o.value_share)))
     return pd.DataFrame(rows, columns=["unit", "year", "value"]).drop_duplicates(["unit", "year"])
-
-
-def with_planner_data(bundle: Bundle, planner: pd.DataFrame) -> Bundle:
-    """The bundle with a planner's validated observations added (flagged ``planner_data``).
-
-    A district with observations of its own is then fitted on them instead
-    of borrowing its province's trend.
-    """
-    import dataclasses
-
-    if planner is None or not len(planner):
-        return bundle
-    extra = planner.assign(flags=planner["flags"].fillna("").astype(str) + ";planner_data")
-    obs = pd.concat([bundle.observations, extra], ignore_index=True)
-    return dataclasses.replace(bundle, observations=obs)
 
 
 def _pct(x):
     return 100.0 * x if x is not None and np.isfinite(x) else np.nan
 
 
+def _observed(bundle: Bundle, geo: str, ind: str, year: int) -> tuple[float | None, str | None]:
+    """The exact observed share of a unit in a year (fraction) and its obs_id, if the evidence has one."""
+    for o in series_for(bundle.observations, geo, ind):
+        if o.year == year and o.year_first in (None, year) and o.value_share is not None and o.basis == "same":
+            return float(o.value_share), o.obs_id
+    return None, None
+
+
+def _skip_reason(run: ScenarioRun, ind: str, geo: str, year: int) -> str | None:
+    b = run.baseline
+    spec = b.registry.get(ind)
+    if spec is None or not spec.simulated:
+        return f"indicator {ind} is not simulated (its destinations are not flow tracks, or it is not a rate)"
+    if spec.role == "steered" and ind not in b.shares:
+        return f"indicator {ind} was not part of this run"
+    if geo not in b.units:
+        return f"{geo} is not a unit of this run"
+    if year not in b.years:
+        return f"year {year} is outside the simulated years"
+    if spec.role == "steered" and not b.evidence[(geo, ind)].assessable:
+        return b.evidence[(geo, ind)].describe()
+    return None
+
+
+def _pace(run: ScenarioRun, ind: str, geo: str, year: int, thr: Threshold, prior, panel) -> dict:
+    """Required vs anticipated pace and the feasible-progress check, from the unit's latest exact point."""
+    b = run.baseline
+    ev = b.evidence.get((geo, ind))
+    if ev is None or ev.last_value is None or ev.last_year is None or year <= ev.last_year:
+        return {}
+    j, k = b.unit_index(geo), b.year_index(year)
+    base_med = float(np.median(b.shares[ind][:, j, k]))  # trend + baseline shocks
+    pace = progress.required_pace(ev.last_value, ev.last_year, thr.value, year)
+    antic = 100.0 * (base_med - ev.last_value) / (year - ev.last_year)
+    ratio, klass = progress.progress_class(antic, pace.points_per_year)
+    if ind not in panel:
+        panel[ind] = peer_panel(b.bundle, ind)
+    fp = progress.feasible_progress(ev.last_value, ev.last_year, thr.value, year, panel=panel[ind],
+                                    slope_mean=prior.slope_mean, slope_sd=prior.slope_sd)
+    return {
+        "required_pace_pts": pace.points_per_year, "required_pace_logit": pace.logit_per_year,
+        "anticipated_pace_pts": antic, "observed_slope_logit": ev.slope_logit,
+        "pace_ratio": ratio, "progress_class": klass,
+        "anticipated_gap": progress.anticipated_gap(thr.value, base_med, ev.last_value),
+        "feasible_tau": fp.tau_star, "speed_multiple": fp.speed_multiple,
+        "feasible_progress": fp.verdict, "feasible_method": fp.method, "_fp_note": fp.note,
+    }
+
+
+def _notes(run: ScenarioRun, ind: str, geo: str, thr: Threshold, pace: dict) -> tuple[list[str], dict]:
+    b = run.baseline
+    spec = b.registry[ind]
+    notes, extra = [], {}
+    if spec.role == "steered":
+        ev = b.evidence[(geo, ind)]
+        notes.append(ev.describe())
+        extra = {"evidence": ev.source_geography, "n_points": ev.n_points, "last_year": ev.last_year,
+                 "last_pct": _pct(ev.last_value)}
+        if ev.hops:
+            notes.append(f"no evidence for {b.bundle.geo_name(geo)} itself: "
+                         f"{b.bundle.geo_name(ev.source_geography)}'s trend with a between-unit spread")
+        ceiling = b.draws.max_feasible.get(ind)
+        if ceiling is not None and thr.at_least and thr.value > float(np.max(ceiling)):
+            notes.append(f"the target is above the room-to-move bound for levers (max_feasible_share at most "
+                         f"{100 * float(np.max(ceiling)):.1f} %, data/levers.yaml): levers cannot lift a draw to it")
+        if b.schools.get(ind) is None or not np.isfinite(b.schools[ind]).all() or not b.cohort_known:
+            notes.append("school counts or cohort unknown: counselling levers assume 250 students per teacher "
+                         "(full intensity), an optimistic dose")
+    else:
+        steer = [b.steered(o) for o in spec.origins]
+        names = ", ".join(s.id for s in steer if s is not None) or "none"
+        notes.append(f"derived from the cohort-flow model (steered indicators: {names}; other destination shares "
+                     f"from the flow assumptions, {len(b.illustrative)} of them illustrative)")
+        extra = {"evidence": "flow model", "n_points": 0}
+    if thr.note:
+        notes.append(thr.note)
+    if pace.get("_fp_note") and pace.get("feasible_method") != "peer_panel":
+        notes.append(pace["_fp_note"])
+    return notes, extra
+
+
 def assess_run(run: ScenarioRun, targets: pd.DataFrame, *, prior: trends.NationalPrior | None = None,
-               panel: Mapping[str, pd.DataFrame] | None = None) -> pd.DataFrame:
+               panel: Mapping[str, pd.DataFrame] | None = None, as_of: int | None = None) -> pd.DataFrame:
     """Verdict rows for the targets of one run (one row per target and scenario).
 
     Parameters
@@ -161,107 +213,79 @@ def assess_run(run: ScenarioRun, targets: pd.DataFrame, *, prior: trends.Nationa
     run : ScenarioRun
     targets : DataFrame
         Rows of ``bundle.targets`` (any indicators; those not simulated or
-        outside the run's units get ``not assessed``). A ``used`` column
+        outside the run's units get ``not_assessed``). A ``used`` column
         (True for the variant simlib uses) is kept if present.
     prior : NationalPrior, optional
         Logit slope prior of the logistic benchmark (default: derived from
         the bundle's national history).
     panel : mapping indicator -> DataFrame, optional
         Peer panels (default :func:`peer_panel`).
+    as_of : int, optional
+        "Today": the latest year whose graduates have already streamed (2026
+        in December 2026). Targets of that year or before are judged as past:
+        ``met``/``missed`` against an observation of their year where one
+        exists (``observed_pct``), otherwise their P(met) is an estimate of a
+        past year (``timing`` = ``past_estimated``). None: every target is
+        treated as a forecast.
 
     Returns
     -------
     DataFrame
-        Columns: target_id, plan_id, geography, geography_name, indicator,
-        variant, used, year, comparator, as_written, target_pct, scenario,
-        p_met, verdict, median_pct, q0.1_pct, q0.9_pct, evidence,
-        n_points, last_year, last_pct, required_pace_pts,
-        required_pace_logit, anticipated_pace_pts, observed_slope_logit,
-        pace_ratio, progress_class, anticipated_gap, feasible_tau,
-        speed_multiple, feasible_progress, feasible_method, note.
+        Columns :data:`COLUMNS`.
     """
     b: Baseline = run.baseline
     bundle = b.bundle
     prior = prior if prior is not None else trends.derive_national_prior(bundle.observations)
     panel = dict(panel) if panel is not None else {}
     rows = []
-    for _, t in targets.iterrows():
+    for t in targets.to_dict("records"):
         ind, geo, year = t["indicator"], t["geography"], int(t["year"])
+        thr = threshold(t)
+        past = as_of is not None and year <= as_of
         common = {
             "target_id": t["target_id"], "plan_id": t["plan_id"], "geography": geo,
             "geography_name": bundle.geo_name(geo), "indicator": ind, "variant": t.get("variant", ""),
             "used": bool(t.get("used", True)), "year": year, "comparator": t["comparator"],
-            "as_written": t["as_written"],
-            "target_pct": 100.0 * float(t["low_share"] if t["comparator"] == "range" else t["value_share"]),
+            "as_written": t["as_written"], "target_pct": 100.0 * thr.value,
         }
-        reason = None
-        if ind not in INDICATORS:
-            reason = f"indicator {ind} is not simulated (no evidence on this definition)"
-        elif ind not in b.shares:
-            reason = f"indicator {ind} was not part of this run"
-        elif geo not in b.units:
-            reason = f"{geo} is not a unit of this run"
-        elif year not in b.years:
-            reason = f"year {year} is outside the simulated years"
-        elif not b.evidence[(geo, ind)].assessable:
-            reason = b.evidence[(geo, ind)].describe()
-        if reason:
+        observed, obs_id = _observed(bundle, geo, ind, year) if past else (None, None)
+        timing = "future" if not past else ("past_observed" if observed is not None else "past_estimated")
+        reason = _skip_reason(run, ind, geo, year)
+        if reason and observed is None:
             for sc in run.scenarios:
-                rows.append({**common, "scenario": sc, "p_met": np.nan, "verdict": NOT_ASSESSED, "note": reason})
+                rows.append({**common, "timing": timing, "scenario": sc, "p_met": np.nan, "verdict": NOT_ASSESSED,
+                             "note": reason})
             continue
-        thr, how = threshold(t)
-        ev = b.evidence[(geo, ind)]
+        if reason:  # a past target with an observation but no simulation: judge it on the observation alone
+            v = MET if is_met(observed, thr) else MISSED
+            for sc in run.scenarios:
+                rows.append({**common, "timing": timing, "scenario": sc, "p_met": np.nan, "verdict": v,
+                             "observed_pct": 100 * observed, "note": f"observed {100 * observed:.2f} % in {year} "
+                             f"({obs_id}); {reason}"})
+            continue
+        pace = _pace(run, ind, geo, year, thr, prior, panel) if not past else {}
+        notes, extra = _notes(run, ind, geo, thr, pace)
+        if timing == "past_observed":
+            notes.insert(0, f"past target: observed {100 * observed:.2f} % in {year} ({obs_id})")
+        elif timing == "past_estimated":
+            notes.insert(0, f"past target: no observation for {year}; P(met) is the evidence's estimate for that "
+                            "past year")
+        illus = run.is_illustrative(ind)
         j, k = b.unit_index(geo), b.year_index(year)
-        base_med = float(np.median(b.shares[ind][:, j, k]))  # trend + baseline shocks
-        pace = fp = None
-        pace_extra = {}
-        if ev.last_value is not None and ev.last_year is not None and year > ev.last_year:
-            pace = progress.required_pace(ev.last_value, ev.last_year, thr, year)
-            antic = 100.0 * (base_med - ev.last_value) / (year - ev.last_year)
-            ratio, klass = progress.progress_class(antic, pace.points_per_year)
-            if ind not in panel:
-                panel[ind] = peer_panel(bundle, ind)
-            fp = progress.feasible_progress(ev.last_value, ev.last_year, thr, year, panel=panel[ind],
-                                            slope_mean=prior.slope_mean, slope_sd=prior.slope_sd)
-            pace_extra = {
-                "required_pace_pts": pace.points_per_year, "required_pace_logit": pace.logit_per_year,
-                "anticipated_pace_pts": antic, "observed_slope_logit": ev.slope_logit,
-                "pace_ratio": ratio, "progress_class": klass,
-                "anticipated_gap": progress.anticipated_gap(thr, base_med, ev.last_value),
-                "feasible_tau": fp.tau_star, "speed_multiple": fp.speed_multiple,
-                "feasible_progress": fp.verdict, "feasible_method": fp.method,
-            }
-        notes = [ev.describe()]
-        if how:
-            notes.append(how)
-        if ev.hops:
-            notes.append(f"no evidence for {bundle.geo_name(geo)} itself: "
-                         f"{bundle.geo_name(ev.source_geography)}'s trend with a between-unit spread")
-        if fp is not None and fp.method != "peer_panel":
-            notes.append(fp.note)
-        ceiling = b.draws.max_feasible.get(ind)
-        if ceiling is not None and thr > float(np.max(ceiling)):
-            notes.append(f"the target is above the room-to-move bound for levers (max_feasible_share at most "
-                         f"{100 * float(np.max(ceiling)):.1f} %, data/levers.yaml): levers cannot lift a draw to it")
-        if b.schools.get(ind) is None or not np.isfinite(b.schools[ind]).all() or not b.cohort_known:
-            notes.append("school counts or cohort unknown: counselling levers assume 250 students per teacher "
-                         "(full intensity), an optimistic dose")
+        pace_cols = {c: v for c, v in pace.items() if not c.startswith("_")}
         for sc in run.scenarios:
             x = run.share(ind, sc)[:, j, k]
-            p = float(np.mean(x >= thr - 1e-12))
+            p = p_met(x, thr)
             q = np.quantile(x, [0.1, 0.5, 0.9])
-            rows.append({**common, "scenario": sc, "p_met": p, "verdict": verdict(p),
-                         "median_pct": 100 * q[1], "q0.1_pct": 100 * q[0], "q0.9_pct": 100 * q[2],
-                         "evidence": ev.source_geography, "n_points": ev.n_points,
-                         "last_year": ev.last_year, "last_pct": _pct(ev.last_value), **pace_extra,
+            if timing == "past_observed":
+                v = MET if is_met(observed, thr) else MISSED
+            else:
+                v = verdict(p)
+            rows.append({**common, "timing": timing, "scenario": sc, "p_met": p, "verdict": v,
+                         "observed_pct": _pct(observed), "median_pct": 100 * q[1], "q0.1_pct": 100 * q[0],
+                         "q0.9_pct": 100 * q[2], **extra, **pace_cols, "illustrative": illus,
                          "note": "; ".join(notes)})
-    cols = ["target_id", "plan_id", "geography", "geography_name", "indicator", "variant", "used", "year",
-            "comparator", "as_written", "target_pct", "scenario", "p_met", "verdict", "median_pct", "q0.1_pct",
-            "q0.9_pct", "evidence", "n_points", "last_year", "last_pct", "required_pace_pts",
-            "required_pace_logit", "anticipated_pace_pts", "observed_slope_logit", "pace_ratio",
-            "progress_class", "anticipated_gap", "feasible_tau", "speed_multiple", "feasible_progress",
-            "feasible_method", "note"]
-    return pd.DataFrame(rows).reindex(columns=cols)
+    return pd.DataFrame(rows).reindex(columns=COLUMNS)
 
 
 @dataclass(frozen=True)
@@ -278,8 +302,8 @@ class FeasibilityReport:
             t = t[t["used"]]
         if scenario is not None:
             t = t[t["scenario"] == scenario]
-        cols = ["plan_id", "geography_name", "indicator", "year", "as_written", "scenario", "p_met", "verdict",
-                "median_pct", "q0.1_pct", "q0.9_pct", "required_pace_pts", "anticipated_pace_pts",
+        cols = ["plan_id", "geography_name", "indicator", "year", "as_written", "timing", "scenario", "p_met",
+                "verdict", "median_pct", "q0.1_pct", "q0.9_pct", "required_pace_pts", "anticipated_pace_pts",
                 "feasible_progress"]
         return t[cols].reset_index(drop=True)
 
@@ -291,12 +315,14 @@ def _with_used(targets: pd.DataFrame) -> pd.DataFrame:
 
 def feasibility(bundle: Bundle, *, plans: Sequence[str] | None = None,
                 scenarios: Sequence[Scenario | str] | None = None, config: RunConfig = RunConfig(),
-                levers: LeverSet | None = None) -> FeasibilityReport:
+                levers: LeverSet | None = None, as_of: int | None = None,
+                units: Mapping[str, Sequence[str]] | None = None) -> FeasibilityReport:
     """Verdicts for every target of the plans (default: all), under every scenario.
 
-    Each plan is one run (its geography and every unit it sets targets for),
-    seeded with ``config.seed``, so a plan's verdicts do not depend on which
-    other plans are assessed.
+    Each plan is one run (its geography and every unit it sets targets for,
+    or ``units[plan_id]``), seeded with ``config.seed``, so a plan's verdicts
+    do not depend on which other plans are assessed. ``as_of``: see
+    :func:`assess_run`.
     """
     levers = levers if levers is not None else load_levers(bundle.data_dir / "levers.yaml")
     sdir = bundle.data_dir / "scenarios"
@@ -306,15 +332,17 @@ def feasibility(bundle: Bundle, *, plans: Sequence[str] | None = None,
     plan_ids = list(plans) if plans else list(bundle.plans["plan_id"])
     targets = _with_used(bundle.targets)
     prior = trends.derive_national_prior(bundle.observations)
-    panels = {ind: peer_panel(bundle, ind) for ind in INDICATORS}
+    panels: dict[str, pd.DataFrame] = {}
     frames, runs = [], {}
     for pid in plan_ids:
-        geo, units = plan_units(bundle, pid)
+        geo, plan_unit_list = plan_units(bundle, pid)
+        if units is not None and pid in units:
+            plan_unit_list = list(units[pid])
         cfg = plan_config(bundle, pid, config)
-        base = simulate_baseline(bundle, geo, cfg, levers=levers, units=units)
+        base = simulate_baseline(bundle, geo, cfg, levers=levers, units=plan_unit_list)
         run = run_scenarios(bundle, scs, baseline=base)
         runs[pid] = run
-        frames.append(assess_run(run, targets[targets["plan_id"] == pid], prior=prior, panel=panels))
+        frames.append(assess_run(run, targets[targets["plan_id"] == pid], prior=prior, panel=panels, as_of=as_of))
     return FeasibilityReport(pd.concat(frames, ignore_index=True), MappingProxyType(runs))
 
 
@@ -382,11 +410,11 @@ def solve_lever(base: Baseline, scenario: Scenario, lever: str, setting: str, *,
     """
     lv = base.levers.levers.get(lever)
     if lv is None:
-        raise ValueError(f"unknown lever {lever!r}; known: {', '.join(base.levers.levers)}")
+        raise PlanError(f"unknown lever {lever!r}; known: {', '.join(base.levers.levers)}")
     if setting not in lv.settings:
-        raise ValueError(f"lever {lever} has no setting {setting!r}; settings: {', '.join(lv.settings)}")
+        raise PlanError(f"lever {lever} has no setting {setting!r}; settings: {', '.join(lv.settings)}")
     if lv.indicator != indicator:
-        raise ValueError(f"lever {lever} acts on {lv.indicator}, not {indicator}")
+        raise PlanError(f"lever {lever} acts on {lv.indicator}, not {indicator}")
     st = lv.settings[setting]
     start = int(start_year) if start_year is not None else int(base.years[0])
     j, k = base.unit_index(unit), base.year_index(year)
@@ -404,7 +432,7 @@ def solve_lever(base: Baseline, scenario: Scenario, lever: str, setting: str, *,
             share = res.shares[indicator][:, j, k]
             ks = [base.year_index(y) for y in cost_years]
             cost = res.costs[lever][:, j, ks].sum(axis=1) if lever in res.costs else np.zeros(base.n)
-            cache[x] = (float(np.mean(share >= target - 1e-12)), float(np.median(cost)))
+            cache[x] = (p_met(share, target), float(np.median(cost)))
         return cache[x][0]
 
     p_min, p_max = prob(st.min), prob(st.max)
@@ -474,22 +502,26 @@ def target_options(run: ScenarioRun, year: int, probs: Sequence[float] = (0.5, 0
     return pd.DataFrame(rows)
 
 
-def capacity_check(run: ScenarioRun, year: int, probs: Sequence[float] = (0.5, 0.9)) -> pd.DataFrame:
+def capacity_check(run: ScenarioRun, year: int, probs: Sequence[float] = (0.5, 0.9), *,
+                   capacity_indicator: str = "gdnn_intake_quota") -> pd.DataFrame:
     """Vocational new entrants (trung cấp + cao đẳng + sơ cấp) needed vs known intake capacity.
 
-    Capacity comes from observations with indicator ``gdnn_intake_quota``
-    for the run's geography (today: one college's quota, so it is a lower
-    bound of the province's capacity, and the table says so). Counts exist
-    only where the cohort size is known (Long An).
+    Capacity comes from count observations of ``capacity_indicator`` (places)
+    for the run's geography; where the only figure is one institution's quota
+    it is a lower bound of the province's capacity, and the table says so.
+    Counts exist only where the cohort size is known.
     """
     b = run.baseline
     k = b.year_index(year)
     obs = b.bundle.observations
-    quota = obs[(obs["geography"] == b.geography) & (obs["indicator"] == "gdnn_intake_quota")]
+    quota = obs[(obs["geography"] == b.geography) & (obs["indicator"] == capacity_indicator)]
     quota = quota.sort_values("year", kind="stable")
     known = float(quota["value"].iloc[-1]) if len(quota) else np.nan
     what = (f"{quota['breakdown'].iloc[-1]} ({int(quota['year'].iloc[-1])}; obs {quota['obs_id'].iloc[-1]})"
             if len(quota) else "no intake capacity in the data")
+    one = len(quota) and "one_institution" in str(quota["flags"].iloc[-1] or "")
+    base_note = ("known capacity is one institution only: a lower bound, not the province's capacity" if one
+                 else "known intake capacity" if len(quota) else "capacity unknown")
     rows = []
     for sc in run.scenarios:
         v = run.vocational_entrants(sc)[:, 0, k]
@@ -499,9 +531,7 @@ def capacity_check(run: ScenarioRun, year: int, probs: Sequence[float] = (0.5, 0
         row.update({"capacity_known": known, "capacity_covers": what,
                     "p_entrants_above_known": float(np.mean(v > known)) if b.cohort_known and np.isfinite(known)
                     else np.nan,
-                    "note": ("known capacity is one institution only: a lower bound, not the province's capacity"
-                             if len(quota) else "capacity unknown") + ("" if b.cohort_known
-                                                                       else "; cohort size unknown: no counts")})
+                    "note": base_note + ("" if b.cohort_known else "; cohort size unknown: no counts")})
         rows.append(row)
     return pd.DataFrame(rows)
 
@@ -525,11 +555,12 @@ def sensitivity(base: Baseline, scenario: Scenario, *, indicator: str, unit: str
         outputs are P(share >= target) if ``target`` is given, else the mean
         share in percent. Sorted by swing ``|high - low|``, largest first.
     """
-    j, k = base.unit_index(unit), base.year_index(year)
+    base = base.subset([unit])  # the table reads one unit: simulate only it (the numbers are the same)
+    j, k = 0, base.year_index(year)
 
     def out(b: Baseline) -> float:
         x = apply_scenario(b, scenario).shares[indicator][:, j, k]
-        return float(np.mean(x >= target - 1e-12)) if target is not None else 100.0 * float(np.mean(x))
+        return p_met(x, target) if target is not None else 100.0 * float(np.mean(x))
 
     ref = out(base)
     lv = base.levers

@@ -28,16 +28,11 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from simlib.evidence.targets import SAME_SCOPE_VARIANTS, used_targets
 from simlib.inputs.bundle import Bundle, population_weights
 from simlib.logit import logit_clipped as _logit
 
-__all__ = ["AuditResult", "audit", "used_targets", "PREFERRED_VARIANT"]
-
-#: When a plan gives the same figure in its body and in its appendix and they
-#: differ, simlib uses the appendix: it is the table the district targets add
-#: up to. The audit always shows both.
-PREFERRED_VARIANT = ("appendix", "body")
-_SAME_SCOPE_VARIANTS = {"body", "appendix", ""}
+__all__ = ["AuditResult", "audit"]
 
 BASIS_NOTE = {
     "same": "",
@@ -82,20 +77,6 @@ class AuditResult:
         return _render_text(self, bundle)
 
 
-def used_targets(targets: pd.DataFrame) -> pd.DataFrame:
-    """Targets simlib uses downstream: one row per (plan, geography, indicator, year, variant family).
-
-    Where a plan states the same target in its body and its appendix, the
-    appendix row is kept (:data:`PREFERRED_VARIANT`); the audit reports both.
-    """
-    t = targets.copy()
-    t["_family"] = t["variant"].where(~t["variant"].isin(_SAME_SCOPE_VARIANTS), "")
-    t["_rank"] = t["variant"].map(lambda v: PREFERRED_VARIANT.index(v) if v in PREFERRED_VARIANT else 0)
-    t = t.sort_values(["plan_id", "geography", "indicator", "year", "_family", "_rank"])
-    t = t.drop_duplicates(["plan_id", "geography", "indicator", "year", "_family"], keep="first")
-    return t.drop(columns=["_family", "_rank"]).sort_index()
-
-
 def audit(bundle: Bundle, *, plans: list[str] | None = None, planner_data: pd.DataFrame | None = None,
           outlier_min_pts: float = 5.0, outlier_z: float = 3.5) -> AuditResult:
     """Audit every plan's targets (or only ``plans``).
@@ -123,10 +104,7 @@ def audit(bundle: Bundle, *, plans: list[str] | None = None, planner_data: pd.Da
             raise ValueError(f"unknown plan id(s): {', '.join(unknown)}; known: {', '.join(bundle.plans['plan_id'])}")
         targets = targets[targets["plan_id"].isin(plans)]
     kinds = bundle.indicators.set_index("indicator_id")["kind"]
-    observations = bundle.observations
-    if planner_data is not None and len(planner_data):
-        observations = pd.concat([observations, planner_data.assign(flags=planner_data["flags"] + ";planner_data")],
-                                 ignore_index=True, sort=False)
+    observations = bundle.with_planner_data(planner_data).observations
     outliers = _outliers(bundle, targets, outlier_min_pts, outlier_z)
     return AuditResult(
         contradictions=_contradictions(targets),
@@ -158,7 +136,7 @@ def _target_text(r) -> str:
 
 def _contradictions(targets: pd.DataFrame) -> pd.DataFrame:
     rows = []
-    t = targets[targets["variant"].isin(_SAME_SCOPE_VARIANTS)]
+    t = targets[targets["variant"].isin(SAME_SCOPE_VARIANTS)]
     for key, g in t.groupby(["plan_id", "geography", "indicator", "year"], sort=True):
         if len(g) < 2:
             continue

@@ -26,7 +26,7 @@ from simlib.errors import InputError
 
 __all__ = [
     "BASES", "SHARE_UNITS", "READINGS", "NATIONAL_GEOGRAPHY", "NATIONAL_INDICATOR", "SeriesError", "Observation", "check_share",
-    "observations_from_frame", "national_history",
+    "observations_from_frame", "national_history", "series_for",
 ]
 
 BASES = ("same", "broader", "narrower", "unclear")
@@ -361,3 +361,40 @@ def national_history(
     if len(obs) < 2:
         raise SeriesError("The national series needs at least two years to give a slope.")
     return sorted(obs, key=lambda o: o.year)
+
+
+def series_for(observations: pd.DataFrame, geography: str, indicator: str, *, readings: str = "primary",
+               geographies: pd.DataFrame | None = None) -> list[Observation]:
+    """The series one unit's trend rests on, for one indicator: the one rule every stage uses.
+
+    The unit's own rows by :func:`observations_from_frame`'s defaults (totals,
+    the published reading unless ``readings="alternative"``, shares only,
+    years known), sorted by year. Rows whose share is exactly 0 or 1 cannot go
+    on the logit scale and are left out here (``validate`` refuses them in a
+    planner's file for the same reason).
+
+    Parameters
+    ----------
+    observations : DataFrame
+        The data layer's observation table (bundled plus planner rows).
+    geography, indicator : str
+    readings : {"primary", "alternative"}
+    geographies : DataFrame, optional
+        Not used yet; reserved for rules that look at the unit's place in the tree.
+
+    Returns
+    -------
+    list of Observation
+    """
+    o = observations
+    sel = o[(o["geography"] == geography) & (o["indicator"] == indicator)]
+    if sel.empty:
+        return []
+    shares = [c for c in ("value_share", "low_share", "high_share") if c in sel.columns]
+    if shares:
+        edge = np.zeros(len(sel), dtype=bool)
+        for c in shares:
+            v = pd.to_numeric(sel[c], errors="coerce")
+            edge |= ((v <= 0) | (v >= 1)).fillna(False).to_numpy()
+        sel = sel[~edge]
+    return sorted(observations_from_frame(sel, indicator, geography, readings=readings), key=lambda ob: ob.year)

@@ -14,6 +14,7 @@ Examples
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -76,6 +77,20 @@ class Bundle:
         """Vietnamese name of a geography (e.g. 'vn.long_an.tan_an' -> 'Tân An')."""
         hit = self.geographies.loc[self.geographies["geo_id"] == geo_id, "name_vi"]
         return str(hit.iloc[0]) if len(hit) else geo_id
+
+    def with_planner_data(self, planner: pd.DataFrame | None) -> Bundle:
+        """This bundle with a planner's validated observations added, each flagged ``planner_data``.
+
+        The one way planner rows join the evidence (audit, trends, cohorts and
+        verdicts all read the result). ``None`` or an empty table returns the
+        bundle unchanged.
+        """
+        if planner is None or not len(planner):
+            return self
+        flags = planner["flags"].fillna("").astype(str) if "flags" in planner.columns else ""
+        extra = planner.assign(flags=(flags + ";planner_data").str.lstrip(";") if len(planner) else flags)
+        obs = pd.concat([self.observations, extra], ignore_index=True, sort=False)
+        return dataclasses.replace(self, observations=obs)
 
     def children(self, geo_id: str) -> list[str]:
         return list(self.geographies.loc[self.geographies["parent"] == geo_id, "geo_id"])

@@ -1,4 +1,7 @@
-"""Flow assumptions for the Long An cohort-flow model (``data/flow_assumptions.csv``).
+"""Flow assumptions: the inputs of the cohort-flow model (``flow_assumptions.csv``).
+
+The bundled file holds the figures of the former Long An province (observed
+where a source exists, illustrative otherwise); a case may bring its own.
 
 The cohort-flow notebook (``notebooks/02_cohort_flows.ipynb``) takes every
 input of :func:`simlib.models.flows.simulate_flows` from one table, one row per
@@ -20,7 +23,7 @@ Columns (header names as written):
     ``fraction of ...`` (0-1), ``fraction/year`` (growth, above -1),
     ``students/year`` (a whole count) or ``years`` (above 0).
 ``status``
-    ``observed`` (a sourced Long An figure) or ``illustrative`` (an
+    ``observed`` (a sourced figure of the province) or ``illustrative`` (an
     assumption; the reason is in ``notes``).
 ``source``
     URL; required for ``observed`` rows.
@@ -43,7 +46,7 @@ Examples
 --------
 >>> from simlib.models import assumptions as fa
 >>> table = fa.load_flow_assumptions()
->>> params = fa.long_an_flow_parameters(table, gdnn_share=0.1319)
+>>> params = fa.flow_parameters(table, gdnn_share=0.1319)
 >>> round(params.thcs_shares["thpt"], 4)
 0.6881
 """
@@ -79,11 +82,11 @@ __all__ = [
     "REQUIRED_PARAMETERS",
     "load_flow_assumptions",
     "assumption",
-    "long_an_cohort",
+    "cohort_from_assumptions",
     "draw_gdnn_share",
     "thcs_destination_shares",
     "thpt_destination_shares",
-    "long_an_flow_parameters",
+    "flow_parameters",
     "seats_table",
 ]
 
@@ -126,7 +129,7 @@ REQUIRED_PARAMETERS: tuple[str, ...] = (
     "thpt_share_not_continuing",
     *_DURATION_PARAMS,
 )
-"""Parameters the Long An model reads; a file without one of them is rejected."""
+"""Parameters the model reads; a file without one of them is rejected."""
 
 _OBS_FIELDS = ("value", "low", "high")
 _COLUMNS_OUT = ["row", "parameter", "value", "residual", "unit", "status", "source", "obs_id", "notes"]
@@ -334,8 +337,8 @@ def assumption(assumptions: pd.DataFrame, parameter: str) -> float:
     return float(row["value"])
 
 
-def long_an_cohort(assumptions: pd.DataFrame, *, base_year: int, years: Iterable[int],
-                   unit: str = "Long An") -> pd.DataFrame:
+def cohort_from_assumptions(assumptions: pd.DataFrame, *, base_year: int, years: Iterable[int],
+                            unit: str = "unit") -> pd.DataFrame:
     """THCS graduates per year (students): ``thcs_graduates_per_year`` grown at ``cohort_growth``.
 
     Returns the table of :func:`simlib.models.flows.project_cohort` (units x years),
@@ -357,7 +360,7 @@ def draw_gdnn_share(assumptions: pd.DataFrame, rng: np.random.Generator, n_draws
     -------
     ndarray, shape (n_draws, 1, n_years)
         Fractions 0-1, for one unit; pass as ``gdnn_share`` to
-        :func:`long_an_flow_parameters`.
+        :func:`flow_parameters`.
     """
     low = assumption(assumptions, "thcs_share_gdnn_range_low")
     high = assumption(assumptions, "thcs_share_gdnn_range_high")
@@ -427,9 +430,9 @@ def thpt_destination_shares(assumptions: pd.DataFrame) -> dict[str, float]:
     return shares
 
 
-def long_an_flow_parameters(assumptions: pd.DataFrame, *, gdnn_share: Any = None,
-                            **overrides: Any) -> FlowParameters:
-    """Flow parameters of the Long An model, built from the assumptions table.
+def flow_parameters(assumptions: pd.DataFrame, *, gdnn_share: Any = None,
+                    **overrides: Any) -> FlowParameters:
+    """Flow parameters of the cohort-flow model, built from the assumptions table.
 
     Parameters
     ----------

@@ -24,7 +24,7 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
-from simlib.evidence.audit import used_targets
+from simlib.evidence.targets import used_targets
 from simlib.inputs.bundle import Bundle
 
 __all__ = ["OKABE_ITO", "save_figure", "plot_targets_vs_evidence"]

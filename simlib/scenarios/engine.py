@@ -1,21 +1,28 @@
 """Monte Carlo scenarios: trend draws x lever draws, pushed through the flow engine.
 
-One run, for a geography and its child units (Long An and its 15 districts):
+One run is for a geography and some of its sub-units (a province and its
+communes, or a former province and its districts). Nothing here names a
+province, a plan, an indicator or a year: what an indicator counts comes from
+the registry (:mod:`simlib.evidence.indicators`), which figures a unit's
+trend rests on from :mod:`simlib.evidence.series`, the cohort from the count
+observations (:mod:`simlib.models.cohorts`), and the rest from the lever and
+flow-assumption files.
 
-1. **Baseline shares.** For each indicator (``thcs_to_gdnn_sc_tc``,
-   ``thpt_to_cao_dang``) and unit, draws of the business-as-usual share path
-   from :mod:`simlib.models.trends`, fitted to the unit's own observations, or, when
-   it has none, to its nearest ancestor's, with a between-unit spread on the
-   logit scale (``districts.spread_logit`` in ``data/levers.yaml``, per level
-   borrowed). The free public THPT shock (``shocks`` in the lever file) is
-   added from its start year.
+1. **Baseline shares.** For each *steered* indicator (one per origin, THCS
+   or THPT graduates) and unit, draws of the business-as-usual share path
+   from :mod:`simlib.models.trends`, fitted to the unit's own series, or,
+   when it has none, to its nearest ancestor's, with a between-unit spread
+   on the logit scale (``districts.spread_logit`` in the lever file, per
+   level borrowed). Baseline shocks (``shocks`` in the lever file) are added
+   from their start year.
 2. **Levers.** Each scenario's settings (:class:`simlib.scenarios.levers.Scenario`)
-   give per-draw effects (:func:`simlib.scenarios.levers.lever_effects`), combined
-   sub-additively within the room to move.
+   give per-draw effects (:func:`simlib.scenarios.levers.lever_effects`),
+   combined sub-additively within the room to move.
 3. **Flows.** Every draw goes through :func:`simlib.models.flows.simulate_flows`
-   with the indicator shares set and the other destinations scaled
-   proportionally, and the scenario's capacity caps; the reported
-   indicator is what comes out of the flow engine (caps can lower it).
+   with the steered shares set, the origin's other destinations scaled
+   proportionally, and the scenario's capacity caps; the steered indicator
+   is what comes out of the flow engine (caps can lower it), and every
+   *derived* indicator of the registry is computed from the flows.
 4. **Costs.** Per lever, unit and year, in VND (parameters from the lever
    file; placeholders there make the costs ILLUSTRATIVE).
 
@@ -30,6 +37,7 @@ graduates of 2024-25), as in ``data/``. Shares are fractions 0-1.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import sys
 from collections.abc import Iterable, Mapping, Sequence
@@ -40,27 +48,51 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from simlib.errors import InputError
+from simlib.evidence.indicators import Indicator, Registry, registry
+from simlib.evidence.series import Observation, series_for
+from simlib.evidence.targets import Threshold, p_met
+from simlib.inputs.bundle import Bundle
+from simlib.logit import expit, logit
 from simlib.models import assumptions as fa
 from simlib.models import trends
-from simlib.inputs.bundle import Bundle, population_weights
+from simlib.models.cohorts import Cohort, cohort_matrix, latest_count
 from simlib.models.flows import PROGRAMMES, THCS_TRACKS, THPT_TRACKS, Capacity, simulate_flows
-from simlib.scenarios.levers import LeverDraws, LeverSet, Scenario, child_rng, combine, draw_levers, lever_effects, load_levers
+from simlib.scenarios.levers import (
+    LeverDraws,
+    LeverError,
+    LeverSet,
+    Scenario,
+    child_rng,
+    combine,
+    draw_levers,
+    lever_effects,
+    load_levers,
+)
 
 __all__ = [
-    "INDICATORS", "RunConfig", "Evidence", "Baseline", "ScenarioResult", "ScenarioRun",
-    "simulate_baseline", "apply_scenario", "run_scenarios", "unit_list", "baseline_shares", "with_draws",
-    "students_per_school",
+    "DEFAULT_DRAWS", "DEFAULT_SEED", "DEFAULT_PROBS", "RunConfig", "Evidence", "Baseline", "ScenarioResult",
+    "ScenarioRun", "simulate_baseline", "apply_scenario", "run_scenarios", "unit_list", "baseline_shares",
+    "with_draws", "students_per_school", "evidence_series", "VOCATIONAL_TRACKS",
 ]
 
-#: indicator -> (origin, destinations counted)
-INDICATORS: Mapping[str, tuple[str, tuple[str, ...]]] = MappingProxyType({
-    "thcs_to_gdnn_sc_tc": ("thcs", ("so_cap", "trung_cap")),
-    "thpt_to_cao_dang": ("thpt", ("cao_dang",)),
-})
-#: programmes whose students a price lever pays for
-_PRICE_PROGRAMMES = {"thcs_to_gdnn_sc_tc": ("so_cap", "trung_cap"), "thpt_to_cao_dang": ("cao_dang",)}
-_SCHOOLS = {"thcs_to_gdnn_sc_tc": "thcs_schools", "thpt_to_cao_dang": "thpt_schools"}
+#: One Monte Carlo size for the command line, the notebooks and the report (tests use fewer).
+DEFAULT_DRAWS = 10_000
+#: The default seed of every run.
+DEFAULT_SEED = 20251122
 DEFAULT_PROBS = (0.05, 0.1, 0.2, 0.35, 0.5, 0.65, 0.8, 0.9, 0.95)
+#: Flow tracks of each origin (the flow engine's order).
+TRACKS: Mapping[str, tuple[str, ...]] = MappingProxyType({"thcs": THCS_TRACKS, "thpt": THPT_TRACKS})
+#: Vocational (GDNN) levels among the flow tracks: entrants to these are "vocational entrants".
+VOCATIONAL_TRACKS: tuple[str, ...] = ("so_cap", "trung_cap", "cao_dang")
+#: School years whose students a school teaches (THCS grades 6-9, THPT grades 10-12), for the counselling dose.
+_GRADES = {"thcs": 4.0, "thpt": 3.0}
+#: Methods the engine can fit to one unit's series (``pooled`` needs a panel of units).
+_SINGLE_SERIES = ("naive", "logit_linear", "local_linear_trend")
+
+
+class RunError(InputError):
+    """A run cannot be set up as asked (option values, units, years); the message says why."""
 
 
 @dataclass(frozen=True)
@@ -72,32 +104,48 @@ class RunConfig:
     years : tuple of int
         Years simulated (calendar year the school year ends).
     n_draws : int
-        Monte Carlo draws (tests use a few hundred, reports 10,000).
+        Monte Carlo draws (:data:`DEFAULT_DRAWS`; tests use a few hundred).
     seed : int
         Seed of every random stream.
     method : str
-        Trend method (:func:`simlib.models.trends.fit`).
+        Trend method fitted to each unit's series (:func:`simlib.models.trends.fit`);
+        one of ``naive``, ``logit_linear``, ``local_linear_trend`` (which falls
+        back to ``logit_linear`` on fewer than 6 years, and says so).
     readings : {"primary", "alternative"}
-        Which reading of an ambiguous observation to fit (Long An THPT 2021:
-        14.51 % as published, 9.35 % the other reading).
-    indicators : tuple of str
-        Keys of :data:`INDICATORS`.
+        Which reading of an ambiguous observation to fit.
+    indicators : tuple of str or None
+        Steered indicators to simulate (registry ids); None: every steered
+        indicator of the registry.
     progress : bool or None
         Progress bar: None shows it only in a terminal (silent under nbval).
     """
 
     years: tuple[int, ...] = tuple(range(2022, 2031))
-    n_draws: int = 2000
-    seed: int = 20251122
+    n_draws: int = DEFAULT_DRAWS
+    seed: int = DEFAULT_SEED
     method: str = "logit_linear"
     readings: str = "primary"
-    indicators: tuple[str, ...] = tuple(INDICATORS)
+    indicators: tuple[str, ...] | None = None
     progress: bool | None = None
+
+    def __post_init__(self) -> None:
+        if int(self.n_draws) < 1:
+            raise RunError(f"n_draws must be at least 1; got {self.n_draws}")
+        if self.readings not in ("primary", "alternative"):
+            raise RunError(f"readings must be 'primary' or 'alternative'; got {self.readings!r}")
+        if self.method not in _SINGLE_SERIES:
+            raise RunError(f"method {self.method!r} cannot be fitted unit by unit; use one of "
+                           f"{', '.join(_SINGLE_SERIES)} (the pooled method needs a panel: "
+                           "simlib.models.trends.fit(..., 'pooled'))")
+        ys = tuple(int(y) for y in self.years)
+        if not ys or list(ys) != list(range(ys[0], ys[0] + len(ys))):
+            raise RunError(f"years must be consecutive, e.g. 2022-2030; got {ys}")
+        object.__setattr__(self, "years", ys)
 
 
 @dataclass(frozen=True)
 class Evidence:
-    """Where a unit's baseline comes from, for one indicator."""
+    """Where a unit's baseline comes from, for one steered indicator."""
 
     unit: str
     indicator: str
@@ -108,6 +156,7 @@ class Evidence:
     last_value: float | None       # latest exact share (fraction), if any
     slope_logit: float | None      # posterior median slope, logit per year
     fit: Any = field(default=None, repr=False, compare=False)
+    series: tuple[Observation, ...] = field(default=(), repr=False, compare=False)
 
     @property
     def assessable(self) -> bool:
@@ -128,16 +177,17 @@ def unit_list(bundle: Bundle, geography: str, indicators: Iterable[str]) -> list
     return [geography] + [k for k in kids if k in with_targets]
 
 
-def _evidence_obs(bundle: Bundle, unit: str, indicator: str, readings: str):
-    obs = bundle.observations
+def evidence_series(bundle: Bundle, unit: str, indicator: str, readings: str = "primary"
+                    ) -> tuple[str | None, int, list[Observation]]:
+    """The series a unit's trend rests on: its own, else its nearest ancestor's.
+
+    Returns
+    -------
+    (geography, hops, observations)
+        ``geography`` None (and an empty list) when no unit up the tree has evidence.
+    """
     for hops, geo in enumerate([unit] + bundle.ancestors(unit)):
-        sel = obs[(obs["geography"] == geo) & (obs["indicator"] == indicator)]
-        if len(sel) == 0:
-            continue
-        if geo == trends.NATIONAL_GEOGRAPHY and indicator == "thcs_to_gdnn_sc_tc":
-            series = trends.national_history(obs)
-        else:
-            series = trends.observations_from_frame(obs, indicator=indicator, geography=geo, readings=readings)
+        series = series_for(bundle.observations, geo, indicator, readings=readings, geographies=bundle.geographies)
         if series:
             return geo, hops, series
     return None, 0, []
@@ -155,7 +205,7 @@ class Baseline:
     trend : dict indicator -> ndarray (n, units, years)
         Business-as-usual shares from the trend fits (fractions).
     shares : dict indicator -> ndarray (n, units, years)
-        ``trend`` plus the baseline shocks (free public THPT), clipped to [0, 1].
+        ``trend`` plus the baseline shocks, clipped to [0, 1].
     evidence : dict (unit, indicator) -> Evidence
     draws : LeverDraws
     cohort : ndarray (units, years)
@@ -164,7 +214,11 @@ class Baseline:
         False when no cohort size exists for the geography: counts are then
         per 1,000 graduates and flagged.
     schools : dict indicator -> ndarray (units,)
-        Schools (THCS / THPT) per unit, NaN where unknown (costs of counselling).
+        Schools whose teachers a counselling lever on that indicator pays, NaN where unknown.
+    registry : Registry
+        What each indicator means.
+    illustrative : tuple of str
+        Flow-model inputs that are illustrative (``status`` in the flow assumptions).
     """
 
     bundle: Bundle
@@ -182,6 +236,8 @@ class Baseline:
     schools: Mapping[str, np.ndarray]
     flow_table: pd.DataFrame
     illustrative: tuple[str, ...]
+    registry: Registry
+    cohort_info: Cohort | None = None
 
     @property
     def n(self) -> int:
@@ -191,21 +247,40 @@ class Baseline:
         try:
             return self.units.index(unit)
         except ValueError:
-            raise ValueError(f"unit {unit!r} is not in this run; units: {', '.join(self.units)}") from None
+            raise RunError(f"unit {unit!r} is not in this run; units: {', '.join(self.units)}") from None
 
     def year_index(self, year: int) -> int:
         try:
             return self.years.index(int(year))
         except ValueError:
-            raise ValueError(f"year {year} is not simulated; years: {self.years[0]}-{self.years[-1]}") from None
+            raise RunError(f"year {year} is not simulated; years: {self.years[0]}-{self.years[-1]}") from None
+
+    def steered(self, origin: str) -> Indicator | None:
+        """The simulated steered indicator of an origin, or None."""
+        ind = self.registry.steered_for(origin)
+        return ind if ind is not None and ind.id in self.shares else None
+
+    def subset(self, units: Sequence[str]) -> Baseline:
+        """The same baseline restricted to some units (every draw kept; for one-unit sensitivity runs)."""
+        idx = [self.unit_index(u) for u in units]
+        pick = lambda m: MappingProxyType({k: v[:, idx, :] for k, v in m.items()})  # noqa: E731
+        ci = self.cohort_info
+        if ci is not None:
+            ci = dataclasses.replace(ci, values=ci.values[idx], weights=ci.weights[idx],
+                                     source=tuple(ci.source[i] for i in idx))
+        return dataclasses.replace(
+            self, units=[self.units[i] for i in idx], trend=pick(self.trend), shares=pick(self.shares),
+            evidence=MappingProxyType({k: v for k, v in self.evidence.items() if k[0] in units}),
+            cohort=self.cohort[idx], schools=MappingProxyType({k: v[idx] for k, v in self.schools.items()}),
+            cohort_info=ci)
 
 
-def _schools(bundle: Bundle, units: list[str], weights: np.ndarray, indicator: str) -> np.ndarray:
-    obs = bundle.observations
+def _schools(bundle: Bundle, units: list[str], weights: np.ndarray, indicator: Indicator) -> np.ndarray:
     out = np.full(len(units), np.nan)
-    sel = obs[(obs["indicator"] == _SCHOOLS[indicator]) & (obs["geography"] == units[0])]
-    if len(sel) and np.isfinite(weights).all():
-        total = float(sel.sort_values("year")["value"].iloc[-1])
+    if not indicator.schools_indicator:
+        return out
+    total = latest_count(bundle.observations, units[0], indicator.schools_indicator)
+    if np.isfinite(total) and np.isfinite(weights).all():
         out[0] = total
         out[1:] = total * weights[1:]
     return out
@@ -229,15 +304,63 @@ def baseline_shares(trend: Mapping[str, np.ndarray], levers: LeverSet, draws: Le
 def with_draws(base: Baseline, draws: LeverDraws | None = None,
                trend: Mapping[str, np.ndarray] | None = None) -> Baseline:
     """A copy of ``base`` with other lever draws and/or trend draws (sensitivity analysis)."""
-    import dataclasses
-
     draws = draws if draws is not None else base.draws
     trend = MappingProxyType(dict(trend)) if trend is not None else base.trend
     return dataclasses.replace(base, draws=draws, trend=trend,
                                shares=MappingProxyType(baseline_shares(trend, base.levers, draws, base.years)))
 
 
-def simulate_baseline(bundle: Bundle, geography: str = "vn.long_an", config: RunConfig = RunConfig(), *,
+def _check_levers(levers: LeverSet, simulated: Iterable[str]) -> None:
+    sim = set(simulated)
+    for key, lv in levers.levers.items():
+        if lv.indicator not in sim:
+            raise LeverError(f"{levers.path.name}: levers.{key}.indicator {lv.indicator!r} is not a steered "
+                             f"indicator of the registry; use one of {', '.join(sorted(sim))}")
+    for key, sh in levers.shocks.items():
+        if sh["indicator"] not in sim:
+            raise LeverError(f"{levers.path.name}: shocks.{key}.indicator {sh['indicator']!r} is not a steered "
+                             f"indicator of the registry; use one of {', '.join(sorted(sim))}")
+
+
+def _fit(series: list[Observation], method: str):
+    if method == "local_linear_trend":
+        return trends.fit(series, method, fallback="logit_linear")
+    return trends.fit(series, method)
+
+
+def _trend_draws(bundle: Bundle, units: list[str], indicator: str, config: RunConfig, levers: LeverSet,
+                 fits: dict) -> tuple[np.ndarray, dict[tuple[str, str], Evidence]]:
+    n, years, seed = config.n_draws, config.years, config.seed
+    arr = np.full((n, len(units), len(years)), np.nan)
+    evidence = {}
+    for j, unit in enumerate(units):
+        geo, hops, series = evidence_series(bundle, unit, indicator, config.readings)
+        if geo is None:
+            evidence[(unit, indicator)] = Evidence(unit, indicator, None, 0, 0, None, None, None)
+            continue
+        if (geo, indicator) not in fits:
+            fits[(geo, indicator)] = _fit(series, config.method)
+        fit = fits[(geo, indicator)]
+        z = logit(fit.sample(n, years, child_rng(seed, f"trend:{geo}:{indicator}")))
+        if hops:
+            sd = levers.district_spread_logit * math.sqrt(hops)
+            z = z + child_rng(seed, f"spread:{unit}:{indicator}").normal(0.0, sd, (n, 1))
+        arr[:, j, :] = expit(z)
+        exact = [o for o in series if o.value_share is not None]
+        last = max(exact, key=lambda o: o.year) if exact else None
+        try:
+            lo, hi = fit.slope_interval(0.5)
+            slope = 0.5 * (lo + hi)
+        except trends.TrendError:  # naive fits have no slope posterior
+            slope = None
+        evidence[(unit, indicator)] = Evidence(unit, indicator, geo, hops, fit.n_used,
+                                               int(last.year) if last else None,
+                                               float(last.value_share) if last else None, slope, fit,
+                                               tuple(series))
+    return arr, evidence
+
+
+def simulate_baseline(bundle: Bundle, geography: str, config: RunConfig = RunConfig(), *,
                       levers: LeverSet | None = None, flow_table: pd.DataFrame | None = None,
                       units: Sequence[str] | None = None) -> Baseline:
     """Draw the baseline of a run: trend paths, shocks and lever parameters.
@@ -245,95 +368,52 @@ def simulate_baseline(bundle: Bundle, geography: str = "vn.long_an", config: Run
     Parameters
     ----------
     bundle : Bundle
-        From :func:`simlib.inputs.bundle.load_bundle`.
+        From :func:`simlib.inputs.bundle.load_bundle` (with any planner data added).
     geography : str
-        geo id; its children with targets are simulated with it.
+        geo id of the run; its children with targets are simulated with it
+        unless ``units`` is given.
     config : RunConfig
     levers : LeverSet, optional
-        Default ``data/levers.yaml`` of the bundle's folder.
+        Default: ``levers.yaml`` of the bundle's folder.
     flow_table : DataFrame, optional
         Flow assumptions (:func:`simlib.models.assumptions.load_flow_assumptions`);
-        they give the destinations other than the indicators, and Long An's
-        cohort size.
+        they give the destinations other than the steered indicators.
     units : sequence of str, optional
-        Override the units (default :func:`unit_list`).
+        The units (the first must be ``geography``); default :func:`unit_list`.
 
     Returns
     -------
     Baseline
     """
-    for ind in config.indicators:
-        if ind not in INDICATORS:
-            raise ValueError(f"indicator {ind!r} cannot be simulated; known: {', '.join(INDICATORS)}")
-    if config.n_draws < 1:
-        raise ValueError("n_draws must be at least 1")
-    if config.readings not in ("primary", "alternative"):
-        raise ValueError(f"readings must be 'primary' or 'alternative'; got {config.readings!r}")
+    reg = registry(bundle.indicators, tracks=TRACKS)
+    steered = [i.id for i in reg.steered()]
+    wanted = list(config.indicators) if config.indicators is not None else steered
+    for ind in wanted:
+        if ind not in steered:
+            raise RunError(f"indicator {ind!r} is not steered (simulated from a trend); steered indicators: "
+                           f"{', '.join(steered)} (data/indicators.csv, column role)")
     levers = levers if levers is not None else load_levers(bundle.data_dir / "levers.yaml")
-    from simlib.scenarios.levers import LeverError
-    for key, lv in levers.levers.items():
-        if lv.indicator not in INDICATORS:
-            raise LeverError(f"{levers.path.name}: levers.{key}.indicator {lv.indicator!r} is not simulated; "
-                             f"use one of {', '.join(INDICATORS)}")
-    for key, sh in levers.shocks.items():
-        if sh["indicator"] not in INDICATORS:
-            raise LeverError(f"{levers.path.name}: shocks.{key}.indicator {sh['indicator']!r} is not simulated; "
-                             f"use one of {', '.join(INDICATORS)}")
+    _check_levers(levers, steered)
     if flow_table is None:
         flow_table = fa.load_flow_assumptions(bundle.data_dir / "flow_assumptions.csv",
                                               observations=bundle.observations)
-    units = list(units) if units is not None else unit_list(bundle, geography, config.indicators)
-    years = tuple(int(y) for y in config.years)
-    n, seed = config.n_draws, config.seed
-    trend_draws, evidence = {}, {}
-    fits: dict[tuple[str, str], Any] = {}
-    for ind in config.indicators:
-        arr = np.full((n, len(units), len(years)), np.nan)
-        for j, unit in enumerate(units):
-            geo, hops, series = _evidence_obs(bundle, unit, ind, config.readings)
-            if geo is None:
-                evidence[(unit, ind)] = Evidence(unit, ind, None, 0, 0, None, None, None)
-                continue
-            if (geo, ind) not in fits:
-                fits[(geo, ind)] = trends.fit(series, config.method)
-            fit = fits[(geo, ind)]
-            z = trends._logit(fit.sample(n, years, child_rng(seed, f"trend:{geo}:{ind}")))
-            if hops:
-                sd = levers.district_spread_logit * math.sqrt(hops)
-                z = z + child_rng(seed, f"spread:{unit}:{ind}").normal(0.0, sd, (n, 1))
-            arr[:, j, :] = trends._expit(z)
-            exact = [o for o in series if o.value_share is not None]
-            last = max(exact, key=lambda o: o.year) if exact else None
-            try:
-                lo, hi = fit.slope_interval(0.5)
-                slope = 0.5 * (lo + hi)
-            except Exception:  # naive / LLT fits have no slope posterior  # noqa: BLE001
-                slope = None
-            evidence[(unit, ind)] = Evidence(unit, ind, geo, hops, fit.n_used,
-                                             int(last.year) if last else None,
-                                             float(last.value_share) if last else None, slope, fit)
-        trend_draws[ind] = arr
-    draws = draw_levers(levers, n, seed)
+    units = list(units) if units is not None else unit_list(bundle, geography, wanted)
+    if not units or units[0] != geography:
+        raise RunError(f"the first unit must be the run's geography {geography!r}; got {units[:1]}")
+    years = config.years
+    trend_draws, evidence, fits = {}, {}, {}
+    for ind in wanted:
+        trend_draws[ind], ev = _trend_draws(bundle, units, ind, config, levers, fits)
+        evidence.update(ev)
+    draws = draw_levers(levers, config.n_draws, config.seed)
     shares = baseline_shares(trend_draws, levers, draws, years)
-    # cohort sizes: Long An's graduates split by 2019 population; elsewhere unknown
-    weights = np.full(len(units), np.nan)
-    cohort_known = False
-    grads = np.ones((len(units), len(years))) * 1000.0
+    cohort = cohort_matrix(bundle.observations, bundle.context, units, years,
+                           growth=fa.assumption(flow_table, "cohort_growth"))
+    schools = {ind: _schools(bundle, units, cohort.weights, reg[ind]) for ind in wanted}
     illustrative = [r["parameter"] for _, r in flow_table.iterrows() if r["status"] == "illustrative"]
-    if geography == "vn.long_an":
-        pop = population_weights(bundle, geography)
-        weights[0] = 1.0
-        for j, u in enumerate(units[1:], start=1):
-            weights[j] = pop.get(u, np.nan) / pop.sum()
-        if np.isfinite(weights).all():
-            base_year = years[0] - 1
-            cohort = fa.long_an_cohort(flow_table, base_year=base_year, years=years)
-            grads = weights[:, None] * cohort.to_numpy(dtype=float).reshape(1, -1)
-            cohort_known = True
-    schools = {ind: _schools(bundle, units, weights, ind) for ind in config.indicators}
     return Baseline(bundle, levers, config, geography, units, years, MappingProxyType(trend_draws),
-                    MappingProxyType(shares), MappingProxyType(evidence), draws, grads, cohort_known,
-                    MappingProxyType(schools), flow_table, tuple(illustrative))
+                    MappingProxyType(shares), MappingProxyType(evidence), draws, cohort.values, cohort.known,
+                    MappingProxyType(schools), flow_table, tuple(illustrative), reg, cohort)
 
 
 # --------------------------------------------------------------------------
@@ -347,20 +427,24 @@ class ScenarioResult:
     ----------
     scenario : Scenario
     shares : dict indicator -> ndarray (n, units, years)
-        The indicator as it comes out of the flow engine (fractions).
+        Steered indicators as they come out of the flow engine (fractions).
     demand : dict indicator -> ndarray (n, units, years)
         Baseline + combined lever effects, before capacity caps.
     effects : dict indicator -> dict lever -> ndarray (n, units, years)
         Each lever's separate effect (fractions, before combination).
     combined : dict indicator -> ndarray
         Combined effect of the levers (fractions).
-    intake : dict indicator -> ndarray (n, units, years)
-        Students entering the indicator's destinations.
+    intake : dict (origin, track) -> ndarray (n, units, years)
+        Students entering each destination of each origin.
+    graduates : dict origin -> ndarray (n, units, years)
+        THCS and THPT graduates.
     seats : dict track -> ndarray (n, units, years)
-        Enrolled students (seat-years) in ``so_cap``, ``trung_cap`` (from THCS),
-        ``cao_dang`` and grades 10-12 (``thpt``).
+        Enrolled students (seat-years) per programme (:data:`simlib.models.flows.PROGRAMMES`)
+        and in grades 10-12 (``thpt``).
     costs : dict lever -> ndarray (n, units, years)
         VND per year.
+    capped : bool
+        True when the scenario sets capacity caps.
     """
 
     scenario: Scenario
@@ -368,17 +452,29 @@ class ScenarioResult:
     demand: Mapping[str, np.ndarray]
     effects: Mapping[str, Mapping[str, np.ndarray]]
     combined: Mapping[str, np.ndarray]
-    intake: Mapping[str, np.ndarray]
+    intake: Mapping[tuple[str, str], np.ndarray]
+    graduates: Mapping[str, np.ndarray]
     seats: Mapping[str, np.ndarray]
     costs: Mapping[str, np.ndarray]
-    vocational: np.ndarray
     capped: bool
+
+    def flow_share(self, indicator: Indicator) -> np.ndarray:
+        """An indicator computed from the flows: intake into its destinations over its origins' graduates."""
+        num = sum(self.intake[(o, t)] for o in indicator.origins for t in indicator.destinations
+                  if (o, t) in self.intake)
+        den = sum(self.graduates[o] for o in indicator.origins)
+        return np.divide(num, den, out=np.full(np.shape(den), np.nan), where=den > 0)
+
+    @property
+    def vocational(self) -> np.ndarray:
+        """Students entering any vocational (GDNN) level from THCS or THPT (n, units, years)."""
+        return sum(self.intake[k] for k in self.intake if k[1] in VOCATIONAL_TRACKS)
 
     def total_cost(self) -> np.ndarray:
         """VND per draw, unit and year, all levers."""
         arrs = list(self.costs.values())
         if not arrs:
-            return np.zeros_like(next(iter(self.intake.values())))
+            return np.zeros_like(next(iter(self.graduates.values())))
         return np.sum(arrs, axis=0)
 
 
@@ -395,36 +491,32 @@ def _scaled_shares(base: Mapping[str, float], focus: Sequence[str], value: np.nd
     return out
 
 
-def students_per_school(base: Baseline, indicator: str) -> np.ndarray | None:
-    """Students per THCS (grades 6-9) or THPT (grades 10-12) school per unit, or None where unknown.
+def _base_destination_shares(flow_table: pd.DataFrame) -> dict[str, dict[str, float]]:
+    return {"thcs": fa.thcs_destination_shares(flow_table), "thpt": fa.thpt_destination_shares(flow_table)}
 
-    THCS: 4 x THCS graduates / schools; THPT: 3 x THCS graduates x the THPT
-    share of THCS graduates (flow assumptions) / schools. Where school counts
-    or the cohort are unknown the counselling dose assumes 250 students per
-    teacher (full intensity), and verdict notes say so.
+
+def students_per_school(base: Baseline, indicator: str) -> np.ndarray | None:
+    """Students per school of the indicator's origin, per unit, or None where unknown.
+
+    THCS: 4 school years x THCS graduates / schools; THPT: 3 x THCS graduates x
+    the THPT share of THCS graduates (flow assumptions) / schools. Where school
+    counts or the cohort are unknown the counselling dose assumes 250 students
+    per teacher (full intensity), and verdict notes say so.
     """
     sch = base.schools.get(indicator)
     if sch is None or not np.isfinite(sch).all() or not base.cohort_known:
         return None
-    if indicator == "thcs_to_gdnn_sc_tc":
-        return 4.0 * base.cohort[:, 0] / sch
-    thpt_share = fa.thcs_destination_shares(base.flow_table)["thpt"]
-    return 3.0 * base.cohort[:, 0] * thpt_share / sch
+    origin = base.registry[indicator].origin
+    if origin == "thcs":
+        return _GRADES["thcs"] * base.cohort[:, 0] / sch
+    thpt_share = _base_destination_shares(base.flow_table)["thcs"]["thpt"]
+    return _GRADES["thpt"] * base.cohort[:, 0] * thpt_share / sch
 
 
-def apply_scenario(base: Baseline, scenario: Scenario) -> ScenarioResult:
-    """Apply one scenario to a baseline: lever effects, flows, costs.
-
-    A scenario without levers (or whose levers have zero effect) gives
-    exactly the baseline shares.
-    """
-    scenario.check(base.levers)
-    lv = base.levers
-    years = base.years
-    n, u, y = base.n, len(base.units), len(years)
+def _demand(base: Baseline, scenario: Scenario):
     demand, effects, combined = {}, {}, {}
     for ind, s0 in base.shares.items():
-        eff = lever_effects(lv, scenario, base.draws, ind, years, s0,
+        eff = lever_effects(base.levers, scenario, base.draws, ind, base.years, s0,
                             students_per_school=students_per_school(base, ind))
         if eff:
             room = base.draws.max_feasible[ind][:, None, None] - s0
@@ -434,32 +526,24 @@ def apply_scenario(base: Baseline, scenario: Scenario) -> ScenarioResult:
         demand[ind] = np.clip(s0 + comb, 0.0, 1.0)
         effects[ind] = MappingProxyType(eff)
         combined[ind] = comb
-    # flows
-    thcs_base = fa.thcs_destination_shares(base.flow_table)
-    thpt_base = fa.thpt_destination_shares(base.flow_table)
-    placeholder = {"thcs_to_gdnn_sc_tc": sum(thcs_base[t] for t in INDICATORS["thcs_to_gdnn_sc_tc"][1]),
-                   "thpt_to_cao_dang": thpt_base["cao_dang"]}
-    dem_thcs = demand.get("thcs_to_gdnn_sc_tc")
-    dem_thpt = demand.get("thpt_to_cao_dang")
-    v_thcs = np.nan_to_num(dem_thcs, nan=placeholder["thcs_to_gdnn_sc_tc"]) if dem_thcs is not None \
-        else np.full((n, u, y), placeholder["thcs_to_gdnn_sc_tc"])
-    v_thpt = np.nan_to_num(dem_thpt, nan=placeholder["thpt_to_cao_dang"]) if dem_thpt is not None \
-        else np.full((n, u, y), placeholder["thpt_to_cao_dang"])
-    thcs_shares = _scaled_shares(thcs_base, INDICATORS["thcs_to_gdnn_sc_tc"][1], v_thcs)
-    thpt_shares = _scaled_shares(thpt_base, INDICATORS["thpt_to_cao_dang"][1], v_thpt)
-    caps = {"thcs": {}, "thpt": {}}
+    return demand, effects, combined
+
+
+def _capacity(base: Baseline, scenario: Scenario) -> dict[str, dict[str, np.ndarray]]:
+    n, u, y = base.n, len(base.units), len(base.years)
+    caps: dict[str, dict[str, np.ndarray]] = {"thcs": {}, "thpt": {}}
     known_geos = set(base.bundle.geographies["geo_id"])
     for geo in scenario.capacity:
         if geo not in known_geos:
-            raise ValueError(f"{scenario.name}: capacity for unknown geography {geo!r} "
+            raise LeverError(f"{scenario.name}: capacity for unknown geography {geo!r} "
                              f"(geo ids are in data/geographies.csv, e.g. {base.geography!r})")
+    yrs = np.asarray(base.years, dtype=float)
     for j, unit in enumerate(base.units):
         for origin, tracks in scenario.capacity.get(unit, {}).items():
             if origin not in caps:
-                raise ValueError(f"{scenario.name}: capacity origin must be 'thcs' or 'thpt'; got {origin!r}")
+                raise LeverError(f"{scenario.name}: capacity origin must be 'thcs' or 'thpt'; got {origin!r}")
             for track, val in tracks.items():
                 arr = caps[origin].setdefault(track, np.full((n, u, y), np.inf))
-                yrs = np.asarray(years, dtype=float)
                 if isinstance(val, Mapping):
                     ys = np.asarray(list(val.keys()), dtype=float)
                     v = np.interp(yrs, ys, np.asarray(list(val.values()), dtype=float))
@@ -467,35 +551,14 @@ def apply_scenario(base: Baseline, scenario: Scenario) -> ScenarioResult:
                 else:
                     v = np.full(y, float(val))
                 arr[:, j, :] = v[None, :] * base.draws.utilisation[:, None]
-    params = fa.long_an_flow_parameters(
-        base.flow_table, thcs_shares=thcs_shares, thpt_shares=thpt_shares,
-        thcs_capacity=Capacity(caps["thcs"]), thpt_capacity=Capacity(caps["thpt"]))
-    cohort = pd.DataFrame(base.cohort, index=pd.Index(base.units, name="unit"), columns=list(years))
-    res = simulate_flows(cohort, params)
-    shares, intake = {}, {}
-    for ind in base.shares:
-        origin, dests = INDICATORS[ind]
-        tracks = THCS_TRACKS if origin == "thcs" else THPT_TRACKS
-        stacked = "thcs_intake" if origin == "thcs" else "thpt_intake"
-        grads = res.thcs_graduates if origin == "thcs" else res.thpt_graduates
-        num = sum(res.track(stacked, tracks.index(t)) for t in dests)
-        sh = np.divide(num, grads, out=np.full(num.shape, np.nan), where=grads > 0)
-        sh = np.where(np.isnan(demand[ind]), np.nan, sh)
-        # where no cap applies the flow engine returns the input share up to rounding: keep it bit-exact
-        capped = np.zeros(sh.shape, dtype=bool)
-        for arr_cap in caps[origin].values():
-            capped |= np.isfinite(arr_cap)
-        sh = np.where(np.isnan(sh) | capped, sh, demand[ind])
-        shares[ind] = sh
-        intake[ind] = num
-    seats = {t: res.track("programme_enrolment", PROGRAMMES.index(t)) for t in ("so_cap", "trung_cap", "cao_dang")}
-    seats["thpt"] = sum(res.track("thpt_enrolment", g) for g in range(3))
-    vocational = (res.track("thcs_intake", THCS_TRACKS.index("so_cap"))
-                  + res.track("thcs_intake", THCS_TRACKS.index("trung_cap"))
-                  + res.track("thpt_intake", THPT_TRACKS.index("trung_cap"))
-                  + res.track("thpt_intake", THPT_TRACKS.index("cao_dang")))
+    return caps
+
+
+def _costs(base: Baseline, scenario: Scenario, seats: Mapping[str, np.ndarray]) -> dict[str, np.ndarray]:
+    n, u, y = base.n, len(base.units), len(base.years)
+    lv = base.levers
+    yrs = np.asarray(base.years, dtype=float)
     costs = {}
-    yrs = np.asarray(years, dtype=float)
     for key in scenario.active_levers():
         lever = lv.levers[key]
         if lever.indicator not in base.shares:
@@ -509,14 +572,65 @@ def apply_scenario(base: Baseline, scenario: Scenario) -> ScenarioResult:
             costs[key] = np.broadcast_to(teachers * per, (n, u, y)).copy()
         elif lever.mechanism == "price":
             support = scenario.setting(lv, key, "support_vnd", yrs) * scenario.setting(lv, key, "coverage", yrs)
-            stock = sum(seats[t] for t in _PRICE_PROGRAMMES[lever.indicator])
+            paid = [t for t in base.registry[lever.indicator].destinations if t in seats]
+            stock = sum(seats[t] for t in paid)
             costs[key] = stock * support[None, None, :]
         else:
             inten = scenario.setting(lv, key, "intensity", yrs)
             costs[key] = np.broadcast_to(base.cohort * inten[None, :] * c["vnd_per_student"][0], (n, u, y)).copy()
+    return costs
+
+
+def apply_scenario(base: Baseline, scenario: Scenario) -> ScenarioResult:
+    """Apply one scenario to a baseline: lever effects, flows, costs.
+
+    A scenario without levers (or whose levers have zero effect) gives
+    exactly the baseline shares.
+    """
+    scenario.check(base.levers)
+    n, u, y = base.n, len(base.units), len(base.years)
+    demand, effects, combined = _demand(base, scenario)
+    base_dest = _base_destination_shares(base.flow_table)
+    origin_shares = {}
+    for origin, dest in base_dest.items():
+        ind = base.steered(origin)
+        if ind is None:
+            origin_shares[origin] = dest
+            continue
+        placeholder = sum(dest[t] for t in ind.destinations)
+        v = np.nan_to_num(demand[ind.id], nan=placeholder)
+        origin_shares[origin] = _scaled_shares(dest, ind.destinations, v)
+    caps = _capacity(base, scenario)
+    params = fa.flow_parameters(
+        base.flow_table, thcs_shares=origin_shares["thcs"], thpt_shares=origin_shares["thpt"],
+        thcs_capacity=Capacity(caps["thcs"]), thpt_capacity=Capacity(caps["thpt"]))
+    cohort = pd.DataFrame(base.cohort, index=pd.Index(base.units, name="unit"), columns=list(base.years))
+    res = simulate_flows(cohort, params)
+    graduates = {"thcs": res.thcs_graduates, "thpt": res.thpt_graduates}
+    intake = {}
+    for origin, tracks in TRACKS.items():
+        stacked = f"{origin}_intake"
+        for k, t in enumerate(tracks):
+            intake[(origin, t)] = res.track(stacked, k)
+    shares = {}
+    for ind_id in base.shares:
+        ind = base.registry[ind_id]
+        origin = ind.origin
+        num = sum(intake[(origin, t)] for t in ind.destinations)
+        grads = graduates[origin]
+        sh = np.divide(num, grads, out=np.full(num.shape, np.nan), where=grads > 0)
+        sh = np.where(np.isnan(demand[ind_id]), np.nan, sh)
+        # where no cap applies the flow engine returns the input share up to rounding: keep it bit-exact
+        capped = np.zeros(sh.shape, dtype=bool)
+        for arr_cap in caps[origin].values():
+            capped |= np.isfinite(arr_cap)
+        shares[ind_id] = np.where(np.isnan(sh) | capped, sh, demand[ind_id])
+    seats = {t: res.track("programme_enrolment", k) for k, t in enumerate(PROGRAMMES)}
+    seats["thpt"] = sum(res.track("thpt_enrolment", g) for g in range(3))
+    costs = _costs(base, scenario, seats)
     return ScenarioResult(scenario, MappingProxyType(shares), MappingProxyType(demand), MappingProxyType(effects),
-                          MappingProxyType(combined), MappingProxyType(intake), MappingProxyType(seats),
-                          MappingProxyType(costs), vocational, bool(caps["thcs"] or caps["thpt"]))
+                          MappingProxyType(combined), MappingProxyType(intake), MappingProxyType(graduates),
+                          MappingProxyType(seats), MappingProxyType(costs), bool(caps["thcs"] or caps["thpt"]))
 
 
 # --------------------------------------------------------------------------
@@ -541,14 +655,27 @@ class ScenarioRun:
         try:
             return self.results[scenario]
         except KeyError:
-            raise ValueError(f"scenario {scenario!r} was not run; run: {', '.join(self.results)}") from None
+            raise RunError(f"scenario {scenario!r} was not run; run: {', '.join(self.results)}") from None
+
+    def simulated(self) -> list[str]:
+        """Indicators with draws in this run: the steered ones simulated, then every derived one."""
+        reg = self.baseline.registry
+        return list(self.baseline.shares) + [i.id for i in reg.simulated() if i.role == "derived"]
 
     def share(self, indicator: str, scenario: str = "baseline") -> np.ndarray:
-        """Draws (n, units, years) of the indicator (fractions)."""
+        """Draws (n, units, years) of an indicator (fractions): steered, or derived from the flows."""
         res = self._res(scenario)
-        if indicator not in res.shares:
-            raise ValueError(f"indicator {indicator!r} was not simulated; simulated: {', '.join(res.shares)}")
-        return res.shares[indicator]
+        if indicator in res.shares:
+            return res.shares[indicator]
+        ind = self.baseline.registry[indicator]
+        if ind.role != "derived":
+            raise RunError(f"indicator {indicator!r} is not simulated in this run; simulated: "
+                           f"{', '.join(self.simulated())}")
+        return res.flow_share(ind)
+
+    def is_illustrative(self, indicator: str) -> bool:
+        """True when the indicator's draws rest on illustrative flow inputs (derived indicators)."""
+        return indicator not in self.baseline.shares and bool(self.baseline.illustrative)
 
     def quantiles(self, indicator: str, scenario: str = "baseline",
                   probs: Sequence[float] = DEFAULT_PROBS) -> pd.DataFrame:
@@ -574,13 +701,14 @@ class ScenarioRun:
         return pd.DataFrame(q.T, index=pd.Index(self.baseline.years, name="year"),
                             columns=[_qname(p) for p in probs])
 
+    def p_met(self, indicator: str, scenario: str, unit: str, year: int, thr: Threshold | float) -> float:
+        """P(target met) in a unit and year (NaN without evidence); ``thr`` a Threshold or an "at least" fraction."""
+        b = self.baseline
+        return p_met(self.share(indicator, scenario)[:, b.unit_index(unit), b.year_index(year)], thr)
+
     def prob_at_least(self, indicator: str, scenario: str, unit: str, year: int, threshold: float) -> float:
         """P(indicator >= threshold) in a unit and year (NaN without evidence)."""
-        b = self.baseline
-        x = self.share(indicator, scenario)[:, b.unit_index(unit), b.year_index(year)]
-        if np.isnan(x).all():
-            return float("nan")
-        return float(np.mean(x >= threshold - 1e-12))
+        return self.p_met(indicator, scenario, unit, year, Threshold(float(threshold)))
 
     def contributions(self, indicator: str, scenario: str, unit: str, year: int) -> pd.Series:
         """Mean contribution of each part to the scenario's mean share (fractions; additive).
@@ -620,7 +748,13 @@ class ScenarioRun:
         """Extra students entering the indicator's destinations vs ``reference``, per draw and unit."""
         b = self.baseline
         ks = [b.year_index(y) for y in (years if years is not None else b.years)]
-        diff = self._res(scenario).intake[indicator] - self._res(reference).intake[indicator]
+        ind = b.registry[indicator]
+
+        def entrants(sc: str) -> np.ndarray:
+            res = self._res(sc)
+            return sum(res.intake[(o, t)] for o in ind.origins for t in ind.destinations if (o, t) in res.intake)
+
+        diff = entrants(scenario) - entrants(reference)
         return diff[:, :, ks].sum(axis=2)
 
     def cost(self, scenario: str, *, years: Iterable[int] | None = None,
@@ -641,6 +775,13 @@ class ScenarioRun:
         Shape (n, units, years).
         """
         return self._res(scenario).vocational
+
+    @property
+    def illustrative(self) -> bool:
+        """True when counts or costs of this run rest on an illustrative input (prices, cohort, flow inputs)."""
+        b = self.baseline
+        return (any(lv.illustrative_cost for lv in b.levers.levers.values()) or not b.cohort_known
+                or bool(b.illustrative))
 
     def cost_table(self, *, years: Iterable[int] | None = None, probs=(0.1, 0.5, 0.9)) -> pd.DataFrame:
         """Cost per additional vocational entrant, by scenario, for the run's geography (first unit).
@@ -674,17 +815,28 @@ class ScenarioRun:
                          "cost_vnd": float(np.median(cost)), "additional": float(np.median(add)),
                          "share_draws_adding": float(np.mean(adding)),
                          **{f"cost_per_additional_{_qname(p)}": float(v) for p, v in zip(probs, q)},
-                         "illustrative": bool(any(b.levers.levers[k].illustrative_cost for k in res.costs)
-                                              or not b.cohort_known or bool(b.illustrative))})
+                         "illustrative": self.illustrative})
         return pd.DataFrame(rows)
 
-    def seats_table(self, track: str, scenario: str = "baseline", probs=(0.05, 0.5, 0.95)) -> pd.DataFrame:
-        """Seats needed (enrolled students) by unit and year: columns unit, year, q...."""
+    def seats_table(self, tracks: Sequence[str] | None = None, scenarios: Sequence[str] | None = None,
+                    units: Sequence[str] | None = None, probs=(0.05, 0.5, 0.95)) -> pd.DataFrame:
+        """Seats needed (enrolled students) by scenario, track, unit and year, quantiles over draws.
+
+        Columns: scenario, track, unit, year, q... (students).
+        """
         b = self.baseline
-        arr = self._res(scenario).seats[track]
-        q = np.quantile(arr, probs, axis=0)
-        rows = [[u, y, *q[:, j, k]] for j, u in enumerate(b.units) for k, y in enumerate(b.years)]
-        return pd.DataFrame(rows, columns=["unit", "year", *(_qname(p) for p in probs)])
+        scs = list(scenarios) if scenarios is not None else self.scenarios
+        rows = []
+        for sc in scs:
+            seats = self._res(sc).seats
+            for track in (tracks if tracks is not None else list(seats)):
+                q = np.quantile(seats[track], probs, axis=0)
+                for j, u in enumerate(b.units):
+                    if units is not None and u not in units:
+                        continue
+                    for k, y in enumerate(b.years):
+                        rows.append([sc, track, u, y, *q[:, j, k]])
+        return pd.DataFrame(rows, columns=["scenario", "track", "unit", "year", *(_qname(p) for p in probs)])
 
 
 def _progress(iterable, total: int, enabled: bool | None, desc: str):
@@ -694,30 +846,32 @@ def _progress(iterable, total: int, enabled: bool | None, desc: str):
         from tqdm.auto import tqdm
     except ImportError:  # pragma: no cover - tqdm is a dependency
         return iterable
-    disable = None if enabled is None else not enabled
     if enabled is None and not (hasattr(sys.stderr, "isatty") and sys.stderr.isatty()):
         return iterable
-    return tqdm(iterable, total=total, desc=desc, disable=disable, leave=False)
+    return tqdm(iterable, total=total, desc=desc, leave=False)
 
 
-def run_scenarios(bundle: Bundle, scenarios: Sequence[Scenario], *, geography: str = "vn.long_an",
+def run_scenarios(bundle: Bundle, scenarios: Sequence[Scenario], *, geography: str | None = None,
                   config: RunConfig = RunConfig(), levers: LeverSet | None = None,
                   flow_table: pd.DataFrame | None = None, baseline: Baseline | None = None) -> ScenarioRun:
     """Run several scenarios on one baseline (common random numbers).
 
+    Give either ``baseline`` (from :func:`simulate_baseline`) or ``geography``.
     A scenario named ``baseline`` is always included (first): it is the
     reference for costs per additional enrollee.
     """
-    base = baseline if baseline is not None else simulate_baseline(
-        bundle, geography, config, levers=levers, flow_table=flow_table)
+    if baseline is None:
+        if geography is None:
+            raise RunError("give the run's geography (a geo id) or a baseline from simulate_baseline")
+        baseline = simulate_baseline(bundle, geography, config, levers=levers, flow_table=flow_table)
     scs = list(scenarios)
     if not any(s.name == "baseline" for s in scs):
         scs = [Scenario("baseline", "Baseline", "Kịch bản cơ sở", "no levers")] + scs
     names = [s.name for s in scs]
     if len(set(names)) != len(names):
-        raise ValueError(f"scenario names must be unique; got {names}")
+        raise RunError(f"scenario names must be unique; got {names}")
     results = {}
-    for sc in _progress(scs, len(scs), base.config.progress, "scenarios"):
-        results[sc.name] = apply_scenario(base, sc)
+    for sc in _progress(scs, len(scs), baseline.config.progress, "scenarios"):
+        results[sc.name] = apply_scenario(baseline, sc)
     order = ["baseline"] + [n for n in names if n != "baseline"]
-    return ScenarioRun(base, MappingProxyType({k: results[k] for k in order}))
+    return ScenarioRun(baseline, MappingProxyType({k: results[k] for k in order}))

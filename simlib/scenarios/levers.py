@@ -61,6 +61,9 @@ from scipy import stats
 
 from simlib.errors import InputError
 from simlib.inputs.resources import bundled_data_dir
+from simlib.models.flows import THCS_TRACKS, THPT_TRACKS
+
+SINK = "not_continuing"
 
 __all__ = [
     "LeverError", "Prior", "Lever", "LeverSet", "Scenario", "LeverDraws",
@@ -72,7 +75,8 @@ MECHANISMS = ("counselling", "price", "information")
 STATUSES = ("evidence", "judgement", "illustrative")
 ASCA_RATIO = 250.0  # students per counsellor recommended by ASCA (policy_levers.md S1)
 _SCENARIO_KEYS = ("name", "title_en", "title_vi", "description", "levers", "capacity")
-_CAP_TRACKS = {"thcs": ("thpt", "gdtx", "so_cap", "trung_cap"), "thpt": ("dai_hoc", "cao_dang", "trung_cap")}
+#: tracks a scenario may cap, by origin: every destination but not_continuing (where overflow goes last)
+_CAP_TRACKS = {"thcs": tuple(t for t in THCS_TRACKS if t != SINK), "thpt": tuple(t for t in THPT_TRACKS if t != SINK)}
 _DISTS = {
     "normal": ("mean", "sd"), "lognormal": ("meanlog", "sdlog"), "beta": ("a", "b"),
     "uniform": ("low", "high"), "discrete_uniform": ("values",), "fixed": ("value",),
