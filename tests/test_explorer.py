@@ -22,7 +22,7 @@ THCS, THPT = "thcs_to_gdnn_sc_tc", "thpt_to_cao_dang"
 
 @pytest.fixture(scope="module")
 def base():
-    return S.simulate_baseline(data.load_bundle(), "vn.long_an", S.RunConfig(n_draws=N))
+    return S.simulate_baseline(data.load_bundle(), "vn.long_an", S.RunConfig(n_draws=N, as_of=2026))
 
 
 @pytest.fixture(autouse=True)

@@ -1,5 +1,9 @@
-"""`simlib report`: every file in both languages, byte-identical reruns, Excel round trip,
-a planner folder with one district edited, nothing partial on bad input."""
+"""`simlib report`: computed once, rendered per language; every file, byte-identical reruns, Excel round trip,
+a library folder with one district target edited, planner evidence, nothing partial on bad input.
+
+One full report (both languages, through the command line) is written per test session; the other tests
+check the computed tables without drawing, or re-render one language from the same computation.
+"""
 
 from __future__ import annotations
 
@@ -11,60 +15,66 @@ import openpyxl
 import pandas as pd
 import pytest
 
-from simlib.apps.report import run_report
+from simlib.apps.report import compute, render, run_report
 from simlib.inputs.textio import ValidationError
 
 from conftest import PLANNER_HEADER, REPO
 
 DRAWS = 200  # small Monte Carlo in tests; make report uses 10,000
-CHARTS = ["targets_vs_evidence", "fan_thcs", "fan_thpt", "districts_thcs", "districts_thpt", "p_met",
-          "waterfall_thcs", "tornado_thcs"]
-TABLES = ["feasibility", "targets_2030", "contributions", "sensitivity", "costs", "capacity", "seats", "priors"]
+CASE = "long_an_2025"
+HEAD = ("thcs_to_gdnn_sc_tc", "thpt_to_cao_dang")
+CHARTS = (["targets_vs_evidence", "p_met"] + [f"fan_{i}" for i in HEAD] + [f"units_{i}" for i in HEAD]
+          + ["waterfall_thcs_to_gdnn_sc_tc", "tornado_thcs_to_gdnn_sc_tc"])
+TABLES = ["feasibility", "targets_reachable", "contributions", "sensitivity", "costs", "capacity", "seats", "priors"]
 EXPECTED = ({"audit.csv", "audit.txt", "audit_gaps.csv", "audit_aggregates.csv", "audit_contradictions.csv",
              "audit_outliers.csv", "run.json", "simlib_report.xlsx", "summary.html"}
             | {f"{c}.{ext}" for c in CHARTS for ext in ("png", "svg")} | {f"{t}.csv" for t in TABLES})
 
 
 @pytest.fixture(scope="module")
-def runs(tmp_path_factory):
-    out = {}
-    for lang in ("vi", "en"):
-        a, b = tmp_path_factory.mktemp(f"{lang}a"), tmp_path_factory.mktemp(f"{lang}b")
-        run_report(a, lang=lang, n_draws=DRAWS)
-        run_report(b, lang=lang, n_draws=DRAWS)
-        out[lang] = (a, b)
+def data():
+    return compute(CASE, n_draws=DRAWS)
+
+
+@pytest.fixture(scope="module")
+def full(tmp_path_factory):
+    """The one full report of the suite: both languages from one computation, through the command line."""
+    out = tmp_path_factory.mktemp("report")
+    r = subprocess.run([sys.executable, "-m", "simlib", "report", "--case", CASE, "--out", str(out), "--lang",
+                        "vi,en", "--draws", str(DRAWS)], capture_output=True, text=True, cwd=REPO)
+    assert r.returncode == 0, r.stderr
     return out
 
 
 @pytest.mark.parametrize("lang", ["vi", "en"])
-def test_report_writes_every_file_non_empty(runs, lang):
-    a, _ = runs[lang]
+def test_report_writes_every_file_non_empty(full, lang):
+    a = full / lang
     assert {p.name for p in a.iterdir()} == EXPECTED
     assert all(p.stat().st_size > 0 for p in a.iterdir())
     audit_csv = pd.read_csv(a / "audit.csv")
     assert set(audit_csv["check"]) == {"contradictions", "aggregates", "gaps", "outliers"}
     for c in CHARTS:
         assert (a / f"{c}.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+        assert (a / f"{c}.svg").read_text(encoding="utf-8").lstrip().startswith("<?xml")
 
 
-@pytest.mark.parametrize("lang", ["vi", "en"])
-def test_reruns_are_byte_identical(runs, lang):
-    a, b = runs[lang]
-    for name in EXPECTED:
-        assert (a / name).read_bytes() == (b / name).read_bytes(), name
+def test_rerender_is_byte_identical(full, data, tmp_path):
+    """Same inputs and seed: an independent computation and rendering give the same bytes."""
+    files = render(data, "en", tmp_path)
+    for p in files:
+        assert p.read_bytes() == (full / "en" / p.name).read_bytes(), p.name
 
 
-def test_languages_differ_only_in_words(runs):
-    vi, en = runs["vi"][0], runs["en"][0]
-    # the numbers are the same in both languages
-    for t in TABLES:
-        pd.testing.assert_frame_equal(pd.read_csv(vi / f"{t}.csv"), pd.read_csv(en / f"{t}.csv"))
+def test_languages_differ_only_in_words(full):
+    vi, en = full / "vi", full / "en"
+    for t in TABLES:  # the numbers are the same in both languages
+        assert (vi / f"{t}.csv").read_bytes() == (en / f"{t}.csv").read_bytes(), t
     html_vi = (vi / "summary.html").read_text(encoding="utf-8")
     html_en = (en / "summary.html").read_text(encoding="utf-8")
     assert '<html lang="vi"' in html_vi and '<html lang="en"' in html_en
     assert "Kết luận chính" in html_vi and "Headline" in html_en
-    assert "Xác suất đạt mục tiêu" in (vi / "p_met.svg").read_text(encoding="utf-8") or \
-        "Xác suất" in html_vi
+    for c in CHARTS:
+        assert (vi / f"{c}.png").read_bytes() != (en / f"{c}.png").read_bytes(), c
     wb_vi = openpyxl.load_workbook(vi / "simlib_report.xlsx", read_only=True)
     wb_en = openpyxl.load_workbook(en / "simlib_report.xlsx", read_only=True)
     h_vi = [c.value for c in next(wb_vi["feasibility"].iter_rows(max_row=1))]
@@ -72,8 +82,8 @@ def test_languages_differ_only_in_words(runs):
     assert "Xác suất đạt" in h_vi and "P(target met)" in h_en
 
 
-def test_excel_reopens_with_the_same_numbers(runs):
-    a = runs["en"][0]
+def test_excel_reopens_with_the_same_numbers(full):
+    a = full / "en"
     wb = openpyxl.load_workbook(a / "simlib_report.xlsx")
     assert wb.sheetnames[0] == "README"
     csv = pd.read_csv(a / "feasibility.csv")
@@ -84,62 +94,54 @@ def test_excel_reopens_with_the_same_numbers(runs):
     col = header.index("P(target met)")
     got = pd.Series([r[col] for r in body], dtype="float64")
     pd.testing.assert_series_equal(got.round(4), csv["p_met"].round(4), check_names=False)
-    # numbers are numbers, not text
-    assert all(isinstance(r[col], float) for r in body if r[col] is not None)
-    t2030 = pd.read_csv(a / "targets_2030.csv")
-    ws = wb["targets_2030"]
-    vals = [r for r in ws.iter_rows(min_row=2, values_only=True)]
-    assert len(vals) == len(t2030)
+    assert all(isinstance(r[col], float) for r in body if r[col] is not None)  # numbers are numbers, not text
 
 
-def test_run_record_hashes_inputs(runs):
-    rec = json.loads((runs["vi"][0] / "run.json").read_text(encoding="utf-8"))
-    assert rec["simlib_version"] and rec["seed"] == 20251122
-    assert rec["parameters"]["lang"] == "vi" and rec["parameters"]["n_draws"] == DRAWS
-    assert set(rec["inputs_sha256"]) >= {"data/targets.csv", "data/observations.csv", "data/levers.yaml",
-                                          "data/scenarios/baseline.yaml"}
+def test_run_record_hashes_inputs(full):
+    rec = json.loads((full / "vi" / "run.json").read_text(encoding="utf-8"))
+    assert rec["simlib_version"] and rec["seed"] == 20251122 and rec["case"] == CASE
+    assert rec["parameters"]["langs"] == ["vi"] and rec["parameters"]["n_draws"] == DRAWS
+    assert set(rec["inputs_sha256"]) >= {"data/targets.csv", "data/observations.csv", "levers",
+                                          "scenarios/baseline.yaml", "case/case.yaml"}
     assert all(len(h) == 64 for h in rec["inputs_sha256"].values())
 
 
-def test_headline_numbers_in_tables(runs):
-    f = pd.read_csv(runs["en"][0] / "feasibility.csv")
+def test_headline_numbers_in_tables(data):
+    f = data.tables["feasibility"]
     row = f[(f["target_id"] == "la25.thcs.rate.app.total") & (f["scenario"] == "baseline")].iloc[0]
-    assert row["verdict"] in {"very unlikely", "unlikely"} and row["p_met"] < 0.25
+    assert row["verdict"] in {"very_unlikely", "unlikely"} and row["p_met"] < 0.25
     assert row["n_points"] == 2
+    # the case's "today" is 2026: the 2025 target is past, and no 2025 outcome was published
+    assert row["timing"] == "past_estimated" and "past target" in row["note"]
+    assert data.lever_indicator == "thcs_to_gdnn_sc_tc" and data.lever_scenario.name == "all_levers"
 
 
-def test_planner_folder_with_one_district_edited(tmp_path, data_copy, runs):
-    """Editing one district's target changes that target's rows and the district chart, nothing else."""
+def test_library_folder_with_one_district_edited(data_copy, data):
+    """Editing one district's target changes that target's rows, and nothing else."""
     targets = data_copy / "targets.csv"
-    text = targets.read_text(encoding="utf-8")
-    lines = text.splitlines(keepends=True)
+    lines = targets.read_text(encoding="utf-8").splitlines(keepends=True)
     hit = [i for i, line in enumerate(lines) if line.startswith("la25.thcs.rate.app.tan_an,")]
     assert len(hit) == 1
     old = ',2025,>=,40.21,,,percent,"40,21",appendix,'
     assert old in lines[hit[0]]
     lines[hit[0]] = lines[hit[0]].replace(old, ',2025,>=,20.21,,,percent,"20,21",appendix,')
     targets.write_text("".join(lines), encoding="utf-8")
-    out = tmp_path / "out"
-    run_report(out, data_dir=data_copy, lang="en", n_draws=DRAWS)
-    ref = runs["en"][0]
-    a = pd.read_csv(ref / "feasibility.csv")
-    b = pd.read_csv(out / "feasibility.csv")
+    edited = compute(CASE, data_dir=data_copy, n_draws=DRAWS)
+    a, b = data.tables["feasibility"], edited.tables["feasibility"]
     changed = a.compare(b).index
     assert set(a.loc[changed, "target_id"]) == {"la25.thcs.rate.app.tan_an"}
-    tan_an = b[(b["target_id"] == "la25.thcs.rate.app.tan_an") & (b["scenario"] == "baseline")].iloc[0]
-    old = a[(a["target_id"] == "la25.thcs.rate.app.tan_an") & (a["scenario"] == "baseline")].iloc[0]
-    assert tan_an["target_pct"] == pytest.approx(20.21) and tan_an["p_met"] > old["p_met"]
-    # the province's charts and the other tables are untouched; the district chart changes
-    for name in ["fan_thcs.png", "fan_thpt.png", "districts_thpt.png", "targets_2030.csv", "seats.csv"]:
-        assert (out / name).read_bytes() == (ref / name).read_bytes(), name
-    assert (out / "districts_thcs.png").read_bytes() != (ref / "districts_thcs.png").read_bytes()
+    new = b[(b["target_id"] == "la25.thcs.rate.app.tan_an") & (b["scenario"] == "baseline")].iloc[0]
+    was = a[(a["target_id"] == "la25.thcs.rate.app.tan_an") & (a["scenario"] == "baseline")].iloc[0]
+    assert new["target_pct"] == pytest.approx(20.21) and new["p_met"] > was["p_met"]
+    for name in ("targets_reachable", "seats", "contributions", "sensitivity", "costs"):
+        pd.testing.assert_frame_equal(data.tables[name], edited.tables[name])
 
 
 def test_bad_planner_file_writes_nothing(tmp_path, write):
     bad = write("bad.csv", PLANNER_HEADER + "Atlantis,thcs_graduates,2024,12,,,,,students,x\n")
     out = tmp_path / "out"
     with pytest.raises(ValidationError, match="unknown geography 'Atlantis'"):
-        run_report(out, planner_file=bad, n_draws=50)
+        run_report(out, case=CASE, planner_file=bad, n_draws=50)
     assert not out.exists()
 
 
@@ -153,19 +155,10 @@ def test_corrupted_planner_file_stops_cli_with_message(tmp_path, write):
     assert not out.exists()
 
 
-def test_planner_district_evidence_is_used(tmp_path, write):
+def test_planner_district_evidence_is_used(write):
     ok = write("mine.csv", PLANNER_HEADER + "Tân An,thcs_to_gdnn_sc_tc,2024,30,,,,,percent,Phòng GD Tân An 2024\n")
-    out = tmp_path / "r"
-    run_report(out, planner_file=ok, lang="en", n_draws=DRAWS)
-    f = pd.read_csv(out / "feasibility.csv")
+    d = compute(CASE, planner_file=ok, n_draws=DRAWS)
+    f = d.tables["feasibility"]
     row = f[(f["target_id"] == "la25.thcs.rate.app.tan_an") & (f["scenario"] == "baseline")].iloc[0]
     assert row["evidence"] == "vn.long_an.tan_an" and row["last_year"] == 2024
-    rec = json.loads((out / "run.json").read_text(encoding="utf-8"))
-    assert "mine.csv" in rec["inputs_sha256"]
-
-
-def test_cli_report(tmp_path):
-    r = subprocess.run([sys.executable, "-m", "simlib", "report", "--out", str(tmp_path / "r"), "--lang", "en",
-                        "--draws", "100"], capture_output=True, text=True, cwd=REPO)
-    assert r.returncode == 0, r.stderr
-    assert {p.name for p in (tmp_path / "r").iterdir()} == EXPECTED
+    assert "planner/mine.csv" in d.inputs.files

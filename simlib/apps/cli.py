@@ -1,139 +1,242 @@
 """Command line: ``python -m simlib {validate,audit,feasibility,report}``.
 
-Every command turns bad input into a plain message and exit status 1 (never
-a traceback); ``--help`` on any command lists its options.
+Every error simlib raises on purpose (bad input, a bad option, a bad data
+file: :class:`simlib.errors.SimlibError`) becomes a plain message and exit
+status 1, never a traceback. Anything else is a bug: the command prints
+"internal error, please report" with the path of a file holding the
+traceback, and exits with status 2. ``--help`` on any command lists its
+options.
 """
 
 from __future__ import annotations
 
 import argparse
+import difflib
 import sys
+import tempfile
+import traceback
 from pathlib import Path
 
-from simlib.inputs.textio import ValidationError
+import simlib
+from simlib.errors import SimlibError
 
-__all__ = ["main"]
+__all__ = ["main", "build_parser"]
+
+
+def _langs(text: str) -> list[str]:
+    out = [x.strip() for x in text.split(",") if x.strip()]
+    bad = [x for x in out if x not in ("vi", "en")]
+    if not out or bad:
+        raise argparse.ArgumentTypeError(f"use vi, en or vi,en (got {text!r})")
+    return list(dict.fromkeys(out))
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse with a "did you mean" for mistyped commands and options."""
+
+    def error(self, message: str):  # noqa: D401 - argparse API
+        hint = ""
+        words = [a for a in sys.argv[1:] if a.startswith("--")]
+        opts = [o for a in self._actions for o in a.option_strings if o.startswith("--")]
+        for w in words:
+            name = w.split("=", 1)[0]
+            if name not in opts:
+                close = difflib.get_close_matches(name, opts, n=1, cutoff=0.6)
+                if close:
+                    hint = f"\ndid you mean {close[0]}?"
+                    break
+        if "invalid choice" in message:
+            sub = next((a for a in self._actions if isinstance(a, argparse._SubParsersAction)), None)
+            if sub is not None:
+                given = message.split("'")[1] if "'" in message else ""
+                close = difflib.get_close_matches(given, list(sub.choices), n=1, cutoff=0.5)
+                if close:
+                    hint = f"\ndid you mean '{close[0]}'?"
+        self.print_usage(sys.stderr)
+        self.exit(2, f"{self.prog}: error: {message}{hint}\n")
 
 
 def _cmd_validate(args: argparse.Namespace) -> int:
     from simlib.inputs.bundle import validate_file
-
-    df = validate_file(args.path, kind=args.kind, sheet=args.sheet, data_dir=args.data)
     from simlib.inputs.validation import guess_kind
 
+    df = validate_file(args.path, kind=args.kind, sheet=args.sheet, data_dir=args.data)
     kind = args.kind or guess_kind(Path(args.path).name)
     print(f"OK: {len(df)} rows ({kind}) in {args.path}")
     return 0
 
 
+def _case_inputs(args: argparse.Namespace):
+    from simlib.inputs.case import default_case, load_case, load_case_inputs
+
+    case = load_case(args.case, data_dir=args.data) if args.case else default_case(args.data)
+    return load_case_inputs(case, data_dir=args.data, planner_file=args.planner)
+
+
 def _cmd_audit(args: argparse.Namespace) -> int:
     from simlib.evidence.audit import audit
-    from simlib.inputs.bundle import load_bundle, load_planner_file
 
-    bundle = load_bundle(args.data)
-    planner = load_planner_file(args.planner, ref=bundle.reference) if args.planner else None
-    result = audit(bundle, plans=args.plan or None, planner_data=planner)
-    print(result.to_text(bundle))
+    if args.plan:
+        from simlib.inputs.bundle import load_bundle, load_planner_file
+
+        bundle = load_bundle(args.data)
+        planner = load_planner_file(args.planner, ref=bundle.reference) if args.planner else None
+        plans = args.plan
+    else:
+        inputs = _case_inputs(args)
+        bundle, planner = inputs.bundle, None
+        plans = [p for p in inputs.plans if p not in inputs.case.benchmarks]
+    result = audit(bundle, plans=plans, planner_data=planner)
     if args.csv:
         Path(args.csv).parent.mkdir(parents=True, exist_ok=True)
         result.to_frame().to_csv(args.csv, index=False, lineterminator="\n", float_format="%.4f")
+    print(result.to_text(bundle))
+    if args.csv:
         print(f"\nwritten: {args.csv}")
     return 0
 
 
 def _cmd_report(args: argparse.Namespace) -> int:
     from simlib.apps.report import run_report
+    from simlib.inputs.case import default_case, load_case
 
-    files = run_report(args.out, data_dir=args.data, planner_file=args.planner, plans=args.plan or None,
-                       lang=args.lang, n_draws=args.draws, seed=args.seed)
-    print(f"written to {args.out}/:")
+    case = load_case(args.case, data_dir=args.data) if args.case else default_case(args.data)
+    files = run_report(args.out, case=case, langs=args.lang, data_dir=args.data, planner_file=args.planner,
+                       n_draws=args.draws, seed=args.seed)
+    print(f"{case.id}: {len(files)} files written to {args.out}/" + (" (one folder per language)"
+                                                                     if len(args.lang) > 1 else ""))
     for f in files:
-        print(f"  {f.name}")
+        print(f"  {f}")
     return 0
 
 
 def _cmd_feasibility(args: argparse.Namespace) -> int:
     import pandas as pd
 
-    from simlib.inputs.bundle import load_bundle, load_planner_file
-    from simlib.assess.feasibility import feasibility, with_planner_data
+    from simlib.assess.feasibility import assess_targets, feasibility
+    from simlib.assess.verdicts import NOT_ASSESSED
+    from simlib.models.assumptions import load_flow_assumptions
     from simlib.scenarios.engine import RunConfig
+    from simlib.scenarios.levers import list_scenarios, load_levers, load_scenario
 
-    bundle = load_bundle(args.data)
-    if args.planner:
-        bundle = with_planner_data(bundle, load_planner_file(args.planner, ref=bundle.reference))
-    config = RunConfig(n_draws=args.draws, seed=args.seed, readings=args.readings, progress=None)
-    rep = feasibility(bundle, plans=args.plan or None, scenarios=args.scenario or None, config=config)
+    if args.plan:
+        from simlib.inputs.bundle import load_bundle, load_planner_file
+
+        bundle = load_bundle(args.data)
+        if args.planner:
+            bundle = bundle.with_planner_data(load_planner_file(args.planner, ref=bundle.reference))
+        config = RunConfig(n_draws=args.draws, seed=args.seed, readings=args.readings, progress=None)
+        rep = feasibility(bundle, plans=args.plan, scenarios=args.scenario or None, config=config,
+                          as_of=args.as_of)
+    else:
+        inputs = _case_inputs(args)
+        case = inputs.case
+        levers = load_levers(inputs.levers_path)
+        names = args.scenario or (list(case.scenarios) if case.scenarios is not None
+                                  else list_scenarios(inputs.scenarios_dir))
+        scs = [load_scenario(n, levers, directory=inputs.scenarios_dir) for n in names]
+        config = RunConfig(years=case.years, n_draws=args.draws, seed=args.seed, readings=args.readings,
+                           progress=None)
+        flow = load_flow_assumptions(inputs.flow_assumptions_path, observations=inputs.bundle.observations)
+        rep = assess_targets(inputs.bundle, geography=inputs.geography, units=inputs.units, plans=inputs.plans,
+                             scenarios=scs, config=config, levers=levers, flow_table=flow,
+                             as_of=args.as_of if args.as_of is not None else case.as_of, run_id=case.id)
     table = rep.table
-    shown = table if args.all_rows else table[table["used"] & (table["verdict"] != "not assessed")]
-    cols = ["plan_id", "geography_name", "indicator", "year", "as_written", "scenario", "p_met", "verdict",
-            "median_pct", "q0.1_pct", "q0.9_pct", "required_pace_pts", "anticipated_pace_pts", "feasible_progress"]
-    with pd.option_context("display.width", 200, "display.max_rows", 2000, "display.max_columns", 30,
-                           "display.max_colwidth", 40):
-        print(shown[cols].to_string(index=False, float_format=lambda x: f"{x:.2f}"))
-    skipped = table[table["verdict"] == "not assessed"].drop_duplicates("target_id")
-    print(f"\n{len(shown)} verdict rows ({args.draws} draws, seed {args.seed}, readings {args.readings}); "
-          f"{len(skipped)} target(s) not assessed (no evidence on their indicator; see the CSV's note column).")
     if args.csv:
         Path(args.csv).parent.mkdir(parents=True, exist_ok=True)
         table.to_csv(args.csv, index=False, lineterminator="\n", float_format="%.4f")
+    shown = table if args.all_rows else table[table["used"] & (table["verdict"] != NOT_ASSESSED)]
+    cols = ["plan_id", "geography_name", "indicator", "year", "as_written", "timing", "scenario", "p_met", "verdict",
+            "median_pct", "q0.1_pct", "q0.9_pct", "required_pace_pts", "anticipated_pace_pts", "feasible_progress"]
+    with pd.option_context("display.width", 220, "display.max_rows", 5000, "display.max_columns", 30,
+                           "display.max_colwidth", 40):
+        print(shown[cols].to_string(index=False, float_format=lambda x: f"{x:.2f}"))
+    skipped = table[table["verdict"] == NOT_ASSESSED].drop_duplicates("target_id")
+    print(f"\n{len(shown)} verdict rows ({args.draws:,} draws, seed {args.seed}, readings {args.readings}); "
+          f"{len(skipped)} target(s) not assessed (see the CSV's note column).")
+    if args.csv:
         print(f"written: {args.csv}")
     return 0
 
 
 def build_parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="python -m simlib", description="simlib: streaming targets, evidence and audits")
-    sub = p.add_subparsers(dest="command", required=True)
+    from simlib.scenarios.engine import DEFAULT_DRAWS, DEFAULT_SEED
+
+    p = _Parser(prog="python -m simlib", description="simlib: streaming targets, evidence and audits")
+    p.add_argument("--version", action="version", version=f"simlib {simlib.__version__}")
+    sub = p.add_subparsers(dest="command", required=True, parser_class=_Parser)
 
     v = sub.add_parser("validate", help="check a CSV or Excel file; prints OK or every problem found")
     v.add_argument("path", help="file to check (.csv or .xlsx)")
-    v.add_argument("--kind", choices=["observations", "targets", "geographies", "indicators", "plans", "context"],
+    v.add_argument("--kind", choices=["observations", "targets", "case_targets", "geographies", "indicators",
+                                      "plans", "context"],
                    help="table kind (default: from the file name; other names use the planner template)")
     v.add_argument("--sheet", help="Excel sheet name (default: the first sheet)")
     v.add_argument("--data", help="folder with geographies/indicators/plans to check against (default: bundled data/)")
     v.set_defaults(func=_cmd_validate)
 
-    a = sub.add_parser("audit", help="audit every plan's targets against themselves and the evidence")
-    a.add_argument("--plan", action="append", help="plan id to audit (repeatable; default: all plans)")
-    a.add_argument("--planner", help="a planner's own data file (template) adding weights and evidence")
+    def case_options(x):
+        x.add_argument("--case", help="a planning case: a bundled case id (see data/cases/) or a case folder "
+                                      "(default: the bundled default case)")
+        x.add_argument("--planner", help="a planner's own data file (template) adding evidence and weights")
+        x.add_argument("--data", help="library data folder (default: the bundled data/)")
+
+    a = sub.add_parser("audit", help="audit a case's targets against themselves and the evidence")
+    case_options(a)
+    a.add_argument("--plan", action="append", help="audit these library plans instead of a case (repeatable)")
     a.add_argument("--csv", help="also write the audit tables to this CSV file")
-    a.add_argument("--data", help="data folder (default: bundled data/)")
     a.set_defaults(func=_cmd_audit)
 
-    f = sub.add_parser("feasibility", help="P(target met), pace and feasible-progress verdicts for every target")
-    f.add_argument("--plan", action="append", help="plan id (repeatable; default: all plans)")
+    f = sub.add_parser("feasibility", help="P(target met), pace and feasible-progress verdicts for a case's targets")
+    case_options(f)
+    f.add_argument("--plan", action="append", help="assess these library plans (each on its own run) instead of a "
+                                                    "case (repeatable)")
     f.add_argument("--scenario", action="append",
-                   help="scenario name in data/scenarios or path to a scenario YAML (repeatable; default: all)")
-    f.add_argument("--draws", type=int, default=2000, help="Monte Carlo draws (default 2000)")
-    f.add_argument("--seed", type=int, default=20251122, help="random seed (default 20251122)")
+                   help="scenario name or path to a scenario YAML (repeatable; default: all of the case's)")
+    f.add_argument("--draws", type=int, default=DEFAULT_DRAWS, help=f"Monte Carlo draws (default {DEFAULT_DRAWS})")
+    f.add_argument("--seed", type=int, default=DEFAULT_SEED, help=f"random seed (default {DEFAULT_SEED})")
     f.add_argument("--readings", choices=["primary", "alternative"], default="primary",
-                   help="reading of ambiguous figures (Long An THPT 2021: 14.51 %% primary, 9.35 %% alternative)")
-    f.add_argument("--planner", help="a planner's own data file (template) adding evidence")
+                   help="reading of ambiguous figures (primary: as published)")
+    f.add_argument("--as-of", type=int, dest="as_of", help="'today': targets up to this year are judged as past "
+                                                            "(default: the case's as_of)")
     f.add_argument("--csv", help="write every verdict row (all targets, all columns) to this CSV file")
     f.add_argument("--all-rows", action="store_true", help="print every row, including targets not assessed")
-    f.add_argument("--data", help="data folder (default: bundled data/)")
     f.set_defaults(func=_cmd_feasibility)
 
     r = sub.add_parser("report", help="regenerate every table, chart, the Excel workbook and the HTML summary")
+    case_options(r)
     r.add_argument("--out", default="reports", help="output folder (default: reports)")
-    r.add_argument("--lang", choices=["vi", "en"], default="vi", help="language of charts, workbook and HTML "
-                   "(default vi)")
-    r.add_argument("--draws", type=int, default=10_000, help="Monte Carlo draws (default 10000)")
-    r.add_argument("--seed", type=int, default=20251122, help="random seed (default 20251122)")
-    r.add_argument("--data", help="data folder (default: bundled data/)")
-    r.add_argument("--planner", help="a planner's own data file (template)")
-    r.add_argument("--plan", action="append", help="plan id (repeatable; default: all plans)")
+    r.add_argument("--lang", type=_langs, default=["vi"], help="vi, en or vi,en (one folder per language); "
+                                                               "default vi")
+    r.add_argument("--draws", type=int, default=DEFAULT_DRAWS, help=f"Monte Carlo draws (default {DEFAULT_DRAWS})")
+    r.add_argument("--seed", type=int, default=DEFAULT_SEED, help=f"random seed (default {DEFAULT_SEED})")
     r.set_defaults(func=_cmd_report)
     return p
 
 
+def _internal_error(exc: BaseException) -> int:
+    """Write the traceback to a file and tell the user where it is (exit status 2)."""
+    fd, name = tempfile.mkstemp(prefix="simlib-error-", suffix=".txt")
+    with open(fd, "w", encoding="utf-8") as fh:
+        fh.write(f"simlib {simlib.__version__}, Python {sys.version.split()[0]}\n")
+        fh.write("command: " + " ".join(sys.argv) + "\n\n")
+        traceback.print_exception(exc, file=fh)
+    print(f"internal error in simlib ({type(exc).__name__}: {exc}). This is a bug, not a problem with your files: "
+          f"please report it with the file {name}", file=sys.stderr)
+    return 2
+
+
 def main(argv: list[str] | None = None) -> int:
+    """Run the command line; returns the exit status (0 ok, 1 bad input, 2 internal error)."""
     args = build_parser().parse_args(argv)
     try:
         return args.func(args)
-    except ValidationError as exc:
-        print(str(exc), file=sys.stderr)
+    except SimlibError as exc:
+        print(str(exc) if str(exc).startswith(("error", "lỗi")) or "\n" in str(exc) else f"error: {exc}",
+              file=sys.stderr)
         return 1
-    except ValueError as exc:  # bad option values, unknown plan ids, bad lever/scenario files
-        print(f"error: {exc}", file=sys.stderr)
-        return 1
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+    except Exception as exc:  # noqa: BLE001 - anything else is a bug: report it, with the traceback in a file
+        return _internal_error(exc)

@@ -13,11 +13,14 @@ probability of meeting the plan's target change:
   trung cấp after THCS (``{"thcs": {"trung_cap": seats}}``) or in cao đẳng
   after THPT (``{"thpt": {"cao_dang": seats}}``), times the utilisation prior.
 
-Every setting is held from ``start_year`` (default 2026, the first school
-year a plan adopted now can reach). Counselling acts after a lag of 1-3
-school years, so the plan's 2025 targets cannot move; the view therefore
-also reports P(share >= the target level) in ``view_year`` (default 2030):
-"reached late".
+Which levers act on which indicator comes from the lever file (the
+counselling and price levers whose ``indicator`` is the one explored), and
+the capped track is the indicator's largest destination in the flow
+assumptions. Every setting is held from ``start_year`` (default: the run's
+``as_of`` year, the first school year a plan adopted now can reach).
+Counselling acts after a lag of 1-3 school years, so targets of earlier
+years cannot move; the view therefore also reports P(share >= the target
+level) in ``view_year`` (default: the last simulated year): "reached late".
 
 :func:`explore` is pure (one :func:`simlib.scenarios.apply_scenario` on a
 precomputed :class:`simlib.scenarios.Baseline`, about 0.1 s plus the chart
@@ -36,8 +39,10 @@ Examples
 --------
 >>> from simlib.inputs.bundle import load_bundle
 >>> from simlib.scenarios.engine import RunConfig, simulate_baseline
->>> base = simulate_baseline(load_bundle(), "vn.long_an", RunConfig(n_draws=300))
->>> v = explore(base, counselling_coverage=1.0, support_vnd=6_000_000)
+>>> bundle = load_bundle()
+>>> plan = bundle.plans.iloc[0]
+>>> base = simulate_baseline(bundle, plan["geography"], RunConfig(n_draws=300, as_of=2026))
+>>> v = explore(base, counselling_coverage=1.0, support_vnd=6_000_000, plan=plan["plan_id"])
 >>> v.p_view >= v.p_view_baseline
 True
 """
@@ -59,39 +64,72 @@ import pandas as pd
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 
-from simlib.present import charts
-from simlib.present import i18n
-from simlib.evidence.targets import used_targets
-from simlib.assess.feasibility import threshold
-from simlib.scenarios.levers import Scenario
 from simlib.apps.report import history_frame
-from simlib.scenarios.engine import Baseline, apply_scenario
+from simlib.errors import InputError
+from simlib.evidence.targets import p_met, threshold, used_targets
+from simlib.present import charts, i18n
+from simlib.scenarios.engine import Baseline, base_destination_shares, apply_scenario
+from simlib.scenarios.levers import Scenario
 
 __all__ = [
-    "PLAN", "LEVERS", "ExplorerView", "Explorer", "build_scenario", "plan_target", "explore", "static_view",
-    "explorer_widget",
+    "ExplorerLevers", "explorer_levers", "ExplorerView", "Explorer", "build_scenario", "plan_target", "explore",
+    "static_view", "explorer_widget", "default_plan",
 ]
 
-#: Plan whose targets the explorer measures against.
-PLAN = "long_an_2025"
-#: indicator -> (counselling lever, price lever, (capacity origin, capped track))
-LEVERS: Mapping[str, tuple[str, str, tuple[str, str]]] = {
-    "thcs_to_gdnn_sc_tc": ("counselling_g9", "tuition_support_g9", ("thcs", "trung_cap")),
-    "thpt_to_cao_dang": ("counselling_g12", "tuition_support_g12", ("thpt", "cao_dang")),
-}
+
+class ExplorerError(InputError):
+    """A setting or an indicator the explorer cannot use; the message says why."""
+
+
+@dataclass(frozen=True)
+class ExplorerLevers:
+    """The explorer's three levers for one indicator, read from the lever file and the flow assumptions.
+
+    Attributes
+    ----------
+    indicator : str
+    counselling, price : str or None
+        Lever keys (mechanism ``counselling`` / ``price``) acting on the indicator.
+    origin, track : str
+        The capped destination: the indicator's largest destination in the flow assumptions.
+    """
+
+    indicator: str
+    counselling: str | None
+    price: str | None
+    origin: str
+    track: str
+
+
+def explorer_levers(base: Baseline, indicator: str) -> ExplorerLevers:
+    """The counselling and price levers and the capped track of a steered indicator (from data)."""
+    if indicator not in base.shares:
+        raise ExplorerError(f"indicator {indicator!r} was not simulated; simulated: {', '.join(base.shares)}")
+    spec = base.registry[indicator]
+    by_mech = {}
+    for key, lv in base.levers.levers.items():
+        if lv.indicator == indicator:
+            by_mech.setdefault(lv.mechanism, key)
+    shares = base_destination_shares(base.flow_table)[spec.origin]
+    track = max(spec.destinations, key=lambda t: shares.get(t, 0.0))
+    return ExplorerLevers(indicator, by_mech.get("counselling"), by_mech.get("price"), spec.origin, track)
+
+
+def default_plan(base: Baseline) -> str | None:
+    """The first plan (in plans.csv order) whose geography is the run's, or None."""
+    plans = base.bundle.plans
+    hit = plans[plans["geography"] == base.geography]
+    return str(hit["plan_id"].iloc[0]) if len(hit) else None
 _PROBS = tuple(float(c[1:]) for c in charts.FAN_COLUMNS)
 _BASELINE_STYLE = dict(color="0.2", ls=(0, (4, 2)), lw=1.3)
 
 # Text the explorer writes itself. Keys that simlib.present.i18n already has are used from there.
 _TEXT = {
     "indicator": {"vi": "Chỉ số", "en": "Indicator"},
-    "opt_thcs_to_gdnn_sc_tc": {"vi": "THCS → học nghề", "en": "THCS → vocational"},
-    "opt_thpt_to_cao_dang": {"vi": "THPT → cao đẳng", "en": "THPT → cao đẳng"},
     "coverage": {"vi": "Tỷ lệ trường có GV tư vấn", "en": "Schools with a counsellor"},
     "counsellors": {"vi": "GV tư vấn mỗi trường", "en": "Counsellors per school"},
     "support": {"vi": "Hỗ trợ (đồng/HS/năm)", "en": "Support (VND/student-yr)"},
-    "cap_on_trung_cap": {"vi": "Giới hạn chỗ tuyển trung cấp", "en": "Cap trung cấp intake"},
-    "cap_on_cao_dang": {"vi": "Giới hạn chỗ tuyển cao đẳng", "en": "Cap cao đẳng intake"},
+    "cap_on": {"vi": "Giới hạn chỗ tuyển {track}", "en": "Cap {track} intake"},
     "seats_per_year": {"vi": "Chỗ/năm", "en": "Seats/yr"},
     "vnd_per_year": {"vi": "đồng/học sinh/năm", "en": "VND per student-year"},
     "baseline_median": {"vi": "Trung vị kịch bản cơ sở", "en": "Baseline median"},
@@ -101,8 +139,7 @@ _TEXT = {
     "sc_counselling": {"vi": "tư vấn hướng nghiệp ở {cov} trường, {cps} giáo viên/trường",
                        "en": "counselling in {cov} of schools, {cps} teacher(s) each"},
     "sc_support": {"vi": "hỗ trợ {vnd} đồng/học sinh/năm", "en": "support {vnd} VND per student-year"},
-    "sc_cap_trung_cap": {"vi": "tối đa {seats} chỗ trung cấp/năm", "en": "at most {seats} trung cấp seats/yr"},
-    "sc_cap_cao_dang": {"vi": "tối đa {seats} chỗ cao đẳng/năm", "en": "at most {seats} cao đẳng seats/yr"},
+    "sc_cap": {"vi": "tối đa {seats} chỗ {track}/năm", "en": "at most {seats} {track} seats/yr"},
     "box_head": {"vi": "Xác suất ≥ {thr}: kịch bản | cơ sở", "en": "P(≥ {thr}): scenario | baseline"},
     "box_year": {"vi": "  năm {year}: {p} | {p0}", "en": "  in {year}: {p} | {p0}"},
     "box_late": {"vi": " (đạt muộn)", "en": " (reached late)"},
@@ -225,41 +262,51 @@ class ExplorerView:
         return html.unescape(re.sub(r"<[^>]+>", "", _status_html(self, lang)))
 
 
-def build_scenario(indicator: str = "thcs_to_gdnn_sc_tc", *, unit: str = "vn.long_an",
-                   counselling_coverage: float = 0.0, counsellors_per_school: float = 1.0,
-                   support_vnd: float = 0.0, trung_cap_seats: float | None = None,
-                   start_year: int = 2026) -> Scenario:
+def build_scenario(levers: ExplorerLevers, *, unit: str, counselling_coverage: float = 0.0,
+                   counsellors_per_school: float = 1.0, support_vnd: float = 0.0,
+                   trung_cap_seats: float | None = None, start_year: int) -> Scenario:
     """The :class:`Scenario` of the explorer's settings, every setting held from ``start_year``.
 
-    ``trung_cap_seats`` caps trung cấp intake after THCS for the THCS
-    indicator and cao đẳng intake after THPT for the THPT indicator, in
+    ``trung_cap_seats`` caps intake into the indicator's capped track
+    (``levers.track``, e.g. trung cấp after THCS, cao đẳng after THPT), in
     students per year for ``unit`` (None: no cap).
     """
-    if indicator not in LEVERS:
-        raise ValueError(f"the explorer knows indicators {', '.join(LEVERS)}; got {indicator!r}")
-    couns, price, (origin, track) = LEVERS[indicator]
     start = int(start_year)
-    settings = {couns: {"coverage": {start: float(counselling_coverage)},
-                        "counsellors_per_school": float(counsellors_per_school)},
-                price: {"support_vnd": {start: float(support_vnd)}}}
+    settings = {}
+    if levers.counselling:
+        settings[levers.counselling] = {"coverage": {start: float(counselling_coverage)},
+                                        "counsellors_per_school": float(counsellors_per_school)}
+    if levers.price:
+        settings[levers.price] = {"support_vnd": {start: float(support_vnd)}}
     capacity: dict = {}
     if trung_cap_seats is not None:
         seats = float(trung_cap_seats)
         if not seats > 0 or not math.isfinite(seats):
-            raise ValueError(f"the seat cap must be a positive number of students per year; got {trung_cap_seats!r}")
-        capacity = {unit: {origin: {track: {start: seats}}}}
+            raise ExplorerError(f"the seat cap must be a positive number of students per year; "
+                                f"got {trung_cap_seats!r}")
+        capacity = {unit: {levers.origin: {levers.track: {start: seats}}}}
     return Scenario("explorer", "Scenario explorer", "Khám phá kịch bản",
                     "lever settings from simlib.apps.explorer", settings, capacity)
 
 
-def plan_target(bundle, unit: str, indicator: str, year: int, plan: str = PLAN) -> tuple[float, str]:
+def plan_target(bundle, unit: str, indicator: str, year: int, plan: str | None) -> tuple[float, str]:
     """(share, as written) of the plan's used target for a unit, indicator and year; (NaN, "") if none."""
+    if plan is None:
+        return float("nan"), ""
     tg = used_targets(bundle.targets[bundle.targets["plan_id"] == plan])
     tg = tg[(tg["geography"] == unit) & (tg["indicator"] == indicator) & (tg["year"] == int(year))]
     if tg.empty:
         return float("nan"), ""
     row = tg.iloc[0]
-    return threshold(row)[0], str(row["as_written"])
+    return threshold(row).value, str(row["as_written"])
+
+
+def _target_year(bundle, unit: str, indicator: str, plan: str | None, default: int) -> int:
+    if plan is None:
+        return default
+    tg = bundle.targets[(bundle.targets["plan_id"] == plan) & (bundle.targets["geography"] == unit)
+                        & (bundle.targets["indicator"] == indicator)]
+    return int(tg["year"].min()) if len(tg) else default
 
 
 def _fan(arr: np.ndarray, years) -> pd.DataFrame:
@@ -268,12 +315,11 @@ def _fan(arr: np.ndarray, years) -> pd.DataFrame:
 
 
 def _p(x: np.ndarray, thr: float) -> float:
-    if not np.isfinite(thr) or np.isnan(x).all():
-        return float("nan")
-    return float(np.mean(x >= thr - 1e-12))
+    return p_met(x, thr) if np.isfinite(thr) else float("nan")
 
 
-def _scenario_text(indicator: str, lang: str, cov: float, cps: float, support: float, seats, start: int) -> str:
+def _scenario_text(levers: ExplorerLevers, lang: str, cov: float, cps: float, support: float, seats,
+                   start: int) -> str:
     parts = []
     if cov > 0 and cps > 0:
         parts.append(_tx("sc_counselling", lang, cov=i18n.fmt_percent(100 * cov, lang, 0),
@@ -281,30 +327,33 @@ def _scenario_text(indicator: str, lang: str, cov: float, cps: float, support: f
     if support > 0:
         parts.append(_tx("sc_support", lang, vnd=i18n.fmt_number(support, lang, 0)))
     if seats is not None:
-        track = LEVERS[indicator][2][1]
-        parts.append(_tx(f"sc_cap_{track}", lang, seats=i18n.fmt_number(seats, lang, 0)))
+        parts.append(_tx("sc_cap", lang, track=i18n.label(levers.track, lang, ("track.", "")),
+                         seats=i18n.fmt_number(seats, lang, 0)))
     if not parts:
         return _tx("scenario_none", lang)
     return _tx("scenario_head", lang, start=start) + ": " + "; ".join(parts)
 
 
-def explore(base: Baseline, *, indicator: str = "thcs_to_gdnn_sc_tc", unit: str | None = None,
-            target_year: int = 2025, view_year: int = 2030, counselling_coverage: float = 0.0,
+def explore(base: Baseline, *, indicator: str | None = None, unit: str | None = None,
+            target_year: int | None = None, view_year: int | None = None, counselling_coverage: float = 0.0,
             counsellors_per_school: float = 1.0, support_vnd: float = 0.0, trung_cap_seats: float | None = None,
-            start_year: int = 2026, lang: str = "en", plan: str = PLAN) -> ExplorerView:
+            start_year: int | None = None, lang: str = "en", plan: str | None = None) -> ExplorerView:
     """Apply one set of lever settings to a precomputed baseline; fan chart and P(target met).
 
     Parameters
     ----------
     base : Baseline
-        From :func:`simlib.scenarios.simulate_baseline` (computed once).
-    indicator : {"thcs_to_gdnn_sc_tc", "thpt_to_cao_dang"}
+        From :func:`simlib.scenarios.engine.simulate_baseline` (computed once).
+    indicator : str, optional
+        A steered indicator of the run (default: the first one).
     unit : str, optional
         geo id (default ``base.geography``).
-    target_year : int
-        Year of the plan's target (``plan``'s used target for the unit).
-    view_year : int
-        Year of the "reached late" probability, the median and the end of the cost sum.
+    target_year : int, optional
+        Year of the plan's target (default: the plan's first target year for
+        the unit and indicator, else ``view_year``).
+    view_year : int, optional
+        Year of the "reached late" probability, the median and the end of the
+        cost sum (default: the last simulated year).
     counselling_coverage : float
         Share of schools (0-1) with a counselling teacher beyond the trend.
     counsellors_per_school : float
@@ -312,41 +361,47 @@ def explore(base: Baseline, *, indicator: str = "thcs_to_gdnn_sc_tc", unit: str 
     support_vnd : float
         Extra support, VND per supported student and year (0-36,000,000).
     trung_cap_seats : float, optional
-        Seat cap (students per year) on trung cấp intake after THCS, or, for
-        the THPT indicator, on cao đẳng intake after THPT; None for no cap.
-    start_year : int
-        First year every setting applies.
+        Seat cap (students per year) on the indicator's capped track
+        (:func:`explorer_levers`); None for no cap.
+    start_year : int, optional
+        First year every setting applies (default: the run's ``as_of``, else its first year).
     lang : {"en", "vi"}
-    plan : str
-        Plan whose targets are used (default ``long_an_2025``).
+    plan : str, optional
+        Plan whose targets are used (default :func:`default_plan`).
 
     Returns
     -------
     ExplorerView
     """
     i18n.check_lang(lang)
-    if indicator not in base.shares:
-        raise ValueError(f"indicator {indicator!r} was not simulated; simulated: {', '.join(base.shares)}")
+    indicator = indicator or next(iter(base.shares))
+    levers = explorer_levers(base, indicator)
     unit = unit or base.geography
+    plan = plan if plan is not None else default_plan(base)
+    view_year = int(view_year if view_year is not None else base.years[-1])
+    target_year = int(target_year if target_year is not None
+                      else _target_year(base.bundle, unit, indicator, plan, view_year))
+    start_year = int(start_year if start_year is not None
+                     else (base.config.as_of if base.config.as_of is not None else base.years[0]))
     j = base.unit_index(unit)
     kt, kv = base.year_index(target_year), base.year_index(view_year)
     settings = dict(counselling_coverage=float(counselling_coverage),
                     counsellors_per_school=float(counsellors_per_school), support_vnd=float(support_vnd),
                     trung_cap_seats=None if trung_cap_seats is None else float(trung_cap_seats),
-                    start_year=int(start_year))
-    scenario = build_scenario(indicator, unit=unit, **settings)
+                    start_year=start_year)
+    scenario = build_scenario(levers, unit=unit, **settings)
     res = apply_scenario(base, scenario)
     sc = res.shares[indicator][:, j, :]
     b0 = base.shares[indicator][:, j, :]
     if np.isnan(sc).all():
-        raise ValueError(f"{unit} has no evidence for {indicator} (nor any parent unit): nothing to explore")
+        raise ExplorerError(f"{unit} has no evidence for {indicator} (nor any parent unit): nothing to explore")
     q, q0 = _fan(sc, base.years), _fan(b0, base.years)
     target, as_written = plan_target(base.bundle, unit, indicator, target_year, plan)
     ks = [k for k, y in enumerate(base.years) if y <= view_year]
     cost = sum((c[:, j, ks].sum(axis=1) for c in res.costs.values()), np.zeros(base.n))
     view = dict(
         scenario=scenario, indicator=indicator, unit=unit, lang=lang, settings=settings,
-        target_year=int(target_year), view_year=int(view_year), start_year=int(start_year),
+        target_year=target_year, view_year=view_year, start_year=start_year,
         target=target, target_text=as_written, quantiles=q, baseline_quantiles=q0,
         p_met=_p(sc[:, kt], target), p_met_baseline=_p(b0[:, kt], target),
         p_view=_p(sc[:, kv], target), p_view_baseline=_p(b0[:, kv], target),
@@ -354,7 +409,7 @@ def explore(base: Baseline, *, indicator: str = "thcs_to_gdnn_sc_tc", unit: str 
         ceiling=float(np.max(base.draws.max_feasible[indicator])),
         cost_vnd=float(np.median(cost)), capped=bool(res.capped),
     )
-    fig = _figure(base, view, plan)
+    fig = _figure(base, view, plan, levers)
     plt.close(fig)
     return ExplorerView(**view, figure=fig)
 
@@ -364,19 +419,20 @@ def static_view(base: Baseline, **settings) -> ExplorerView:
     return explore(base, **settings)
 
 
-def _figure(base: Baseline, v: Mapping[str, Any], plan: str) -> Figure:
+def _figure(base: Baseline, v: Mapping[str, Any], plan: str | None, levers: ExplorerLevers) -> Figure:
     lang, ind, unit = v["lang"], v["indicator"], v["unit"]
     ev = base.evidence[(unit, ind)]
-    hist = history_frame(base.bundle, ev.source_geography, ind, base.config.readings) if ev.assessable else None
+    hist = (history_frame(base.bundle.observations, ev.source_geography, ind, base.config.readings)
+            if ev.assessable else None)
     targets = []
     if np.isfinite(v["target"]):
         targets = [(f"{i18n.t('target', lang)} {v['target_year']} ({v['target_text']})", v["target"],
                     v["target_year"])]
     s = v["settings"]
-    title = (f"{base.bundle.geo_name(unit)}: {i18n.t(ind, lang)}. "
-             + _scenario_text(ind, lang, s["counselling_coverage"], s["counsellors_per_school"], s["support_vnd"],
+    title = (f"{base.bundle.geo_name(unit)}: {base.registry.label(ind, lang)}. "
+             + _scenario_text(levers, lang, s["counselling_coverage"], s["counsellors_per_school"], s["support_vnd"],
                               s["trung_cap_seats"], s["start_year"]))
-    source = _tx("source", lang, plan=plan, n=i18n.fmt_number(base.n, lang, 0), seed=base.config.seed)
+    source = _tx("source", lang, plan=plan or "-", n=i18n.fmt_number(base.n, lang, 0), seed=base.config.seed)
     fig = charts.fan_chart(v["quantiles"], history=hist, targets=targets, lang=lang, title=title, source=source,
                            illustrative=True)
     ax = fig.axes[0]
@@ -437,15 +493,15 @@ class Explorer:
         self.redraws = 0
         self.view: ExplorerView | None = None
         self.error: str | None = None
-        d = {"indicator": "thcs_to_gdnn_sc_tc", "counselling_coverage": 0.0, "counsellors_per_school": 1.0,
+        d = {"indicator": next(iter(base.shares)), "counselling_coverage": 0.0, "counsellors_per_school": 1.0,
              "support_vnd": 0.0, "trung_cap_seats": None, **defaults}
         self.fixed = {k: v for k, v in d.items() if k not in
                       ("indicator", "counselling_coverage", "counsellors_per_school", "support_vnd", "trung_cap_seats")}
         style = {"description_width": "190px"}
         layout = widgets.Layout(width="520px")
-        inds = [i for i in LEVERS if i in base.shares]
+        inds = list(base.shares)
         self.controls = {
-            "indicator": widgets.ToggleButtons(options=[(_tx(f"opt_{i}", lang), i) for i in inds],
+            "indicator": widgets.ToggleButtons(options=[(base.registry.label(i, lang), i) for i in inds],
                                                value=d["indicator"], description=_tx("indicator", lang),
                                                style=style),
             "counselling_coverage": widgets.FloatSlider(
@@ -501,13 +557,13 @@ class Explorer:
         """Recompute and redraw with the current control values; returns the view (None on a bad setting)."""
         c, lang = self.controls, self.lang
         c["trung_cap_seats"].disabled = not c["cap_on"].value
-        track = LEVERS[c["indicator"].value][2][1]
-        self.cap_label.value = _tx(f"cap_on_{track}", lang)
+        track = explorer_levers(self.base, c["indicator"].value).track
+        self.cap_label.value = _tx("cap_on", lang, track=i18n.label(track, lang, ("track.", "")))
         self.support_readout.value = f"{i18n.fmt_number(c['support_vnd'].value, lang, 0)} " \
                                      f"{_tx('vnd_per_year', lang)}"
         try:
             view = explore(self.base, **self.settings())
-        except ValueError as exc:  # e.g. a unit without evidence: say so instead of raising inside a callback
+        except InputError as exc:  # e.g. a unit without evidence: say so instead of raising inside a callback
             self.error = str(exc)
             self.status.value = f"<span style='color:#D55E00'>{html.escape(str(exc))}</span>"
             return None

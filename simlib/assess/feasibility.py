@@ -62,7 +62,7 @@ from simlib.scenarios.engine import (
 from simlib.scenarios.levers import LeverSet, Scenario, draw_levers, list_scenarios, load_levers, load_scenario
 
 __all__ = [
-    "plan_units", "plan_config", "assess_run", "feasibility", "FeasibilityReport", "InverseResult", "solve_lever",
+    "plan_units", "plan_config", "assess_run", "feasibility", "assess_targets", "FeasibilityReport", "InverseResult", "solve_lever",
     "target_options", "capacity_check", "peer_panel", "sensitivity", "TIMINGS", "COLUMNS",
 ]
 
@@ -144,6 +144,12 @@ def _skip_reason(run: ScenarioRun, ind: str, geo: str, year: int) -> str | None:
         return f"year {year} is outside the simulated years"
     if spec.role == "steered" and not b.evidence[(geo, ind)].assessable:
         return b.evidence[(geo, ind)].describe()
+    if spec.role == "derived":
+        for origin in spec.origins:
+            st = b.steered(origin)
+            if st is not None and not b.evidence[(geo, st.id)].assessable:
+                return (f"derived from the flows, whose {origin.upper()} share ({st.id}) has no evidence for this "
+                        "unit or any parent unit")
     return None
 
 
@@ -344,6 +350,44 @@ def feasibility(bundle: Bundle, *, plans: Sequence[str] | None = None,
         runs[pid] = run
         frames.append(assess_run(run, targets[targets["plan_id"] == pid], prior=prior, panel=panels, as_of=as_of))
     return FeasibilityReport(pd.concat(frames, ignore_index=True), MappingProxyType(runs))
+
+
+def assess_targets(bundle: Bundle, *, geography: str, units: Sequence[str], plans: Sequence[str],
+                   scenarios: Sequence[Scenario], config: RunConfig = RunConfig(), levers: LeverSet | None = None,
+                   flow_table: pd.DataFrame | None = None, as_of: int | None = None,
+                   run_id: str = "run") -> FeasibilityReport:
+    """Verdicts for the targets of several plans on one run (one geography and its units).
+
+    This is how a planning case is assessed: its own plan, and national
+    plans applied to its geography as benchmarks, share one simulation of
+    the case's units. Targets of the plans outside the units are listed as
+    ``not_assessed``. Years are widened to cover every target year.
+
+    Parameters
+    ----------
+    bundle : Bundle
+        With the case's files added (:func:`simlib.inputs.case.load_case_inputs`).
+    geography, units : str, sequence of str
+        The run (the geography first).
+    plans : sequence of str
+        Plan ids whose targets are assessed.
+    scenarios : sequence of Scenario
+    config : RunConfig
+    levers, flow_table : optional
+        The case's lever set and flow assumptions (default: the bundle's folder).
+    as_of : int, optional
+        "Today" (see :func:`assess_run`).
+    run_id : str
+        Key of the run in the report's ``runs``.
+    """
+    targets = _with_used(bundle.targets[bundle.targets["plan_id"].isin(list(plans))])
+    years = [int(y) for y in targets["year"]]
+    cfg = RunConfig(**{**config.__dict__, "years": tuple(range(min([config.years[0], *years]),
+                                                               max([config.years[-1], *years]) + 1))})
+    base = simulate_baseline(bundle, geography, cfg, levers=levers, flow_table=flow_table, units=list(units))
+    run = run_scenarios(bundle, scenarios, baseline=base)
+    table = assess_run(run, targets, panel={}, as_of=as_of)
+    return FeasibilityReport(table, MappingProxyType({run_id: run}))
 
 
 # --------------------------------------------------------------------------

@@ -9,7 +9,7 @@ Examples
 --------
 >>> from simlib.inputs import bundle as data
 >>> bundle = data.load_bundle()
->>> bundle.targets.query("plan_id == 'long_an_2025' and variant == 'body'")[["indicator", "value"]]  # doctest: +SKIP
+>>> sorted(bundle.plans["plan_id"])[:2]  # doctest: +SKIP
 """
 
 from __future__ import annotations
@@ -74,7 +74,7 @@ class Bundle:
     data_dir: Path
 
     def geo_name(self, geo_id: str) -> str:
-        """Vietnamese name of a geography (e.g. 'vn.long_an.tan_an' -> 'Tân An')."""
+        """Vietnamese name of a geography (its geo id when unknown)."""
         hit = self.geographies.loc[self.geographies["geo_id"] == geo_id, "name_vi"]
         return str(hit.iloc[0]) if len(hit) else geo_id
 

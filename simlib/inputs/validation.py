@@ -60,7 +60,10 @@ UNIT_ALIASES = {
     "cơ sở": "institutions", "institution": "institutions", "người học": "learners", "learner": "learners",
 }
 BASIS = ("same", "broader", "narrower", "unclear")
-COMPARATORS = {">=": ">=", "≥": ">=", "=>": ">=", ">": ">", "range": "range", "approx": "approx", "~": "approx"}
+COMPARATORS = {">=": ">=", "≥": ">=", "=>": ">=", ">": ">", "range": "range", "approx": "approx", "~": "approx",
+               "<=": "<=", "≤": "<=", "=<": "<=", "<": "<", "ít nhất": ">=", "it nhat": ">=", "trên": ">",
+               "tren": ">", "khoảng": "approx", "khoang": "approx", "không quá": "<=", "khong qua": "<=",
+               "dưới": "<", "duoi": "<"}
 INDICATOR_KINDS = ("rate", "school_share", "count")
 LEVELS = ("country", "province", "district", "commune_group", "commune", "school")
 TRUE_WORDS = {"yes", "y", "true", "1", "có", "co", "x"}
@@ -160,6 +163,31 @@ SCHEMAS: dict[str, Schema] = {
         ),
         key=("plan_id", "geography", "indicator", "year", "variant"),
         doc="Quantitative targets from the plans.",
+    ),
+    "case_targets": Schema(
+        "case_targets",
+        (
+            Column("target_id", "id", required=False, doc="unique id; generated from the row if absent"),
+            Column("geography", "geography", nonempty=True, aliases=("địa bàn", "dia ban", "xã", "phường", "unit"),
+                   doc="the commune, ward or province the target is for"),
+            Column("indicator", "indicator", nonempty=True, aliases=("chỉ tiêu", "chi tieu"),
+                   doc="indicator_id from data/indicators.csv"),
+            Column("year", "year", nonempty=True, aliases=("năm", "nam")),
+            Column("comparator", "comparator", required=False, aliases=("so sánh", "so sanh"),
+                   doc=">= (default), >, <=, <, range or approx"),
+            Column("value", "number", required=False, aliases=("giá trị", "gia tri", "mục tiêu", "muc tieu")),
+            Column("low", "number", required=False),
+            Column("high", "number", required=False),
+            Column("unit", "unit", nonempty=True, aliases=("đơn vị", "don vi")),
+            Column("as_written", required=False, doc="the number exactly as the plan writes it (default: value)"),
+            Column("source", nonempty=True, aliases=("nguồn", "nguon", "văn bản", "van ban"),
+                   doc="the plan or decision that sets the target"),
+            Column("locator", required=False),
+            Column("url", required=False),
+            Column("notes", required=False, aliases=("ghi chú", "ghi chu")),
+        ),
+        key=("geography", "indicator", "year"),
+        doc="A case's own targets (planner template).",
     ),
     "geographies": Schema(
         "geographies",
@@ -440,7 +468,8 @@ def _parse_cell(v, col: Column, i: int, ctx: _Ctx, ref: Reference | None, kind: 
         s = str(v).strip()
         if s in COMPARATORS:
             return COMPARATORS[s]
-        ctx.add(i, col.name, f"'{v}' is not a comparator; use >=, >, range or approx")
+        ctx.add(i, col.name, f"'{v}' is not a comparator; use >= (ít nhất), > (trên), <= (không quá), < (dưới), "
+                             "range (a band low-high) or approx (khoảng)")
         return None
     if k == "unit":
         s = fold_key(str(v))
@@ -681,6 +710,9 @@ def _rules_context(df: pd.DataFrame, ctx: _Ctx, ref: Reference | None, strict: b
 _ROW_RULES = {
     "observations": _rules_observations,
     "targets": _rules_targets,
+    "case_targets": lambda df, ctx, ref, strict: _rules_targets(
+        df.assign(comparator=df["comparator"].map(lambda c: c if c is not None else ">="), variant=None),
+        ctx, ref, strict),
     "geographies": _rules_geographies,
     "indicators": _rules_indicators,
     "context": _rules_context,

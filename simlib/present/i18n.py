@@ -115,6 +115,18 @@ LABELS: dict[str, dict[str, str]] = {
     "param.effect": {"vi": "tác động", "en": "effect"},
     "param.max_feasible": {"vi": "Tỷ lệ tối đa khả thi", "en": "Maximum feasible share"},
     "param.trend": {"vi": "Xu hướng (giữ nguyên hiện trạng)", "en": "Trend (business as usual)"},
+    # --- flow tracks (destinations and programmes) ----------------------------------------------
+    "track.thpt": {"vi": "THPT", "en": "THPT"},
+    "track.thpt_public": {"vi": "THPT công lập", "en": "public THPT"},
+    "track.thpt_private": {"vi": "THPT ngoài công lập", "en": "private THPT"},
+    "track.gdtx": {"vi": "GDTX", "en": "GDTX (continuing education)"},
+    "track.so_cap": {"vi": "sơ cấp", "en": "sơ cấp"},
+    "track.trung_cap": {"vi": "trung cấp", "en": "trung cấp"},
+    "track.trung_cap_thpt": {"vi": "trung cấp (sau THPT)", "en": "trung cấp (after THPT)"},
+    "track.trung_hoc_nghe": {"vi": "trung học nghề", "en": "trung học nghề (vocational upper secondary)"},
+    "track.cao_dang": {"vi": "cao đẳng", "en": "cao đẳng"},
+    "track.dai_hoc": {"vi": "đại học", "en": "university"},
+    "track.not_continuing": {"vi": "không học tiếp", "en": "not continuing"},
     # --- verdicts -----------------------------------------------------------------------------
     "verdict": {"vi": "Đánh giá", "en": "Verdict"},
     "verdict.likely": {"vi": "Có khả năng", "en": "Likely"},
@@ -122,6 +134,8 @@ LABELS: dict[str, dict[str, str]] = {
     "verdict.unlikely": {"vi": "Khó đạt", "en": "Unlikely"},
     "verdict.very_unlikely": {"vi": "Rất khó đạt", "en": "Very unlikely"},
     "verdict.not_assessed": {"vi": "Chưa đánh giá được", "en": "Not assessed"},
+    "verdict.met": {"vi": "Đã đạt", "en": "Met"},
+    "verdict.missed": {"vi": "Không đạt", "en": "Missed"},
 }
 
 COLUMNS: dict[str, dict[str, str]] = {

@@ -73,7 +73,7 @@ from simlib.scenarios.levers import (
 __all__ = [
     "DEFAULT_DRAWS", "DEFAULT_SEED", "DEFAULT_PROBS", "RunConfig", "Evidence", "Baseline", "ScenarioResult",
     "ScenarioRun", "simulate_baseline", "apply_scenario", "run_scenarios", "unit_list", "baseline_shares",
-    "with_draws", "students_per_school", "evidence_series", "VOCATIONAL_TRACKS",
+    "with_draws", "students_per_school", "evidence_series", "VOCATIONAL_TRACKS", "base_destination_shares",
 ]
 
 #: One Monte Carlo size for the command line, the notebooks and the report (tests use fewer).
@@ -118,6 +118,9 @@ class RunConfig:
         indicator of the registry.
     progress : bool or None
         Progress bar: None shows it only in a terminal (silent under nbval).
+    as_of : int or None
+        "Today" of the case (the latest year whose graduates have streamed);
+        carried for the tools that default to it (the explorer's start year).
     """
 
     years: tuple[int, ...] = tuple(range(2022, 2031))
@@ -127,6 +130,7 @@ class RunConfig:
     readings: str = "primary"
     indicators: tuple[str, ...] | None = None
     progress: bool | None = None
+    as_of: int | None = None
 
     def __post_init__(self) -> None:
         if int(self.n_draws) < 1:
@@ -491,7 +495,8 @@ def _scaled_shares(base: Mapping[str, float], focus: Sequence[str], value: np.nd
     return out
 
 
-def _base_destination_shares(flow_table: pd.DataFrame) -> dict[str, dict[str, float]]:
+def base_destination_shares(flow_table: pd.DataFrame) -> dict[str, dict[str, float]]:
+    """Destination shares of THCS and THPT graduates from the flow assumptions (fractions; each origin sums to 1)."""
     return {"thcs": fa.thcs_destination_shares(flow_table), "thpt": fa.thpt_destination_shares(flow_table)}
 
 
@@ -509,7 +514,7 @@ def students_per_school(base: Baseline, indicator: str) -> np.ndarray | None:
     origin = base.registry[indicator].origin
     if origin == "thcs":
         return _GRADES["thcs"] * base.cohort[:, 0] / sch
-    thpt_share = _base_destination_shares(base.flow_table)["thcs"]["thpt"]
+    thpt_share = base_destination_shares(base.flow_table)["thcs"]["thpt"]
     return _GRADES["thpt"] * base.cohort[:, 0] * thpt_share / sch
 
 
@@ -590,7 +595,7 @@ def apply_scenario(base: Baseline, scenario: Scenario) -> ScenarioResult:
     scenario.check(base.levers)
     n, u, y = base.n, len(base.units), len(base.years)
     demand, effects, combined = _demand(base, scenario)
-    base_dest = _base_destination_shares(base.flow_table)
+    base_dest = base_destination_shares(base.flow_table)
     origin_shares = {}
     for origin, dest in base_dest.items():
         ind = base.steered(origin)

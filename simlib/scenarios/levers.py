@@ -419,7 +419,7 @@ class Scenario:
         ``{2025: 0.5, 2027: 1.0}``).
     capacity : mapping geography -> origin -> track -> number or {year: number}
         Intake caps in students per year (multiplied by the utilisation
-        prior), e.g. ``{"vn.long_an": {"thcs": {"trung_cap": 4000}}}``.
+        prior), e.g. ``{"vn.tay_ninh": {"thcs": {"trung_cap": 4000}}}``.
     path : Path or None
     """
 

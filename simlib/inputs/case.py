@@ -1,0 +1,445 @@
+"""Planning cases: what one report, one feasibility run or one notebook is about.
+
+A case is a folder with a ``case.yaml`` and, optionally, the province's own
+files next to it. It says which geography the run is for, which year is
+"today", which years to simulate, which units (communes, former districts),
+which plans' targets are the case's own, which indicators are the headline,
+and the report's language. Everything else (national evidence, levers,
+flow-model defaults) comes from the bundled library (``data/``) unless the
+case folder has its own file of the same kind.
+
+``case.yaml``::
+
+    id: tay_ninh_2030                 # letters, digits, _ (also the plan id of targets.csv)
+    title_vi: "Tây Ninh: phân luồng 2026-2030"
+    title_en: "Tây Ninh: streaming 2026-2030"
+    geography: vn.tay_ninh            # the run's geography (geo id, or a name)
+    as_of: 2026                       # "today": latest year whose graduates have streamed
+    years: [2022, 2030]               # first and last simulated year
+    units: plan                       # plan | children | [geo ids]
+    plans: [tay_ninh_2030]            # plans whose targets are assessed
+    benchmarks: [qd1705, qd2239]      # national plans whose targets are applied to the geography as benchmarks
+    headline: [thcs_to_gdnn_sc_tc, thpt_to_cao_dang]
+    language: vi
+    kind: plan                        # plan (forward-looking) or retrospective
+
+Files the folder may hold (all optional; planner template format with
+Vietnamese or English headers): ``observations.csv``/``.xlsx`` (rates and
+counts: these join the evidence), ``targets.csv`` (the case's own targets:
+geography, indicator, year, comparator, value ... source), ``scenarios/``
+(scenario files), ``flow_assumptions.csv``, ``levers.yaml``.
+
+Bundled cases live in ``data/cases/<id>/``; :func:`load_case` accepts a
+bundled case id or a folder path.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from simlib.errors import InputError
+from simlib.inputs.resources import bundled_data_dir
+
+__all__ = ["Case", "CaseError", "CaseInputs", "load_case", "list_cases", "default_case", "load_case_inputs", "CASE_FILE", "KINDS"]
+
+CASE_FILE = "case.yaml"
+KINDS = ("plan", "retrospective")
+_KEYS = ("id", "title_vi", "title_en", "geography", "as_of", "years", "units", "plans", "benchmarks", "headline",
+         "language", "kind", "description", "scenarios", "notes", "default")
+_ID = re.compile(r"^[a-z][a-z0-9_]*$")
+
+
+class CaseError(InputError):
+    """A case folder or its ``case.yaml`` cannot be used; the message names the file, the key and what to do."""
+
+
+@dataclass(frozen=True)
+class Case:
+    """A planning case (see the module docstring for the file format).
+
+    Attributes
+    ----------
+    id, title_vi, title_en : str
+    geography : str
+        The run's geography as written in ``case.yaml`` (resolved to a geo id
+        by :func:`simlib.inputs.bundle.case_bundle`).
+    as_of : int
+        "Today": targets of this year or earlier are judged as past.
+    first_year, last_year : int
+        Years simulated (calendar year the school year ends).
+    units : str or tuple of str
+        ``"plan"`` (the geography and every unit the case's plans set targets
+        for), ``"children"`` (every child unit) or explicit geo ids.
+    plans : tuple of str
+        Plan ids whose targets the case assesses (the first is its own).
+    benchmarks : tuple of str
+        National plans whose targets are also assessed for the case's
+        geography (e.g. Decision 1705's 95 % transition), as benchmarks.
+    headline : tuple of str
+        Indicator ids shown first.
+    language : {"vi", "en"}
+    kind : {"plan", "retrospective"}
+    scenarios : tuple of str or None
+        Scenario names to run (None: every scenario file available).
+    folder : Path or None
+        The case folder (None for a case built in code).
+    """
+
+    id: str
+    title_vi: str
+    title_en: str
+    geography: str
+    as_of: int
+    first_year: int
+    last_year: int
+    units: str | tuple[str, ...] = "plan"
+    plans: tuple[str, ...] = ()
+    benchmarks: tuple[str, ...] = ()
+    headline: tuple[str, ...] = ()
+    language: str = "vi"
+    kind: str = "plan"
+    scenarios: tuple[str, ...] | None = None
+    description: str = ""
+    folder: Path | None = field(default=None, compare=False)
+
+    @property
+    def years(self) -> tuple[int, ...]:
+        return tuple(range(self.first_year, self.last_year + 1))
+
+    def title(self, lang: str) -> str:
+        return self.title_vi if lang == "vi" else self.title_en
+
+    def file(self, *names: str) -> Path | None:
+        """The first of ``names`` that exists in the case folder (None when none or no folder)."""
+        if self.folder is None:
+            return None
+        for n in names:
+            p = self.folder / n
+            if p.exists():
+                return p
+        return None
+
+    @property
+    def observations_file(self) -> Path | None:
+        return self.file("observations.csv", "observations.xlsx", "observations.ods", "observations.xls")
+
+    @property
+    def targets_file(self) -> Path | None:
+        return self.file("targets.csv", "targets.xlsx", "targets.ods", "targets.xls")
+
+    @property
+    def scenarios_dir(self) -> Path | None:
+        p = self.file("scenarios")
+        return p if p is not None and p.is_dir() else None
+
+    @property
+    def flow_assumptions_file(self) -> Path | None:
+        return self.file("flow_assumptions.csv")
+
+    @property
+    def levers_file(self) -> Path | None:
+        return self.file("levers.yaml")
+
+
+def default_case(data_dir: str | Path | None = None) -> Case:
+    """The bundled case marked ``default: true`` in its ``case.yaml`` (what ``make report`` runs)."""
+    for cid in list_cases(data_dir):
+        path = Path(data_dir or bundled_data_dir()) / "cases" / cid / CASE_FILE
+        doc = yaml.safe_load(path.read_text(encoding="utf-8-sig")) or {}
+        if doc.get("default") is True:
+            return load_case(cid, data_dir=data_dir)
+    raise CaseError("no bundled case is marked 'default: true'; name one with --case (bundled: "
+                    f"{', '.join(list_cases(data_dir)) or 'none'})")
+
+
+def list_cases(data_dir: str | Path | None = None) -> list[str]:
+    """Ids of the bundled cases (folders of ``data/cases`` with a ``case.yaml``)."""
+    root = Path(data_dir or bundled_data_dir()) / "cases"
+    return sorted(p.parent.name for p in root.glob(f"*/{CASE_FILE}"))
+
+
+def _where(path: Path, key: str) -> str:
+    return f"{path}: '{key}'"
+
+
+def _int(doc: Mapping, key: str, path: Path) -> int:
+    v = doc.get(key)
+    try:
+        if isinstance(v, bool):
+            raise TypeError
+        return int(v)
+    except (TypeError, ValueError):
+        raise CaseError(f"{_where(path, key)} must be a year such as 2026; found {v!r}") from None
+
+
+def _strings(v: Any, key: str, path: Path) -> tuple[str, ...]:
+    if v is None:
+        return ()
+    if isinstance(v, str):
+        return (v,)
+    if isinstance(v, Sequence) and all(isinstance(x, str) for x in v):
+        return tuple(v)
+    raise CaseError(f"{_where(path, key)} must be a list of names, e.g. [thcs_to_gdnn_sc_tc]; found {v!r}")
+
+
+def load_case(case: str | Path, *, data_dir: str | Path | None = None) -> Case:
+    """Read a case: a bundled case id (``data/cases/<id>``) or a folder (or its ``case.yaml``).
+
+    Raises
+    ------
+    CaseError
+        Naming the file and the key: a missing folder or file, invalid YAML,
+        an unknown key, a missing or malformed value, years out of order.
+    """
+    p = Path(case)
+    if p.name == CASE_FILE:
+        p = p.parent
+    if not p.exists() and _ID.match(str(case)):
+        bundled = Path(data_dir or bundled_data_dir()) / "cases" / str(case)
+        if not bundled.exists():
+            known = list_cases(data_dir)
+            raise CaseError(f"no case {str(case)!r}: not a folder, and not a bundled case (bundled: "
+                            f"{', '.join(known) or 'none'}); create one with: python -m simlib init-case "
+                            f"--province \"<tên tỉnh>\" FOLDER")
+        p = bundled
+    if not p.is_dir():
+        raise CaseError(f"{p}: no such case folder; create one with: python -m simlib init-case --province "
+                        f"\"<tên tỉnh>\" {p}")
+    path = p / CASE_FILE
+    if not path.exists():
+        raise CaseError(f"{p}: the folder has no {CASE_FILE}; create one with: python -m simlib init-case "
+                        f"--province \"<tên tỉnh>\" {p}")
+    try:
+        doc = yaml.safe_load(path.read_text(encoding="utf-8-sig"))
+    except UnicodeDecodeError as exc:
+        raise CaseError(f"{path}: not UTF-8 text ({exc.reason} at byte {exc.start}); save it as UTF-8") from None
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" (line {mark.line + 1}, column {mark.column + 1})" if mark else ""
+        raise CaseError(f"{path}: not valid YAML{where}: {getattr(exc, 'problem', exc)}") from None
+    if not isinstance(doc, Mapping):
+        raise CaseError(f"{path}: expected keys such as id, geography, as_of, years")
+    unknown = [k for k in doc if k not in _KEYS]
+    if unknown:
+        raise CaseError(f"{path}: unknown key(s) {', '.join(map(repr, unknown))}; a case has "
+                        f"{', '.join(_KEYS)}")
+    for key in ("id", "geography", "as_of", "years"):
+        if doc.get(key) in (None, ""):
+            raise CaseError(f"{_where(path, key)} is missing")
+    cid = str(doc["id"])
+    if not _ID.match(cid):
+        raise CaseError(f"{_where(path, 'id')} must be lower-case letters, digits and _ (e.g. tay_ninh_2030); "
+                        f"found {cid!r}")
+    years = doc["years"]
+    if not (isinstance(years, Sequence) and not isinstance(years, str) and len(years) == 2):
+        raise CaseError(f"{_where(path, 'years')} must be [first, last], e.g. [2022, 2030]; found {years!r}")
+    try:
+        y0, y1 = int(years[0]), int(years[1])
+    except (TypeError, ValueError):
+        raise CaseError(f"{_where(path, 'years')} must be two years, e.g. [2022, 2030]; found {years!r}") from None
+    if y1 < y0:
+        raise CaseError(f"{_where(path, 'years')}: the last year {y1} is before the first {y0}")
+    as_of = _int(doc, "as_of", path)
+    units: str | tuple[str, ...] = doc.get("units", "plan")
+    if isinstance(units, str):
+        if units not in ("plan", "children"):
+            raise CaseError(f"{_where(path, 'units')} must be 'plan', 'children' or a list of geo ids; "
+                            f"found {units!r}")
+    else:
+        units = _strings(units, "units", path)
+    lang = str(doc.get("language", "vi"))
+    if lang not in ("vi", "en"):
+        raise CaseError(f"{_where(path, 'language')} must be vi or en; found {lang!r}")
+    kind = str(doc.get("kind", "plan"))
+    if kind not in KINDS:
+        raise CaseError(f"{_where(path, 'kind')} must be one of {', '.join(KINDS)}; found {kind!r}")
+    scenarios = doc.get("scenarios")
+    return Case(
+        id=cid, title_vi=str(doc.get("title_vi") or cid), title_en=str(doc.get("title_en") or cid),
+        geography=str(doc["geography"]), as_of=as_of, first_year=y0, last_year=y1, units=units,
+        plans=_strings(doc.get("plans"), "plans", path), benchmarks=_strings(doc.get("benchmarks"), "benchmarks", path),
+        headline=_strings(doc.get("headline"), "headline", path),
+        language=lang, kind=kind, scenarios=None if scenarios is None else _strings(scenarios, "scenarios", path),
+        description=" ".join(str(doc.get("description", "")).split()), folder=p.resolve())
+
+
+# --------------------------------------------------------------------------
+# a case's inputs: the library plus the case's own files, validated
+# --------------------------------------------------------------------------
+@dataclass(frozen=True)
+class CaseInputs:
+    """Everything a run of a case reads, validated.
+
+    Attributes
+    ----------
+    case : Case
+    bundle : Bundle
+        The library (``data/``) with the case's units, targets and
+        observations (and any extra planner file) added.
+    geography : str
+        The run's geo id.
+    units : list of str
+        The run's units (the geography first).
+    plans : list of str
+        Plan ids assessed (the case's own first).
+    levers_path, flow_assumptions_path, scenarios_dir : Path
+        The case's own file where it has one, else the library's.
+    planner_files : tuple of Path
+        Planner files whose rows joined the evidence (the case's observations file and ``--planner``).
+    files : dict str -> Path
+        Every file read, labelled (for the hashes in ``run.json``).
+    """
+
+    case: Case
+    bundle: Any
+    geography: str
+    units: list[str]
+    plans: list[str]
+    levers_path: Path
+    flow_assumptions_path: Path
+    scenarios_dir: Path
+    planner_files: tuple[Path, ...]
+    files: Mapping[str, Path]
+
+
+def _case_units(case: Case, bundle, geo: str, plans: list[str]) -> list[str]:
+    if isinstance(case.units, tuple):
+        out = [geo]
+        for name in case.units:
+            gid, why = bundle.reference.resolve_geography(name)
+            if gid is None:
+                raise CaseError(f"{case.folder / CASE_FILE if case.folder else case.id}: 'units': {why}")
+            if gid != geo:
+                out.append(gid)
+        return out
+    if case.units == "children":
+        return [geo] + bundle.children(geo)
+    t = bundle.targets[bundle.targets["plan_id"].isin(plans)]
+    return [geo] + [g for g in dict.fromkeys(t["geography"]) if g != geo]
+
+
+def _targets_rows(case: Case, table) -> Any:
+    """The case's own targets as rows of the library's targets table (plan id = case id)."""
+    import pandas as pd
+
+    rows = []
+    for r in table.to_dict("records"):
+        tid = r.get("target_id") or f"{case.id}.{r['geography']}.{r['indicator']}.{int(r['year'])}"
+        val = r.get("value")
+        written = r.get("as_written")
+        if not written:
+            written = (f"{r['low']:g}-{r['high']:g}" if r["comparator"] == "range" else f"{val:g}")
+            written = written.replace(".", ",")
+        rows.append({**{k: r.get(k) for k in ("geography", "indicator", "year", "comparator", "value", "low", "high",
+                                              "unit", "value_share", "low_share", "high_share")},
+                     "target_id": str(tid), "plan_id": case.id, "as_written": str(written), "variant": "",
+                     "source_status": "primary", "locator": r.get("locator") or f"row {r['row']}",
+                     "url": r.get("url") or str(r.get("source")), "notes": r.get("notes")})
+    return pd.DataFrame(rows)
+
+
+def _with_benchmarks(bundle, case: Case, geo: str):
+    """National targets of the benchmark plans, copied to the case's geography (flagged in ``notes``)."""
+    import dataclasses
+
+    import pandas as pd
+
+    t = bundle.targets
+    bench = t[t["plan_id"].isin(case.benchmarks) & (t["geography"] != geo)].copy()
+    name = bundle.geo_name(geo)
+    bench["notes"] = [f"national target of {pid} applied to {name} as a benchmark. {n or ''}".strip()
+                      for pid, n in zip(bench["plan_id"], bench["notes"])]
+    bench["target_id"] = bench["target_id"] + "@" + geo
+    bench["geography"] = geo
+    return dataclasses.replace(bundle, targets=pd.concat([t, bench], ignore_index=True, sort=False))
+
+
+def load_case_inputs(case: Case, *, data_dir: str | Path | None = None,
+                     planner_file: str | Path | None = None, sheet: str | int | None = None) -> CaseInputs:
+    """Load the library, add the case's units, targets and observations, and resolve its geography and units.
+
+    Parameters
+    ----------
+    case : Case
+    data_dir : path, optional
+        The library folder (default: the bundled ``data/``).
+    planner_file : path, optional
+        An extra planner file (observations) whose rows join the evidence.
+    sheet : str or int, optional
+        Sheet of ``planner_file`` when it is a workbook.
+
+    Raises
+    ------
+    CaseError, ValidationError
+        With the file, row, column and reason.
+    """
+    import dataclasses
+
+    import pandas as pd
+
+    from simlib.inputs.bundle import load_bundle, load_planner_file
+    from simlib.inputs.textio import ValidationError, read_table
+    from simlib.inputs.validation import Reference, validate_table
+
+    bundle = load_bundle(data_dir)
+    library = Path(bundle.data_dir)
+    files: dict[str, Path] = {}
+    units_file = case.file("units.csv")
+    if units_file is not None:
+        extra = validate_table(read_table(units_file), "geographies", None)
+        known = set(bundle.geographies["geo_id"])
+        new = extra[~extra["geo_id"].isin(known)].drop(columns=["row"], errors="ignore")
+        geos = pd.concat([bundle.geographies, new], ignore_index=True, sort=False)
+        ref = Reference.build(geos, bundle.indicators, bundle.plans)
+        bundle = dataclasses.replace(bundle, geographies=geos, reference=ref)
+        files["case/units.csv"] = units_file
+    geo, why = bundle.reference.resolve_geography(case.geography)
+    if geo is None:
+        raise CaseError(f"{case.folder / CASE_FILE if case.folder else case.id}: 'geography': {why}")
+    plans = list(case.plans)
+    if case.targets_file is not None:
+        table = validate_table(read_table(case.targets_file), "case_targets", bundle.reference)
+        rows = _targets_rows(case, table)
+        plan = pd.DataFrame([{"plan_id": case.id, "title": case.title_vi, "issuer": "(case)", "geography": geo,
+                              "date": str(case.as_of), "status": "draft", "document": case.targets_file.name,
+                              "source_status": "primary", "notes": case.description or None}])
+        plans_df = pd.concat([bundle.plans[bundle.plans["plan_id"] != case.id], plan], ignore_index=True, sort=False)
+        targets = pd.concat([bundle.targets[bundle.targets["plan_id"] != case.id], rows], ignore_index=True,
+                            sort=False)
+        ref = Reference.build(bundle.geographies, bundle.indicators, plans_df)
+        bundle = dataclasses.replace(bundle, plans=plans_df, targets=targets, reference=ref)
+        files["case/" + case.targets_file.name] = case.targets_file
+        if case.id not in plans:
+            plans.insert(0, case.id)
+    unknown = [p for p in plans + list(case.benchmarks) if p not in set(bundle.plans["plan_id"])]
+    if unknown:
+        raise CaseError(f"{case.folder / CASE_FILE if case.folder else case.id}: 'plans': unknown plan id(s) "
+                        f"{', '.join(unknown)}; known: {', '.join(bundle.plans['plan_id'])}, or put the case's own "
+                        "targets in targets.csv next to case.yaml")
+    planner_files = []
+    for path in [case.observations_file, Path(planner_file) if planner_file else None]:
+        if path is None:
+            continue
+        try:
+            rows = load_planner_file(path, ref=bundle.reference, sheet=sheet if path == planner_file else None)
+        except ValidationError:
+            raise
+        bundle = bundle.with_planner_data(rows)
+        planner_files.append(path)
+        files[("case/" if path == case.observations_file else "planner/") + path.name] = path
+    if case.benchmarks:
+        bundle = _with_benchmarks(bundle, case, geo)
+        plans += [p for p in case.benchmarks if p not in plans]
+    units = _case_units(case, bundle, geo, [p for p in plans if p not in case.benchmarks])
+    lev = case.levers_file or library / "levers.yaml"
+    flow = case.flow_assumptions_file or library / "flow_assumptions.csv"
+    sdir = case.scenarios_dir or library / "scenarios"
+    if case.folder is not None:
+        files["case/" + CASE_FILE] = case.folder / CASE_FILE
+    return CaseInputs(case, bundle, geo, units, plans, lev, flow, sdir, tuple(planner_files), files)
