@@ -26,7 +26,7 @@ from simlib.errors import InputError
 
 __all__ = [
     "BASES", "SHARE_UNITS", "READINGS", "NATIONAL_GEOGRAPHY", "NATIONAL_INDICATOR", "SeriesError", "Observation", "check_share",
-    "observations_from_frame", "national_history", "series_for",
+    "observations_from_frame", "national_history", "series_for", "aggregate_children",
 ]
 
 BASES = ("same", "broader", "narrower", "unclear")
@@ -363,15 +363,123 @@ def national_history(
     return sorted(obs, key=lambda o: o.year)
 
 
+def _exact_rows(observations: pd.DataFrame, geography: str, indicator: str) -> pd.DataFrame:
+    o = observations
+    sel = o[(o["geography"] == geography) & (o["indicator"] == indicator) & o["year"].notna()]
+    if "value_share" not in sel.columns:
+        return sel.iloc[0:0]
+    v = pd.to_numeric(sel["value_share"], errors="coerce")
+    sel = sel[(v > 0) & (v < 1)]
+    if "breakdown" in sel.columns:
+        sel = sel[sel["breakdown"].isna() | (sel["breakdown"].astype(str).str.strip() == "")]
+    if "flags" in sel.columns:
+        sel = sel[~sel["flags"].fillna("").astype(str).str.contains("alternative_reading")]
+    if "year_first" in sel.columns:
+        sel = sel[sel["year_first"].isna() | (sel["year_first"] == sel["year"])]
+    return sel
+
+
+def _count(observations: pd.DataFrame, geography: str, indicator: str, year: int) -> float:
+    """A count of ``indicator`` for a unit: the year's own, else the unit's latest (NaN when none)."""
+    o = observations
+    sel = o[(o["geography"] == geography) & (o["indicator"] == indicator) & o["year"].notna()]
+    if sel.empty:
+        return float("nan")
+    vals = pd.to_numeric(sel["value"], errors="coerce")
+    same = vals[sel["year"] == year].dropna()
+    if len(same):
+        return float(same.iloc[-1])
+    latest = sel.assign(_v=vals).dropna(subset=["_v"]).sort_values("year")
+    return float(latest["_v"].iloc[-1]) if len(latest) else float("nan")
+
+
+def aggregate_children(observations: pd.DataFrame, geographies: pd.DataFrame, parent: str, indicator: str, *,
+                       weight_indicator: str = "", spread: float = 0.35) -> list[Observation]:
+    """Year-by-year aggregates of the sub-units' own exact rates, as observations of the parent.
+
+    The rule (the same for districts of a former province and communes of a
+    province): in a year where some children report an exact share of the
+    indicator, their graduate-weighted mean is an observation of the parent.
+    Weights are, in order: the row's own ``denominator`` (graduates), the
+    child's count of ``weight_indicator`` for that year (else its latest
+    count), else equal weights. The children that did not report make the
+    aggregate uncertain: with coverage ``c`` (reporting children's share of
+    the parent's graduates, or of its children when counts are missing) the
+    stated standard error is ``(1 - c) * sd``, where ``sd`` is the spread of
+    the reporting children's shares around their mean (at least ``spread``
+    logit units converted at the mean, the assumed between-unit spread), and
+    none when every child reported.
+
+    Parameters
+    ----------
+    observations, geographies : DataFrame
+        The data layer's tables (bundled plus planner rows).
+    parent, indicator : str
+    weight_indicator : str
+        Count indicator giving each child's graduates (``thcs_graduates``).
+    spread : float
+        Minimum between-unit spread, logit units (``districts.spread_logit`` in the lever file).
+
+    Returns
+    -------
+    list of Observation
+        One per year with reports, obs_id ``agg:<parent>:<indicator>:<year>``,
+        flagged ``aggregated_from_units`` (and ``planner_data`` when any row came
+        from a planner's file); ``basis`` "same" only if every row was.
+    """
+    kids = list(geographies.loc[geographies["parent"] == parent, "geo_id"])
+    if not kids:
+        return []
+    rows = pd.concat([_exact_rows(observations, k, indicator) for k in kids], ignore_index=True)
+    if rows.empty:
+        return []
+    out = []
+    for year, grp in rows.groupby("year", sort=True):
+        year = int(year)
+        grp = grp.drop_duplicates("geography", keep="last")
+        p = grp["value_share"].astype(float).to_numpy()
+        w = pd.to_numeric(grp.get("denominator"), errors="coerce").to_numpy(dtype=float, copy=True) \
+            if "denominator" in grp.columns else np.full(len(grp), np.nan)
+        if weight_indicator:
+            for i, g in enumerate(grp["geography"]):
+                if not np.isfinite(w[i]):
+                    w[i] = _count(observations, g, weight_indicator, year)
+        all_w = np.array([_count(observations, k, weight_indicator, year) if weight_indicator else np.nan
+                          for k in kids])
+        if np.isfinite(w).all() and w.sum() > 0:
+            mean = float(np.sum(w * p) / np.sum(w))
+            total = _count(observations, parent, weight_indicator, year) if weight_indicator else float("nan")
+            if not np.isfinite(total) and np.isfinite(all_w).all():
+                total = float(all_w.sum())
+            cover = float(min(1.0, w.sum() / total)) if np.isfinite(total) and total > 0 else len(grp) / len(kids)
+        else:
+            mean = float(np.mean(p))
+            cover = len(grp) / len(kids)
+        floor = spread * mean * (1.0 - mean)
+        sd = max(float(np.std(p, ddof=1)) if len(p) > 1 else 0.0, floor)
+        se = (1.0 - cover) * sd if cover < 1.0 - 1e-9 else None
+        flags = {"aggregated_from_units"}
+        if "flags" in grp.columns and grp["flags"].fillna("").astype(str).str.contains("planner_data").any():
+            flags.add("planner_data")
+        basis = "same" if ("basis" not in grp.columns or (grp["basis"].fillna("same") == "same").all()) else "unclear"
+        out.append(Observation(obs_id=f"agg:{parent}:{indicator}:{year}", geography=parent, indicator=indicator,
+                               year=year, value_share=mean, se_share=se, basis=basis, flags=";".join(sorted(flags))))
+    return out
+
+
 def series_for(observations: pd.DataFrame, geography: str, indicator: str, *, readings: str = "primary",
-               geographies: pd.DataFrame | None = None) -> list[Observation]:
+               geographies: pd.DataFrame | None = None, weight_indicator: str = "",
+               spread: float = 0.35) -> list[Observation]:
     """The series one unit's trend rests on, for one indicator: the one rule every stage uses.
 
     The unit's own rows by :func:`observations_from_frame`'s defaults (totals,
     the published reading unless ``readings="alternative"``, shares only,
-    years known), sorted by year. Rows whose share is exactly 0 or 1 cannot go
-    on the logit scale and are left out here (``validate`` refuses them in a
-    planner's file for the same reason).
+    years known). Rows whose share is exactly 0 or 1 cannot go on the logit
+    scale and are left out here (``validate`` refuses them in a planner's
+    file for the same reason). With ``geographies``, the sub-units' own
+    exact rates are aggregated to the unit (:func:`aggregate_children`) for
+    every year in which the unit has no exact figure of its own: planner data
+    for communes or districts counts upward.
 
     Parameters
     ----------
@@ -380,21 +488,32 @@ def series_for(observations: pd.DataFrame, geography: str, indicator: str, *, re
     geography, indicator : str
     readings : {"primary", "alternative"}
     geographies : DataFrame, optional
-        Not used yet; reserved for rules that look at the unit's place in the tree.
+        The geography tree; None: no aggregation from sub-units.
+    weight_indicator : str
+        Count indicator weighting sub-units (``thcs_graduates``).
+    spread : float
+        Minimum between-unit spread for the aggregate's uncertainty, logit units.
 
     Returns
     -------
     list of Observation
+        Sorted by year.
     """
     o = observations
     sel = o[(o["geography"] == geography) & (o["indicator"] == indicator)]
-    if sel.empty:
-        return []
-    shares = [c for c in ("value_share", "low_share", "high_share") if c in sel.columns]
-    if shares:
-        edge = np.zeros(len(sel), dtype=bool)
-        for c in shares:
-            v = pd.to_numeric(sel[c], errors="coerce")
-            edge |= ((v <= 0) | (v >= 1)).fillna(False).to_numpy()
-        sel = sel[~edge]
-    return sorted(observations_from_frame(sel, indicator, geography, readings=readings), key=lambda ob: ob.year)
+    own: list[Observation] = []
+    if not sel.empty:
+        shares = [c for c in ("value_share", "low_share", "high_share") if c in sel.columns]
+        if shares:
+            edge = np.zeros(len(sel), dtype=bool)
+            for c in shares:
+                v = pd.to_numeric(sel[c], errors="coerce")
+                edge |= ((v <= 0) | (v >= 1)).fillna(False).to_numpy()
+            sel = sel[~edge]
+        own = observations_from_frame(sel, indicator, geography, readings=readings)
+    if geographies is not None:
+        exact_years = {ob.year for ob in own if ob.value_share is not None and ob.year_first in (None, ob.year)}
+        agg = aggregate_children(o, geographies, geography, indicator, weight_indicator=weight_indicator,
+                                 spread=spread)
+        own = own + [a for a in agg if a.year not in exact_years]
+    return sorted(own, key=lambda ob: ob.year)

@@ -10,14 +10,14 @@ case folder has its own file of the same kind.
 
 ``case.yaml``::
 
-    id: tay_ninh_2030                 # letters, digits, _ (also the plan id of targets.csv)
+    id: my_province_2030              # letters, digits, _ (also the plan id of targets.csv)
     title_vi: "Tây Ninh: phân luồng 2026-2030"
     title_en: "Tây Ninh: streaming 2026-2030"
     geography: vn.tay_ninh            # the run's geography (geo id, or a name)
     as_of: 2026                       # "today": latest year whose graduates have streamed
     years: [2022, 2030]               # first and last simulated year
     units: plan                       # plan | children | [geo ids]
-    plans: [tay_ninh_2030]            # plans whose targets are assessed
+    plans: [my_province_2030]         # plans whose targets are assessed
     benchmarks: [qd1705, qd2239]      # national plans whose targets are applied to the geography as benchmarks
     headline: [thcs_to_gdnn_sc_tc, thpt_to_cao_dang]
     language: vi
@@ -234,7 +234,7 @@ def load_case(case: str | Path, *, data_dir: str | Path | None = None) -> Case:
             raise CaseError(f"{_where(path, key)} is missing")
     cid = str(doc["id"])
     if not _ID.match(cid):
-        raise CaseError(f"{_where(path, 'id')} must be lower-case letters, digits and _ (e.g. tay_ninh_2030); "
+        raise CaseError(f"{_where(path, 'id')} must be lower-case letters, digits and _ (e.g. my_province_2030); "
                         f"found {cid!r}")
     years = doc["years"]
     if not (isinstance(years, Sequence) and not isinstance(years, str) and len(years) == 2):

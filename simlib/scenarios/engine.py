@@ -181,9 +181,16 @@ def unit_list(bundle: Bundle, geography: str, indicators: Iterable[str]) -> list
     return [geography] + [k for k in kids if k in with_targets]
 
 
-def evidence_series(bundle: Bundle, unit: str, indicator: str, readings: str = "primary"
-                    ) -> tuple[str | None, int, list[Observation]]:
-    """The series a unit's trend rests on: its own, else its nearest ancestor's.
+def evidence_series(bundle: Bundle, unit: str, indicator: str, readings: str = "primary", *,
+                    weight_indicator: str = "", spread: float = 0.35) -> tuple[str | None, int, list[Observation]]:
+    """The series a unit's trend rests on: its own (with its sub-units' rates aggregated), else its nearest ancestor's.
+
+    Parameters
+    ----------
+    weight_indicator : str
+        Count indicator weighting sub-units when their rates are aggregated (``thcs_graduates``).
+    spread : float
+        Between-unit spread (logit units) for the aggregate's uncertainty.
 
     Returns
     -------
@@ -191,7 +198,8 @@ def evidence_series(bundle: Bundle, unit: str, indicator: str, readings: str = "
         ``geography`` None (and an empty list) when no unit up the tree has evidence.
     """
     for hops, geo in enumerate([unit] + bundle.ancestors(unit)):
-        series = series_for(bundle.observations, geo, indicator, readings=readings, geographies=bundle.geographies)
+        series = series_for(bundle.observations, geo, indicator, readings=readings, geographies=bundle.geographies,
+                            weight_indicator=weight_indicator, spread=spread)
         if series:
             return geo, hops, series
     return None, 0, []
@@ -332,13 +340,16 @@ def _fit(series: list[Observation], method: str):
     return trends.fit(series, method)
 
 
-def _trend_draws(bundle: Bundle, units: list[str], indicator: str, config: RunConfig, levers: LeverSet,
+def _trend_draws(bundle: Bundle, units: list[str], indicator: Indicator, config: RunConfig, levers: LeverSet,
                  fits: dict) -> tuple[np.ndarray, dict[tuple[str, str], Evidence]]:
     n, years, seed = config.n_draws, config.years, config.seed
     arr = np.full((n, len(units), len(years)), np.nan)
     evidence = {}
+    spec, indicator = indicator, indicator.id
     for j, unit in enumerate(units):
-        geo, hops, series = evidence_series(bundle, unit, indicator, config.readings)
+        geo, hops, series = evidence_series(bundle, unit, indicator, config.readings,
+                                            weight_indicator=spec.weight_indicator,
+                                            spread=levers.district_spread_logit)
         if geo is None:
             evidence[(unit, indicator)] = Evidence(unit, indicator, None, 0, 0, None, None, None)
             continue
@@ -407,7 +418,7 @@ def simulate_baseline(bundle: Bundle, geography: str, config: RunConfig = RunCon
     years = config.years
     trend_draws, evidence, fits = {}, {}, {}
     for ind in wanted:
-        trend_draws[ind], ev = _trend_draws(bundle, units, ind, config, levers, fits)
+        trend_draws[ind], ev = _trend_draws(bundle, units, reg[ind], config, levers, fits)
         evidence.update(ev)
     draws = draw_levers(levers, config.n_draws, config.seed)
     shares = baseline_shares(trend_draws, levers, draws, years)
