@@ -56,6 +56,20 @@ class _Parser(argparse.ArgumentParser):
         self.exit(2, f"{self.prog}: error: {message}{hint}\n")
 
 
+def _stage_printer():
+    """A callable printing "[elapsed] stage" lines on stderr in a terminal; None otherwise (quiet in CI, pipes)."""
+    if not (hasattr(sys.stderr, "isatty") and sys.stderr.isatty()):
+        return None
+    import time
+
+    t0 = time.perf_counter()
+
+    def say(message: str) -> None:
+        print(f"[{time.perf_counter() - t0:5.1f} s] {message}", file=sys.stderr, flush=True)
+
+    return say
+
+
 def _cmd_validate(args: argparse.Namespace) -> int:
     from simlib.inputs.bundle import validate_file
     from simlib.inputs.validation import guess_kind
@@ -102,7 +116,7 @@ def _cmd_report(args: argparse.Namespace) -> int:
 
     case = load_case(args.case, data_dir=args.data) if args.case else default_case(args.data)
     files = run_report(args.out, case=case, langs=args.lang, data_dir=args.data, planner_file=args.planner,
-                       n_draws=args.draws, seed=args.seed)
+                       n_draws=args.draws, seed=args.seed, progress=_stage_printer())
     print(f"{case.id}: {len(files)} files written to {args.out}/" + (" (one folder per language)"
                                                                      if len(args.lang) > 1 else ""))
     for f in files:

@@ -205,8 +205,13 @@ def _tables(rep: F.FeasibilityReport, run: ScenarioRun, levers: LeverSet, lever_
     return tables
 
 
+def _say(progress, message: str) -> None:
+    if callable(progress):
+        progress(message)
+
+
 def compute(case: Case | str | Path, *, data_dir: str | Path | None = None, planner_file: str | Path | None = None,
-            n_draws: int = DEFAULT_DRAWS, seed: int = DEFAULT_SEED, progress: bool | None = None) -> ReportData:
+            n_draws: int = DEFAULT_DRAWS, seed: int = DEFAULT_SEED, progress=None) -> ReportData:
     """Validate a case's inputs, run the audit, the scenarios and the verdicts.
 
     Parameters
@@ -218,10 +223,12 @@ def compute(case: Case | str | Path, *, data_dir: str | Path | None = None, plan
         A planner's observations: adds evidence (a unit's own rates) and graduate counts.
     n_draws, seed : int
         Monte Carlo size and seed (recorded in ``run.json``).
-    progress : bool or None
-        Progress bars (None: only in a terminal).
+    progress : callable, bool or None
+        A callable gets one line per stage (the command line prints them in a
+        terminal); True/None/False set the Monte Carlo progress bar (None: only in a terminal).
     """
     case = case if isinstance(case, Case) else load_case(case, data_dir=data_dir)
+    _say(progress, f"reading and validating the inputs of case {case.id}")
     inputs = load_case_inputs(case, data_dir=data_dir, planner_file=planner_file)
     bundle = inputs.bundle
     levers = load_levers(inputs.levers_path)
@@ -231,7 +238,9 @@ def compute(case: Case | str | Path, *, data_dir: str | Path | None = None, plan
     own = [p for p in inputs.plans if p not in case.benchmarks]
     planner_rows = bundle.observations[bundle.observations["flags"].fillna("").str.contains("planner_data")]
     aud = audit(bundle, plans=own, planner_data=planner_rows if len(planner_rows) else None)
-    config = RunConfig(years=case.years, n_draws=int(n_draws), seed=int(seed), progress=progress)
+    config = RunConfig(years=case.years, n_draws=int(n_draws), seed=int(seed), as_of=case.as_of,
+                       progress=None if callable(progress) else progress)
+    _say(progress, f"simulating {len(inputs.units)} unit(s) x {len(scenarios)} scenario(s) x {int(n_draws):,} draws")
     rep = F.assess_targets(bundle, geography=inputs.geography, units=inputs.units, plans=inputs.plans,
                            scenarios=scenarios, config=config, levers=levers, flow_table=flow, as_of=case.as_of,
                            run_id=case.id)
@@ -239,6 +248,7 @@ def compute(case: Case | str | Path, *, data_dir: str | Path | None = None, plan
     reg = run.baseline.registry
     headline = [i for i in (list(case.headline) or [x.id for x in reg.headline()]) if i in run.simulated()]
     lever_sc, lever_ind = _lever_choice(run, scenarios, headline)
+    _say(progress, "tables: targets reachable, contributions, sensitivity, costs, seats")
     tables = _tables(rep, run, levers, lever_sc, lever_ind)
     return ReportData(inputs, config, levers, scenarios, aud, rep, run, tables, lever_sc, lever_ind)
 
@@ -548,7 +558,7 @@ def render(data: ReportData, lang: str, folder: str | Path) -> list[Path]:
 
 def run_report(out: str | Path = "reports", *, case: Case | str | Path, langs: Sequence[str] = ("vi",),
                data_dir: str | Path | None = None, planner_file: str | Path | None = None,
-               n_draws: int = DEFAULT_DRAWS, seed: int = DEFAULT_SEED, progress: bool | None = None) -> list[Path]:
+               n_draws: int = DEFAULT_DRAWS, seed: int = DEFAULT_SEED, progress=None) -> list[Path]:
     """Compute a case once and write its report in each language.
 
     One language writes into ``out``; several write into ``out/<lang>/``.
@@ -568,6 +578,7 @@ def run_report(out: str | Path = "reports", *, case: Case | str | Path, langs: S
     with tempfile.TemporaryDirectory() as tmp:
         for lang in langs:
             sub = Path(tmp) / lang
+            _say(progress, f"writing charts, workbook and page ({lang})")
             files = render(data, lang, sub)
             record = _run_record(data, langs if len(langs) == 1 else [lang], [p.name for p in files])
             (sub / "run.json").write_text(json.dumps(record, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
