@@ -1,6 +1,9 @@
 """Sample charts, workbook, Word report and HTML page from synthetic inputs (a gallery and a visual check).
 
-    python tools/sample_charts.py OUT_DIR [--lang vi,en]
+    python tools/sample_report.py OUT_DIR [--lang vi,en]
+
+writes OUT_DIR/<lang>/: the six charts (PNG and SVG), simlib_report.xlsx,
+report.docx and summary.html.
 
 Everything here is synthetic (seeded, fixed numbers), labelled ILLUSTRATIVE /
 MINH HỌA and names no real result: it shows what the presentation layer
@@ -17,7 +20,9 @@ import numpy as np
 import pandas as pd
 
 from simlib.present import charts, i18n
+from simlib.present.export import Column, Section, Sheet, write_html_summary, write_planner_workbook
 from simlib.present.i18n import t
+from simlib.present.word import DocHeader, DocSection, write_report_docx
 
 YEARS = np.arange(2025, 2031)
 Z = {"q0.05": -1.645, "q0.2": -0.842, "q0.35": -0.385, "q0.5": 0.0, "q0.65": 0.385, "q0.8": 0.842, "q0.95": 1.645}
@@ -125,13 +130,104 @@ def build(out: Path, lang: str) -> dict[str, Path]:
     return paths
 
 
+#: A synthetic verdict table in the shape of simlib.assess.feasibility (a few of its columns).
+SUMMARY = pd.DataFrame({
+    "target_id": ["s.thcs.2025", "s.thpt.2025", "s.thcs.2030", "s.thcs.2025.d1"],
+    "plan_id": ["sample_plan"] * 4,
+    "geography": ["vn.sample", "vn.sample", "vn.sample", "vn.sample.d1"],
+    "geography_name": ["Tỉnh mẫu", "Tỉnh mẫu", "Tỉnh mẫu", "Tân Hưng"],
+    "indicator": ["thcs_to_gdnn_sc_tc", "thpt_to_cao_dang", "thcs_to_gdnn_sc_tc", "thcs_to_gdnn_sc_tc"],
+    "year": [2025, 2025, 2030, 2025],
+    "target_pct": [40.12, 45.84, 45.0, 38.0],
+    "timing": ["past_estimated", "past_observed", "future", "past_estimated"],
+    "p_met": [0.004123, np.nan, 0.2149999, 0.0777],
+    "verdict": ["very_unlikely", "missed", "unlikely", "very_unlikely"],
+    "observed_pct": [np.nan, 41.0, np.nan, np.nan],
+    "median_pct": [18.93333, np.nan, 31.2, 20.1],
+    "n_points": [3, 2, 3, 0],
+})
+
+
+def summary_columns(lang: str) -> list[Column]:
+    """The column spec of the summary table (human columns first, ids last)."""
+    names = {"thcs_to_gdnn_sc_tc": "THCS → GDNN" if lang == "vi" else "THCS → vocational",
+             "thpt_to_cao_dang": "THPT → cao đẳng"}
+    return [Column("geography_name"), Column("indicator", "code", values=names), Column("year", "year"),
+            Column("target_pct", "percent", decimals=2), Column("timing", "code", codes="timing"),
+            Column("p_met", "prob"), Column("verdict", "verdict"), Column("observed_pct", "percent"),
+            Column("median_pct", "percent"), Column("n_points", "int"), Column("target_id", "id"),
+            Column("plan_id", "id"), Column("geography", "id")]
+
+
+def documents(out: Path, lang: str, charts_png: dict[str, Path]) -> list[Path]:
+    """The sample workbook, Word report and HTML page for one language."""
+    folder = out / lang
+    cols = summary_columns(lang)
+    draws = t("draws", lang, n=i18n.fmt_int(10000, lang))
+    notes = [t("report.wb_general", lang, version="0.1.0", draws=draws, seed="20251122",
+               data=t("report.wb_bundled_data", lang)), t("report.wb_illustrative_costs", lang),
+             t("report.caveat_csv", lang)]
+    title = t("report.title_geo", lang, geo="Tỉnh mẫu")
+    xlsx = write_planner_workbook(folder / "simlib_report.xlsx", [
+        Sheet(t("report.sheet.summary", lang), SUMMARY, cols, note=t("report.wb_note.summary", lang)),
+        Sheet(t("report.sheet.feasibility", lang), SUMMARY, None, note=t("report.wb_note.feasibility", lang),
+              freeze_columns=2),
+    ], lang=lang, title=title, notes=notes)
+    headline = [t("report.headline_past_estimated", lang, ind=t("thcs_to_gdnn_sc_tc", lang),
+                  year="2025", target=i18n.fmt_percent(40.12, lang, 2), p=i18n.fmt_prob(0.004123, lang),
+                  verdict=i18n.verdict_label("very_unlikely", lang).lower()),
+                t("report.headline_past_missed", lang, ind=t("thpt_to_cao_dang", lang), year="2025",
+                  target=i18n.fmt_percent(45.84, lang, 2), observed=i18n.fmt_percent(41.0, lang, 1),
+                  gap=i18n.fmt_number(4.84, lang, 2))]
+    caveats = [t("report.caveat_levers", lang), t("report.caveat_costs", lang),
+               t("report.caveat_draws", lang, draws=draws, seed="20251122", mc=i18n.fmt_number(0.005, lang, 3))]
+    header = DocHeader(agency_parent="UBND TỈNH MẪU", agency="SỞ GIÁO DỤC VÀ ĐÀO TẠO",
+                       number=t("word.number_blank", lang, agency_code="SGDĐT"),
+                       place_date=t("word.place_date_blank", lang, place="Tỉnh mẫu", year="2026"))
+    docx_path = write_report_docx(
+        folder / "report.docx", lang=lang, title=title, header=header, headline=headline,
+        key_figures=[(t("report.callout_p", lang, target="40,12%" if lang == "vi" else "40.12%", short="THCS",
+                        year="2025"), i18n.fmt_prob(0.004123, lang))],
+        sections=[DocSection(t("report.verdicts", lang), table=SUMMARY, columns=cols,
+                             table_caption=t("report.verdicts", lang),
+                             images=[(charts_png["p_met"], t("report.p_met_title", lang, year="2025")),
+                                     (charts_png["fan"], t("thcs_to_gdnn_sc_tc", lang))]),
+                  DocSection(t("report.levers", lang), images=[(charts_png["waterfall"], t(
+                      "report.waterfall_title", lang, year="2030", scenario=i18n.scenario_label("all_levers", lang)))])],
+        caveats=caveats, sources=["data/observations.csv, data/targets.csv", "shared/plans/"],
+        recipients=["- Như trên;" if lang == "vi" else "- As above;", "- Lưu: VT." if lang == "vi" else "- File."],
+        signature=["KT. GIÁM ĐỐC", "PHÓ GIÁM ĐỐC"] if lang == "vi" else ["FOR THE DIRECTOR"],
+        footer_note=t("word.generated_by", lang, version="0.1.0"))
+    sections = [
+        Section(t("report.headline", lang), "\n\n".join(headline),
+                callouts=[(t("report.callout_p", lang, target=i18n.fmt_percent(40.12, lang, 2), short="THCS",
+                                                 year="2025"), i18n.fmt_prob(0.004123, lang)),
+                          (t("report.callout_points", lang, short="THCS"), i18n.fmt_int(3, lang))],
+                images=[charts_png["p_met"]]),
+        Section(t("report.verdicts", lang), table=SUMMARY, columns=cols,
+                note=t("report.caveat_bands", lang, bands=t("verdict_bands_note", lang, a=i18n.fmt_number(0.8, lang, 1),
+                                                            b=i18n.fmt_number(0.5, lang, 1),
+                                                            c=i18n.fmt_number(0.2, lang, 1)))),
+        Section(t("report.details", lang), images=[charts_png["fan"], charts_png["districts"]],
+                page_break_before=True),
+        Section(t("report.levers", lang), images=[charts_png["waterfall"], charts_png["tornado"]]),
+        Section(t("report.evidence", lang), images=[charts_png["targets_vs_evidence"]]),
+        Section(t("report.caveats", lang), "\n\n".join(caveats)),
+    ]
+    html = write_html_summary(folder / "summary.html", title=title, lang=lang, sections=sections,
+                              subtitle=t("report.subtitle", lang, year="2030", school_year="2025-2026"),
+                              footer=t("report.footer", lang, version="0.1.0", draws=draws, seed="20251122"))
+    return [xlsx, docx_path, html]
+
+
 def main(argv=None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("out", type=Path)
     ap.add_argument("--lang", default="vi,en")
     a = ap.parse_args(argv)
     for lang in a.lang.split(","):
-        for name, p in build(a.out, lang).items():
+        pngs = build(a.out, lang)
+        for p in [*pngs.values(), *documents(a.out, lang, pngs)]:
             print(p)
 
 
