@@ -617,7 +617,8 @@ class Column:
         * ``text``: as given; ``id``: a machine id, moved to the right end of
           the table (human columns first, ids last);
         * ``code``: a code translated through the glossary namespace
-          ``codes`` (e.g. ``"timing"``) or the ``values`` mapping;
+          ``codes`` (e.g. ``"timing"``: ``timing.<code>``) or the ``values``
+          mapping; a code the glossary does not have is shown as it is;
           ``verdict``: a verdict code (``likely`` ... ``met``, ``missed``),
           translated and tinted by band;
         * ``bool``: "Có"/"Không" ("Yes"/"No");
@@ -689,7 +690,11 @@ class Column:
         if self.kind == "verdict":
             return i18n.verdict_label(value, lang)
         if self.kind == "code":
-            return i18n.code_label(self.codes, value, lang) if self.codes else str(value)
+            if self.codes:
+                key = f"{self.codes}.{str(value).strip().lower().replace(' ', '_').replace('-', '_')}"
+                if i18n.has_label(key):
+                    return i18n.t(key, lang)
+            return str(value)  # a code the glossary does not know yet is shown as it is
         if self.kind == "bool":
             return i18n.t("yes" if _truthy(value) else "no", lang)
         if self.kind in ("int", "year"):
