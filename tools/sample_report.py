@@ -75,8 +75,9 @@ def build(out: Path, lang: str) -> dict[str, Path]:
         subtitle=unit, note=t("report.districts_note", lang, k="5", m="7", units=t("geo.districts", lang)),
         source=src, illustrative=True, today=2025.5)
     labels = {s: i18n.scenario_label(s, lang) for s in ("baseline", "plan_as_written", "waiver_plus", "all_levers")}
-    frame = pd.DataFrame({"label": [f"THCS→GDNN 40,12%: {v}" for v in labels.values()] + ["THPT→CĐ 45,84%: "
-                                                                                          + labels["baseline"]],
+    thcs, thpt = ("THCS→GDNN", "THPT→CĐ") if lang == "vi" else ("THCS→vocational", "THPT→cao đẳng")
+    frame = pd.DataFrame({"label": [f"{thcs} {i18n.fmt_percent(40.12, lang, 2)}: {v}" for v in labels.values()]
+                          + [f"{thpt} {i18n.fmt_percent(45.84, lang, 2)}: {labels['baseline']}"],
                           "p_met": [0.004, 0.03, 0.21, 0.55, np.nan],
                           "verdict": ["very_unlikely", "very_unlikely", "unlikely", "possible", "missed"],
                           "result": [None, None, None, None, "41,0% năm 2025" if lang == "vi" else "41.0% in 2025"]})
