@@ -1136,7 +1136,7 @@ def _table_html(df: pd.DataFrame, lang: str, float_format, formatters, columns) 
             cells = []
             for c, v in zip(cols, rec):
                 classes = []
-                if c.kind in _NUMERIC_KINDS and not _is_missing(v):
+                if c.kind in _NUMERIC_KINDS:  # numbers and their dashes line up on the right
                     classes.append("num")
                 if c.kind == "verdict" and not _is_missing(v):
                     classes.append("v-" + str(v).strip().lower().replace(" ", "_"))
