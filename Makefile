@@ -8,7 +8,7 @@ STAMP  := $(VENV)/.installed
 NOTEBOOKS := $(sort $(wildcard notebooks/[0-9][0-9]_*.ipynb))
 
 .DEFAULT_GOAL := help
-.PHONY: help venv report test unit nbtest lab notebooks constraints bench clean
+.PHONY: help venv report test unit nbtest lab notebooks constraints bench screenshots clean
 
 help: ## list the targets
 	@grep -E '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN{FS=":.*?## "}{printf "  make %-12s %s\n", $$1, $$2}'
@@ -49,6 +49,10 @@ lab: $(STAMP) ## open JupyterLab on the notebooks
 
 bench: $(STAMP) ## run the benchmarks (prints ratios; not part of make test)
 	@for b in benchmarks/bench_*.py; do echo "== $$b"; $(PY) $$b || exit 1; done
+
+screenshots: $(STAMP) ## sample report (synthetic) -> check summary.html in headless Chromium at A4 width; shots in build/
+	MPLBACKEND=Agg $(PY) tools/sample_report.py build/sample
+	$(PY) tools/screenshot.py build/sample/vi/summary.html build/sample/en/summary.html --out build/screenshots --pdf
 
 constraints: ## regenerate requirements/ci.txt from a fresh resolve (deliberate upgrade)
 	rm -rf /tmp/simlib-constraints && $(PYTHON) -m venv /tmp/simlib-constraints

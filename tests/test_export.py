@@ -19,7 +19,7 @@ import pytest  # noqa: E402
 
 import simlib.present.export as export  # noqa: E402
 from simlib.present.export import Section, read_workbook, sheet_names, write_html_summary, write_workbook  # noqa: E402
-from simlib.present.plots import save_figure  # noqa: E402
+from simlib.present.charts import save_figure  # noqa: E402
 
 
 def _table() -> pd.DataFrame:
@@ -254,9 +254,10 @@ def test_html_is_self_contained_and_escaped(tmp_path, charts):
     assert text.count("<p>") == 3  # two paragraphs and the footer
     # callouts
     assert '<div class="value">0.08</div><div class="label">P(40.12 % met by 2025)</div>' in text
-    # table: escaped cells, floats to 2 decimals, missing as a dash
+    # table: escaped cells, floats to 2 decimals with the page's decimal comma, missing as a dash
     assert "<td>&lt;i&gt;x&lt;/i&gt;</td>" in text
-    assert "<td>40.12</td>" in text and "<td>0.00</td>" in text and "-0.00" not in text
+    assert '<td class="num">40,12</td>' in text and '<td class="num">0,00</td>' in text
+    assert "-0.00" not in text and "40.12</td>" not in text
     assert text.count("<td>–</td>") == 2 and "NA&gt;" not in text and "<td>nan</td>" not in text
     # images inlined: SVG markup (no XML declaration / doctype inside the page), PNG as a data URI
     assert "<svg" in text and "<?xml" not in text and text.count("<!DOCTYPE") == 1
@@ -280,7 +281,9 @@ def test_html_custom_float_format_and_english(tmp_path):
     path = write_html_summary(tmp_path / "en.html", title="Summary", lang="en", sections=[sec],
                               float_format=lambda x: f"{x:.1f}".replace(".", ","))
     text = path.read_text(encoding="utf-8")
-    assert '<html lang="en">' in text and "<td>1,5</td>" in text and "<td>2,2</td>" in text
+    assert '<html lang="en">' in text and '<td class="num">1,5</td>' in text and '<td class="num">2,2</td>' in text
+    default = write_html_summary(tmp_path / "en2.html", title="Summary", lang="en", sections=[sec])
+    assert '<td class="num">2.25</td>' in default.read_text(encoding="utf-8")  # English default: decimal point
     with pytest.raises(ValueError, match="lang"):
         write_html_summary(tmp_path / "x.html", title="t", lang='vi" onload="x', sections=[])
     assert not (tmp_path / "x.html").exists()
@@ -293,3 +296,115 @@ def test_html_refuses_svg_with_external_references(tmp_path):
     with pytest.raises(ValueError, match="self-contained"):
         write_html_summary(tmp_path / "s.html", title="t", lang="vi", sections=[Section("h", images=[svg])])
     assert sorted(p.name for p in tmp_path.iterdir()) == ["ext.svg"]
+
+
+# --------------------------------------------------------------------------- the planner's workbook
+
+VERDICTS = pd.DataFrame({
+    "target_id": ["t1", "t2", "t3"],
+    "geography": ["vn.a", "vn.a", "vn.a.b"],
+    "geography_name": ["Tỉnh mẫu", "Tỉnh mẫu", "Tân Hưng"],
+    "year": [2025, 2030, 2025],
+    "target_pct": [40.12, 45.0, 38.0],
+    "timing": ["past_observed", "future", "past_estimated"],
+    "p_met": [np.nan, 0.2149999999999999, 0.0777777777777],
+    "verdict": ["missed", "unlikely", "very_unlikely"],
+    "students": [13260.4, 10000.0, np.nan],
+    "cost_vnd": [15_000_000.0, 1.5e9, 0.0],
+    "used": [True, False, True],
+})
+
+
+def _spec():
+    return [export.Column("geography_name"), export.Column("year", "year"),
+            export.Column("target_pct", "percent", decimals=2), export.Column("timing", "code", codes="timing"),
+            export.Column("p_met", "prob"), export.Column("verdict", "verdict"), export.Column("target_id", "id"),
+            export.Column("geography", "id"), export.Column("students", "int"), export.Column("cost_vnd", "money"),
+            export.Column("used", "bool")]
+
+
+def _planner_wb(tmp_path, lang="vi", name="wb.xlsx"):
+    sheets = [export.Sheet("Tóm tắt", VERDICTS, _spec(), note="Mỗi dòng một chỉ tiêu", freeze_columns=1),
+              export.Sheet("Bảng: đầy đủ [tất cả]", VERDICTS, None, note="mọi cột", freeze_columns=2)]
+    return export.write_planner_workbook(tmp_path / name, sheets, lang=lang, title="Tỉnh mẫu",
+                                         notes=["simlib 0.1.0; 10.000 lần mô phỏng"])
+
+
+def test_planner_workbook_summary_first_human_columns_first_ids_last(tmp_path):
+    path = _planner_wb(tmp_path)
+    wb = openpyxl.load_workbook(path)
+    assert wb.sheetnames == ["Tóm tắt", "Bảng_ đầy đủ _tất cả_", "Hướng dẫn"]  # README last, in Vietnamese
+    ws = wb["Tóm tắt"]
+    header = [c.value for c in ws[1]]
+    assert header == ["Địa bàn", "Năm", "Chỉ tiêu (%)", "Thời điểm", "Xác suất đạt", "Đánh giá", "Số học sinh",
+                      "Kinh phí (đồng)", "Dùng để đánh giá", "Mã chỉ tiêu", "Mã địa bàn"]
+    rows = list(ws.iter_rows(min_row=2, values_only=True))
+    assert rows[0][:6] == ("Tỉnh mẫu", 2025, 40.12, "Đã qua, có số liệu", None, "Chưa đạt")
+    assert rows[1][4] == 0.21 and rows[2][4] == 0.08  # stored as shown: no 15-decimal cells
+    assert rows[0][6] == 13260 and isinstance(rows[0][6], int)
+    assert rows[1][8] == "Không" and rows[0][8] == "Có"
+    assert rows[2][9:] == ("t3", "vn.a.b")
+    assert ws.freeze_panes == "B2" and ws.auto_filter.ref == "A1:K4"
+    assert ws["B2"].number_format == "0" and ws["C2"].number_format == "0.00"
+    assert ws["E3"].number_format == "0.00" and ws["G2"].number_format == "#,##0"
+    assert ws["H2"].number_format == '#,##0 "đ"'
+    assert ws["F2"].fill.fgColor.rgb.endswith(export.VERDICT_FILLS["missed"])
+    assert ws["A1"].font.b and ws["A1"].alignment.wrap_text
+    assert ws.page_setup.orientation == "landscape" and ws.print_title_rows == "$1:$1"
+    assert all(ws.column_dimensions[c].width >= 8 for c in "ABCDEFGHIJK")
+    second = wb["Bảng_ đầy đủ _tất cả_"]
+    assert second.freeze_panes == "C2" and [c.value for c in second[1]][0] == "Mã chỉ tiêu"
+    readme = [c for row in wb["Hướng dẫn"].iter_rows(values_only=True) for c in row if c]
+    assert readme[0] == "Bảng tính kết quả: Tỉnh mẫu"
+    assert "simlib 0.1.0; 10.000 lần mô phỏng" in readme and "Mỗi dòng một chỉ tiêu" in readme
+    assert "Trang tính" in readme and "README" not in " ".join(map(str, readme))
+    wb.close()
+
+
+def test_planner_workbook_english_and_byte_identical(tmp_path):
+    a = _planner_wb(tmp_path, "en", "a.xlsx")
+    time.sleep(1.1)
+    b = _planner_wb(tmp_path, "en", "b.xlsx")
+    assert a.read_bytes() == b.read_bytes()
+    wb = openpyxl.load_workbook(a)
+    assert wb.sheetnames[-1] == "README"
+    ws = wb["Tóm tắt"]
+    assert [c.value for c in ws[1]][:6] == ["Place", "Year", "Target (%)", "Timing", "P(target met)", "Verdict"]
+    assert ws["F2"].value == "Missed" and ws["H2"].number_format == '"VND "#,##0'
+    wb.close()
+
+
+def test_column_spec_is_checked():
+    with pytest.raises(ValueError, match="kind"):
+        export.Column("x", "percentage")
+    with pytest.raises(TypeError):
+        export.Column("x", "percent", 2)  # decimals by name only
+    with pytest.raises(ValueError, match=r"\['nope'\] are not in the table"):
+        export.ordered_columns(VERDICTS, [export.Column("nope")])
+    with pytest.raises(ValueError, match="listed twice"):
+        export.ordered_columns(VERDICTS, [export.Column("year"), export.Column("year", "year")])
+    with pytest.raises(ValueError, match="no sheets"):
+        export.write_planner_workbook("x.xlsx", [], lang="vi", title="t")
+
+
+def test_display_table_in_both_languages_without_ids():
+    vi = export.display_table(VERDICTS, _spec(), "vi")
+    assert list(vi.columns)[:3] == ["Địa bàn", "Năm", "Chỉ tiêu (%)"] and "Mã chỉ tiêu" not in vi.columns
+    assert vi.iloc[1].tolist()[:6] == ["Tỉnh mẫu", "2030", "45,00", "Dự báo", "0,21", "Khó đạt"]
+    assert vi["Số học sinh"].tolist() == ["13.260", "10.000", "–"]
+    assert vi["Kinh phí (đồng)"].tolist() == ["15.000.000 đ", "1.500.000.000 đ", "0 đ"]
+    en = export.display_table(VERDICTS, _spec(), "en", ids=True)
+    assert en["Students"].tolist() == ["13,260", "10,000", "–"] and list(en.columns)[-2:] == ["Target ID", "Geography ID"]
+    assert en["P(target met)"].tolist() == ["–", "0.21", "0.08"]
+
+
+def test_html_table_with_column_spec(tmp_path):
+    sec = Section("Đánh giá", table=VERDICTS, columns=_spec(), note="Cách đọc: ...", page_break_before=True)
+    text = write_html_summary(tmp_path / "v.html", title="t", lang="vi", sections=[sec], subtitle="năm học 2025-2026"
+                              ).read_text(encoding="utf-8")
+    assert '<td class="num">40,12</td>' in text and '<td class="num">0,21</td>' in text
+    assert '<td class="v-missed">Chưa đạt</td>' in text and '<td class="v-very_unlikely">Rất khó đạt</td>' in text
+    assert "vn.a.b" not in text and "Mã chỉ tiêu" not in text  # ids are for the workbook
+    assert '<section class="page-break">' in text and '<p class="note">Cách đọc: ...</p>' in text
+    assert '<p class="subtitle">năm học 2025-2026</p>' in text
+    assert "@page { size: A4" in text and "max-width: 180mm" in text

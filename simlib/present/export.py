@@ -31,7 +31,7 @@ import secrets
 import unicodedata
 import zipfile
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import KW_ONLY, dataclass, field
 from pathlib import Path
 from typing import Any, BinaryIO
 
@@ -40,9 +40,15 @@ import pandas as pd
 
 __all__ = [
     "Section",
+    "Column",
+    "Sheet",
+    "COLUMN_KINDS",
     "write_workbook",
+    "write_planner_workbook",
     "read_workbook",
     "write_html_summary",
+    "display_table",
+    "ordered_columns",
     "sheet_names",
 ]
 
@@ -587,6 +593,394 @@ def _frame_from_rows(rows: list[list[object]], header_map: Mapping[str, str] | N
     return frame
 
 
+# --------------------------------------------------------------------------- the planner's workbook
+
+#: Kinds of column a table spec can name (see :class:`Column`).
+COLUMN_KINDS = ("text", "id", "code", "verdict", "bool", "int", "number", "percent", "prob", "money", "year")
+_DEFAULT_DECIMALS = {"number": 2, "percent": 1, "prob": 2, "money": 0, "int": 0, "year": 0}
+#: Cell tints of verdicts (Okabe-Ito, light): the same meaning as the probability chart's bands.
+VERDICT_FILLS = {"likely": "D4EDE4", "possible": "DDEFF9", "unlikely": "FCEFD0", "very_unlikely": "F9DCCB",
+                 "met": "D4EDE4", "missed": "F9DCCB", "not_assessed": "EEEEEE"}
+
+
+@dataclass(frozen=True)
+class Column:
+    """How one column of a table is shown to people (Excel, HTML and Word use the same spec).
+
+    Attributes
+    ----------
+    key : str
+        Column name in the DataFrame.
+    kind : str
+        One of :data:`COLUMN_KINDS`:
+
+        * ``text``: as given; ``id``: a machine id, moved to the right end of
+          the table (human columns first, ids last);
+        * ``code``: a code translated through the glossary namespace
+          ``codes`` (e.g. ``"timing"``: ``timing.<code>``) or the ``values``
+          mapping; a code the glossary does not have is shown as it is;
+          ``verdict``: a verdict code (``likely`` ... ``met``, ``missed``),
+          translated and tinted by band;
+        * ``bool``: "Có"/"Không" ("Yes"/"No");
+        * ``int`` (a count: ``10.000``), ``number`` (``decimals``),
+          ``percent`` (a value already in percent, 0-100, shown with
+          ``decimals``), ``prob`` (a probability 0-1, two decimals),
+          ``money`` (VND), ``year`` (no grouping).
+    label : str, optional
+        Header; default :func:`simlib.present.i18n.column_label` (``col.<key>``).
+    decimals : int, optional
+        Decimals shown (default per kind: number 2, percent 1, prob 2).
+    codes : str, optional
+        Glossary namespace for ``code`` columns (``"timing"``, ``"track"``...).
+    values : mapping, optional
+        Raw value -> display text; wins over ``codes`` (e.g. scenario name ->
+        the scenario file's title).
+    width : float, optional
+        Column width in characters (default from the content, 8 to 60).
+    """
+
+    key: str
+    kind: str = "text"
+    _: KW_ONLY  # the rest by name only: Column("x", "percent", decimals=2), never a stray positional label
+    label: str | None = None
+    decimals: int | None = None
+    codes: str | None = None
+    values: Mapping[Any, str] | None = None
+    width: float | None = None
+
+    def __post_init__(self):
+        if self.kind not in COLUMN_KINDS:
+            raise ValueError(f"column {self.key!r}: kind {self.kind!r} is not one of {COLUMN_KINDS}")
+
+    @property
+    def places(self) -> int:
+        """Decimals shown."""
+        return self.decimals if self.decimals is not None else _DEFAULT_DECIMALS.get(self.kind, 0)
+
+    def header(self, lang: str) -> str:
+        """Header text in ``lang``."""
+        from simlib.present import i18n
+
+        return self.label if self.label is not None else i18n.column_label(self.key, lang)
+
+    def number_format(self, lang: str) -> str | None:
+        """Excel number format of the column's numbers (None for text kinds)."""
+        if self.kind in ("int",):
+            return "#,##0"
+        if self.kind == "year":
+            return "0"
+        if self.kind in ("number", "percent", "prob"):
+            d = self.places
+            base = "#,##0" if self.kind == "number" else "0"
+            return base + ("." + "0" * d if d else "")
+        if self.kind == "money":
+            d = self.places
+            num = "#,##0" + ("." + "0" * d if d else "")
+            return f'{num} "đ"' if lang == "vi" else f'"VND "{num}'
+        return None
+
+    def cell(self, value, lang: str):
+        """The value to store in a spreadsheet cell: numbers rounded to what is shown, codes translated."""
+        from simlib.present import i18n
+
+        if _is_missing(value):
+            return None
+        if self.values is not None and value in self.values:
+            return self.values[value]
+        if self.kind == "verdict":
+            return i18n.verdict_label(value, lang)
+        if self.kind == "code":
+            if self.codes:
+                key = f"{self.codes}.{str(value).strip().lower().replace(' ', '_').replace('-', '_')}"
+                if i18n.has_label(key):
+                    return i18n.t(key, lang)
+            return str(value)  # a code the glossary does not know yet is shown as it is
+        if self.kind == "bool":
+            return i18n.t("yes" if _truthy(value) else "no", lang)
+        if self.kind in ("int", "year"):
+            return int(_round_half_up(float(value), 0))
+        if self.kind in ("number", "percent", "prob", "money"):
+            return _round_half_up(float(value), self.places)
+        return value
+
+    def text(self, value, lang: str) -> str:
+        """The value as display text (HTML and Word), formatted for ``lang``."""
+        from simlib.present import i18n
+
+        if _is_missing(value):
+            return "–"
+        if self.values is not None and value in self.values:
+            return str(self.values[value])
+        if self.kind in ("verdict", "code", "bool"):
+            return str(self.cell(value, lang))
+        if self.kind == "int":
+            return i18n.fmt_int(value, lang)
+        if self.kind == "year":
+            return i18n.fmt_year(value, lang)
+        if self.kind == "number":
+            return i18n.fmt_number(value, lang, self.places)
+        if self.kind == "percent":
+            return i18n.fmt_number(value, lang, self.places)
+        if self.kind == "prob":
+            return i18n.fmt_prob(value, lang, self.places)
+        if self.kind == "money":
+            return i18n.fmt_money(value, lang)
+        return str(value)
+
+
+def _truthy(v) -> bool:
+    if isinstance(v, str):
+        return v.strip().lower() in ("true", "1", "yes", "có")
+    return bool(v)
+
+
+def _round_half_up(x: float, places: int) -> float:
+    if not math.isfinite(x):
+        raise ValueError(f"{x} cannot be stored in Excel (replace infinities before exporting)")
+    q = decimal.Decimal(repr(x)).quantize(decimal.Decimal(1).scaleb(-places), rounding=decimal.ROUND_HALF_UP)
+    return float(q) if places else float(int(q))
+
+
+@dataclass(frozen=True)
+class Sheet:
+    """One sheet of the planner's workbook.
+
+    Attributes
+    ----------
+    name : str
+        Sheet name in the report's language (made valid and unique, at most 31 characters).
+    table : DataFrame
+    columns : sequence of Column, optional
+        The columns to show, in order; ``id`` columns are moved to the right
+        end. Columns of ``table`` not listed are left out (keep the CSV for
+        those). None: every column as text/number, in the table's order.
+    note : str
+        One line on the README sheet saying what the sheet holds.
+    freeze_columns : int
+        Leading columns kept in view when scrolling right (with the header row).
+    """
+
+    name: str
+    table: pd.DataFrame
+    columns: Sequence[Column] | None = None
+    note: str = ""
+    freeze_columns: int = 1
+
+
+def ordered_columns(table: pd.DataFrame, columns: Sequence[Column] | None) -> list[Column]:
+    """The columns to show: human columns in spec order, then ``id`` columns; checks they exist.
+
+    Raises
+    ------
+    ValueError
+        If a column in the spec is not in the table, or is listed twice.
+    """
+    if columns is None:
+        return [Column(str(c), "number" if pd.api.types.is_float_dtype(table[c]) else "text") for c in table.columns]
+    keys = [c.key for c in columns]
+    dupes = sorted({k for k in keys if keys.count(k) > 1})
+    if dupes:
+        raise ValueError(f"columns listed twice: {dupes}")
+    missing = [k for k in keys if k not in table.columns]
+    if missing:
+        raise ValueError(f"columns {missing} are not in the table (it has {list(table.columns)})")
+    return [c for c in columns if c.kind != "id"] + [c for c in columns if c.kind == "id"]
+
+
+def _sheet_width(col: Column, header: str, values: list) -> float:
+    if col.width is not None:
+        return float(col.width)
+    longest_word = max((_text_width(w) for w in header.split()), default=0)
+    w = max(longest_word + 2, min(_text_width(header), 18) + 2)
+    fmt = col.number_format("en")
+    for v in values:
+        w = max(w, _display_width(v, fmt) + 2)
+    return float(min(max(w, _MIN_WIDTH), _MAX_WIDTH))
+
+
+def _fill_planner_sheet(ws, sheet: Sheet, lang: str) -> None:
+    from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
+    from openpyxl.utils import get_column_letter
+
+    df = sheet.table
+    if not isinstance(df, pd.DataFrame):
+        raise TypeError(f"sheet {sheet.name!r}: expected a pandas DataFrame, got {type(df).__name__}")
+    cols = ordered_columns(df, sheet.columns)
+    n_rows = len(df)
+    if n_rows + 1 > _EXCEL_MAX_ROWS or len(cols) > _EXCEL_MAX_COLS:
+        raise ValueError(f"sheet {sheet.name!r}: {n_rows} rows x {len(cols)} columns exceeds Excel's sheet size")
+    headers = [c.header(lang) for c in cols]
+    dupes = sorted({h for h in headers if headers.count(h) > 1})
+    if dupes:
+        raise ValueError(f"sheet {sheet.name!r}: duplicate column headers {dupes}")
+    head_font = Font(bold=True)
+    head_fill = PatternFill("solid", fgColor="DCE9F5")
+    head_align = Alignment(wrap_text=True, vertical="center")
+    thin = Side(style="thin", color="B0B0B0")
+    head_border = Border(bottom=thin)
+    wrap_top = Alignment(wrap_text=True, vertical="top")
+    top = Alignment(vertical="top")
+    for j, (col, header) in enumerate(zip(cols, headers), start=1):
+        cell = _set_cell(ws, 1, j, _excel_value(header))
+        cell.font, cell.fill, cell.alignment, cell.border = head_font, head_fill, head_align, head_border
+        fmt = col.number_format(lang)
+        values = []
+        raw_values = df[col.key].tolist()
+        for i, raw in enumerate(raw_values, start=2):
+            try:
+                v = _excel_value(col.cell(raw, lang))
+            except ValueError as exc:
+                raise ValueError(f"sheet {sheet.name!r}, column {col.key!r}, row {i}: {exc}") from None
+            c = _set_cell(ws, i, j, v)
+            if fmt is not None and isinstance(v, (int, float)) and not isinstance(v, bool):
+                c.number_format = fmt
+            if col.kind == "verdict" and not _is_missing(raw):
+                fill = VERDICT_FILLS.get(str(raw).strip().lower().replace(" ", "_"))
+                if fill:
+                    c.fill = PatternFill("solid", fgColor=fill)
+            values.append(v)
+        width = _sheet_width(col, header, values)
+        ws.column_dimensions[get_column_letter(j)].width = width
+        long_text = any(isinstance(v, str) and _text_width(v) > width - 2 for v in values)
+        if long_text:
+            for i in range(2, n_rows + 2):
+                ws.cell(row=i, column=j).alignment = wrap_top
+        elif col.kind in ("text", "code", "id", "verdict"):
+            for i in range(2, n_rows + 2):
+                ws.cell(row=i, column=j).alignment = top
+    if cols:
+        freeze = max(0, min(int(sheet.freeze_columns), len(cols) - 1))
+        ws.freeze_panes = f"{get_column_letter(freeze + 1)}2"
+        ws.auto_filter.ref = f"A1:{get_column_letter(len(cols))}{n_rows + 1}"
+    ws.print_title_rows = "1:1"
+    ws.page_setup.orientation = "landscape"
+    ws.page_setup.paperSize = ws.PAPERSIZE_A4
+    ws.page_setup.fitToWidth = 1
+    ws.page_setup.fitToHeight = 0
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+
+
+def _fill_planner_readme(ws, *, title: str, lang: str, notes: Sequence[str], sheets: Sequence[Sheet],
+                         names: Sequence[str]) -> None:
+    from openpyxl.styles import Alignment, Font
+
+    from simlib.present import i18n
+
+    wrap = Alignment(wrap_text=True, vertical="top")
+    row = 1
+    _set_cell(ws, row, 1, _excel_value(i18n.t("workbook.readme_title", lang, title=title))).font = Font(bold=True,
+                                                                                                        size=13)
+    row += 2
+    if notes:
+        _set_cell(ws, row, 1, _excel_value(i18n.t("workbook.readme_notes", lang))).font = Font(bold=True)
+        row += 1
+        for line in notes:
+            c = _set_cell(ws, row, 1, _excel_value(str(line)))
+            c.alignment = wrap
+            ws.merge_cells(start_row=row, start_column=1, end_row=row, end_column=2)
+            row += 1
+        row += 1
+    _set_cell(ws, row, 1, _excel_value(i18n.t("workbook.readme_sheets", lang))).font = Font(bold=True)
+    row += 1
+    for j, key in enumerate(("sheet", "table"), start=1):
+        _set_cell(ws, row, j, _excel_value(i18n.column_label(key, lang))).font = Font(bold=True)
+    row += 1
+    for sheet, name in zip(sheets, names):
+        _set_cell(ws, row, 1, _excel_value(name))
+        _set_cell(ws, row, 2, _excel_value(sheet.note)).alignment = wrap
+        row += 1
+    row += 1
+    for key in ("workbook.readme_columns", "workbook.readme_numbers"):
+        c = _set_cell(ws, row, 1, _excel_value(i18n.t(key, lang)))
+        c.alignment = wrap
+        ws.merge_cells(start_row=row, start_column=1, end_row=row, end_column=2)
+        row += 1
+    ws.column_dimensions["A"].width = 34.0
+    ws.column_dimensions["B"].width = 90.0
+
+
+def write_planner_workbook(
+    path: str | Path,
+    sheets: Sequence[Sheet],
+    *,
+    lang: str,
+    title: str,
+    notes: Sequence[str] = (),
+    readme_sheet: str | None = None,
+) -> Path:
+    """The planner's workbook: sheets in the report's language, README last; byte-identical on reruns.
+
+    Parameters
+    ----------
+    path : str or Path
+        The ``.xlsx`` file.
+    sheets : sequence of Sheet
+        In order; put the summary (one row per target) first.
+    lang : {"vi", "en"}
+        Language of headers, codes, number formats (money) and the README sheet.
+    title : str
+        What the workbook is about (first line of the README sheet).
+    notes : sequence of str
+        General notes for the README sheet (run, sources, "illustrative" flags).
+    readme_sheet : str, optional
+        Name of the README sheet (default glossary ``workbook.readme_sheet``:
+        "Hướng dẫn" / "README").
+
+    Returns
+    -------
+    Path
+
+    Notes
+    -----
+    Every sheet: bold shaded header row (wrapped), frozen header row and
+    ``freeze_columns`` leading columns, an autofilter, widths from the
+    content, number formats per column kind (counts ``#,##0``, shares
+    ``0.0``, probabilities ``0.00``, money ``#,##0 "đ"``), verdict cells
+    tinted, printing on A4 landscape fitted to the page width with the header
+    repeated. Numbers are stored rounded to what is shown (the CSV files keep
+    full precision). Excel shows the decimal mark of the reader's computer.
+    """
+    from openpyxl import Workbook
+
+    from simlib.present import i18n
+
+    i18n.check_lang(lang)
+    if not sheets:
+        raise ValueError("nothing to write: no sheets")
+    readme = _clean_sheet_name(readme_sheet or i18n.t("workbook.readme_sheet", lang))
+    names = sheet_names([s.name for s in sheets], reserved=[readme])
+    wb = Workbook()
+    wb.remove(wb.active)
+    props = wb.properties
+    props.created = props.modified = FIXED_TIMESTAMP
+    props.creator = "simlib"
+    props.lastModifiedBy = None
+    props.title = title
+    props.language = lang
+    for sheet, name in zip(sheets, names):
+        _fill_planner_sheet(wb.create_sheet(name), sheet, lang)
+    _fill_planner_readme(wb.create_sheet(readme), title=title, lang=lang, notes=list(notes), sheets=sheets,
+                         names=names)
+    wb.active = 0
+    buf = io.BytesIO()
+    wb.save(buf)
+    data = buf.getvalue()
+    return _atomic_write(Path(path), lambda fh: _normalise_zip(data, fh))
+
+
+def display_table(table: pd.DataFrame, columns: Sequence[Column] | None, lang: str, *,
+                  ids: bool = False) -> pd.DataFrame:
+    """A table as display text for HTML and Word: headers and values in ``lang``, columns in spec order.
+
+    ``id`` columns are left out (documents for people show no machine ids;
+    the workbook and the CSV files keep them) unless ``ids=True`` (then last).
+    """
+    cols = [c for c in ordered_columns(table, columns) if ids or c.kind != "id"]
+    out = pd.DataFrame({c.header(lang): [c.text(v, lang) for v in table[c.key].tolist()] for c in cols},
+                       index=range(len(table)))
+    return out
+
+
 # --------------------------------------------------------------------------- HTML
 
 
@@ -607,10 +1001,21 @@ class Section:
         ``.gif`` and ``.webp`` files embedded as base64 data URIs.
     callouts : sequence of (str, str)
         Key figures as (label, value), shown as large boxes, e.g.
-        ``("P(40.12 % met by 2025)", "0.08")``.
+        ``("Xác suất đạt chỉ tiêu 40,12% (năm 2025)", "0,08")``.
     formatters : mapping of str to callable, optional
         Column name -> function turning a non-missing value into display
-        text; overrides the float format for that column.
+        text; overrides the float format for that column (ignored with
+        ``columns``).
+    columns : sequence of Column, optional
+        How to show ``table`` (the spec the workbook uses): headers and codes
+        in the page's language, numbers formatted per kind and right-aligned,
+        verdicts tinted; ``id`` columns are not shown (the workbook has them).
+    note : str
+        Small print after the table and images (e.g. how to read a verdict).
+    captions : sequence of str
+        One caption per image (``<figcaption>``); default the file name.
+    page_break_before : bool
+        Start the section on a new printed page (e.g. the details after the verdicts).
     """
 
     heading: str
@@ -619,38 +1024,56 @@ class Section:
     images: Sequence[Path] = ()
     callouts: Sequence[tuple[str, str]] = ()
     formatters: Mapping[str, Callable[[Any], str]] | None = field(default=None)
+    columns: Sequence["Column"] | None = None
+    note: str = ""
+    captions: Sequence[str] = ()
+    page_break_before: bool = False
 
 
+# A4 portrait: 210 mm wide; with 15 mm margins the text block is 180 mm. On screen the page is as wide as the
+# printed text block, so what fits the screen fits the paper; tables wrap their cells instead of scrolling.
 _CSS = """\
 :root { --blue: #0072B2; --orange: #E69F00; --vermillion: #D55E00; --green: #009E73;
         --ink: #1a1a1a; --muted: #555; --rule: #d0d0d0; }
 * { box-sizing: border-box; }
-body { font-family: "Segoe UI", Roboto, "Noto Sans", "Helvetica Neue", Arial, sans-serif;
-       color: var(--ink); background: #fff; line-height: 1.5; font-size: 16px;
-       max-width: 60rem; margin: 0 auto; padding: 1.5rem 1rem 3rem; }
-h1 { font-size: 1.6rem; margin: 0 0 1rem; padding-bottom: 0.4rem; border-bottom: 4px solid var(--blue); }
-h2 { font-size: 1.25rem; margin: 2rem 0 0.6rem; padding-left: 0.5rem; border-left: 4px solid var(--blue); }
-p { margin: 0 0 0.8rem; }
-.callouts { display: flex; flex-wrap: wrap; gap: 0.8rem; margin: 0.8rem 0 1rem; }
-.callout { flex: 1 1 12rem; border: 1px solid var(--rule); border-top: 6px solid var(--blue); padding: 0.6rem 0.8rem; break-inside: avoid; }
+html { background: #fff; }
+body { font-family: "Noto Sans", "Segoe UI", Roboto, "Helvetica Neue", Arial, sans-serif;
+       color: var(--ink); line-height: 1.45; font-size: 15px;
+       width: 100%; max-width: 180mm; margin: 0 auto; padding: 12mm 0 16mm; overflow-wrap: break-word; }
+h1 { font-size: 1.5rem; line-height: 1.25; margin: 0 0 0.4rem; padding-bottom: 0.4rem; border-bottom: 4px solid var(--blue); }
+.subtitle { color: var(--muted); margin: 0 0 1rem; }
+h2 { font-size: 1.15rem; margin: 1.6rem 0 0.5rem; padding-left: 0.5rem; border-left: 4px solid var(--blue); }
+p { margin: 0 0 0.7rem; }
+.callouts { display: flex; flex-wrap: wrap; gap: 0.6rem; margin: 0.6rem 0 1rem; }
+.callout { flex: 1 1 10rem; min-width: 0; border: 1px solid var(--rule); border-top: 6px solid var(--blue); padding: 0.5rem 0.7rem; break-inside: avoid; }
 .callout:nth-child(4n+2) { border-top-color: var(--orange); }
 .callout:nth-child(4n+3) { border-top-color: var(--vermillion); }
 .callout:nth-child(4n+4) { border-top-color: var(--green); }
-.callout .value { font-size: 2rem; font-weight: 700; line-height: 1.2; font-variant-numeric: tabular-nums; }
-.callout .label { color: var(--muted); font-size: 0.9rem; }
-.table-wrap { overflow-x: auto; margin: 0.8rem 0 1rem; }
-table { border-collapse: collapse; font-size: 0.9rem; font-variant-numeric: tabular-nums; }
-th, td { border: 1px solid var(--rule); padding: 0.25rem 0.5rem; vertical-align: top; }
-th { background: #eef4f9; text-align: left; }
+.callout .value { font-size: 1.7rem; font-weight: 700; line-height: 1.2; font-variant-numeric: tabular-nums; }
+.callout .label { color: var(--muted); font-size: 0.85rem; }
+.table-wrap { margin: 0.6rem 0 1rem; }
+table { width: 100%; border-collapse: collapse; font-size: 0.78rem; line-height: 1.3; font-variant-numeric: tabular-nums; }
+th, td { border: 1px solid var(--rule); padding: 0.2rem 0.35rem; vertical-align: top; overflow-wrap: break-word; }
+th { background: #eef4f9; text-align: left; font-weight: 600; }
+td.num { text-align: right; white-space: nowrap; }
 tbody tr:nth-child(even) { background: #f7f7f7; }
-figure { margin: 1rem 0; break-inside: avoid; }
+td.v-likely, td.v-met { background: #D4EDE4; }
+td.v-possible { background: #DDEFF9; }
+td.v-unlikely { background: #FCEFD0; }
+td.v-very_unlikely, td.v-missed { background: #F9DCCB; }
+td.v-not_assessed { background: #EEEEEE; color: var(--muted); }
+figure { margin: 0.8rem 0; break-inside: avoid; }
 figure svg, figure img { max-width: 100%; height: auto; display: block; }
-footer { margin-top: 2.5rem; padding-top: 0.6rem; border-top: 1px solid var(--rule); color: var(--muted); font-size: 0.85rem; }
+figcaption { color: var(--muted); font-size: 0.8rem; margin-top: 0.2rem; }
+.note { color: var(--muted); font-size: 0.82rem; }
+footer { margin-top: 2rem; padding-top: 0.5rem; border-top: 1px solid var(--rule); color: var(--muted); font-size: 0.8rem; }
+@page { size: A4; margin: 15mm; }
 @media print {
-  body { max-width: none; padding: 0; font-size: 11pt; }
+  body { max-width: none; padding: 0; font-size: 10.5pt; }
   h2 { break-after: avoid; }
-  .table-wrap { overflow: visible; }
+  section.page-break { break-before: page; }
   figure, .callouts, tr { break-inside: avoid; }
+  thead { display: table-header-group; }
   tbody tr:nth-child(even) { background: none; }
 }
 """
@@ -660,15 +1083,17 @@ _IMAGE_MIME = {".png": "image/png", ".jpg": "image/jpeg", ".jpeg": "image/jpeg",
 _LANG_RE = re.compile(r"^[A-Za-z]{2,3}(?:-[A-Za-z0-9]{1,8})*$")
 _EXTERNAL_REF = re.compile(r"""(?:\b(?:href|src)\s*=\s*["']\s*|url\(\s*["']?\s*)(?!data:)(?:[a-z][a-z0-9+.-]*:|//)""",
                            re.I)
+_NUMERIC_KINDS = ("int", "number", "percent", "prob", "money", "year")
 
 
 def _esc(text: object) -> str:
     return html.escape(str(text), quote=True)
 
 
-def _paragraphs(text: str, indent: str = "") -> list[str]:
+def _paragraphs(text: str, indent: str = "", cls: str = "") -> list[str]:
     parts = [p.strip() for p in re.split(r"\n[ \t]*\n", str(text).replace("\r\n", "\n"))]
-    return [f"{indent}<p>{_esc(p)}</p>" for p in parts if p]
+    attr = f' class="{cls}"' if cls else ""
+    return [f"{indent}<p{attr}>{_esc(p)}</p>" for p in parts if p]
 
 
 def _default_float(x: float) -> str:
@@ -678,29 +1103,56 @@ def _default_float(x: float) -> str:
     return s
 
 
-def _display_frame(df: pd.DataFrame, float_format: Callable[[float], str],
-                   formatters: Mapping[str, Callable[[Any], str]] | None) -> pd.DataFrame:
-    cols = {}
-    for j, col in enumerate(df.columns):
-        fmt = (formatters or {}).get(col)
-        out = []
-        for v in df.iloc[:, j].tolist():
-            if _is_missing(v):
-                out.append("–")  # to_html's na_rep does not catch None in object columns
-            elif fmt is not None:
-                out.append(str(fmt(v)))
-            elif isinstance(v, (bool, np.bool_)):
-                out.append(str(bool(v)))
-            elif isinstance(v, (float, np.floating)):
-                out.append(float_format(float(v)))
-            elif isinstance(v, (int, np.integer)):
-                out.append(str(int(v)))
-            else:
-                out.append(str(v))
-        cols[j] = pd.Series(out, dtype=object)
-    frame = pd.DataFrame(cols, index=range(len(df)))
-    frame.columns = [str(c) for c in df.columns]
-    return frame
+def _locale_float(lang: str) -> Callable[[float], str]:
+    """Two decimals in the page's language (``0,08`` in Vietnamese) when simlib knows it, else ``0.08``."""
+    from simlib.present import i18n
+
+    if lang in i18n.LANGS:
+        return lambda x: i18n.fmt_number(x, lang, 2)
+    return _default_float
+
+
+def _cell_text(v, float_format, fmt) -> tuple[str, bool]:
+    """(display text, is numeric) of one value in the legacy path (no column spec)."""
+    if _is_missing(v):
+        return "–", False
+    if fmt is not None:
+        return str(fmt(v)), isinstance(v, (int, float, np.integer, np.floating)) and not isinstance(v, bool)
+    if isinstance(v, (bool, np.bool_)):
+        return str(bool(v)), False
+    if isinstance(v, (float, np.floating)):
+        return float_format(float(v)), True
+    if isinstance(v, (int, np.integer)):
+        return str(int(v)), True
+    return str(v), False
+
+
+def _table_html(df: pd.DataFrame, lang: str, float_format, formatters, columns) -> str:
+    rows_html = []
+    if columns is not None:
+        cols = [c for c in ordered_columns(df, columns) if c.kind != "id"]  # ids stay in the workbook and CSV
+        headers = [c.header(lang) for c in cols]
+        for rec in df[[c.key for c in cols]].itertuples(index=False, name=None):
+            cells = []
+            for c, v in zip(cols, rec):
+                classes = []
+                if c.kind in _NUMERIC_KINDS:  # numbers and their dashes line up on the right
+                    classes.append("num")
+                if c.kind == "verdict" and not _is_missing(v):
+                    classes.append("v-" + str(v).strip().lower().replace(" ", "_"))
+                attr = f' class="{" ".join(classes)}"' if classes else ""
+                cells.append(f"<td{attr}>{_esc(c.text(v, lang))}</td>")
+            rows_html.append("<tr>" + "".join(cells) + "</tr>")
+    else:
+        headers = [str(c) for c in df.columns]
+        for rec in df.itertuples(index=False, name=None):
+            cells = []
+            for col, v in zip(df.columns, rec):
+                text, numeric = _cell_text(v, float_format, (formatters or {}).get(col))
+                cells.append(f'<td class="num">{_esc(text)}</td>' if numeric else f"<td>{_esc(text)}</td>")
+            rows_html.append("<tr>" + "".join(cells) + "</tr>")
+    head = "<thead><tr>" + "".join(f"<th>{_esc(h)}</th>" for h in headers) + "</tr></thead>"
+    return "\n".join(['<table class="data">', head, "<tbody>", *rows_html, "</tbody>", "</table>"])
 
 
 def _svg_markup(path: Path, prefix: str) -> str:
@@ -720,18 +1172,19 @@ def _svg_markup(path: Path, prefix: str) -> str:
     return text.strip()
 
 
-def _image_html(path: Path, prefix: str) -> str:
+def _image_html(path: Path, prefix: str, caption: str | None = None) -> str:
     path = Path(path)
     suffix = path.suffix.lower()
-    caption = _esc(path.stem.replace("_", " "))
+    alt = _esc(caption if caption else path.stem.replace("_", " "))
+    cap = f"\n<figcaption>{_esc(caption)}</figcaption>" if caption else ""
     if suffix == ".svg":
         body = _svg_markup(path, prefix)
-        return f'<figure role="img" aria-label="{caption}">\n{body}\n</figure>'
+        return f'<figure role="img" aria-label="{alt}">\n{body}{cap}\n</figure>'
     mime = _IMAGE_MIME.get(suffix)
     if mime is None:
         raise ValueError(f"{path}: unsupported image type {suffix!r} (use .svg, .png, .jpg, .gif or .webp)")
     data = base64.b64encode(path.read_bytes()).decode("ascii")
-    return f'<figure>\n<img src="data:{mime};base64,{data}" alt="{caption}">\n</figure>'
+    return f'<figure>\n<img src="data:{mime};base64,{data}" alt="{alt}">{cap}\n</figure>'
 
 
 def write_html_summary(
@@ -742,8 +1195,9 @@ def write_html_summary(
     sections: Sequence[Section],
     footer: str = "",
     float_format: Callable[[float], str] | None = None,
+    subtitle: str = "",
 ) -> Path:
-    """Write a self-contained, printable HTML summary; byte-identical on reruns.
+    """Write a self-contained page that prints on A4; byte-identical on reruns.
 
     Parameters
     ----------
@@ -754,15 +1208,18 @@ def write_html_summary(
     lang : str
         Language tag of the page, e.g. ``"vi"`` or ``"en"``.
     sections : sequence of Section
-        Shown in order: heading, text paragraphs, callouts, table, images.
+        Shown in order: heading, text paragraphs, callouts, table, images,
+        note. Put the verdicts first and the details after (``page_break_before``
+        on the first detail section starts it on a new printed page).
     footer : str, optional
         Text at the bottom (sources, seed, "illustrative" flags); blank lines
         separate paragraphs.
     float_format : callable, optional
-        Float -> display text for table cells; default two decimals
-        (``"0.08"``; ``-0.00`` is shown as ``0.00``). Use e.g.
-        ``lambda x: f"{x:.1f}".replace(".", ",")`` for Vietnamese decimal
-        commas.
+        Float -> display text for table cells without a column spec; default
+        two decimals in the page's language (``0,08`` for ``vi``, ``0.08``
+        for ``en`` and other tags).
+    subtitle : str, optional
+        A line under the title.
 
     Returns
     -------
@@ -777,17 +1234,18 @@ def write_html_summary(
 
     Notes
     -----
-    Everything is in the one file: inline CSS (Okabe-Ito accent colours),
-    SVG charts inlined as markup (XML declaration and doctype removed, ids
-    prefixed per image), raster images as base64 data URIs; there are no
-    scripts, external links or timestamps. All text is HTML-escaped; table
-    cells are escaped by ``DataFrame.to_html(escape=True)`` and missing
-    values shown as "–". SVG files are trusted input (matplotlib output) and
-    are inlined after the checks above, not sanitised.
+    Everything is in the one file: inline CSS (Okabe-Ito accents), SVG
+    charts inlined as markup (XML declaration and doctype removed, ids
+    prefixed per image), raster images as base64 data URIs; no scripts,
+    external links or timestamps. The page is 180 mm wide on screen, the
+    text width of A4 with 15 mm margins (``@page``), and tables wrap their
+    cells instead of scrolling, so nothing runs off a printed page. All text
+    is HTML-escaped. SVG files are trusted input (matplotlib output) and are
+    inlined after the checks above, not sanitised.
     """
     if not _LANG_RE.match(lang or ""):
         raise ValueError(f"lang must be a language tag such as 'vi' or 'en', not {lang!r}")
-    ffmt = float_format or _default_float
+    ffmt = float_format or _locale_float(lang)
     out = [
         "<!DOCTYPE html>",
         f'<html lang="{_esc(lang)}">',
@@ -803,8 +1261,10 @@ def write_html_summary(
         "<main>",
         f"<h1>{_esc(title)}</h1>",
     ]
+    if subtitle:
+        out.append(f'<p class="subtitle">{_esc(subtitle)}</p>')
     for s_i, sec in enumerate(sections, start=1):
-        out.append("<section>")
+        out.append('<section class="page-break">' if sec.page_break_before else "<section>")
         out.append(f"<h2>{_esc(sec.heading)}</h2>")
         out.extend(_paragraphs(sec.text))
         if sec.callouts:
@@ -814,14 +1274,15 @@ def write_html_summary(
                            f'<div class="label">{_esc(label)}</div></div>')
             out.append("</div>")
         if sec.table is not None:
-            frame = _display_frame(sec.table, ffmt, sec.formatters)
-            table_html = frame.to_html(index=False, na_rep="–", escape=True, border=0,
-                                       classes="data", justify="left")
             out.append('<div class="table-wrap">')
-            out.append(table_html.strip())
+            out.append(_table_html(sec.table, lang, ffmt, sec.formatters, sec.columns))
             out.append("</div>")
+        captions = list(sec.captions)
         for i_i, img in enumerate(sec.images, start=1):
-            out.append(_image_html(Path(img), f"s{s_i}i{i_i}-"))
+            cap = captions[i_i - 1] if i_i - 1 < len(captions) else None
+            out.append(_image_html(Path(img), f"s{s_i}i{i_i}-", cap))
+        if sec.note:
+            out.extend(_paragraphs(sec.note, cls="note"))
         out.append("</section>")
     out.append("</main>")
     if footer:

@@ -1,266 +1,432 @@
-"""Bilingual (Vietnamese / English) labels and number formatting for charts and tables.
+"""Words and numbers in the report's language (Vietnamese or English), from one glossary file.
 
-Planners read Vietnamese; reviewers may read English. Every piece of text a
-chart or table generates itself goes through :func:`t` (labels),
-:func:`column_label` (table headers) or :func:`fmt_number` (numbers), so the
-same chart can be drawn in either language.
+Every piece of text that simlib writes for people (charts, tables, the
+workbook, the Word report, the HTML page, the explorer) comes from
+``glossary.csv`` in the bundled data folder (``data/glossary.csv`` in the
+repository): one row per key with the Vietnamese text, the English text and
+a note for reviewers. A native reviewer corrects wording there, in one place;
+no code changes.
 
-* ``LABELS``: key -> ``{"vi": ..., "en": ...}``. Keys are namespaced where the
-  same word has two meanings: ``scenario.baseline`` ("Kịch bản cơ sở") versus
-  ``baseline`` ("Cơ sở", the first bar of a waterfall); ``lever.<key>``;
-  ``verdict.<key>``.
-* Vietnamese strings are NFC-normalised with full diacritics (tested).
-* Numbers: Vietnamese uses a decimal comma and dot thousands separators
-  (``13.260,5``); English the reverse (``13,260.5``).
-* Place names are Vietnamese in both languages and are not translated.
+* :func:`t` gives the text of a key, filling ``{placeholders}``;
+  :func:`label` translates a chart category when it is a known key and
+  otherwise shows it as given; :func:`scenario_label` prefers a scenario
+  file's own title; :func:`column_label` gives table headers
+  (keys ``col.<column>``); :func:`code_label` translates codes such as
+  verdicts (``verdict.very_unlikely``).
+* Numbers follow the language's conventions (CLDR data through Babel):
+  Vietnamese ``0,08``, ``10.000``, ``13.260,5``, ``40,12%``,
+  ``15.000.000 đ``; English ``0.08``, ``10,000``, ``13,260.5``, ``40.12%``,
+  ``VND 15,000,000``. Years are never grouped (``2025``). Rounding is half
+  away from zero on the number as written (``0.075`` -> ``0,08``), as a
+  person or Excel would round, not Python's half-even.
+
+The glossary is read on first use and cached (:func:`glossary`); nothing is
+read at import time. Its rules are checked when it is read: columns
+``key, vi, en, note``; unique keys; both texts present; the same
+``{placeholders}`` in both languages. A broken row stops with a message that
+names the file, row and column.
+
+Key namespaces: ``verdict.<code>``, ``scenario.<name>``, ``lever.<key>``,
+``param.<key>``, ``track.<key>``, ``geo.<kind>``, ``ref.<decision>``,
+``col.<column>``, ``report.<name>``, ``explorer.<name>``,
+``workbook.<name>``, ``word.<name>``; plain keys (``target``, ``year``,
+``band_90``...) are the chart vocabulary. Place names are Vietnamese in both
+languages and are not in the glossary.
 """
 
 from __future__ import annotations
 
+import csv
+import functools
 import math
+import string
 import unicodedata
-from decimal import ROUND_HALF_UP, Decimal
 from collections.abc import Mapping
+from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
+from pathlib import Path
+
+from babel import numbers as _babel_numbers
+
+from simlib.errors import InputError
 
 __all__ = [
-    "LANGS", "LABELS", "COLUMNS", "t", "label", "has_label", "column_label", "verdict_label",
-    "fmt_number", "fmt_percent", "check_lang",
+    "LANGS", "Glossary", "GlossaryError", "glossary", "glossary_path",
+    "check_lang", "t", "has_label", "label", "scenario_label", "verdict_label", "code_label", "column_label",
+    "fmt_number", "fmt_int", "fmt_percent", "fmt_prob", "fmt_money", "fmt_year", "school_year",
 ]
 
+#: The report languages.
 LANGS = ("vi", "en")
+_FIELDS = ("key", "vi", "en", "note")
+_MINUS = "\u2212"
+_DASH = "–"
 
-LABELS: dict[str, dict[str, str]] = {
-    # --- indicators ---------------------------------------------------------------------------
-    "thcs_to_gdnn_sc_tc": {
-        "vi": "Tỷ lệ học sinh tốt nghiệp THCS vào học nghề (sơ cấp, trung cấp)",
-        "en": "THCS graduates entering vocational education (sơ cấp / trung cấp)",
-    },
-    "thpt_to_cao_dang": {
-        "vi": "Tỷ lệ học sinh tốt nghiệp THPT vào học cao đẳng",
-        "en": "THPT graduates entering college (cao đẳng)",
-    },
-    # --- axes and units -----------------------------------------------------------------------
-    "year": {"vi": "Năm", "en": "Year"},
-    "school_year_note": {"vi": "Năm (năm kết thúc năm học)", "en": "Year (school year ending)"},
-    "percent_of_graduates": {"vi": "% học sinh tốt nghiệp", "en": "% of graduates"},
-    "percent": {"vi": "%", "en": "%"},
-    "students": {"vi": "học sinh", "en": "students"},
-    "seats": {"vi": "chỗ học", "en": "seats"},
-    "percentage_points": {"vi": "điểm phần trăm", "en": "percentage points"},
-    "pp_short": {"vi": "điểm %", "en": "pp"},
-    "p_met": {"vi": "Xác suất đạt mục tiêu", "en": "Probability target met"},
-    "p_met_value": {"vi": "Xác suất đạt: {p}", "en": "P(met) = {p}"},
-    "share_2030": {"vi": "Tỷ lệ năm 2030 (%)", "en": "Share in 2030 (%)"},
-    "cost_vnd": {"vi": "Chi phí (đồng)", "en": "Cost (VND)"},
-    # --- chart vocabulary ---------------------------------------------------------------------
-    "target": {"vi": "Mục tiêu", "en": "Target"},
-    "observed": {"vi": "Số liệu quan sát", "en": "Observed"},
-    "observed_same": {"vi": "Số liệu quan sát (cùng định nghĩa)", "en": "Observed (same definition)"},
-    "observed_other": {"vi": "Số liệu quan sát (định nghĩa khác/chưa rõ)",
-                       "en": "Observed (other/unclear definition)"},
-    "range": {"vi": "Khoảng", "en": "Range"},
-    "range_observed": {"vi": "Khoảng giá trị được báo cáo", "en": "Reported range"},
-    "open_upper": {"vi": "Mũi tên: không có cận trên (“trên x %”)", "en": "Arrow: open upper end ('over x %')"},
-    "median": {"vi": "Trung vị", "en": "Median"},
-    "projection": {"vi": "Dự báo", "en": "Projection"},
-    "band_30": {"vi": "30 % kết quả ở giữa", "en": "central 30 % of outcomes"},
-    "band_60": {"vi": "60 % kết quả ở giữa", "en": "central 60 % of outcomes"},
-    "band_90": {"vi": "90 % kết quả ở giữa", "en": "central 90 % of outcomes"},
-    "fan_caption": {"vi": "Dải màu: 30/60/90 % kết quả mô phỏng ở giữa",
-                    "en": "Shaded bands: central 30/60/90 % of simulated outcomes"},
-    "illustrative": {
-        "vi": "MINH HỌA: một số đầu vào là giả định, không phải số liệu",
-        "en": "ILLUSTRATIVE: some inputs are assumptions, not data",
-    },
-    "illustrative_short": {"vi": "MINH HỌA", "en": "ILLUSTRATIVE"},
-    "source": {"vi": "Nguồn", "en": "Source"},
-    "baseline": {"vi": "Cơ sở", "en": "Baseline"},
-    "total": {"vi": "Tổng", "en": "Total"},
-    "increase": {"vi": "Tăng", "en": "Increase"},
-    "decrease": {"vi": "Giảm", "en": "Decrease"},
-    "base_case": {"vi": "Trường hợp cơ sở", "en": "Base case"},
-    "low_setting": {"vi": "Tham số ở mức thấp", "en": "Parameter at low setting"},
-    "high_setting": {"vi": "Tham số ở mức cao", "en": "Parameter at high setting"},
-    "not_assessed_short": {"vi": "chưa đánh giá", "en": "not assessed"},
-    # --- scenarios ----------------------------------------------------------------------------
-    "scenario": {"vi": "Kịch bản", "en": "Scenario"},
-    "scenario.baseline": {"vi": "Kịch bản cơ sở", "en": "Baseline"},
-    "scenario.plan_as_written": {"vi": "Kế hoạch như văn bản", "en": "Plan as written"},
-    "scenario.waiver_plus": {"vi": "Hỗ trợ học phí tăng cường (Waiver+)", "en": "Waiver+ (extra study support)"},
-    "scenario.all_levers": {"vi": "Tất cả đòn bẩy chính sách", "en": "All policy levers"},
-    # --- levers -------------------------------------------------------------------------------
-    "lever": {"vi": "Đòn bẩy chính sách", "en": "Policy lever"},
-    "lever.counselling_g9": {"vi": "Giáo viên tư vấn hướng nghiệp (lớp 9)",
-                             "en": "Career-guidance counsellors (grade 9)"},
-    "lever.counselling_g12": {"vi": "Giáo viên tư vấn hướng nghiệp (lớp 12)",
-                              "en": "Career-guidance counsellors (grade 12)"},
-    "lever.tuition_support_g9": {"vi": "Hỗ trợ học phí/chi phí học nghề (sau lớp 9)",
-                                 "en": "Tuition/cost support for vocational study (after grade 9)"},
-    "lever.tuition_support_g12": {"vi": "Hỗ trợ học phí/chi phí học nghề (sau lớp 12)",
-                                  "en": "Tuition/cost support for vocational study (after grade 12)"},
-    "lever.free_thpt": {"vi": "Miễn học phí THPT công lập (từ 2025-26)",
-                        "en": "Free public THPT tuition (from 2025-26)"},
-    "lever.capacity": {"vi": "Giới hạn chỉ tiêu", "en": "Capacity limit (seats)"},
-    "lever.combination": {"vi": "Tương tác giữa các đòn bẩy", "en": "Interaction between levers"},
-    "lever.interaction": {"vi": "Tương tác giữa các đòn bẩy", "en": "Interaction between levers"},
-    "lever.ceiling": {"vi": "Giới hạn tỷ lệ tối đa khả thi", "en": "Ceiling (maximum feasible share)"},
-    "lever.information_g9": {"vi": "Truyền thông hướng nghiệp lớp 9", "en": "Grade-9 information campaign"},
-    "lever.trend": {"vi": "Xu hướng hiện tại", "en": "Current trend"},
-    # --- uncertain parameters (tornado) ------------------------------------------------------
-    "param.effect_full": {"vi": "tác động khi phủ đủ", "en": "effect at full coverage"},
-    "param.fidelity": {"vi": "mức độ thực hiện", "en": "implementation fidelity"},
-    "param.dose_exponent": {"vi": "độ cong liều lượng", "en": "dose-response curvature"},
-    "param.lag_years": {"vi": "độ trễ (năm)", "en": "lag (years)"},
-    "param.elasticity": {"vi": "độ co giãn theo giá", "en": "price elasticity"},
-    "param.effect": {"vi": "tác động", "en": "effect"},
-    "param.max_feasible": {"vi": "Tỷ lệ tối đa khả thi", "en": "Maximum feasible share"},
-    "param.trend": {"vi": "Xu hướng (giữ nguyên hiện trạng)", "en": "Trend (business as usual)"},
-    # --- flow tracks (destinations and programmes) ----------------------------------------------
-    "track.thpt": {"vi": "THPT", "en": "THPT"},
-    "track.thpt_public": {"vi": "THPT công lập", "en": "public THPT"},
-    "track.thpt_private": {"vi": "THPT ngoài công lập", "en": "private THPT"},
-    "track.gdtx": {"vi": "GDTX", "en": "GDTX (continuing education)"},
-    "track.so_cap": {"vi": "sơ cấp", "en": "sơ cấp"},
-    "track.trung_cap": {"vi": "trung cấp", "en": "trung cấp"},
-    "track.trung_cap_thpt": {"vi": "trung cấp (sau THPT)", "en": "trung cấp (after THPT)"},
-    "track.trung_hoc_nghe": {"vi": "trung học nghề", "en": "trung học nghề (vocational upper secondary)"},
-    "track.cao_dang": {"vi": "cao đẳng", "en": "cao đẳng"},
-    "track.dai_hoc": {"vi": "đại học", "en": "university"},
-    "track.not_continuing": {"vi": "không học tiếp", "en": "not continuing"},
-    # --- verdicts -----------------------------------------------------------------------------
-    "verdict": {"vi": "Đánh giá", "en": "Verdict"},
-    "verdict.likely": {"vi": "Có khả năng", "en": "Likely"},
-    "verdict.possible": {"vi": "Có thể", "en": "Possible"},
-    "verdict.unlikely": {"vi": "Khó đạt", "en": "Unlikely"},
-    "verdict.very_unlikely": {"vi": "Rất khó đạt", "en": "Very unlikely"},
-    "verdict.not_assessed": {"vi": "Chưa đánh giá được", "en": "Not assessed"},
-    "verdict.met": {"vi": "Đã đạt", "en": "Met"},
-    "verdict.missed": {"vi": "Không đạt", "en": "Missed"},
-}
 
-COLUMNS: dict[str, dict[str, str]] = {
-    "target_id": {"vi": "Mã mục tiêu", "en": "Target ID"},
-    "plan_id": {"vi": "Mã kế hoạch", "en": "Plan ID"},
-    "geography": {"vi": "Mã địa bàn", "en": "Geography ID"},
-    "geography_name": {"vi": "Địa bàn", "en": "Geography"},
-    "indicator": {"vi": "Chỉ tiêu", "en": "Indicator"},
-    "year": {"vi": "Năm", "en": "Year"},
-    "target (%)": {"vi": "Mục tiêu (%)", "en": "Target (%)"},
-    "scenario": {"vi": "Kịch bản", "en": "Scenario"},
-    "p_met": {"vi": "Xác suất đạt", "en": "P(target met)"},
-    "verdict": {"vi": "Đánh giá", "en": "Verdict"},
-    "median (%)": {"vi": "Trung vị (%)", "en": "Median (%)"},
-    "q0.1": {"vi": "Phân vị 10 %", "en": "10th percentile"},
-    "q0.9": {"vi": "Phân vị 90 %", "en": "90th percentile"},
-    "required_pace_pts": {"vi": "Tốc độ cần đạt (điểm %/năm)", "en": "Required pace (pp/year)"},
-    "observed_pace_pts": {"vi": "Tốc độ quan sát (điểm %/năm)", "en": "Observed pace (pp/year)"},
-    "n_points": {"vi": "Số điểm số liệu", "en": "Data points"},
-    "note": {"vi": "Ghi chú", "en": "Note"},
-    "lever": {"vi": "Đòn bẩy chính sách", "en": "Policy lever"},
-    "effect_pp": {"vi": "Tác động (điểm %)", "en": "Effect (pp)"},
-    "cost_vnd": {"vi": "Chi phí (đồng)", "en": "Cost (VND)"},
-    "seats_needed": {"vi": "Số chỗ học cần", "en": "Seats needed"},
-    "seats_available": {"vi": "Số chỗ học hiện có", "en": "Seats available"},
-}
+class GlossaryError(InputError):
+    """The glossary file cannot be used (missing, wrong columns, duplicate key, empty text, mismatched placeholders)."""
+
+
+@dataclass(frozen=True)
+class Glossary:
+    """The translation table: key -> text per language, plus the reviewers' notes.
+
+    Attributes
+    ----------
+    path : Path
+        The file it was read from.
+    texts : Mapping[str, Mapping[str, str]]
+        ``texts[key][lang]``, NFC-normalised.
+    notes : Mapping[str, str]
+        ``notes[key]``: the reviewers' note ("" when none).
+    """
+
+    path: Path
+    texts: Mapping[str, Mapping[str, str]]
+    notes: Mapping[str, str]
+
+    def __contains__(self, key: object) -> bool:
+        return key in self.texts
+
+    def keys(self):
+        return self.texts.keys()
+
+
+def glossary_path() -> Path:
+    """Path of the bundled ``glossary.csv`` (found through :func:`simlib.inputs.resources.bundled_data_dir`)."""
+    from simlib.inputs.resources import bundled_data_dir
+
+    return bundled_data_dir() / "glossary.csv"
+
+
+def _placeholders(text: str) -> set[str]:
+    try:
+        return {name for _, name, _, _ in string.Formatter().parse(text) if name is not None}
+    except ValueError as exc:  # unbalanced braces
+        raise ValueError(f"bad braces ({exc}); write {{name}} for a placeholder and {{{{ }}}} for a literal brace") \
+            from None
+
+
+@functools.lru_cache(maxsize=8)
+def _read(path: str) -> Glossary:
+    p = Path(path)
+    where = p.name
+    try:
+        raw = p.read_bytes()
+    except OSError as exc:
+        raise GlossaryError(f"{p}: cannot read the glossary ({exc.strerror or exc}); reinstall simlib or pass the "
+                            "path of a glossary.csv") from None
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise GlossaryError(f"{where}: not UTF-8 text (byte {exc.start}); save the file as 'CSV UTF-8'") from None
+    reader = csv.reader(text.splitlines(keepends=True))
+    header = next(reader, None)
+    if header is None or [h.strip() for h in header] != list(_FIELDS):
+        raise GlossaryError(f"{where}, row 1: the header is {header!r}; it must be exactly "
+                            f"{','.join(_FIELDS)}")
+    texts: dict[str, dict[str, str]] = {}
+    notes: dict[str, str] = {}
+    for rownum, row in enumerate(reader, start=2):
+        if not any(cell.strip() for cell in row):
+            continue
+        if len(row) != len(_FIELDS):
+            raise GlossaryError(f"{where}, row {rownum}: {len(row)} cells, expected {len(_FIELDS)} "
+                                f"({', '.join(_FIELDS)}); put text containing commas in double quotes")
+        key, vi, en, note = (unicodedata.normalize("NFC", cell) for cell in row)
+        if not key.strip() or key != key.strip():
+            raise GlossaryError(f"{where}, row {rownum}, column key: {key!r} is empty or has spaces around it")
+        if key in texts:
+            raise GlossaryError(f"{where}, row {rownum}, column key: {key!r} appears twice; keep one row per key")
+        for lang, value in (("vi", vi), ("en", en)):
+            if not value.strip():
+                raise GlossaryError(f"{where}, row {rownum}, column {lang}: the text of {key!r} is empty")
+        try:
+            ph_vi = _placeholders(vi)
+        except ValueError as exc:
+            raise GlossaryError(f"{where}, row {rownum}, column vi ({key!r}): {exc}") from None
+        try:
+            ph_en = _placeholders(en)
+        except ValueError as exc:
+            raise GlossaryError(f"{where}, row {rownum}, column en ({key!r}): {exc}") from None
+        if ph_vi != ph_en:
+            raise GlossaryError(f"{where}, row {rownum} ({key!r}): the placeholders differ between vi "
+                                f"{sorted(ph_vi)} and en {sorted(ph_en)}; both texts must use the same {{names}}")
+        texts[key] = {"vi": vi, "en": en}
+        notes[key] = note
+    return Glossary(p, texts, notes)
+
+
+def glossary(path: str | Path | None = None) -> Glossary:
+    """The translation table, read once per file and cached.
+
+    Parameters
+    ----------
+    path : str or Path, optional
+        A ``glossary.csv`` (default: the bundled one, :func:`glossary_path`).
+
+    Returns
+    -------
+    Glossary
+
+    Raises
+    ------
+    GlossaryError
+        With file, row and column when the file breaks a rule (see module docstring).
+    """
+    return _read(str(Path(path) if path is not None else glossary_path()))
 
 
 def check_lang(lang: str) -> str:
-    """Return ``lang`` if it is one of :data:`LANGS`, else raise ValueError."""
+    """Return ``lang`` if it is one of :data:`LANGS`; otherwise raise :class:`simlib.errors.InputError`."""
     if lang not in LANGS:
-        raise ValueError(f"unknown language {lang!r}; expected one of {LANGS}")
+        raise InputError(f"unknown language {lang!r}; expected one of {LANGS}")
     return lang
 
 
 def t(key: str, lang: str = "en", **fmt) -> str:
-    """The label for ``key`` in ``lang``; ``fmt`` fills ``{placeholders}``.
+    """The text of ``key`` in ``lang``, with ``{placeholders}`` filled from ``fmt``.
 
-    Raises ValueError (never KeyError) for an unknown key or language.
+    Parameters
+    ----------
+    key : str
+        A glossary key, e.g. ``"target_line"``.
+    lang : {"vi", "en"}
+    **fmt
+        Values for the placeholders, already formatted (numbers through
+        :func:`fmt_number` and friends).
+
+    Raises
+    ------
+    simlib.errors.InputError
+        For an unknown key or language, or a missing placeholder value
+        (never KeyError).
     """
     check_lang(lang)
-    try:
-        entry = LABELS[key]
-    except (KeyError, TypeError):
-        raise ValueError(f"unknown label key {key!r}") from None
+    entry = glossary().texts.get(key) if isinstance(key, str) else None
+    if entry is None:
+        raise InputError(f"unknown label key {key!r} (add it to glossary.csv)")
     text = entry[lang]
-    return text.format(**fmt) if fmt else text
+    if not fmt:
+        return text
+    try:
+        return text.format(**fmt)
+    except KeyError as exc:
+        raise InputError(f"label {key!r} needs a value for {{{exc.args[0]}}}") from None
 
 
 def has_label(key: str) -> bool:
-    return key in LABELS
+    """True when ``key`` is in the glossary."""
+    return isinstance(key, str) and key in glossary().texts
 
 
 def label(key, lang: str = "en", prefixes: tuple[str, ...] = ("lever.", "scenario.", "verdict.", "")) -> str:
-    """Translate ``key`` if ``prefix + key`` is known (first prefix that matches), else return ``str(key)``.
+    """Translate ``key`` if ``prefix + key`` is a glossary key (first prefix that matches), else ``str(key)``.
 
-    Used for chart categories (levers, scenarios, parameters) that may be
-    either a known key or free text already written by the caller. With the
-    default prefixes ``"baseline"`` is the scenario ("Kịch bản cơ sở"), not
-    the waterfall's first bar ("Cơ sở"); pass ``prefixes`` to change that.
+    For chart categories (levers, scenarios, parameters) that may be a known
+    key or a text the caller already wrote. With the default prefixes
+    ``"baseline"`` is the scenario ("Kịch bản cơ sở"), not the waterfall's
+    first bar ("Điểm xuất phát").
     """
     check_lang(lang)
     s = str(key)
+    texts = glossary().texts
     for p in prefixes:
-        if p + s in LABELS:
-            return LABELS[p + s][lang]
+        if p + s in texts:
+            return texts[p + s][lang]
     return s
+
+
+def scenario_label(name: str, lang: str = "en", title: str | None = None) -> str:
+    """Name of a scenario: its file's own title when given (``title_vi``/``title_en``), else the glossary's.
+
+    Parameters
+    ----------
+    name : str
+        Scenario name (file stem), e.g. ``"baseline"``.
+    title : str, optional
+        The scenario file's title in ``lang``; used as written when not blank.
+
+    Returns
+    -------
+    str
+        ``title``, else ``scenario.<name>`` from the glossary, else ``name``.
+    """
+    check_lang(lang)
+    if title is not None and str(title).strip():
+        return unicodedata.normalize("NFC", str(title).strip())
+    return label(name, lang, ("scenario.", ""))
+
+
+def _code(value) -> str:
+    return str(value).strip().lower().replace(" ", "_").replace("-", "_")
+
+
+def code_label(namespace: str, code, lang: str = "en") -> str:
+    """Translate a machine code in ``namespace`` (``"verdict"``, ``"timing"``, ``"track"``...).
+
+    The code is normalised (lower case, spaces and hyphens to ``_``), so
+    ``"very unlikely"`` and ``"very_unlikely"`` are the same. Unknown codes
+    raise :class:`simlib.errors.InputError`: a code shown untranslated in a
+    report is a defect.
+    """
+    return t(f"{namespace}.{_code(code)}", lang)
 
 
 def verdict_label(verdict: str, lang: str = "en") -> str:
-    """Translate a verdict word (``"very unlikely"`` or ``"very_unlikely"``, any case)."""
-    key = "verdict." + str(verdict).strip().lower().replace(" ", "_").replace("-", "_")
-    return t(key, lang)
+    """Words of a verdict code (``likely`` ... ``not_assessed``, ``met``, ``missed``; any spelling)."""
+    return code_label("verdict", verdict, lang)
 
 
 def column_label(key: str, lang: str = "en") -> str:
-    """Table header for column ``key``; unknown columns keep their own name."""
+    """Table header for column ``key`` (glossary ``col.<key>``); unknown columns keep their own name."""
     check_lang(lang)
-    entry = COLUMNS.get(key)
+    entry = glossary().texts.get(f"col.{key}")
     return entry[lang] if entry is not None else str(key)
 
 
-def fmt_number(x, lang: str = "en", decimals: int = 2, *, sign: bool = False, grouping: bool = True) -> str:
-    """Format a number for display: ``vi`` -> ``13.260,50``; ``en`` -> ``13,260.50``.
+# --------------------------------------------------------------------------------------------
+# numbers
+# --------------------------------------------------------------------------------------------
 
-    ``x`` may be a number or a numeric string. ``sign=True`` writes a ``+`` on
-    positive values (for changes). Negative values use the minus sign ``−``.
-    ``grouping=False`` drops the thousands separator (years). Missing values
-    (None/NaN) are written as an en dash. Rounding is half away from zero on
-    the number as written (``0.075`` -> ``0.08``, ``2.5`` -> ``3``), not
-    Python's binary/half-even rounding.
+def _finite(x) -> float | None:
+    """``x`` as a float, or None for a missing value (None, NaN, pd.NA)."""
+    if x is None:
+        return None
+    try:
+        v = float(x)
+    except (TypeError, ValueError):
+        if str(x) in ("<NA>", "NaT"):
+            return None
+        raise InputError(f"{x!r} is not a number") from None
+    return None if math.isnan(v) else v
+
+
+def _round(v: float, decimals: int) -> Decimal:
+    """|v| rounded half away from zero on its shortest decimal form (0.075 -> 0.08)."""
+    return abs(Decimal(repr(v))).quantize(Decimal(1).scaleb(-decimals), rounding=ROUND_HALF_UP)
+
+
+def _pattern(decimals: int, grouping: bool) -> str:
+    return ("#,##0" if grouping else "0") + ("." + "0" * decimals if decimals > 0 else "")
+
+
+def fmt_number(x, lang: str = "en", decimals: int = 2, *, sign: bool = False, grouping: bool = True) -> str:
+    """A number as people write it in ``lang``: vi ``13.260,50``, en ``13,260.50``.
+
+    Parameters
+    ----------
+    x : float, int, str or None
+        The value (a numeric string is accepted).
+    lang : {"vi", "en"}
+    decimals : int
+        Digits after the decimal mark (fixed, so a column lines up).
+    sign : bool
+        Write ``+`` before positive values (changes).
+    grouping : bool
+        Thousands separators (False for years and codes).
+
+    Returns
+    -------
+    str
+        Negative values use the minus sign ``−``; a value that rounds to zero
+        has no sign (no ``−0,00``); missing values (None/NaN) are ``–``;
+        infinities ``∞``/``−∞``.
     """
     check_lang(lang)
-    if x is None:
-        return "–"
-    v = float(x)
-    if math.isnan(v):
-        return "–"
+    v = _finite(x)
+    if v is None:
+        return _DASH
     if math.isinf(v):
-        return ("−" if v < 0 else "") + "∞"
+        return (_MINUS if v < 0 else "") + "∞"
     decimals = max(int(decimals), 0)
-    # round half away from zero on the shortest decimal form, as a person (or Excel) would: 0.075 -> 0.08
-    d = abs(Decimal(repr(v))).quantize(Decimal(1).scaleb(-decimals), rounding=ROUND_HALF_UP)
-    s = f"{d:{',' if grouping else ''}.{decimals}f}"
-    is_zero = set(s.replace(",", "").replace(".", "")) == {"0"}  # rounds to zero: no "−0,00"
-    if lang == "vi":
-        s = s.replace(",", "\x00").replace(".", ",").replace("\x00", ".")
-    if v < 0 and not is_zero:
-        s = "−" + s
-    elif sign and v > 0 and not is_zero:
-        s = "+" + s
-    return s
+    d = _round(v, decimals)
+    s = _babel_numbers.format_decimal(d, format=_pattern(decimals, grouping), locale=lang,
+                                      group_separator=grouping)
+    if d == 0:
+        return s
+    if v < 0:
+        return _MINUS + s
+    return ("+" + s) if sign else s
+
+
+def fmt_int(x, lang: str = "en", *, sign: bool = False) -> str:
+    """A count (students, draws, places): vi ``10.000``, en ``10,000``; rounded half away from zero."""
+    return fmt_number(x, lang, 0, sign=sign)
+
+
+def fmt_year(x, lang: str = "en") -> str:
+    """A year without grouping (``2025``, never ``2.025``); ``–`` when missing."""
+    return fmt_number(x, lang, 0, grouping=False)
+
+
+def school_year(end_year: int) -> str:
+    """The school year that ends in ``end_year``: ``school_year(2026) == "2025-2026"``."""
+    y = int(end_year)
+    return f"{y - 1}-{y}"
 
 
 def fmt_percent(x, lang: str = "en", decimals: int = 1, *, sign: bool = False) -> str:
-    """``fmt_number`` followed by `` %`` (a space before the percent sign, as in the repo's charts)."""
-    return fmt_number(x, lang, decimals, sign=sign) + " %"
+    """A value already in percent (0-100) with the % sign: vi ``40,12%``, en ``40.12%``.
+
+    The sign follows the CLDR percent pattern of the language (no space in
+    either language, as the plans write "40,12%"). ``decimals`` is fixed.
+    """
+    s = fmt_number(x, lang, decimals, sign=sign)
+    return s if s == _DASH else s + "%"
 
 
-def _assert_nfc(labels: Mapping[str, Mapping[str, str]]) -> None:  # pragma: no cover - import-time guard
-    for k, entry in labels.items():
-        for lang, s in entry.items():
-            if unicodedata.normalize("NFC", s) != s:
-                raise AssertionError(f"label {k!r} ({lang}) is not NFC-normalised")
+def fmt_prob(p, lang: str = "en", decimals: int = 2) -> str:
+    """A probability (0-1) as a decimal: vi ``0,08``, en ``0.08``.
+
+    A probability that is not exactly 0 or 1 but would round to it is written
+    ``< 0,01`` / ``> 0,99`` (en ``< 0.01`` / ``> 0.99``), so a rare event is
+    never shown as impossible or certain.
+
+    Raises
+    ------
+    simlib.errors.InputError
+        If ``p`` is outside [0, 1].
+    """
+    v = _finite(p)
+    if v is None:
+        return _DASH
+    if not 0.0 <= v <= 1.0:
+        raise InputError(f"probability {p!r} is outside [0, 1]")
+    step = 10.0 ** -decimals
+    if 0.0 < v and _round(v, decimals) == 0:
+        return "< " + fmt_number(step, lang, decimals)
+    if v < 1.0 and _round(v, decimals) == 1:
+        return "> " + fmt_number(1 - step, lang, decimals)
+    return fmt_number(v, lang, decimals)
 
 
-_assert_nfc(LABELS)
-_assert_nfc(COLUMNS)
+def fmt_money(vnd, lang: str = "en", *, billions: bool = False, decimals: int | None = None) -> str:
+    """An amount of Vietnamese dong: vi ``15.000.000 đ``, en ``VND 15,000,000``.
+
+    Parameters
+    ----------
+    vnd : float
+        Amount in VND (đồng).
+    billions : bool
+        Write it in billions: vi ``1,5 tỷ đồng``, en ``VND 1.5 billion``.
+    decimals : int, optional
+        Default 0 for đồng, 1 for billions.
+    """
+    v = _finite(vnd)
+    if v is None:
+        return _DASH
+    if billions:
+        num = fmt_number(v / 1e9, lang, 1 if decimals is None else decimals)
+        return f"{num} {t('money_billion', lang)}" if lang == "vi" else f"VND {num} billion"
+    num = fmt_number(v, lang, 0 if decimals is None else decimals)
+    return f"{num} {t('money_suffix', lang)}" if lang == "vi" else f"{t('money_suffix', lang)} {num}"
+
+
+def __getattr__(name: str):
+    """``LABELS`` and ``COLUMNS`` (read-only views of the glossary) for code written before the glossary file."""
+    if name == "LABELS":
+        return {k: dict(v) for k, v in glossary().texts.items() if not k.startswith("col.")}
+    if name == "COLUMNS":
+        return {k[4:]: dict(v) for k, v in glossary().texts.items() if k.startswith("col.")}
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
