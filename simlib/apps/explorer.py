@@ -64,7 +64,7 @@ import pandas as pd
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 
-from simlib.apps.report import history_frame
+from simlib.apps.render import history_frame
 from simlib.errors import InputError
 from simlib.evidence.targets import p_met, threshold, used_targets
 from simlib.present import charts, i18n

@@ -595,7 +595,9 @@ def sensitivity(base: Baseline, scenario: Scenario, *, indicator: str, unit: str
     Returns
     -------
     DataFrame
-        Columns parameter, low, high, base, low_label, high_label, where the
+        Columns parameter, low, high, base, low_value, high_value (the input's
+        setting at each end, in its own unit; NaN for the trend), low_label,
+        high_label (those settings as plain text), where the
         outputs are P(share >= target) if ``target`` is given, else the mean
         share in percent. Sorted by swing ``|high - low|``, largest first.
     """
@@ -626,6 +628,7 @@ def sensitivity(base: Baseline, scenario: Scenario, *, indicator: str, unit: str
             d = draw_levers(lv, base.n, base.config.seed, fixed={addr: prior.quantile(qq)})
             vals.append(out(with_draws(base, draws=d)))
         rows.append({"parameter": label, "low": vals[0], "high": vals[1], "base": ref,
+                     "low_value": float(prior.quantile(q[0])), "high_value": float(prior.quantile(q[1])),
                      "low_label": f"{prior.quantile(q[0]):.3g}", "high_label": f"{prior.quantile(q[1]):.3g}"})
     vals = []
     for qq in q:
@@ -635,6 +638,7 @@ def sensitivity(base: Baseline, scenario: Scenario, *, indicator: str, unit: str
             t[ind] = np.broadcast_to(qa, arr.shape).copy() if ind == indicator else arr
         vals.append(out(with_draws(base, trend=t)))
     rows.append({"parameter": "trend (business as usual)", "low": vals[0], "high": vals[1], "base": ref,
+                 "low_value": float("nan"), "high_value": float("nan"),
                  "low_label": f"q{q[0]:g}", "high_label": f"q{q[1]:g}"})
     df = pd.DataFrame(rows)
     df["swing"] = (df["high"] - df["low"]).abs()

@@ -228,6 +228,7 @@ SCHEMAS: dict[str, Schema] = {
         (
             Column("plan_id", "id", nonempty=True),
             Column("title", nonempty=True),
+            Column("short", required=False, doc="a short name for charts, e.g. QĐ 522"),
             Column("issuer", nonempty=True),
             Column("geography", "geography", nonempty=True),
             Column("date", required=True),
