@@ -27,7 +27,7 @@ CHARTS = (["targets_vs_evidence", "p_met"] + [f"fan_{i}" for i in HEAD] + [f"uni
           + ["waterfall_thcs_to_gdnn_sc_tc", "tornado_thcs_to_gdnn_sc_tc"])
 TABLES = ["feasibility", "targets_reachable", "contributions", "sensitivity", "costs", "capacity", "seats", "priors"]
 EXPECTED = ({"audit.csv", "audit.txt", "audit_gaps.csv", "audit_aggregates.csv", "audit_contradictions.csv",
-             "audit_outliers.csv", "run.json", "simlib_report.xlsx", "summary.html"}
+             "audit_outliers.csv", "run.json", "simlib_report.xlsx", "summary.html", "report.docx"}
             | {f"{c}.{ext}" for c in CHARTS for ext in ("png", "svg")} | {f"{t}.csv" for t in TABLES})
 
 
@@ -72,29 +72,43 @@ def test_languages_differ_only_in_words(full):
     html_vi = (vi / "summary.html").read_text(encoding="utf-8")
     html_en = (en / "summary.html").read_text(encoding="utf-8")
     assert '<html lang="vi"' in html_vi and '<html lang="en"' in html_en
-    assert "Kết luận chính" in html_vi and "Headline" in html_en
+    assert "Kết luận chính" in html_vi and "Key findings" in html_en
     for c in CHARTS:
         assert (vi / f"{c}.png").read_bytes() != (en / f"{c}.png").read_bytes(), c
     wb_vi = openpyxl.load_workbook(vi / "simlib_report.xlsx", read_only=True)
     wb_en = openpyxl.load_workbook(en / "simlib_report.xlsx", read_only=True)
-    h_vi = [c.value for c in next(wb_vi["feasibility"].iter_rows(max_row=1))]
-    h_en = [c.value for c in next(wb_en["feasibility"].iter_rows(max_row=1))]
+    assert wb_vi.sheetnames[0] == "Tóm tắt" and wb_en.sheetnames[0] == "Summary"
+    assert wb_vi.sheetnames[-1] == "Hướng dẫn" and wb_en.sheetnames[-1] == "README"
+    h_vi = [c.value for c in next(wb_vi["Đánh giá chỉ tiêu"].iter_rows(max_row=1))]
+    h_en = [c.value for c in next(wb_en["Verdicts"].iter_rows(max_row=1))]
     assert "Xác suất đạt" in h_vi and "P(target met)" in h_en
+    # no code names or English verdicts in the Vietnamese workbook's summary
+    rows = list(wb_vi["Tóm tắt"].iter_rows(values_only=True))
+    human = [i for i, h in enumerate(rows[0]) if not str(h).startswith("Mã") and h != "Căn cứ số liệu"]
+    cells = [str(r[i]) for r in rows for i in human if r[i] is not None]
+    assert len(rows) > 1 and cells
+    for code in ("very_unlikely", "very unlikely", "unlikely", "past_estimated", "thcs_to_gdnn_sc_tc", "True"):
+        assert not any(code in c for c in cells), code
 
 
 def test_excel_reopens_with_the_same_numbers(full):
     a = full / "en"
     wb = openpyxl.load_workbook(a / "simlib_report.xlsx")
-    assert wb.sheetnames[0] == "README"
+    assert wb.sheetnames[0] == "Summary"
     csv = pd.read_csv(a / "feasibility.csv")
-    ws = wb["feasibility"]
+    ws = wb["Verdicts"]
     rows = list(ws.iter_rows(values_only=True))
     header, body = rows[0], rows[1:]
     assert len(body) == len(csv)
-    col = header.index("P(target met)")
-    got = pd.Series([r[col] for r in body], dtype="float64")
-    pd.testing.assert_series_equal(got.round(4), csv["p_met"].round(4), check_names=False)
+    col, tid = header.index("P(target met)"), header.index("Target ID")
+    sc = header.index("Scenario")
+    got = {(r[tid], r[sc]): r[col] for r in body}
+    titles = {"baseline": "Baseline"}
+    for r in csv[csv["scenario"] == "baseline"].itertuples():
+        v = got[(r.target_id, titles[r.scenario])]
+        assert (v is None and pd.isna(r.p_met)) or abs(v - r.p_met) < 0.005 + 1e-12  # shown to two decimals
     assert all(isinstance(r[col], float) for r in body if r[col] is not None)  # numbers are numbers, not text
+    assert ws.freeze_panes is not None and ws.auto_filter.ref is not None
 
 
 def test_run_record_hashes_inputs(full):

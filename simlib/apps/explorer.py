@@ -123,64 +123,17 @@ def default_plan(base: Baseline) -> str | None:
 _PROBS = tuple(float(c[1:]) for c in charts.FAN_COLUMNS)
 _BASELINE_STYLE = dict(color="0.2", ls=(0, (4, 2)), lw=1.3)
 
-# Text the explorer writes itself. Keys that simlib.present.i18n already has are used from there.
-_TEXT = {
-    "indicator": {"vi": "Chỉ số", "en": "Indicator"},
-    "coverage": {"vi": "Tỷ lệ trường có GV tư vấn", "en": "Schools with a counsellor"},
-    "counsellors": {"vi": "GV tư vấn mỗi trường", "en": "Counsellors per school"},
-    "support": {"vi": "Hỗ trợ (đồng/HS/năm)", "en": "Support (VND/student-yr)"},
-    "cap_on": {"vi": "Giới hạn chỗ tuyển {track}", "en": "Cap {track} intake"},
-    "seats_per_year": {"vi": "Chỗ/năm", "en": "Seats/yr"},
-    "vnd_per_year": {"vi": "đồng/học sinh/năm", "en": "VND per student-year"},
-    "baseline_median": {"vi": "Trung vị kịch bản cơ sở", "en": "Baseline median"},
-    "scenario_none": {"vi": "Kịch bản: không dùng đòn bẩy (= kịch bản cơ sở)",
-                      "en": "Scenario: no levers (= baseline)"},
-    "scenario_head": {"vi": "Kịch bản từ năm {start}", "en": "Scenario from {start}"},
-    "sc_counselling": {"vi": "tư vấn hướng nghiệp ở {cov} trường, {cps} giáo viên/trường",
-                       "en": "counselling in {cov} of schools, {cps} teacher(s) each"},
-    "sc_support": {"vi": "hỗ trợ {vnd} đồng/học sinh/năm", "en": "support {vnd} VND per student-year"},
-    "sc_cap": {"vi": "tối đa {seats} chỗ {track}/năm", "en": "at most {seats} {track} seats/yr"},
-    "box_head": {"vi": "Xác suất ≥ {thr}: kịch bản | cơ sở", "en": "P(≥ {thr}): scenario | baseline"},
-    "box_year": {"vi": "  năm {year}: {p} | {p0}", "en": "  in {year}: {p} | {p0}"},
-    "box_late": {"vi": " (đạt muộn)", "en": " (reached late)"},
-    "box_median": {"vi": "Trung vị {year}: {m} | {m0}", "en": "Median {year}: {m} | {m0}"},
-    "box_cost": {"vi": "Chi phí {y0}–{y1}: {cost} tỷ đồng", "en": "Cost {y0}–{y1}: {cost} bn VND"},
-    "box_lag": {"vi": "Đòn bẩy bắt đầu năm {start}: không thể\nthay đổi xác suất năm {year}",
-                "en": "Levers start in {start}: they cannot\nchange P(met) in {year}"},
-    "box_ceiling": {"vi": "Mục tiêu cao hơn tỷ lệ tối đa mà đòn bẩy\ncó thể đạt (≤ {ceil}, giả định chuyên gia):"
-                          "\nđòn bẩy không thể tăng xác suất đạt",
-                    "en": "Target above the highest share levers\ncan reach (≤ {ceil}, judgement prior):"
-                          "\nlevers cannot raise P(met)"},
-    "status_ceiling": {"vi": " · mục tiêu cao hơn tỷ lệ tối đa đòn bẩy có thể đạt (≤ {ceil}): "
-                             "đòn bẩy không thể tăng xác suất đạt",
-                       "en": " · the target is above the highest share levers can reach (≤ {ceil}): "
-                             "levers cannot raise P(met)"},
-    "no_target": {"vi": "Không có mục tiêu {year} của kế hoạch cho đơn vị này",
-                  "en": "No {year} target of the plan for this unit"},
-    "status": {"vi": "<b>Xác suất tỷ lệ ≥ {thr}</b>: năm {ty}: <b>{p}</b> (cơ sở {p0}); năm {vy}: <b>{pv}</b> "
-                     "(cơ sở {pv0}) · trung vị {vy}: {m} (cơ sở {m0}) · chi phí {y0}–{vy}: {cost} tỷ đồng "
-                     "(<i>minh họa</i>)",
-               "en": "<b>P(share ≥ {thr})</b>: in {ty}: <b>{p}</b> (baseline {p0}); in {vy}: <b>{pv}</b> "
-                     "(baseline {pv0}) · median {vy}: {m} (baseline {m0}) · cost {y0}–{vy}: {cost} bn VND "
-                     "(<i>illustrative</i>)"},
-    "status_no_target": {"vi": "Không có mục tiêu để so sánh · trung vị {vy}: {m} (cơ sở {m0}) · "
-                               "chi phí {y0}–{vy}: {cost} tỷ đồng (<i>minh họa</i>)",
-                         "en": "No target to compare with · median {vy}: {m} (baseline {m0}) · "
-                               "cost {y0}–{vy}: {cost} bn VND (<i>illustrative</i>)"},
-    "source": {"vi": "Số liệu: data/observations.csv; mục tiêu: {plan}; tác động đòn bẩy là tiên nghiệm theo "
-                     "đánh giá chuyên gia, chi phí là giả định (data/levers.yaml); {n} lần mô phỏng, seed {seed}",
-               "en": "Data: data/observations.csv; targets: {plan}; lever effects are judgement priors and costs "
-                     "placeholders (data/levers.yaml); {n} draws, seed {seed}"},
-}
-
-
 def _tx(key: str, lang: str, **kw) -> str:
-    text = _TEXT[key][lang]
-    return text.format(**kw) if kw else text
+    """The explorer's words, from the glossary (``explorer.<key>``)."""
+    return i18n.t(f"explorer.{key}", lang, **kw)
+
+
+def _track(track: str, lang: str) -> str:
+    return i18n.label(track, lang, ("track.", "")).lower()
 
 
 def _prob(p: float, lang: str) -> str:
-    return "–" if not np.isfinite(p) else i18n.fmt_number(p, lang, 2)
+    return "–" if not np.isfinite(p) else i18n.fmt_prob(p, lang)
 
 
 def _pct(x: float, lang: str, decimals: int = 1) -> str:
@@ -188,7 +141,7 @@ def _pct(x: float, lang: str, decimals: int = 1) -> str:
 
 
 def _bn(vnd: float, lang: str) -> str:
-    return i18n.fmt_number(vnd / 1e9, lang, 1)
+    return i18n.fmt_money(vnd, lang, billions=True)
 
 
 # --------------------------------------------------------------------------------------------
@@ -325,10 +278,9 @@ def _scenario_text(levers: ExplorerLevers, lang: str, cov: float, cps: float, su
         parts.append(_tx("sc_counselling", lang, cov=i18n.fmt_percent(100 * cov, lang, 0),
                          cps=i18n.fmt_number(cps, lang, 0 if float(cps).is_integer() else 1)))
     if support > 0:
-        parts.append(_tx("sc_support", lang, vnd=i18n.fmt_number(support, lang, 0)))
+        parts.append(_tx("sc_support", lang, vnd=i18n.fmt_money(support, lang)))
     if seats is not None:
-        parts.append(_tx("sc_cap", lang, track=i18n.label(levers.track, lang, ("track.", "")),
-                         seats=i18n.fmt_number(seats, lang, 0)))
+        parts.append(_tx("sc_cap", lang, track=_track(levers.track, lang), seats=i18n.fmt_int(seats, lang)))
     if not parts:
         return _tx("scenario_none", lang)
     return _tx("scenario_head", lang, start=start) + ": " + "; ".join(parts)
@@ -424,44 +376,47 @@ def _figure(base: Baseline, v: Mapping[str, Any], plan: str | None, levers: Expl
     ev = base.evidence[(unit, ind)]
     hist = (history_frame(base.bundle.observations, ev.source_geography, ind, base.config.readings)
             if ev.assessable else None)
-    targets = []
-    if np.isfinite(v["target"]):
-        targets = [(f"{i18n.t('target', lang)} {v['target_year']} ({v['target_text']})", v["target"],
-                    v["target_year"])]
+    targets = [(None, v["target"], v["target_year"])] if np.isfinite(v["target"]) else []
     s = v["settings"]
-    title = (f"{base.bundle.geo_name(unit)}: {base.registry.label(ind, lang)}. "
-             + _scenario_text(levers, lang, s["counselling_coverage"], s["counsellors_per_school"], s["support_vnd"],
-                              s["trung_cap_seats"], s["start_year"]))
-    source = _tx("source", lang, plan=plan or "-", n=i18n.fmt_number(base.n, lang, 0), seed=base.config.seed)
-    fig = charts.fan_chart(v["quantiles"], history=hist, targets=targets, lang=lang, title=title, source=source,
-                           illustrative=True)
+    subtitle = _scenario_text(levers, lang, s["counselling_coverage"], s["counsellors_per_school"], s["support_vnd"],
+                              s["trung_cap_seats"], s["start_year"])
+    source = _tx("source", lang, plan=plan or "-", draws=i18n.t("draws", lang, n=i18n.fmt_int(base.n, lang)),
+                 seed=base.config.seed)
+    today = base.config.as_of + 0.5 if base.config.as_of is not None else None
+    fig = charts.fan_chart(v["quantiles"], history=hist, targets=targets, lang=lang,
+                           title=_tx("fan_title", lang, ind=base.registry.label(ind, lang),
+                                     geo=base.bundle.geo_name(unit)),
+                           subtitle=subtitle, note="\n".join(_box_lines(v)), source=source, illustrative=True,
+                           today=today)
     ax = fig.axes[0]
     q0 = v["baseline_quantiles"]
-    ax.plot(q0.index.to_numpy(dtype=float), 100 * q0["q0.5"].to_numpy(), zorder=4, **_BASELINE_STYLE)
-    leg = ax.get_legend()
-    handles = list(leg.legend_handles) + [Line2D([], [], **_BASELINE_STYLE)]
-    labels = [tx.get_text() for tx in leg.get_texts()] + [_tx("baseline_median", lang)]
-    ax.legend(handles=handles, labels=labels, loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=8,
-              frameon=False)
+    x = q0.index.to_numpy(dtype=float)
+    ax.plot(x, 100 * q0["q0.5"].to_numpy(), zorder=4, **_BASELINE_STYLE)
+    ax.annotate(_tx("baseline_median", lang), xy=(x[-1], 100 * q0["q0.5"].iloc[-1]), xytext=(-4, -10),
+                textcoords="offset points", ha="right", va="top", fontsize=7.5, color="0.2", gid="baseline-median")
+    return fig
+
+
+def _box_lines(v: Mapping[str, Any]) -> list[str]:
+    """The probabilities, median and cost written under the chart (scenario | baseline)."""
+    lang = v["lang"]
     lines = []
     if np.isfinite(v["target"]):
-        lines.append(_tx("box_head", lang, thr=_pct(v["target"], lang, 2)))
-        lines.append(_tx("box_year", lang, year=v["target_year"], p=_prob(v["p_met"], lang),
-                         p0=_prob(v["p_met_baseline"], lang)))
-        lines.append(_tx("box_year", lang, year=v["view_year"], p=_prob(v["p_view"], lang),
-                         p0=_prob(v["p_view_baseline"], lang)) + _tx("box_late", lang))
+        lines.append(_tx("box_head", lang, thr=_pct(v["target"], lang, 2))
+                     + _tx("box_year", lang, year=v["target_year"], p=_prob(v["p_met"], lang),
+                           p0=_prob(v["p_met_baseline"], lang)).rstrip()
+                     + ";" + _tx("box_year", lang, year=v["view_year"], p=_prob(v["p_view"], lang),
+                                 p0=_prob(v["p_view_baseline"], lang)).rstrip() + _tx("box_late", lang))
     else:
         lines.append(_tx("no_target", lang, year=v["target_year"]))
     lines.append(_tx("box_median", lang, year=v["view_year"], m=_pct(v["median"], lang),
-                     m0=_pct(v["median_baseline"], lang)))
-    lines.append(_tx("box_cost", lang, y0=v["start_year"], y1=v["view_year"], cost=_bn(v["cost_vnd"], lang)))
+                     m0=_pct(v["median_baseline"], lang)) + " · "
+                 + _tx("box_cost", lang, y0=v["start_year"], y1=v["view_year"], cost=_bn(v["cost_vnd"], lang)))
     if v["start_year"] > v["target_year"] and np.isfinite(v["target"]):
-        lines.append(_tx("box_lag", lang, start=v["start_year"], year=v["target_year"]))
+        lines.append(" ".join(_tx("box_lag", lang, start=v["start_year"], year=v["target_year"]).split()))
     if v["target"] > v["ceiling"]:
-        lines.append(_tx("box_ceiling", lang, ceil=_pct(v["ceiling"], lang, 1)))
-    ax.text(1.01, 0.0, "\n".join(lines), transform=ax.transAxes, ha="left", va="bottom", fontsize=7.5,
-            linespacing=1.35, bbox=dict(boxstyle="round,pad=0.4", fc="white", ec="0.6", lw=0.8), gid="p-met-box")
-    return fig
+        lines.append(" ".join(_tx("box_ceiling", lang, ceil=_pct(v["ceiling"], lang, 1)).split()))
+    return lines
 
 
 # --------------------------------------------------------------------------------------------
@@ -558,7 +513,7 @@ class Explorer:
         c, lang = self.controls, self.lang
         c["trung_cap_seats"].disabled = not c["cap_on"].value
         track = explorer_levers(self.base, c["indicator"].value).track
-        self.cap_label.value = _tx("cap_on", lang, track=i18n.label(track, lang, ("track.", "")))
+        self.cap_label.value = _tx("cap_on", lang, track=_track(track, lang))
         self.support_readout.value = f"{i18n.fmt_number(c['support_vnd'].value, lang, 0)} " \
                                      f"{_tx('vnd_per_year', lang)}"
         try:
