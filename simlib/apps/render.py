@@ -85,7 +85,7 @@ class _Ctx:
         return i18n.scenario_label(name, self.lang)
 
     def units_word(self) -> str:
-        levels = set(self.bundle.geographies.loc[self.bundle.geographies["geo_id"].isin(self.base.units[1:]),
+        levels = set(self.bundle.geographies.loc[self.bundle.geographies["geo_id"].isin(self.data.inputs.units[1:]),
                                                  "level"])
         return t("geo.communes" if levels & {"commune", "ward", "commune_group"} else "geo.districts", self.lang)
 
@@ -147,25 +147,30 @@ def _unit_panels(c: _Ctx, ind: str, src: str) -> None:
     b, used = c.base, c.data.used
     tyears = sorted(int(y) for y in used.loc[used["indicator"] == ind, "year"])
     year = tyears[0] if tyears else b.years[-1]
-    own = [u for u in b.units[1:] if ind not in b.shares or b.evidence[(u, ind)].hops == 0]
-    with_target = [u for u in b.units[1:] if ((used["geography"] == u) & (used["indicator"] == ind)).any()]
+    units_all = list(dict.fromkeys(c.data.report.fans["unit"]))[1:]
+    ev = c.data.plan_evidence
+    own = [u for u in units_all if ind in b.shares and ev.get((u, ind)) is not None and ev[(u, ind)].hops == 0]
+    with_target = [u for u in units_all if ((used["geography"] == u) & (used["indicator"] == ind)).any()]
     chosen = list(dict.fromkeys(own + with_target))[:MAX_UNIT_PANELS]
     if not chosen:
         return
     panels, tmap, pmap = {}, {}, {}
+    fans = c.data.report.fans
+    tab = c.data.report.table
     for unit in chosen:
         name = c.bundle.geo_name(unit)
-        panels[name] = c.run.fan(ind, unit, "baseline")
+        q = fans[(fans["indicator"] == ind) & (fans["unit"] == unit)].set_index("year")
+        panels[name] = q[[col for col in q.columns if col.startswith("q")]]
         trow = used[(used["indicator"] == ind) & (used["geography"] == unit) & (used["year"] == year)]
         if len(trow):
-            thr = threshold(trow.iloc[0])
-            tmap[name] = thr.value
-            pmap[name] = c.run.p_met(ind, "baseline", unit, year, thr)
-    borrowed = sum(b.evidence[(u, ind)].hops > 0 for u in b.units[1:]) if ind in b.shares else len(b.units) - 1
+            tmap[name] = threshold(trow.iloc[0]).value
+            v = tab[(tab["target_id"] == trow["target_id"].iloc[0]) & (tab["scenario"] == "baseline")]
+            pmap[name] = float(v["p_met"].iloc[0]) if len(v) else float("nan")
+    borrowed = sum(ev[(u, ind)].hops > 0 for u in units_all) if ind in b.shares else len(units_all)
     units = c.units_word()
-    note = t("report.districts_note", c.lang, k=str(borrowed), m=str(len(b.units) - 1), units=units)
-    if len(chosen) < len(b.units) - 1:
-        note += " " + t("report.units_own", c.lang, k=str(len(chosen)), m=str(len(b.units) - 1), units=units)
+    note = t("report.districts_note", c.lang, k=str(borrowed), m=str(len(units_all)), units=units)
+    if len(chosen) < len(units_all):
+        note += " " + t("report.units_own", c.lang, k=str(len(chosen)), m=str(len(units_all)), units=units)
     fig = charts.small_multiples(panels, targets=tmap, probs=pmap, lang=c.lang,
                                  title=t("report.districts_title", c.lang, ind=c.ind(ind), year=str(year),
                                          units=units),
@@ -343,7 +348,7 @@ def _headline(c: _Ctx) -> list[str]:
             if ceiling is not None and r["target_pct"] / 100.0 > float(np.max(ceiling)):
                 txt += " " + t("report.headline_ceiling", c.lang)
             paras.append(txt)
-    borrowed = sum(b.evidence[(u, i)].hops > 0 for u in b.units[1:] for i in b.shares)
+    borrowed = sum(ev.hops > 0 for (u, _), ev in c.data.plan_evidence.items() if u != c.geo)
     if borrowed:
         paras.append(t("report.headline_borrowed", c.lang, k=str(borrowed), units=c.units_word()))
     return paras

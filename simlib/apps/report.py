@@ -50,7 +50,7 @@ from simlib.evidence.targets import used_targets
 from simlib.inputs.case import Case, CaseInputs, load_case, load_case_inputs
 from simlib.models.assumptions import load_flow_assumptions
 from simlib.present import i18n
-from simlib.scenarios.engine import DEFAULT_DRAWS, DEFAULT_SEED, RunConfig, ScenarioRun
+from simlib.scenarios.engine import DEFAULT_DRAWS, DEFAULT_SEED, RunConfig, ScenarioRun, chunk_size
 from simlib.scenarios.levers import LeverSet, Scenario, list_scenarios, load_levers, load_scenario
 
 __all__ = ["ReportData", "compute", "render", "run_report", "history_frame", "sensitivity_label"]
@@ -100,6 +100,11 @@ class ReportData:
         return self.inputs.case
 
     @property
+    def plan_evidence(self):
+        """(unit, indicator) -> Evidence for every unit of the run (not only the first chunk's)."""
+        return self.report.evidence
+
+    @property
     def used(self) -> pd.DataFrame:
         """The case's targets simlib uses (appendix over body), within the run's units."""
         b = self.inputs.bundle
@@ -128,7 +133,7 @@ def _lever_choice(run: ScenarioRun, scenarios: Sequence[Scenario], headline: Seq
 def _tables(rep: F.FeasibilityReport, run: ScenarioRun, levers: LeverSet, lever_sc, lever_ind) -> dict:
     b = run.baseline
     geo, last = b.geography, b.years[-1]
-    tables = {"feasibility": rep.table.copy(), "targets_reachable": F.target_options(run, last)}
+    tables = {"feasibility": rep.table.copy(), "targets_reachable": rep.reach}
     rows = []
     for ind in b.shares:
         for sc in run.scenarios:
@@ -185,7 +190,8 @@ def compute(case: Case | str | Path, *, data_dir: str | Path | None = None, plan
     _say(progress, f"simulating {len(inputs.units)} unit(s) x {len(scenarios)} scenario(s) x {int(n_draws):,} draws")
     rep = F.assess_targets(bundle, geography=inputs.geography, units=inputs.units, plans=inputs.plans,
                            scenarios=scenarios, config=config, levers=levers, flow_table=flow, as_of=case.as_of,
-                           run_id=case.id)
+                           run_id=case.id, chunk_units=chunk_size(int(n_draws), len(case.years),
+                                                                  n_scenarios=len(scenarios)))
     run = rep.runs[case.id]
     reg = run.baseline.registry
     headline = [i for i in (list(case.headline) or [x.id for x in reg.headline()]) if i in run.simulated()]

@@ -55,6 +55,7 @@ from simlib.scenarios.engine import (
     RunConfig,
     ScenarioRun,
     apply_scenario,
+    plan_run,
     run_scenarios,
     simulate_baseline,
     with_draws,
@@ -296,10 +297,29 @@ def assess_run(run: ScenarioRun, targets: pd.DataFrame, *, prior: trends.Nationa
 
 @dataclass(frozen=True)
 class FeasibilityReport:
-    """Verdicts for several plans, with the runs behind them."""
+    """Verdicts for several plans, with the runs behind them.
+
+    Attributes
+    ----------
+    table : DataFrame
+        One row per target and scenario (:data:`COLUMNS`).
+    runs : mapping run id -> ScenarioRun
+        The runs (for a chunked run: the chunk holding the run's geography).
+    fans : DataFrame or None
+        Baseline quantiles of every simulated indicator for every unit:
+        indicator, unit, year, q0.05 ... q0.95 (fractions), kept when a run
+        is chunked so that no unit's draws need to stay in memory.
+    reach : DataFrame or None
+        :func:`target_options` for every unit in the last simulated year.
+    evidence : mapping (unit, indicator) -> Evidence, or None
+        Where every unit's trend comes from (all chunks).
+    """
 
     table: pd.DataFrame
     runs: Mapping[str, ScenarioRun]
+    fans: pd.DataFrame | None = None
+    reach: pd.DataFrame | None = None
+    evidence: Mapping | None = None
 
     def summary(self, scenario: str | None = None, used_only: bool = True) -> pd.DataFrame:
         """A compact table: target, target %, scenario, P(met), verdict, median %, pace."""
@@ -352,10 +372,13 @@ def feasibility(bundle: Bundle, *, plans: Sequence[str] | None = None,
     return FeasibilityReport(pd.concat(frames, ignore_index=True), MappingProxyType(runs))
 
 
+FAN_PROBS = (0.05, 0.2, 0.35, 0.5, 0.65, 0.8, 0.95)
+
+
 def assess_targets(bundle: Bundle, *, geography: str, units: Sequence[str], plans: Sequence[str],
                    scenarios: Sequence[Scenario], config: RunConfig = RunConfig(), levers: LeverSet | None = None,
-                   flow_table: pd.DataFrame | None = None, as_of: int | None = None,
-                   run_id: str = "run") -> FeasibilityReport:
+                   flow_table: pd.DataFrame | None = None, as_of: int | None = None, run_id: str = "run",
+                   chunk_units: int | None = None) -> FeasibilityReport:
     """Verdicts for the targets of several plans on one run (one geography and its units).
 
     This is how a planning case is assessed: its own plan, and national
@@ -379,15 +402,43 @@ def assess_targets(bundle: Bundle, *, geography: str, units: Sequence[str], plan
         "Today" (see :func:`assess_run`).
     run_id : str
         Key of the run in the report's ``runs``.
+    chunk_units : int, optional
+        Simulate at most this many units at a time (memory is then set by the
+        chunk, not by the number of units); the numbers are the same as
+        unchunked. ``runs`` keeps the first chunk (the geography's); ``fans``
+        and ``reach`` cover every unit.
     """
     targets = _with_used(bundle.targets[bundle.targets["plan_id"].isin(list(plans))])
     years = [int(y) for y in targets["year"]]
     cfg = RunConfig(**{**config.__dict__, "years": tuple(range(min([config.years[0], *years]),
                                                                max([config.years[-1], *years]) + 1))})
-    base = simulate_baseline(bundle, geography, cfg, levers=levers, flow_table=flow_table, units=list(units))
-    run = run_scenarios(bundle, scenarios, baseline=base)
-    table = assess_run(run, targets, panel={}, as_of=as_of)
-    return FeasibilityReport(table, MappingProxyType({run_id: run}))
+    plan = plan_run(bundle, geography, cfg, levers=levers, flow_table=flow_table, units=list(units))
+    chunks = plan.chunks(chunk_units or len(plan.units))
+    frames, fans, reach, main, panels = [], [], [], None, {}
+    outside = targets[~targets["geography"].isin(plan.units)]
+    for k, chunk in enumerate(chunks):
+        run = run_scenarios(bundle, scenarios, baseline=plan.baseline(chunk))
+        mine = targets[targets["geography"].isin(chunk)]
+        frames.append(assess_run(run, pd.concat([mine, outside]) if k == 0 else mine, panel=panels, as_of=as_of))
+        reach.append(target_options(run, cfg.years[-1]))
+        for ind in run.simulated():
+            fans.append(run.quantiles(ind, "baseline", probs=FAN_PROBS).assign(indicator=ind))
+        main = main or run
+    table = pd.concat(frames, ignore_index=True)
+    order = {tid: i for i, tid in enumerate(targets["target_id"])}
+    table = table.sort_values("target_id", key=lambda c: c.map(order), kind="stable").reset_index(drop=True)
+    fan = pd.concat(fans, ignore_index=True)
+    fan = fan[["indicator", "unit", "year", *[c for c in fan.columns if c.startswith("q")]]]
+    return FeasibilityReport(table, MappingProxyType({run_id: main}), _in_order(fan, ["indicator", "unit", "year"]),
+                             _in_order(pd.concat(reach, ignore_index=True), ["indicator", "scenario", "unit"]),
+                             plan.evidence)
+
+
+def _in_order(df: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
+    """Rows sorted by ``keys``, each key in the order of its first appearance (chunking does not change a table)."""
+    order = {k: {v: i for i, v in enumerate(dict.fromkeys(df[k]))} for k in keys}
+    return df.sort_values(keys, key=lambda c: c.map(order[c.name]) if c.name in order else c,
+                          kind="stable").reset_index(drop=True)
 
 
 # --------------------------------------------------------------------------

@@ -394,7 +394,8 @@ def _count(observations: pd.DataFrame, geography: str, indicator: str, year: int
 
 
 def aggregate_children(observations: pd.DataFrame, geographies: pd.DataFrame, parent: str, indicator: str, *,
-                       weight_indicator: str = "", spread: float = 0.35) -> list[Observation]:
+                       weight_indicator: str = "", spread: float = 0.35, min_coverage: float = 0.5
+                       ) -> list[Observation]:
     """Year-by-year aggregates of the sub-units' own exact rates, as observations of the parent.
 
     The rule (the same for districts of a former province and communes of a
@@ -408,7 +409,9 @@ def aggregate_children(observations: pd.DataFrame, geographies: pd.DataFrame, pa
     stated standard error is ``(1 - c) * sd``, where ``sd`` is the spread of
     the reporting children's shares around their mean (at least ``spread``
     logit units converted at the mean, the assumed between-unit spread), and
-    none when every child reported.
+    none when every child reported. A year whose reporting children cover
+    less than ``min_coverage`` of the parent is left out: one district of
+    fifteen, or one province of a country, does not stand for the whole.
 
     Parameters
     ----------
@@ -419,6 +422,8 @@ def aggregate_children(observations: pd.DataFrame, geographies: pd.DataFrame, pa
         Count indicator giving each child's graduates (``thcs_graduates``).
     spread : float
         Minimum between-unit spread, logit units (``districts.spread_logit`` in the lever file).
+    min_coverage : float
+        Smallest share (0-1) of the parent's graduates (or of its children) the reports must cover.
 
     Returns
     -------
@@ -455,6 +460,8 @@ def aggregate_children(observations: pd.DataFrame, geographies: pd.DataFrame, pa
         else:
             mean = float(np.mean(p))
             cover = len(grp) / len(kids)
+        if cover < min_coverage:
+            continue
         floor = spread * mean * (1.0 - mean)
         sd = max(float(np.std(p, ddof=1)) if len(p) > 1 else 0.0, floor)
         se = (1.0 - cover) * sd if cover < 1.0 - 1e-9 else None

@@ -74,6 +74,7 @@ __all__ = [
     "DEFAULT_DRAWS", "DEFAULT_SEED", "DEFAULT_PROBS", "RunConfig", "Evidence", "Baseline", "ScenarioResult",
     "ScenarioRun", "simulate_baseline", "apply_scenario", "run_scenarios", "unit_list", "baseline_shares",
     "with_draws", "students_per_school", "evidence_series", "VOCATIONAL_TRACKS", "base_destination_shares",
+    "RunPlan", "plan_run", "chunk_size", "BYTES_PER_CELL_DRAW",
 ]
 
 #: One Monte Carlo size for the command line, the notebooks and the report (tests use fewer).
@@ -340,39 +341,145 @@ def _fit(series: list[Observation], method: str):
     return trends.fit(series, method)
 
 
-def _trend_draws(bundle: Bundle, units: list[str], indicator: Indicator, config: RunConfig, levers: LeverSet,
-                 fits: dict) -> tuple[np.ndarray, dict[tuple[str, str], Evidence]]:
-    n, years, seed = config.n_draws, config.years, config.seed
-    arr = np.full((n, len(units), len(years)), np.nan)
-    evidence = {}
-    spec, indicator = indicator, indicator.id
-    for j, unit in enumerate(units):
-        geo, hops, series = evidence_series(bundle, unit, indicator, config.readings,
-                                            weight_indicator=spec.weight_indicator,
-                                            spread=levers.district_spread_logit)
-        if geo is None:
-            evidence[(unit, indicator)] = Evidence(unit, indicator, None, 0, 0, None, None, None)
-            continue
-        if (geo, indicator) not in fits:
-            fits[(geo, indicator)] = _fit(series, config.method)
-        fit = fits[(geo, indicator)]
-        z = logit(fit.sample(n, years, child_rng(seed, f"trend:{geo}:{indicator}")))
-        if hops:
-            sd = levers.district_spread_logit * math.sqrt(hops)
-            z = z + child_rng(seed, f"spread:{unit}:{indicator}").normal(0.0, sd, (n, 1))
-        arr[:, j, :] = expit(z)
-        exact = [o for o in series if o.value_share is not None]
-        last = max(exact, key=lambda o: o.year) if exact else None
-        try:
-            lo, hi = fit.slope_interval(0.5)
-            slope = 0.5 * (lo + hi)
-        except trends.TrendError:  # naive fits have no slope posterior
-            slope = None
-        evidence[(unit, indicator)] = Evidence(unit, indicator, geo, hops, fit.n_used,
-                                               int(last.year) if last else None,
-                                               float(last.value_share) if last else None, slope, fit,
-                                               tuple(series))
-    return arr, evidence
+def _evidence(bundle: Bundle, unit: str, spec: Indicator, config: RunConfig, levers: LeverSet, fits: dict
+              ) -> Evidence:
+    """A unit's evidence for one steered indicator, fitting its source series once (``fits`` caches by source)."""
+    geo, hops, series = evidence_series(bundle, unit, spec.id, config.readings, weight_indicator=spec.weight_indicator,
+                                        spread=levers.district_spread_logit)
+    if geo is None:
+        return Evidence(unit, spec.id, None, 0, 0, None, None, None)
+    if (geo, spec.id) not in fits:
+        fits[(geo, spec.id)] = _fit(series, config.method)
+    fit = fits[(geo, spec.id)]
+    exact = [o for o in series if o.value_share is not None]
+    last = max(exact, key=lambda o: o.year) if exact else None
+    try:
+        lo, hi = fit.slope_interval(0.5)
+        slope = 0.5 * (lo + hi)
+    except trends.TrendError:  # naive fits have no slope posterior
+        slope = None
+    return Evidence(unit, spec.id, geo, hops, fit.n_used, int(last.year) if last else None,
+                    float(last.value_share) if last else None, slope, fit, tuple(series))
+
+
+@dataclass(frozen=True)
+class RunPlan:
+    """Everything about a run except the trend draws: units, evidence and fits, cohort, schools, lever draws.
+
+    Built once by :func:`plan_run`; :meth:`baseline` draws the trend paths
+    for all units or for a chunk of them. The draws of a unit depend only on
+    the seed, its evidence source and its own name (common random numbers
+    keyed by component), so a chunked run gives exactly the numbers of an
+    unchunked one.
+    """
+
+    bundle: Bundle
+    levers: LeverSet
+    config: RunConfig
+    geography: str
+    units: tuple[str, ...]
+    indicators: tuple[str, ...]
+    evidence: Mapping[tuple[str, str], Evidence]
+    draws: LeverDraws
+    cohort: Cohort
+    schools: Mapping[str, np.ndarray]
+    flow_table: pd.DataFrame
+    illustrative: tuple[str, ...]
+    registry: Registry
+
+    def _source_draws(self, geo: str, ind: str, fit) -> np.ndarray:
+        """Logit draws (n, years) of a source geography's trend (the same for every unit borrowing it)."""
+        c = self.config
+        return logit(fit.sample(c.n_draws, c.years, child_rng(c.seed, f"trend:{geo}:{ind}")))
+
+    def baseline(self, units: Sequence[str] | None = None) -> Baseline:
+        """The baseline of ``units`` (default all; a chunk keeps every draw and the same numbers)."""
+        units = list(units) if units is not None else list(self.units)
+        idx = [self.units.index(u) for u in units]
+        c = self.config
+        n, years = c.n_draws, c.years
+        trend: dict[str, np.ndarray] = {}
+        for ind in self.indicators:
+            arr = np.full((n, len(units), len(years)), np.nan)
+            cache: dict[str, np.ndarray] = {}
+            for j, unit in enumerate(units):
+                ev = self.evidence[(unit, ind)]
+                if not ev.assessable:
+                    continue
+                if ev.source_geography not in cache:
+                    cache[ev.source_geography] = self._source_draws(ev.source_geography, ind, ev.fit)
+                z = cache[ev.source_geography]
+                if ev.hops:
+                    sd = self.levers.district_spread_logit * math.sqrt(ev.hops)
+                    z = z + child_rng(c.seed, f"spread:{unit}:{ind}").normal(0.0, sd, (n, 1))
+                arr[:, j, :] = expit(z)
+            trend[ind] = arr
+        shares = baseline_shares(trend, self.levers, self.draws, years)
+        co = self.cohort
+        cohort = dataclasses.replace(co, values=co.values[idx], weights=co.weights[idx],
+                                     source=tuple(co.source[i] for i in idx))
+        evidence = {k: v for k, v in self.evidence.items() if k[0] in set(units)}
+        return Baseline(self.bundle, self.levers, c, self.geography, units, years, MappingProxyType(trend),
+                        MappingProxyType(shares), MappingProxyType(evidence), self.draws, cohort.values, co.known,
+                        MappingProxyType({k: v[idx] for k, v in self.schools.items()}), self.flow_table,
+                        self.illustrative, self.registry, cohort)
+
+    def chunks(self, size: int) -> list[list[str]]:
+        """The units in consecutive chunks of at most ``size`` (the run's geography first)."""
+        size = max(1, int(size))
+        return [list(self.units[i:i + size]) for i in range(0, len(self.units), size)]
+
+
+#: Memory a run holds per cell-draw (one unit, year and draw), all scenarios' kept outputs included, bytes.
+#: An upper estimate measured by benchmarks/bench_scale.py (four scenarios); :func:`chunk_size` uses it.
+BYTES_PER_CELL_DRAW = 1200.0
+
+
+def chunk_size(n_draws: int, n_years: int, *, n_scenarios: int = 4, budget_bytes: float = 2e9) -> int:
+    """How many units to simulate at a time so that a run stays within ``budget_bytes`` of memory.
+
+    Examples
+    --------
+    >>> chunk_size(10_000, 5)
+    33
+    """
+    per_unit = BYTES_PER_CELL_DRAW * n_draws * n_years * max(n_scenarios, 1) / 4.0
+    return max(1, int(budget_bytes // per_unit))
+
+
+def plan_run(bundle: Bundle, geography: str, config: RunConfig = RunConfig(), *, levers: LeverSet | None = None,
+             flow_table: pd.DataFrame | None = None, units: Sequence[str] | None = None) -> RunPlan:
+    """Prepare a run: check the indicators and levers, find each unit's evidence and fit it, size the cohort.
+
+    Parameters are those of :func:`simulate_baseline`.
+    """
+    reg = registry(bundle.indicators, tracks=TRACKS)
+    steered = [i.id for i in reg.steered()]
+    wanted = list(config.indicators) if config.indicators is not None else steered
+    for ind in wanted:
+        if ind not in steered:
+            raise RunError(f"indicator {ind!r} is not steered (simulated from a trend); steered indicators: "
+                           f"{', '.join(steered)} (data/indicators.csv, column role)")
+    levers = levers if levers is not None else load_levers(bundle.data_dir / "levers.yaml")
+    _check_levers(levers, steered)
+    if flow_table is None:
+        flow_table = fa.load_flow_assumptions(bundle.data_dir / "flow_assumptions.csv",
+                                              observations=bundle.observations)
+    units = list(units) if units is not None else unit_list(bundle, geography, wanted)
+    if not units or units[0] != geography:
+        raise RunError(f"the first unit must be the run's geography {geography!r}; got {units[:1]}")
+    if len(set(units)) != len(units):
+        raise RunError("a unit is listed twice in the run")
+    fits: dict = {}
+    evidence = {(u, ind): _evidence(bundle, u, reg[ind], config, levers, fits) for ind in wanted for u in units}
+    cohort = cohort_matrix(bundle.observations, bundle.context, units, config.years,
+                           indicator=reg[wanted[0]].weight_indicator if wanted else "thcs_graduates",
+                           growth=fa.assumption(flow_table, "cohort_growth"))
+    schools = {ind: _schools(bundle, units, cohort.weights, reg[ind]) for ind in wanted}
+    illustrative = tuple(r["parameter"] for _, r in flow_table.iterrows() if r["status"] == "illustrative")
+    return RunPlan(bundle, levers, config, geography, tuple(units), tuple(wanted), MappingProxyType(evidence),
+                   draw_levers(levers, config.n_draws, config.seed), cohort, MappingProxyType(schools), flow_table,
+                   illustrative, reg)
 
 
 def simulate_baseline(bundle: Bundle, geography: str, config: RunConfig = RunConfig(), *,
@@ -400,35 +507,7 @@ def simulate_baseline(bundle: Bundle, geography: str, config: RunConfig = RunCon
     -------
     Baseline
     """
-    reg = registry(bundle.indicators, tracks=TRACKS)
-    steered = [i.id for i in reg.steered()]
-    wanted = list(config.indicators) if config.indicators is not None else steered
-    for ind in wanted:
-        if ind not in steered:
-            raise RunError(f"indicator {ind!r} is not steered (simulated from a trend); steered indicators: "
-                           f"{', '.join(steered)} (data/indicators.csv, column role)")
-    levers = levers if levers is not None else load_levers(bundle.data_dir / "levers.yaml")
-    _check_levers(levers, steered)
-    if flow_table is None:
-        flow_table = fa.load_flow_assumptions(bundle.data_dir / "flow_assumptions.csv",
-                                              observations=bundle.observations)
-    units = list(units) if units is not None else unit_list(bundle, geography, wanted)
-    if not units or units[0] != geography:
-        raise RunError(f"the first unit must be the run's geography {geography!r}; got {units[:1]}")
-    years = config.years
-    trend_draws, evidence, fits = {}, {}, {}
-    for ind in wanted:
-        trend_draws[ind], ev = _trend_draws(bundle, units, reg[ind], config, levers, fits)
-        evidence.update(ev)
-    draws = draw_levers(levers, config.n_draws, config.seed)
-    shares = baseline_shares(trend_draws, levers, draws, years)
-    cohort = cohort_matrix(bundle.observations, bundle.context, units, years,
-                           growth=fa.assumption(flow_table, "cohort_growth"))
-    schools = {ind: _schools(bundle, units, cohort.weights, reg[ind]) for ind in wanted}
-    illustrative = [r["parameter"] for _, r in flow_table.iterrows() if r["status"] == "illustrative"]
-    return Baseline(bundle, levers, config, geography, units, years, MappingProxyType(trend_draws),
-                    MappingProxyType(shares), MappingProxyType(evidence), draws, cohort.values, cohort.known,
-                    MappingProxyType(schools), flow_table, tuple(illustrative), reg, cohort)
+    return plan_run(bundle, geography, config, levers=levers, flow_table=flow_table, units=units).baseline()
 
 
 # --------------------------------------------------------------------------
