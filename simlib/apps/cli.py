@@ -10,6 +10,7 @@ import argparse
 import sys
 from pathlib import Path
 
+from simlib.errors import SimlibError
 from simlib.inputs.textio import ValidationError
 
 __all__ = ["main"]
@@ -17,12 +18,18 @@ __all__ = ["main"]
 
 def _cmd_validate(args: argparse.Namespace) -> int:
     from simlib.inputs.bundle import validate_file
-
-    df = validate_file(args.path, kind=args.kind, sheet=args.sheet, data_dir=args.data)
     from simlib.inputs.validation import guess_kind
 
+    df = validate_file(args.path, kind=args.kind, sheet=args.sheet, data_dir=args.data, lang=args.lang,
+                       province=args.province)
     kind = args.kind or guess_kind(Path(args.path).name)
-    print(f"OK: {len(df)} rows ({kind}) in {args.path}")
+    notes = df.attrs.get("notes", ())
+    vi = args.lang == "vi"
+    for n in notes:
+        print(f"{'ghi chú' if vi else 'note'}: {n}")
+    sheet = df.attrs.get("sheet")
+    where = f"{args.path}" + (f", {'trang tính' if vi else 'sheet'} '{sheet}'" if sheet else "")
+    print(f"OK: {len(df)} {'dòng' if vi else 'rows'} ({kind}) {'trong' if vi else 'in'} {where}")
     return 0
 
 
@@ -33,10 +40,11 @@ def _cmd_audit(args: argparse.Namespace) -> int:
     bundle = load_bundle(args.data)
     planner = load_planner_file(args.planner, ref=bundle.reference) if args.planner else None
     result = audit(bundle, plans=args.plan or None, planner_data=planner)
-    print(result.to_text(bundle))
-    if args.csv:
+    if args.csv:  # written before anything is printed, so a closed pipe cannot lose it
         Path(args.csv).parent.mkdir(parents=True, exist_ok=True)
         result.to_frame().to_csv(args.csv, index=False, lineterminator="\n", float_format="%.4f")
+    print(result.to_text(bundle))
+    if args.csv:
         print(f"\nwritten: {args.csv}")
     return 0
 
@@ -65,6 +73,9 @@ def _cmd_feasibility(args: argparse.Namespace) -> int:
     config = RunConfig(n_draws=args.draws, seed=args.seed, readings=args.readings, progress=None)
     rep = feasibility(bundle, plans=args.plan or None, scenarios=args.scenario or None, config=config)
     table = rep.table
+    if args.csv:  # written before anything is printed, so a closed pipe cannot lose it
+        Path(args.csv).parent.mkdir(parents=True, exist_ok=True)
+        table.to_csv(args.csv, index=False, lineterminator="\n", float_format="%.4f")
     shown = table if args.all_rows else table[table["used"] & (table["verdict"] != "not assessed")]
     cols = ["plan_id", "geography_name", "indicator", "year", "as_written", "scenario", "p_met", "verdict",
             "median_pct", "q0.1_pct", "q0.9_pct", "required_pace_pts", "anticipated_pace_pts", "feasible_progress"]
@@ -75,8 +86,6 @@ def _cmd_feasibility(args: argparse.Namespace) -> int:
     print(f"\n{len(shown)} verdict rows ({args.draws} draws, seed {args.seed}, readings {args.readings}); "
           f"{len(skipped)} target(s) not assessed (no evidence on their indicator; see the CSV's note column).")
     if args.csv:
-        Path(args.csv).parent.mkdir(parents=True, exist_ok=True)
-        table.to_csv(args.csv, index=False, lineterminator="\n", float_format="%.4f")
         print(f"written: {args.csv}")
     return 0
 
@@ -85,11 +94,16 @@ def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="python -m simlib", description="simlib: streaming targets, evidence and audits")
     sub = p.add_subparsers(dest="command", required=True)
 
-    v = sub.add_parser("validate", help="check a CSV or Excel file; prints OK or every problem found")
-    v.add_argument("path", help="file to check (.csv or .xlsx)")
+    v = sub.add_parser("validate", help="check a CSV, Excel or OpenDocument file; prints OK or every problem found")
+    v.add_argument("path", help="file to check (.csv, .xlsx, .xls or .ods)")
     v.add_argument("--kind", choices=["observations", "targets", "geographies", "indicators", "plans", "context"],
                    help="table kind (default: from the file name; other names use the planner template)")
-    v.add_argument("--sheet", help="Excel sheet name (default: the first sheet)")
+    v.add_argument("--sheet", help="worksheet name, or its position counting from 1 (default: the active, visible "
+                                   "sheet; a hidden sheet is read only when named)")
+    v.add_argument("--lang", choices=["vi", "en"], help="language of the messages (default: Vietnamese when the "
+                                                        "file's header is)")
+    v.add_argument("--province", help="the file's province (e.g. 'Tây Ninh'): unit names found in several provinces "
+                                      "are looked up there, and its communes and wards are known")
     v.add_argument("--data", help="folder with geographies/indicators/plans to check against (default: bundled data/)")
     v.set_defaults(func=_cmd_validate)
 
@@ -128,12 +142,37 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Run a command; bad input prints a plain message and returns 1, a closed output pipe ends quietly."""
     args = build_parser().parse_args(argv)
     try:
-        return args.func(args)
+        code = args.func(args)
+        sys.stdout.flush()
+        return code
+    except BrokenPipeError:
+        return _quiet_pipe()
     except ValidationError as exc:
-        print(str(exc), file=sys.stderr)
-        return 1
+        return _print_error(str(exc))
+    except SimlibError as exc:
+        return _print_error(f"error: {exc}")
     except ValueError as exc:  # bad option values, unknown plan ids, bad lever/scenario files
-        print(f"error: {exc}", file=sys.stderr)
-        return 1
+        return _print_error(f"error: {exc}")
+
+
+def _print_error(text: str) -> int:
+    try:
+        print(text, file=sys.stderr)
+    except BrokenPipeError:  # pragma: no cover - stderr closed too
+        pass
+    return 1
+
+
+def _quiet_pipe() -> int:
+    """The reader of our output went away (``| head``): stop quietly, as command-line tools do."""
+    import os
+
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):  # pragma: no cover - stdout is not a real file
+        pass
+    return 0

@@ -104,6 +104,7 @@ class Place:
         return ".".join(parts[:2])
 
 
+@functools.lru_cache(maxsize=None)
 def slug(name: str) -> str:
     """'Bà Rịa - Vũng Tàu' -> 'ba_ria_vung_tau' (ASCII, lower case, underscores)."""
     return re.sub(r"[^a-z0-9]+", "_", strip_accents(name)).strip("_")
@@ -117,6 +118,7 @@ _KINDS = [  # prefix (folded) -> kind
 ]
 
 
+@functools.lru_cache(maxsize=65536)
 def _split_kind(part: str) -> tuple[str | None, str]:
     """'Huyện Đức Hòa' -> ('district', 'đức hòa') (folded name without its kind word)."""
     k = fold_key(part)
@@ -235,26 +237,34 @@ def units(province_name: str) -> pd.DataFrame:
 @functools.lru_cache(maxsize=1)
 def _legacy() -> dict:
     """Old provinces, districts and communes with their successors (built once per process)."""
-    from vietnamadminunits.converter import converter_2025 as conv
-    from vietnamadminunits.database import get_data
+    import importlib.util
+    import json
+    import sqlite3
+    from pathlib import Path
 
-    rows = pd.DataFrame(get_data(fields=["province", "district", "ward", "provinceShort", "districtShort",
-                                         "provinceCode", "districtCode", "wardCode", "provinceKey", "districtKey",
-                                         "wardKey"], table="admin_units_legacy"))
-    new = pd.DataFrame(get_data(fields=["provinceKey", "provinceCode", "wardKey", "wardCode"], table="admin_units"))
+    # The package's own data files, read directly: importing the package would also compile its address
+    # parsers (about a second) that simlib does not use.
+    spec = importlib.util.find_spec("vietnamadminunits")
+    if spec is None or not spec.submodule_search_locations:  # pragma: no cover - dependency missing
+        raise PlaceError("the package 'vietnamadminunits' is not installed; reinstall simlib")
+    data = Path(list(spec.submodule_search_locations)[0]) / "data"
+    conv = json.loads((data / "converter_2025.json").read_text(encoding="utf-8"))
+    with sqlite3.connect(f"file:{data / 'dataset.db'}?mode=ro", uri=True) as con:
+        rows = con.execute("SELECT DISTINCT province, district, ward, provinceShort, districtShort, provinceCode, "
+                           "districtCode, wardCode, provinceKey, districtKey, wardKey FROM admin_units_legacy").fetchall()
+        new = con.execute("SELECT DISTINCT provinceKey, provinceCode, wardKey, wardCode FROM admin_units").fetchall()
     prov_cur, units_cur = _current()
     code_to_geo = dict(zip(prov_cur["code"], prov_cur["geo_id"]))
-    newkey_to_geo = {k: code_to_geo[f"{int(c):02d}"] for k, c in zip(new["provinceKey"], new["provinceCode"])}
+    newkey_to_geo = {pk: code_to_geo[f"{int(pc):02d}"] for pk, pc, _, _ in new}
     ward_geo = dict(zip(units_cur["code"], units_cur["geo_id"]))
-    newward_to_geo = {(pk, wk): ward_geo.get(f"{int(wc):05d}") for pk, wk, wc in
-                      zip(new["provinceKey"], new["wardKey"], new["wardCode"]) if wc}
-    old_to_new_prov = {old: newkey_to_geo[newk] for newk, olds in conv.DICT_PROVINCE.items() for old in olds}
+    newward_to_geo = {(pk, wk): ward_geo.get(f"{int(wc):05d}") for pk, _, wk, wc in new if wc}
+    old_to_new_prov = {old: newkey_to_geo[newk] for newk, olds in conv["DICT_PROVINCE"].items() for old in olds}
     old_ward_to_new: dict[str, str] = {}
-    for newk, wards in conv.DICT_PROVINCE_WARD_NO_DIVIDED.items():
+    for newk, wards in conv["DICT_PROVINCE_WARD_NO_DIVIDED"].items():
         for wk, olds in wards.items():
             for o in olds:
                 old_ward_to_new[o] = newward_to_geo.get((newk, wk))
-    for newk, olds in conv.DICT_PROVINCE_WARD_DIVIDED.items():
+    for newk, olds in conv["DICT_PROVINCE_WARD_DIVIDED"].items():
         for o, options in olds.items():
             default = next((x["newWardKey"] for x in options if x.get("isDefaultNewWard")), None)
             if o not in old_ward_to_new and default:
@@ -262,7 +272,11 @@ def _legacy() -> dict:
     provs: dict[str, dict] = {}
     districts: dict[str, dict] = {}
     communes: dict[str, dict] = {}
-    for r in rows.itertuples(index=False):
+    from collections import namedtuple
+
+    Row = namedtuple("Row", "province district ward provinceShort districtShort provinceCode districtCode wardCode "
+                            "provinceKey districtKey wardKey")
+    for r in map(Row._make, rows):
         pslug = slug(r.provinceShort)
         pid = f"vn.{pslug}"
         succ = old_to_new_prov.get(r.provinceKey)

@@ -35,6 +35,7 @@ hidden sheets; percentage-typed cells are found in the file's XML).
 from __future__ import annotations
 
 import csv
+import functools
 import io
 import math
 import re
@@ -231,6 +232,11 @@ def fold_key(value: object) -> str:
 
     "Hoà" and "Hòa", "Thuỷ" and "Thủy" (old and new tone placement) give the same key.
     """
+    return _fold(value if isinstance(value, str) else str(value))
+
+
+@functools.lru_cache(maxsize=131072)
+def _fold(value: str) -> str:
     s = str(normalize_text(value))
     if not s.isascii():
         d = unicodedata.normalize("NFD", s)
