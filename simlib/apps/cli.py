@@ -25,11 +25,11 @@ def _cmd_validate(args: argparse.Namespace) -> int:
     kind = args.kind or guess_kind(Path(args.path).name)
     notes = df.attrs.get("notes", ())
     vi = args.lang == "vi"
-    for n in notes:
-        print(f"{'ghi chú' if vi else 'note'}: {n}")
     sheet = df.attrs.get("sheet")
     where = f"{args.path}" + (f", {'trang tính' if vi else 'sheet'} '{sheet}'" if sheet else "")
     print(f"OK: {len(df)} {'dòng' if vi else 'rows'} ({kind}) {'trong' if vi else 'in'} {where}")
+    for n in notes:
+        print(f"  {'ghi chú' if vi else 'note'}: {n}")
     return 0
 
 

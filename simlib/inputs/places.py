@@ -535,7 +535,12 @@ def resolve(name: str, province: str | None = None, when: int | None = None) -> 
         else:
             if when is not None:
                 first_tier = next(t for t in order if any(tt == t for tt, _ in pool))
-                pool = [(t, r) for t, r in pool if t == first_tier]
+                keep = {first_tier}
+                if first_tier == "new_unit":
+                    # A bare name after 1/7/2025 that is both a new commune and an abolished district is never
+                    # silently taken as the commune: "Đức Hòa" may be Xã Đức Hòa or the former Huyện Đức Hòa.
+                    keep.add("old_district")
+                pool = [(t, r) for t, r in pool if t in keep]
     if len(pool) > 1:
         # The same unit on both maps under one id (a province that kept its name) is one unit.
         ids = {r["geo_id"] for _, r in pool}

@@ -953,8 +953,11 @@ _PROVINCE_IN_TITLE = re.compile(r"\b(TỈNH|THÀNH PHỐ|TP\.?)\s+([^\n,;:–\-]
 
 
 def _is_vietnamese(words: list[str]) -> bool:
-    text = " ".join(words)
-    return any(not ch.isascii() and ch.isalpha() for ch in text)
+    """Whether most headers are written in Vietnamese (with diacritics)."""
+    if not words:
+        return False
+    vi = sum(1 for w in words if any(not ch.isascii() and ch.isalpha() for ch in w))
+    return vi * 2 >= len(words)
 
 
 def _table_from_grid(label: str, sheet: str | None, grid: _Grid, notes: list[str], header_names: set[str] | None,
@@ -986,7 +989,7 @@ def _table_from_grid(label: str, sheet: str | None, grid: _Grid, notes: list[str
     best = max(scores)
     h = scan[scores.index(best)] if best > 0 else scan[0]
     header = list(cells[h])
-    title = [str(c) for i in nonempty if i < h for c in cells[i] if _is_text(c)]
+    title = list(dict.fromkeys(str(c) for i in nonempty if i < h for c in cells[i] if _is_text(c)))
     # A second header row under merged cells: text only, no numbers, and it names what the row above does not.
     sub = None
     nxt = next((i for i in nonempty if i > h), None)
@@ -1025,7 +1028,8 @@ def _table_from_grid(label: str, sheet: str | None, grid: _Grid, notes: list[str
             notes.append(f"dòng {hr} được lấy làm dòng tiêu đề" + (f" (phía trên là phần đầu biểu: "
                                                                       f"{_short(title)})" if title else ""))
         else:
-            notes.append(f"row {hr} was taken as the header row" + (f" (above it, a title block: {_short(title)})"
+            notes.append(f"row{'s' if sub is not None else ''} {hr} {'were' if sub is not None else 'was'} taken as the "
+                         "header row" + (f" (above it, a title block: {_short(title)})"
                                                                     if title else ""))
     elif sub is not None:
         notes.append((f"dòng {grid.row0 + h}-{grid.row0 + sub} là tiêu đề hai tầng (ô gộp)" if lang == "vi"

@@ -477,13 +477,10 @@ class Reference:
             place = places.resolve(name, province=ctx, when=year)
         except places.PlaceError as exc:
             msg = str(exc)
-            if len(bundled) == 1:
-                gid = next(iter(bundled))
-                prov = self._bundled_province(gid)
-                ambiguous = "is ambiguous" in msg
-                if not ambiguous or (ctx is not None and prov is not None and _same_province(prov, ctx)):
-                    return gid, None, None
+            if "is ambiguous" in msg:  # the official map knows several units of this name: the bundle cannot choose
                 return None, _geo_ambiguous(name, msg, lang), None
+            if len(bundled) == 1:
+                return next(iter(bundled)), None, None
             if len(bundled) > 1:
                 return None, (f"'{name}' is ambiguous: it could be {', '.join(sorted(bundled))}; write the geo_id"), None
             if "is ambiguous" in msg:
@@ -541,19 +538,6 @@ class Reference:
                 sugg = _m(lang, "did_you_mean", s=names[close[0]])
         known = "; ".join(f"{i} ({n})" for i, n in zip(ids, self.indicators["name_vi"]))
         return _m(lang, "unknown_ind", v=name, sugg=sugg, known=known)
-
-
-def _same_province(a: str, b: str) -> bool:
-    """Whether two province ids (current or former) are the same or one succeeded the other."""
-    if a == b:
-        return True
-    from simlib.inputs import places
-
-    try:
-        leg = places._legacy()["provinces"]
-    except Exception:  # pragma: no cover - package data missing
-        return False
-    return leg.get(a, {}).get("successor") == b or leg.get(b, {}).get("successor") == a
 
 
 def _geo_ambiguous(name: str, msg: str, lang: str) -> str:
@@ -1098,7 +1082,13 @@ def _parse_geographies(s: pd.Series, col: Column, ctx: _Ctx, ref: Reference | No
                 if r[0] is None:
                     results[key] = ref.locate(key[0], year=key[1], province=ctx_prov, lang=lang)
     if source is not None and any(r[0] is not None for r in results.values()):
-        pname = ctx_prov
+        from simlib.inputs import places
+
+        try:
+            new, old = places._context(ctx_prov)
+            pname = places._legacy()["provinces"][old]["name_vi"] if old else places._new_name(new)
+        except places.PlaceError:  # pragma: no cover - checked when the context was taken
+            pname = ctx_prov
         ctx.notes.append((f"tỉnh của tệp được lấy là '{pname}' (" + ("từ phần đầu biểu" if source == "title"
                           else "từ các dòng khác của tệp") + ") để xác định các tên trùng") if lang == "vi" else
                          (f"the file's province was taken as '{pname}' (" + ("from the title block" if source == "title"
@@ -1106,6 +1096,7 @@ def _parse_geographies(s: pd.Series, col: Column, ctx: _Ctx, ref: Reference | No
     out: list = [None] * len(s)
     failed = miss.copy()
     notes: dict[str, list[int]] = {}
+    old_map: dict[str, dict[str, list[int]]] = {}
     new_geos: dict[str, dict] = {}
     known = set(ref.geographies["geo_id"])
     for key, idx in pairs.items():
@@ -1124,15 +1115,30 @@ def _parse_geographies(s: pd.Series, col: Column, ctx: _Ctx, ref: Reference | No
                                  "valid_to": None if place.current else "2025-06-30"}
             if not place.current:
                 y = key[1]
-                tag = (f"'{key[0]}': {place.note}")
-                if y is not None and y > 2025:
+                if y is None or y <= 2025:
+                    grp = old_map.setdefault(place.successor or "?", {})
+                    grp.setdefault(place.name_vi, []).extend(ctx.rows[i] for i in idx)
+                    continue
+                if True:
                     tag = (f"'{key[0]}' ({y}) ghi đơn vị đã giải thể/sáp nhập ngày 1/7/2025: nay thuộc "
                            f"{place.note.split('-> ', 1)[1]}" if lang == "vi" else
                            f"'{key[0]}' ({y}) names a unit abolished or merged on 1/7/2025: it is now part of "
                            f"{place.note.split('-> ', 1)[1]}")
                 notes.setdefault(tag, []).extend(ctx.rows[i] for i in idx)
+    from simlib.inputs.textio import _ranges
+    from simlib.inputs.places import _new_name
+
+    for succ, units in old_map.items():
+        rows = tuple(r for rs in units.values() for r in rs)
+        shown = ", ".join(list(units)[:6]) + (", …" if len(units) > 6 else "")
+        if lang == "vi":
+            ctx.notes.append(f"dòng {_ranges(rows)}: {len(units)} đơn vị theo bản đồ trước 1/7/2025 ({shown}); số liệu "
+                             f"được giữ là chuỗi lịch sử của địa bàn cũ, nay thuộc {_new_name(succ)}")
+        else:
+            ctx.notes.append(f"row{'s' if len(rows) > 1 else ''} {_ranges(rows)}: {len(units)} unit"
+                             f"{'s' if len(units) > 1 else ''} of the map before 1/7/2025 ({shown}); kept as "
+                             f"historical series of their areas, now part of {_new_name(succ)}")
     for tag, rows in notes.items():
-        from simlib.inputs.textio import _ranges
 
         ctx.notes.append((f"dòng {_ranges(tuple(rows))}: " if lang == "vi" else
                           f"row{'s' if len(rows) > 1 else ''} {_ranges(tuple(rows))}: ") + tag)
@@ -1257,7 +1263,7 @@ def _rules_observations(df: pd.DataFrame, ctx: _Ctx, ref: Reference | None, stri
                     e = 0.5 / den[i] * scale[i]
                     if x[i] != 0:
                         e = scale[i] - e
-                    example = (f" (ở đây: {e:.3g})" if lang == "vi" else f" (here: {e:.3g})")
+                    example = (f" (ở đây: {e:.4g})" if lang == "vi" else f" (here: {e:.4g})")
                 ctx.add(i, c, _m(lang, "logit_edge", v=shown, example=example))
         elif c == "low":
             ctx.add(np.flatnonzero(edge & (x == 0) & ~np.isnan(hi)), c, _m(lang, "range_low_zero"))
