@@ -454,6 +454,17 @@ class RawTable:
     lang: str = "en"
 
 
+class _Bi(str):
+    """A note in English (the string) that also carries its Vietnamese text, chosen once the header is known."""
+
+    vi: str
+
+    def __new__(cls, en: str, vi: str):
+        obj = super().__new__(cls, en)
+        obj.vi = vi
+        return obj
+
+
 @dataclass
 class _Grid:
     """One sheet as rows of cells: ``cells[i][j]`` is at spreadsheet row ``row0 + i`` and column ``j``."""
@@ -512,7 +523,8 @@ def read_table(path: str | Path, *, sheet: str | int | None = None, header_names
                                                           f".xlsx nor .ods); supported: {SUPPORTED}")])
     else:
         if sheet is not None:
-            notes = [f"--sheet is ignored: {p.name} is a text (CSV) file with one table"]
+            notes = [_Bi(f"--sheet is ignored: {p.name} is a text (CSV) file with one table",
+                     f"bỏ qua --sheet: {p.name} là tệp văn bản (CSV) chỉ có một bảng")]
         else:
             notes = []
         grid, csv_notes = _read_csv(p, label, lang)
@@ -558,8 +570,8 @@ def _choose_sheet(label: str, sheet, names: list[str], visible: list[bool], acti
         if idx is None:
             raise _sheet_error(label, sheet, names, lang)
         if not visible[idx]:
-            notes.append(f"trang tính '{names[idx]}' đang bị ẩn; đã đọc vì được chọn bằng --sheet" if vi
-                         else f"sheet '{names[idx]}' is hidden in the workbook; it was read because --sheet names it")
+            notes.append(_Bi(f"sheet '{names[idx]}' is hidden in the workbook; it was read because --sheet names it",
+                             f"trang tính '{names[idx]}' đang bị ẩn; đã đọc vì được chọn bằng --sheet"))
         return idx, notes
     candidates = [i for i in range(len(names)) if visible[i]]
     if not candidates:
@@ -568,14 +580,15 @@ def _choose_sheet(label: str, sheet, names: list[str], visible: list[bool], acti
     idx = active if active is not None and 0 <= active < len(names) and visible[active] else candidates[0]
     others = [i for i in range(len(names)) if i != idx and has_data[i]]
     if len(names) > 1:
-        why = ("trang tính đang mở" if vi else "the active sheet") if idx == active else \
-              ("trang tính hiện đầu tiên" if vi else "the first visible sheet")
-        msg = (f"đã đọc trang tính '{names[idx]}' ({why})" if vi else f"read sheet '{names[idx]}' ({why})")
+        act = idx == active
+        en = f"read sheet '{names[idx]}' ({'the active sheet' if act else 'the first visible sheet'})"
+        vi_ = f"đã đọc trang tính '{names[idx]}' ({'trang tính đang mở' if act else 'trang tính hiện đầu tiên'})"
         if others:
-            desc = ", ".join(f"'{names[i]}'" + ((" (ẩn)" if vi else " (hidden)") if not visible[i] else "") for i in others)
-            msg += (f"; các trang khác cũng có số liệu: {desc} — chọn bằng --sheet TÊN" if vi
-                    else f"; other sheets also hold data: {desc} — choose one with --sheet NAME")
-        notes.append(msg)
+            en += "; other sheets also hold data: " + ", ".join(
+                f"'{names[i]}'" + (" (hidden)" if not visible[i] else "") for i in others) + " — choose one with --sheet NAME"
+            vi_ += "; các trang khác cũng có số liệu: " + ", ".join(
+                f"'{names[i]}'" + (" (ẩn)" if not visible[i] else "") for i in others) + " — chọn bằng --sheet TÊN"
+        notes.append(_Bi(en, vi_))
     return idx, notes
 
 
@@ -840,10 +853,9 @@ def _decode(data: bytes, label: str, lang) -> tuple[str, list[str]]:
         if text is not None:
             letters = [ch for ch in text.casefold() if ch.isalpha()]
             if letters and all(ch in _VI_LETTERS for ch in letters):
-                note = ("tệp không phải UTF-8; đã đọc theo bảng mã Windows-1258 (tiếng Việt) — hãy kiểm tra tên "
-                        "địa danh bên dưới" if lang == "vi" else
-                        "the file is not UTF-8; it was read as Windows-1258 (Vietnamese) — check that the names "
-                        "below look right")
+                note = _Bi("the file is not UTF-8; it was read as Windows-1258 (Vietnamese) — check that the names "
+                           "below look right", "tệp không phải UTF-8; đã đọc theo bảng mã Windows-1258 (tiếng Việt) "
+                           "— hãy kiểm tra tên địa danh bên dưới")
                 return text, [note]
     raise ValidationError([Problem(
         label, line, None,
@@ -869,8 +881,7 @@ def _read_csv(p: Path, label: str, lang) -> tuple[_Grid, list[str]]:
         delim = m.group(1)
         text = text[m.end():]
         row0 = 2
-        notes.append(("dòng 1 'sep=%s' chỉ định dấu phân cách" if lang == "vi" else "line 1 'sep=%s' sets the delimiter")
-                     % delim)
+        notes.append(_Bi(f"line 1 'sep={delim}' sets the delimiter", f"dòng 1 'sep={delim}' chỉ định dấu phân cách"))
     if delim is None:
         delim = _sniff_delimiter(text)
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delim)
@@ -1024,16 +1035,13 @@ def _table_from_grid(label: str, sheet: str | None, grid: _Grid, notes: list[str
     data_idx = [i for i in nonempty if i > last_header]
     if h != nonempty[0] or grid.row0 + h != 1:
         hr = f"{grid.row0 + h}" if sub is None else f"{grid.row0 + h}-{grid.row0 + sub}"
-        if lang == "vi":
-            notes.append(f"dòng {hr} được lấy làm dòng tiêu đề" + (f" (phía trên là phần đầu biểu: "
-                                                                      f"{_short(title)})" if title else ""))
-        else:
-            notes.append(f"row{'s' if sub is not None else ''} {hr} {'were' if sub is not None else 'was'} taken as the "
-                         "header row" + (f" (above it, a title block: {_short(title)})"
-                                                                    if title else ""))
+        notes.append(_Bi(f"row{'s' if sub is not None else ''} {hr} {'were' if sub is not None else 'was'} taken as "
+                         "the header row" + (f" (above it, a title block: {_short(title)})" if title else ""),
+                         f"dòng {hr} được lấy làm dòng tiêu đề" + (f" (phía trên là phần đầu biểu: {_short(title)})"
+                                                                  if title else "")))
     elif sub is not None:
-        notes.append((f"dòng {grid.row0 + h}-{grid.row0 + sub} là tiêu đề hai tầng (ô gộp)" if lang == "vi"
-                      else f"rows {grid.row0 + h}-{grid.row0 + sub} make a two-row header (merged cells)"))
+        notes.append(_Bi(f"rows {grid.row0 + h}-{grid.row0 + sub} make a two-row header (merged cells)",
+                         f"dòng {grid.row0 + h}-{grid.row0 + sub} là tiêu đề hai tầng (ô gộp)"))
     # Columns: named, or unnamed with data (noted and ignored); an STT / TT column is a row counter.
     problems: list[Problem] = []
     keep: list[int] = []
@@ -1045,8 +1053,8 @@ def _table_from_grid(label: str, sheet: str | None, grid: _Grid, notes: list[str
         has_data = any(j < len(cells[i]) and not is_missing(cells[i][j]) for i in data_idx)
         if not n:
             if has_data:
-                notes.append((f"cột {column_letter(j)} có số liệu nhưng không có tên ở dòng tiêu đề; đã bỏ qua" if lang == "vi"
-                              else f"column {column_letter(j)} has data but no name in the header row; it was ignored"))
+                notes.append(_Bi(f"column {column_letter(j)} has data but no name in the header row; it was ignored",
+                                 f"cột {column_letter(j)} có số liệu nhưng không có tên ở dòng tiêu đề; đã bỏ qua"))
             continue
         if fold_key(n) in {"stt", "tt", "số tt", "so tt", "số thứ tự", "no.", "no", "#"}:
             continue
@@ -1086,10 +1094,11 @@ def _table_from_grid(label: str, sheet: str | None, grid: _Grid, notes: list[str
         notes.extend(_excluded_notes(excluded, lang))
     frame = pd.DataFrame(data_rows, columns=final_names, dtype=object) if data_rows else \
         pd.DataFrame({n: pd.Series([], dtype=object) for n in final_names})
-    vi_headers = _is_vietnamese(final_names)
+    final_lang = lang or ("vi" if _is_vietnamese(final_names) else "en")
+    notes = [n.vi if (final_lang == "vi" and isinstance(n, _Bi)) else str(n) for n in notes]
     return RawTable(label, frame, tuple(row_numbers), tuple(problems), sheet, tuple(notes),
                     grid.row0 + (sub if sub is not None else h), letters, units, tuple(title), tuple(excluded),
-                    lang or ("vi" if vi_headers else "en"))
+                    final_lang)
 
 
 def _count_in(row, v) -> int:
@@ -1145,11 +1154,9 @@ def _excluded_notes(excluded: list[tuple[int, str]], lang) -> list[str]:
         vi_w, en_w = words[kind]
         rows = _ranges(tuple(r for r, _ in items))
         sample = "; ".join(f"'{t}'" for _, t in items[:2] if t)
-        if lang == "vi":
-            out.append(f"dòng {rows} là {vi_w}, không đọc làm số liệu" + (f" ({sample})" if sample else ""))
-        else:
-            out.append(f"row{'s' if len(items) > 1 else ''} {rows}: {en_w}, not read as data"
-                       + (f" ({sample})" if sample else ""))
+        out.append(_Bi(f"row{'s' if len(items) > 1 else ''} {rows}: {en_w}, not read as data"
+                       + (f" ({sample})" if sample else ""),
+                       f"dòng {rows} là {vi_w}, không đọc làm số liệu" + (f" ({sample})" if sample else "")))
     return out
 
 

@@ -530,7 +530,7 @@ class Reference:
 
     def unknown_indicator(self, name: str, lang: str = "en") -> str:
         ids = list(self.indicators["indicator_id"])
-        sugg = _suggest(name, [fold_key(k) for k in ids], lambda k: k, lang)
+        sugg = _suggest(name, [fold_key(k) for k in ids], lambda k: k, lang, cutoff=0.88)
         if not sugg:
             names = {fold_key(n): i for n, i in zip(self.indicators["name_vi"], ids)}
             close = difflib.get_close_matches(fold_key(name), list(names), n=1, cutoff=0.85)
@@ -548,7 +548,7 @@ def _geo_ambiguous(name: str, msg: str, lang: str) -> str:
     return msg
 
 
-def _suggest(name: str, keys, display: Callable[[str], str], lang: str = "en") -> str:
+def _suggest(name: str, keys, display: Callable[[str], str], lang: str = "en", cutoff: float = 0.8) -> str:
     """A did-you-mean, only when close, each suggestion once."""
     keys = list(keys)
     plain: dict[str, str] = {}
@@ -557,7 +557,7 @@ def _suggest(name: str, keys, display: Callable[[str], str], lang: str = "en") -
     target = strip_accents(name)
     if target in plain:
         return _m(lang, "diacritics", s=display(plain[target]))
-    close = difflib.get_close_matches(target, list(plain), n=3, cutoff=0.8)
+    close = difflib.get_close_matches(target, list(plain), n=3, cutoff=cutoff)
     shown: list[str] = []
     for c in close:
         d = display(plain[c])
@@ -898,6 +898,13 @@ def _parse_column(s: pd.Series, col: Column, ctx: _Ctx, kind: str, strict: bool)
         else:
             errs.setdefault(err, []).append(i)
             failed[i] = True
+    formulas = [(e, idx) for e, idx in errs.items() if e[0] == "formula"]
+    if formulas:  # one cause: the file was saved without calculating; show the first formula
+        first = min(formulas, key=lambda t: min(t[1]))[0]
+        allidx = sorted(i for _, idx in formulas for i in idx)
+        for e, _ in formulas:
+            del errs[e]
+        errs[first] = allidx
     for err, idx in errs.items():
         ctx.add(idx, col.name, err)
     if failed.any():
@@ -978,7 +985,7 @@ def _err_text(code, lang: str) -> str:
     if key == "formula":
         return _m(lang, key, why=code[1], formula=code[2])
     if key == "not_number":
-        return _m(lang, key, why=code[1])
+        return _m(lang, key, why=_number_reason(code[1], lang))
     if key == "count_neg":
         return _m(lang, key, v=code[1])
     if key == "not_bool":
@@ -990,6 +997,29 @@ def _err_text(code, lang: str) -> str:
     if key == "unit":
         return _m(lang, key, v=code[1], counts=", ".join(COUNT_UNITS))
     raise AssertionError(code)  # pragma: no cover
+
+
+_REASONS_VI = [
+    (re.compile(r"^'(.*)' is not a number$"), "'{0}' không phải là số"),
+    (re.compile(r"^'(.*)' is ambiguous: it could be (.*) with a decimal mark or (.*) with a thousands separator; "
+                r"write the count without separators \(e\.g\. (.*)\)$"),
+     "'{0}' không rõ nghĩa: có thể là {1} (dấu thập phân) hoặc {2} (dấu phân cách hàng nghìn); hãy ghi số lượng "
+     "không có dấu phân cách (ví dụ {3})"),
+    (re.compile(r"^'(.*)' is not a whole number.*$"), "'{0}' không phải số nguyên (số học sinh, số chỗ phải là số "
+                                                      "nguyên)"),
+    (re.compile(r"^'(.*)' has misplaced thousands separators$"), "'{0}' đặt dấu phân cách hàng nghìn sai chỗ"),
+    (re.compile(r"^'(.*)' mixes separators.*$"), "'{0}' trộn dấu chấm và dấu phẩy không đọc được"),
+]
+
+
+def _number_reason(why: str, lang: str) -> str:
+    if lang != "vi":
+        return why
+    for rx, vi in _REASONS_VI:
+        m = rx.match(why)
+        if m:
+            return vi.format(*m.groups())
+    return why
 
 
 def _parse_indicators(s: pd.Series, col: Column, ctx: _Ctx, ref: Reference | None):

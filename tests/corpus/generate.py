@@ -340,7 +340,7 @@ def write_corpus(folder: Path) -> list[Case]:  # noqa: C901 - one list of cases,
        write_csv(f / "csv_stt_total.csv",
                  [["STT"] + VI] + [[i + 1, r.name, IND, r.year, fmt(r.value, True), "%", "BC"] for i, r in enumerate(T)]
                  + [["", "Tổng cộng", "", "", "20,00", "%", ""], [], ["Ghi chú: số liệu sơ bộ"]], delimiter=";"),
-       words=("total row",))
+       words=("dòng tổng",))
     ok("csv_title_block", "csv", write_csv(f / "csv_title.csv", [["UBND TỈNH LONG AN"], ["BIỂU TỔNG HỢP"], []]
                                            + plain_table(T, comma=True), delimiter=";"),
        words=("row 4 was taken as the header",))
@@ -361,7 +361,10 @@ def write_corpus(folder: Path) -> list[Case]:  # noqa: C901 - one list of cases,
                                                      [Sheet("Sheet1", plain_table(T, comma=True))]))
     ok("xlsx_title_block_total_footnote", "title_block",
        write_xlsx(f / "xlsx_title_block.xlsx", [title_block_sheet(T)]),
-       words=("row 7 was taken as the header", "total row", "footnote"))
+       words=("dòng 7 được lấy làm dòng tiêu đề", "dòng 23 là dòng tổng", "ghi chú / chữ ký"))
+    ok("xlsx_title_block_english_messages", "language",
+       write_xlsx(f / "xlsx_title_block_en.xlsx", [title_block_sheet(T)]),
+       words=("row 7 was taken as the header", "row 23: a total row", "footnote"), options={"lang": "en"})
     ok("xlsx_title_block_percent_cells", "percent_format",
        write_xlsx(f / "xlsx_title_pct.xlsx", [title_block_sheet(T, pct_cells=True)]))
     pct_plain = Sheet("Sheet1", plain_table(T, as_text=False))
@@ -372,7 +375,7 @@ def write_corpus(folder: Path) -> list[Case]:  # noqa: C901 - one list of cases,
                                  for i, row in enumerate(pct_plain.cells)], pct=set(pct_plain.pct))
     ok("xlsx_percent_cells_unit_share", "percent_format", write_xlsx(f / "xlsx_pct_share.xlsx", [pct_share]))
     ok("xlsx_two_row_merged_header", "merged_header", write_xlsx(f / "xlsx_two_row.xlsx", [two_row_header_sheet(T)]),
-       words=("rows 7-8",))
+       words=("dòng 7-8",))
     old = truth(seed=SEED + 1)
     ok("xlsx_hidden_first_sheet_old_figures", "sheets",
        write_xlsx(f / "xlsx_hidden_old.xlsx", [Sheet("Số liệu cũ", plain_table(old, as_text=False), hidden=True),
@@ -409,7 +412,7 @@ def write_corpus(folder: Path) -> list[Case]:  # noqa: C901 - one list of cases,
                                         Sheet("Mới", plain_table(T, as_text=False))]),
        words=("read sheet 'Mới'",))
     ok("ods_title_block", "ods", write_ods(f / "ods_title.ods", [title_block_sheet(T)]),
-       words=("row 7 was taken as the header",))
+       words=("dòng 7 được lấy làm dòng tiêu đề",))
     # --- XLS (committed fixtures, see make_xls.py) --------------------------------------------------------------------
     for name in ("xls_plain.xls", "xls_title_percent_hidden.xls"):
         src = XLS_DIR / name
@@ -492,7 +495,7 @@ def write_corpus(folder: Path) -> list[Case]:  # noqa: C901 - one list of cases,
     form = Sheet("S", [EN] + [[r.name, IND, r.year, None, "percent", "x"] for r in T[:2]],
                  formulas={(2, 4): "=F2*100", (3, 4): "=F3*100"})
     bad("formula_without_saved_result", "formulas", write_xlsx(f / "bad_formula.xlsx", [form]),
-        ("formula =F2*100", "no saved result"), n=2)
+        ("formula =F2*100", "no saved result", "rows 2-3"), n=1)
     small = [EN] + [[r.name, IND, r.year, round(r.value / 100, 4), "percent", "x"] for r in T]
     bad("percent_unit_values_look_like_shares", "percent_format", write_xlsx(f / "bad_small.xlsx", [Sheet("S", small)]),
         ("between 0 and 1", "share"))
@@ -504,7 +507,7 @@ def write_corpus(folder: Path) -> list[Case]:  # noqa: C901 - one list of cases,
     bad("legacy_tcvn3_encoding", "encoding", f / "bad_tcvn3.csv", ("not UTF-8", "TCVN3"))
     bad("vietnamese_headers_vietnamese_message", "language",
         write_csv(f / "bad_vi.csv", [VI, ["Tân An", IND, 2023, "mười ba", "%", "BC"]]),
-        ("không đọc được số", "dòng 2", "cột D 'Giá trị'"))
+        ("không đọc được số", "'mười ba' không phải là số", "dòng 2", "cột D 'Giá trị'"))
     bad("lang_option_vietnamese", "language",
         write_csv(f / "bad_lang.csv", [EN, ["Tân An", IND, 2023, "140", "percent", "x"]]),
         ("tỷ lệ phải nằm trong khoảng 0 đến 100",), options={"lang": "vi"})
