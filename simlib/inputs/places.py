@@ -154,6 +154,10 @@ def _current() -> tuple[pd.DataFrame, pd.DataFrame]:
         ws.append({"geo_id": f"{parent}.{w.codename}", "code": f"{int(getattr(w.code, 'value', w.code)):05d}",
                    "name_vi": w.name, "kind": kind, "parent": parent})
     units_ = pd.DataFrame(ws).sort_values(["parent", "code"], kind="stable").reset_index(drop=True)
+    # Names that differ only by their diacritics ("Xã Tân Thạnh", "Xã Tân Thành") share a code name: such ids
+    # get the official code, so every id names one unit.
+    dup = units_["geo_id"].duplicated(keep=False)
+    units_.loc[dup, "geo_id"] = units_.loc[dup, "geo_id"] + "_" + units_.loc[dup, "code"]
     prov["units"] = prov["geo_id"].map(units_["parent"].value_counts()).fillna(0).astype(int)
     return prov, units_
 
@@ -276,7 +280,16 @@ def _legacy() -> dict:
 
     Row = namedtuple("Row", "province district ward provinceShort districtShort provinceCode districtCode wardCode "
                             "provinceKey districtKey wardKey")
-    for r in map(Row._make, rows):
+    rows = [Row._make(r) for r in rows]
+    # Names that differ only by their diacritics ("Tân Thạnh", "Tân Thành") share a slug: such ids get the code.
+    d_codes: dict[str, set] = {}
+    c_codes: dict[str, set] = {}
+    for r in rows:
+        if r.district is not None:
+            d_codes.setdefault(f"{slug(r.provinceShort)}.{slug(r.districtShort)}", set()).add(r.districtCode)
+        if r.ward is not None:
+            c_codes.setdefault(f"{r.districtCode}.{slug(r.ward)}", set()).add(r.wardCode)
+    for r in rows:
         pslug = slug(r.provinceShort)
         pid = f"vn.{pslug}"
         succ = old_to_new_prov.get(r.provinceKey)
@@ -286,12 +299,16 @@ def _legacy() -> dict:
         if r.district is None:
             continue
         did = f"{pid}.{slug(r.districtShort)}"
+        if len(d_codes[f"{pslug}.{slug(r.districtShort)}"]) > 1:
+            did = f"{did}_{r.districtCode}"
         if did not in districts:
             districts[did] = {"geo_id": did, "name_vi": r.district, "short": r.districtShort, "level": "district",
                               "parent": pid, "code": r.districtCode, "successor": succ, "province": pid}
         if r.ward is None:
             continue
         cid = f"{did}.{slug(r.ward)}"
+        if len(c_codes[f"{r.districtCode}.{slug(r.ward)}"]) > 1:
+            cid = f"{cid}_{r.wardCode}"
         communes[cid] = {"geo_id": cid, "name_vi": r.ward, "level": "commune", "parent": did, "code": r.wardCode,
                          "successor": succ, "province": pid,
                          "successor_unit": old_ward_to_new.get(f"{r.provinceKey}_{r.districtKey}_{r.wardKey}")}
@@ -541,6 +558,10 @@ def resolve(name: str, province: str | None = None, when: int | None = None) -> 
                     # silently taken as the commune: "Đức Hòa" may be Xã Đức Hòa or the former Huyện Đức Hòa.
                     keep.add("old_district")
                 pool = [(t, r) for t, r in pool if t in keep]
+    elif when is not None and len({t for t, _ in pool}) > 1:
+        # "Xã Phước Lý" in 2026 is the commune of the map then in force, not the old commune of that name.
+        first_tier = next(t for t in order if any(tt == t for tt, _ in pool))
+        pool = [(t, r) for t, r in pool if t == first_tier]
     if len(pool) > 1:
         # The same unit on both maps under one id (a province that kept its name) is one unit.
         ids = {r["geo_id"] for _, r in pool}

@@ -217,6 +217,8 @@ def normalize_text(value: object) -> object:
     """
     if not isinstance(value, str):
         return value
+    if value.isascii() and value.isprintable():
+        return value.strip()
     s = value.translate(_INVISIBLE)
     if not s.isascii():
         s = unicodedata.normalize("NFC", s)
@@ -254,12 +256,16 @@ def strip_accents(value: str) -> str:
 
 
 def is_missing(value: object) -> bool:
+    """None, NaN, an empty or blank cell, or a placeholder such as "-", "NA", "…"."""
     if value is None:
         return True
-    if isinstance(value, float) and math.isnan(value):
-        return True
-    if isinstance(value, str) and value.strip().casefold() in MISSING_TOKENS:
-        return True
+    t = type(value)
+    if t is str:
+        return len(value) <= 6 and value.strip().casefold() in MISSING_TOKENS
+    if t is float:
+        return value != value
+    if isinstance(value, str):
+        return value.strip().casefold() in MISSING_TOKENS
     return False
 
 
@@ -608,7 +614,8 @@ def _excel_value(v: object) -> object:
     return s if s != "" else None
 
 
-def _read_xlsx(p: Path, label: str, sheet, lang) -> tuple[_Grid, str, list[str]]:
+def _read_xlsx_openpyxl(p: Path, label: str, sheet, lang) -> tuple[_Grid, str, list[str]]:
+    """Fallback reader for a workbook python-calamine cannot open (formats, merges and sheets from openpyxl)."""
     import openpyxl
 
     try:
@@ -648,13 +655,138 @@ def _read_xlsx(p: Path, label: str, sheet, lang) -> tuple[_Grid, str, list[str]]
         wb.close()
 
 
+def _read_xlsx(p: Path, label: str, sheet, lang) -> tuple[_Grid, str, list[str]]:
+    """Values by python-calamine (fast); number formats, formulas and the active sheet from the workbook's XML."""
+    import python_calamine as pc
+
+    try:
+        wb = pc.CalamineWorkbook.from_path(str(p))
+    except Exception:
+        return _read_xlsx_openpyxl(p, label, sheet, lang)
+    try:
+        meta = wb.sheets_metadata
+        names = [m.name for m in meta]
+        visible = [m.visible == pc.SheetVisibleEnum.Visible for m in meta]
+        sheets = [wb.get_sheet_by_name(n) for n in names]
+        has_data = [sh.height > 0 for sh in sheets]
+        info = _XlsxInfo(p)
+        idx, notes = _choose_sheet(label, sheet, names, visible, info.active, has_data, lang)
+        ws = sheets[idx]
+        rows = ws.to_python(skip_empty_area=False)
+        merged = [(a[0], a[1], b[0], b[1]) for a, b in (ws.merged_cell_ranges or [])]
+    finally:
+        wb.close()
+    xml = info.sheet_xml(names[idx])
+    pct = info.percent_cells(xml)
+    formulas = _xlsx_formulas_without_value(p, names[idx], xml)
+    cells: list[list[object]] = []
+    for r_i, row in enumerate(rows):
+        out = []
+        for c_i, v in enumerate(row):
+            if v == "" or v is None:
+                f = formulas.get((r_i, c_i)) if formulas else None
+                out.append(FormulaCell(f) if f is not None else None)
+            elif pct and (r_i, c_i) in pct and isinstance(v, (int, float)) and not isinstance(v, bool):
+                out.append(PercentCell(v))
+            elif type(v) is str:
+                s = normalize_text(v)
+                out.append(s if s != "" else None)
+            else:
+                out.append(_excel_value(v))
+        cells.append(out)
+    # formulas in cells beyond the values' area
+    for (r_i, c_i), f in (formulas or {}).items():
+        while len(cells) <= r_i:
+            cells.append([])
+        row = cells[r_i]
+        if len(row) <= c_i:
+            row.extend([None] * (c_i + 1 - len(row)))
+        if row[c_i] is None:
+            row[c_i] = FormulaCell(f)
+    return _Grid(cells, 1, merged), names[idx], notes
+
+
+class _XlsxInfo:
+    """What an .xlsx says about its sheets and styles, read from its XML (no cell values)."""
+
+    NS = {"m": "http://schemas.openxmlformats.org/spreadsheetml/2006/main",
+          "r": "http://schemas.openxmlformats.org/officeDocument/2006/relationships"}
+
+    def __init__(self, p: Path):
+        self.p = p
+        self.active: int | None = None
+        self.targets: dict[str, str] = {}
+        self.percent_styles: set[int] = set()
+        try:
+            with zipfile.ZipFile(p) as z:
+                wbx = ElementTree.fromstring(z.read("xl/workbook.xml"))
+                rels = ElementTree.fromstring(z.read("xl/_rels/workbook.xml.rels"))
+                styles = z.read("xl/styles.xml") if "xl/styles.xml" in z.namelist() else None
+        except (KeyError, zipfile.BadZipFile, ElementTree.ParseError):
+            return
+        m, r = self.NS["m"], self.NS["r"]
+        view = wbx.find(f"{{{m}}}bookViews/{{{m}}}workbookView")
+        if view is not None:
+            self.active = int(view.get("activeTab", "0"))
+        else:
+            self.active = 0
+        rel = {x.get("Id"): x.get("Target") for x in rels}
+        for sh in wbx.iter(f"{{{m}}}sheet"):
+            t = rel.get(sh.get(f"{{{r}}}id"))
+            if t:
+                self.targets[sh.get("name")] = t.lstrip("/") if t.startswith("/") else "xl/" + t
+        if styles is not None:
+            st = ElementTree.fromstring(styles)
+            fmts = {9: "0%", 10: "0.00%"}
+            for nf in st.iter(f"{{{m}}}numFmt"):
+                fmts[int(nf.get("numFmtId"))] = nf.get("formatCode", "")
+            xfs = st.find(f"{{{m}}}cellXfs")
+            if xfs is not None:
+                for i, xf in enumerate(xfs):
+                    code = fmts.get(int(xf.get("numFmtId", "0")), "")
+                    if "%" in code.replace("\\%", "").replace('"%"', ""):
+                        self.percent_styles.add(i)
+
+    def sheet_xml(self, name: str) -> bytes:
+        t = self.targets.get(name)
+        if not t:
+            return b""
+        try:
+            with zipfile.ZipFile(self.p) as z:
+                return z.read(t)
+        except (KeyError, zipfile.BadZipFile):
+            return b""
+
+    def percent_cells(self, xml: bytes) -> set[tuple[int, int]]:
+        if not self.percent_styles or not xml:
+            return set()
+        want = {str(i).encode() for i in self.percent_styles}
+        out = set()
+        for mt in _STYLED_CELL_RE.finditer(xml):
+            if mt.group(3) in want:
+                out.add((int(mt.group(2)) - 1, _col_index(mt.group(1))))
+        return out
+
+
+_STYLED_CELL_RE = re.compile(rb"<c r=\"([A-Z]+)(\d+)\"[^>]*?\ss=\"(\d+)\"")
+
+
+def _col_index(letters: bytes) -> int:
+    col = 0
+    for ch in letters:
+        col = col * 26 + ch - 64
+    return col - 1
+
+
 _CELL_RE = re.compile(rb"<c r=\"([A-Z]+)(\d+)\"[^>]*?(?:/>|>(.*?)</c>)", re.S)
 _F_RE = re.compile(rb"<f[^>]*?(?:/>|>(.*?)</f>)", re.S)
 _V_RE = re.compile(rb"<v>\s*[^<\s]")
 
 
-def _xlsx_formulas_without_value(p: Path, sheet_name: str) -> dict[tuple[int, int], str]:
+def _xlsx_formulas_without_value(p: Path, sheet_name: str, xml: bytes | None = None) -> dict[tuple[int, int], str]:
     """(row, column) 0-based -> formula text, for formula cells whose saved result is missing."""
+    if xml is not None:
+        return _formulas_in(xml)
     ns = {"m": "http://schemas.openxmlformats.org/spreadsheetml/2006/main",
           "r": "http://schemas.openxmlformats.org/officeDocument/2006/relationships"}
     try:
@@ -670,6 +802,10 @@ def _xlsx_formulas_without_value(p: Path, sheet_name: str) -> dict[tuple[int, in
             xml = z.read(target)
     except (KeyError, zipfile.BadZipFile, ElementTree.ParseError):
         return {}
+    return _formulas_in(xml)
+
+
+def _formulas_in(xml: bytes) -> dict[tuple[int, int], str]:
     if b"<f" not in xml:
         return {}
     out = {}
@@ -923,19 +1059,22 @@ def _sniff_delimiter(text: str) -> str:
 # ----------------------------------------------------------------------------
 
 
+_NUMERIC_TEXT = re.compile(r"^\s*[+-]?[0-9][0-9.,\s]*%?\s*$")
+
+
 def _is_text(v) -> bool:
-    return isinstance(v, str) and not is_missing(v) and not _looks_numeric(v)
-
-
-_NUMERIC_TEXT = re.compile(r"^[+-]?[0-9][0-9.,\s]*%?$")
+    return type(v) is str and not is_missing(v) and not _looks_numeric(v)
 
 
 def _looks_numeric(v) -> bool:
-    if isinstance(v, (int, float)) and not isinstance(v, bool):
+    t = type(v)
+    if t is int or t is float or t is PercentCell:
         return True
+    if t is str:
+        return bool(v) and (v[0].isdigit() or v[0] in "+- ") and bool(_NUMERIC_TEXT.match(v))
     if isinstance(v, FormulaCell):
         return True
-    return isinstance(v, str) and bool(_NUMERIC_TEXT.match(v.strip()))
+    return isinstance(v, (int, float)) and not isinstance(v, bool)
 
 
 def _header_key(v) -> str:
@@ -1050,8 +1189,8 @@ def _table_from_grid(label: str, sheet: str | None, grid: _Grid, notes: list[str
     letters: dict[str, str] = {}
     final_names: list[str] = []
     for j, n in enumerate(names):
-        has_data = any(j < len(cells[i]) and not is_missing(cells[i][j]) for i in data_idx)
         if not n:
+            has_data = any(j < len(cells[i]) and not is_missing(cells[i][j]) for i in data_idx)
             if has_data:
                 notes.append(_Bi(f"column {column_letter(j)} has data but no name in the header row; it was ignored",
                                  f"cột {column_letter(j)} có số liệu nhưng không có tên ở dòng tiêu đề; đã bỏ qua"))
@@ -1074,21 +1213,26 @@ def _table_from_grid(label: str, sheet: str | None, grid: _Grid, notes: list[str
     first_col = next((j for j in keep), 0)
     excluded: list[tuple[int, str]] = []
     data_rows, row_numbers = [], []
-    last_numeric = max((i for i in data_idx if _is_number_row([cells[i][j] for j in keep if j < len(cells[i])])),
-                       default=None)
+    last_numeric = next((i for i in reversed(data_idx)
+                         if _is_number_row([cells[i][j] for j in keep if j < len(cells[i])])), None)
+    nkeep = len(keep)
+    contiguous = keep == list(range(keep[0], keep[0] + nkeep)) if keep else True
     for i in data_idx:
         row = cells[i]
-        vals = [row[j] if j < len(row) else None for j in keep]
-        texts = [str(v) for v in row if _is_text(v)]
-        first_text = texts[0] if texts else ""
+        if contiguous and len(row) >= (keep[-1] + 1 if keep else 0):
+            vals = row[keep[0]:keep[0] + nkeep] if keep else []
+        else:
+            vals = [row[j] if j < len(row) else None for j in keep]
         kind = _row_kind(vals, row, keep, first_col, i, last_numeric)
         if kind:
+            first_text = next((str(v) for v in row if _is_text(v)), "")
             excluded.append((grid.row0 + i, kind + ": " + first_text[:60]))
             continue
         if len(row) > width and any(not is_missing(c) for c in row[width:]):
             problems.append(Problem(label, grid.row0 + i, None, f"the row has {len(row)} cells but the header has "
                                     f"{width}; a value may contain an unquoted delimiter", sheet=sheet))
-        data_rows.append([None if (v is None or is_missing(v)) and not isinstance(v, FormulaCell) else v for v in vals])
+        data_rows.append([None if v is None or (type(v) is str and len(v) <= 6 and is_missing(v)) else v
+                          for v in vals])
         row_numbers.append(grid.row0 + i)
     if excluded:
         notes.extend(_excluded_notes(excluded, lang))
@@ -1119,23 +1263,28 @@ _FOOTNOTE = re.compile(r"^(?:\(?\*+\)?|ghi chú|chú thích|chú ý|lưu ý|ngu�
                        r"thủ trưởng|giám đốc|kt\.|tm\.|ngày\b|.*ngày \d|.*, ngày)", re.I)
 
 
+def _is_total(lead: str) -> bool:
+    lead = re.sub(r"[:\.\s]+$", "", lead)
+    return lead in TOTAL_WORDS or lead.startswith(("tổng cộng", "toàn tỉnh", "cộng toàn"))
+
+
 def _row_kind(vals, row, keep, first_col, i, last_numeric) -> str:
+    """'' for a data row, else why it is left out: total, section, footnote or empty."""
+    first_text = next((v for v in vals if _is_text(v)), None)
+    lead = fold_key(first_text) if first_text is not None else ""
+    if lead and _is_total(lead):
+        return "total"
+    if any(_looks_numeric(v) for v in vals):
+        return ""
     nonmiss = [v for v in vals if not is_missing(v)]
     if not nonmiss:
         return "empty"
-    first_texts = [v for v in vals if _is_text(v)]
-    lead = fold_key(first_texts[0]) if first_texts else ""
-    lead_clean = re.sub(r"[:\.\s]+$", "", lead)
-    if lead_clean in TOTAL_WORDS or lead_clean.startswith(("tổng cộng", "toàn tỉnh", "cộng toàn")):
-        return "total"
-    numbers = _is_number_row(nonmiss)
-    if not numbers:
-        if last_numeric is not None and i > last_numeric:
-            return "footnote"
-        if len(nonmiss) == 1 and _FOOTNOTE.match(lead):
-            return "footnote"
-        if len(nonmiss) == 1 and _SECTION.match(str(first_texts[0]) if first_texts else ""):
-            return "section"
+    if last_numeric is not None and i > last_numeric and (len(nonmiss) <= 2 or _FOOTNOTE.match(lead)):
+        return "footnote"
+    if len(nonmiss) == 1 and _FOOTNOTE.match(lead):
+        return "footnote"
+    if len(nonmiss) == 1 and first_text is not None and _SECTION.match(str(first_text)):
+        return "section"
     return ""
 
 

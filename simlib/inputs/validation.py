@@ -139,7 +139,7 @@ SCHEMAS: dict[str, Schema] = {
                    doc="geo_id or name from data/geographies.csv"),
             Column("indicator", "indicator", nonempty=True, aliases=("chỉ tiêu", "chi tieu", "mã chỉ tiêu", "tên chỉ tiêu", "chỉ số", "indicator_id"),
                    doc="indicator_id from data/indicators.csv, or its Vietnamese name"),
-            Column("breakdown", required=False, doc="sub-group (e.g. a level of training); empty for the total"),
+            Column("breakdown", required=False, aliases=("phân nhóm", "phân tổ", "nhóm", "chi tiết", "trường"), doc="sub-group (e.g. a level of training); empty for the total"),
             Column("period", required=False, doc="the period as the source states it"),
             Column("year", "year", aliases=("năm", "nam", "school_year", "năm học", "nam hoc", "năm báo cáo"),
                    doc="reference year: the calendar year in which the school year ends ('2020-2021' is read as 2021)"),
@@ -1476,5 +1476,7 @@ def _check_duplicates(df: pd.DataFrame, schema: Schema, ctx: _Ctx, kind: str, st
             groups.setdefault(tuple(sub.iloc[j]), []).append(int(pos[j]))
         for k, idxs in groups.items():
             first_row = df["row"].iloc[idxs[0]]
-            shown = ", ".join(f"{c}={v}" for c, v in zip(key, k) if v not in ("None", "", "<NA>", "nan"))
+            vals = [df[c].iloc[idxs[0]] for c in key]
+            shown = ", ".join(f"{c}={v}" for c, v in zip(key, vals) if not is_missing(v) and v is not pd.NA
+                              and str(v) not in ("", "<NA>"))
             ctx.add(idxs[1:], key[0], _m(ctx.lang, "duplicate", first=first_row, keys=" + ".join(key), shown=shown))
