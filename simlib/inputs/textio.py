@@ -1025,7 +1025,17 @@ def _read_csv(p: Path, label: str, lang) -> tuple[_Grid, list[str]]:
         rows = [r for r in reader]
     except csv.Error as exc:
         raise ValidationError([Problem(label, None, None, f"the CSV structure is broken ({exc})")]) from None
-    cells = [[(normalize_text(c) or None) if c.strip() else None for c in r] for r in rows]
+    memo: dict[str, object] = {}
+
+    def clean(c: str):
+        v = memo.get(c, memo)
+        if v is memo:
+            v = normalize_text(c) or None
+            if len(memo) < 500_000:
+                memo[c] = v
+        return v
+
+    cells = [[clean(c) if c else None for c in r] for r in rows]
     return _Grid(cells, row0, []), notes
 
 
@@ -1263,6 +1273,7 @@ _FOOTNOTE = re.compile(r"^(?:\(?\*+\)?|ghi chú|chú thích|chú ý|lưu ý|ngu�
                        r"thủ trưởng|giám đốc|kt\.|tm\.|ngày\b|.*ngày \d|.*, ngày)", re.I)
 
 
+@functools.lru_cache(maxsize=4096)
 def _is_total(lead: str) -> bool:
     lead = re.sub(r"[:\.\s]+$", "", lead)
     return lead in TOTAL_WORDS or lead.startswith(("tổng cộng", "toàn tỉnh", "cộng toàn"))

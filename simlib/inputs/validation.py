@@ -833,18 +833,14 @@ _PLAIN_NUMBER = re.compile(r"^[+-]?\d+(\.\d+)?$")
 
 
 def _missing_mask(s: pd.Series) -> np.ndarray:
-    if len(s) == 0:
-        return np.zeros(0, dtype=bool)
-    isnull = s.isna().to_numpy()
-    txt = s.map(lambda v: isinstance(v, str)).to_numpy(dtype=bool)
-    out = isnull.copy()
-    if txt.any():
-        st = s[txt].astype(str).str.strip().str.casefold()
-        from simlib.inputs.textio import MISSING_TOKENS
-
-        out[np.flatnonzero(txt)] = st.isin(MISSING_TOKENS).to_numpy()
-    formula = s.map(lambda v: isinstance(v, FormulaCell)).to_numpy(dtype=bool)
-    return out & ~formula
+    """True where a cell is empty or a placeholder ("-", "NA"); a formula without a result is not empty."""
+    vals = s.to_numpy(dtype=object)
+    out = np.asarray(pd.isna(vals), dtype=bool)
+    idx = np.flatnonzero(~out)
+    if len(idx):
+        sub = vals[idx]
+        out[idx] = [type(v) is str and len(v) <= 6 and is_missing(v) for v in sub]
+    return out
 
 
 def _unique_map(s: pd.Series, present: np.ndarray, fn) -> tuple[list, dict]:
@@ -1346,10 +1342,10 @@ def _rules_observations(df: pd.DataFrame, ctx: _Ctx, ref: Reference | None, stri
 
     out = df.copy()
     out["value"], out["low"], out["high"], out["se"] = v, lo, hi, se
-    out["high_open"] = out["high_open"].map(lambda b: bool(b) if b is not None else False).astype(bool)
-    out["basis"] = out["basis"].map(lambda b: b if b is not None else "same")
-    out["breakdown"] = out["breakdown"].map(lambda b: b if b is not None else "")
-    out["flags"] = out["flags"].map(lambda b: b if b is not None else "")
+    out["high_open"] = np.array([bool(b) if b is not None else False for b in out["high_open"]], dtype=bool)
+    out["basis"] = pd.Series([b if b is not None else "same" for b in out["basis"]], index=out.index, dtype=object)
+    out["breakdown"] = pd.Series([b if b is not None else "" for b in out["breakdown"]], index=out.index, dtype=object)
+    out["flags"] = pd.Series([b if b is not None else "" for b in out["flags"]], index=out.index, dtype=object)
     ids = out["obs_id"].to_numpy(dtype=object)
     if any(x is None for x in ids):
         out["obs_id"] = [oid if oid is not None else f"{ctx.file}:row{r}" for oid, r in zip(ids, out["row"])]
