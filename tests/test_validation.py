@@ -214,7 +214,7 @@ def test_cli_validate_ok_and_errors(write):
     assert bad.returncode == 1
     assert "Traceback" not in bad.stderr
     assert "3 problems found" in bad.stderr
-    assert "row 3, column A 'geography'" in bad.stderr and "row 3, column D 'value'" in bad.stderr
+    assert "row 3, column 'geography' (A)" in bad.stderr and "row 3, column 'value' (D)" in bad.stderr
 
 
 def test_cli_validate_bundled_files():

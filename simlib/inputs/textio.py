@@ -145,7 +145,7 @@ class Problem:
         if self.column is not None or self.letter is not None:
             word = "cột" if vi else "column"
             if self.letter and self.column:
-                parts.append(f"{word} {self.letter} '{self.column}'")
+                parts.append(f"{word} '{self.column}' ({self.letter})")
             elif self.column:
                 parts.append(f"{word} '{self.column}'")
             else:

@@ -663,7 +663,10 @@ def validate_table(raw: RawTable, kind: str, ref: Reference | None = None, *, st
         ``se_share`` (fractions 0-1, rates only). ``frame.attrs["notes"]``
         says what the reader and the validator did (sheet, header row, rows
         left out, old place names mapped); ``frame.attrs["geographies"]``
-        lists units from the official map that are not in the reference.
+        lists units from the official map that are not in the reference (a
+        tuple of dicts with the geographies columns; ``pd.DataFrame(list(...))``
+        makes them a table). Only plain values are kept in ``attrs``, so
+        ``pd.concat`` of validated frames works.
 
     Raises
     ------
@@ -735,7 +738,7 @@ def validate_table(raw: RawTable, kind: str, ref: Reference | None = None, *, st
     if problems:
         raise ValidationError(problems, ctx.notes)
     df.attrs["notes"] = tuple(ctx.notes)
-    df.attrs["geographies"] = ctx.__dict__.get("new_geographies", pd.DataFrame())
+    df.attrs["geographies"] = ctx.__dict__.get("new_geographies", ())
     df.attrs["sheet"] = raw.sheet
     return df
 
@@ -1170,7 +1173,7 @@ def _parse_geographies(s: pd.Series, col: Column, ctx: _Ctx, ref: Reference | No
                           f"row{'s' if len(rows) > 1 else ''} {_ranges(tuple(rows))}: ") + tag)
     ctx.fail(col.name, failed)
     if new_geos:
-        ctx.new_geographies = pd.DataFrame(list(new_geos.values()))
+        ctx.new_geographies = tuple(new_geos.values())
     return out
 
 
@@ -1404,13 +1407,20 @@ def _rules_targets(df: pd.DataFrame, ctx: _Ctx, ref: Reference | None, strict: b
 
 def _rules_geographies(df: pd.DataFrame, ctx: _Ctx, ref: Reference | None, strict: bool, raw_cols=None) -> pd.DataFrame:
     ids = set(df["geo_id"].dropna())
+    if df["successor"].notna().any():
+        from simlib.inputs import places
+
+        current = set(places.provinces()["geo_id"])
+    else:
+        current = set()
     for i, r in enumerate(df.itertuples(index=False)):
         if r.parent is not None and r.parent not in ids:
             ctx.add(i, "parent", f"parent '{r.parent}' is not a geo_id in this file")
         if r.parent is None and r.level != "country":
             ctx.add(i, "parent", "only the country has no parent")
-        if r.successor is not None and r.successor not in ids:
-            ctx.add(i, "successor", f"successor '{r.successor}' is not a geo_id in this file")
+        if r.successor is not None and r.successor not in ids and r.successor not in current:
+            ctx.add(i, "successor", f"successor '{r.successor}' is neither a geo_id in this file nor one of the 34 "
+                                    "provinces since 1/7/2025 (simlib.inputs.places.provinces())")
     return df
 
 

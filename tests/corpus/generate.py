@@ -451,7 +451,7 @@ def write_corpus(folder: Path) -> list[Case]:  # noqa: C901 - one list of cases,
     # --- Refused files: one message per cause, saying where and why ---------------------------------------------------
     bad("unknown_geography_close", "refuse", write_csv(f / "bad_geo_close.csv", [EN, ["Duc Hoa", IND, 2023, "20",
                                                                                    "percent", "x"]]),
-        ("unknown geography 'Duc Hoa'", "Đức Hòa", "row 2", "column A"))
+        ("unknown geography 'Duc Hoa'", "Đức Hòa", "row 2", "column 'geography' (A)"))
     bad("unknown_geography_far", "refuse", write_csv(f / "bad_geo_far.csv", [EN, ["Atlantis", IND, 2023, "20",
                                                                                "percent", "x"]]),
         ("unknown geography 'Atlantis'",), absent=("did you mean",))
@@ -507,7 +507,7 @@ def write_corpus(folder: Path) -> list[Case]:  # noqa: C901 - one list of cases,
     bad("legacy_tcvn3_encoding", "encoding", f / "bad_tcvn3.csv", ("not UTF-8", "TCVN3"))
     bad("vietnamese_headers_vietnamese_message", "language",
         write_csv(f / "bad_vi.csv", [VI, ["Tân An", IND, 2023, "mười ba", "%", "BC"]]),
-        ("không đọc được số", "'mười ba' không phải là số", "dòng 2", "cột D 'Giá trị'"))
+        ("không đọc được số", "'mười ba' không phải là số", "dòng 2", "cột 'Giá trị' (D)"))
     bad("lang_option_vietnamese", "language",
         write_csv(f / "bad_lang.csv", [EN, ["Tân An", IND, 2023, "140", "percent", "x"]]),
         ("tỷ lệ phải nằm trong khoảng 0 đến 100",), options={"lang": "vi"})
