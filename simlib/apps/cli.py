@@ -24,7 +24,7 @@ def _cmd_validate(args: argparse.Namespace) -> int:
                        province=args.province)
     kind = args.kind or guess_kind(Path(args.path).name)
     notes = df.attrs.get("notes", ())
-    vi = args.lang == "vi"
+    vi = (args.lang or df.attrs.get("lang")) == "vi"
     sheet = df.attrs.get("sheet")
     where = f"{args.path}" + (f", {'trang tính' if vi else 'sheet'} '{sheet}'" if sheet else "")
     print(f"OK: {len(df)} {'dòng' if vi else 'rows'} ({kind}) {'trong' if vi else 'in'} {where}")

@@ -740,6 +740,7 @@ def validate_table(raw: RawTable, kind: str, ref: Reference | None = None, *, st
     df.attrs["notes"] = tuple(ctx.notes)
     df.attrs["geographies"] = ctx.__dict__.get("new_geographies", ())
     df.attrs["sheet"] = raw.sheet
+    df.attrs["lang"] = lang
     return df
 
 
