@@ -299,8 +299,6 @@ def test_one_problem_per_cause_and_no_duplicate_cascade(write):
 
 
 def test_vietnamese_indicator_name_is_accepted(write):
-    from simlib.inputs.bundle import load_reference
-
     name_vi = REF.indicators.set_index("indicator_id").loc["thcs_to_gdnn_sc_tc", "name_vi"]
     p = write("vi.csv", PLANNER_HEADER + f'Long An,"{name_vi}",2021,13,,,,,percent,r\n')
     assert load_planner_file(p, ref=REF).iloc[0]["indicator"] == "thcs_to_gdnn_sc_tc"

@@ -1273,56 +1273,8 @@ def _rules_observations(df: pd.DataFrame, ctx: _Ctx, ref: Reference | None, stri
     outside = ~np.isnan(v) & ~np.isnan(lo) & ~np.isnan(hi) & ~lah & ((v < lo) | (v > hi))
     for i in np.flatnonzero(outside):
         ctx.add(i, "value", _m(lang, "outside_range", v=_g(v[i]), lo=_g(lo[i]), hi=_g(hi[i])))
-    # Rates: within 0..top, and (planner data) strictly inside it: the logit scale, the same rule the models apply.
-    # The bundled tables record reported facts such as "no student went to vocational school" (0 %) for a single
-    # school; they are loaded with strict=True and never modelled.
-    rate_rows = is_rate_unit & unit_ok
-    for c, x in (("value", v), ("low", lo), ("high", hi)):
-        has = rate_rows & ~np.isnan(x)
-        out = has & ((x < 0) | (x > scale))
-        for i in np.flatnonzero(out):
-            hint = _m(lang, "looks_pct") if unit[i] == "share" and 1 < x[i] <= 100 else ""
-            what = "%" if unit[i] == "percent" else ("(tỷ lệ 0-1)" if lang == "vi" else "(share)")
-            ctx.add(i, c, _m(lang, "rate_range", top=_g(scale[i]), what=what, v=_g(x[i]), hint=hint))
-        edge = has & ~out & ((x == 0) | (x == scale)) & (not strict)
-        if c == "value":
-            for i in np.flatnonzero(edge):
-                shown = f"{_g(x[i])} %" if unit[i] == "percent" else f"{_g(x[i])} ({unit[i]})"
-                example = ""
-                if not np.isnan(den[i]) and den[i] > 0:
-                    e = 0.5 / den[i] * scale[i]
-                    if x[i] != 0:
-                        e = scale[i] - e
-                    example = (f" (ở đây: {e:.4g})" if lang == "vi" else f" (here: {e:.4g})")
-                ctx.add(i, c, _m(lang, "logit_edge", v=shown, example=example))
-        elif c == "low":
-            ctx.add(np.flatnonzero(edge & (x == 0) & ~np.isnan(hi)), c, _m(lang, "range_low_zero"))
-            lone = edge & ~((x == 0) & ~np.isnan(hi))
-            for i in np.flatnonzero(lone):
-                shown = f"{_g(x[i])} %" if unit[i] == "percent" else f"{_g(x[i])} ({unit[i]})"
-                ctx.add(i, c, _m(lang, "logit_edge", v=shown, example=""))
-        else:
-            ctx.add(np.flatnonzero(edge & (x == scale)), c, _m(lang, "range_high_top"))
-            ctx.add(np.flatnonzero(edge & (x == 0)), c, _m(lang, "logit_edge", v="0", example=""))
-    # Counts: whole and not negative; a percentage cell is not a count.
-    for c, x in (("value", v), ("low", lo), ("high", hi)):
-        cnt = is_count_unit & unit_ok & ~np.isnan(x)
-        pc = cnt & arrays[c][2]
-        for i in np.flatnonzero(pc):
-            ctx.add(i, c, _m(lang, "count_pct", v=_show(arrays[c][4][i])))
-        cnt &= ~pc
-        raw = arrays[c][4]
-        textual = arrays[c][3]
-        for i in np.flatnonzero(cnt & textual):
-            try:
-                parse_number(raw[i], integer=True)
-            except NumberError as exc:
-                ctx.add(i, c, _m(lang, "not_number", why=str(exc)))
-                cnt[i] = False
-        for i in np.flatnonzero(cnt & (x < 0)):
-            ctx.add(i, c, _m(lang, "count_neg", v=_g(x[i])))
-        for i in np.flatnonzero(cnt & (x >= 0) & (np.floor(x) != x) & ~textual):
-            ctx.add(i, c, _m(lang, "count_whole", v=_g(x[i])))
+    _check_rates(ctx, v, lo, hi, den, unit, scale, is_rate_unit & unit_ok, strict)
+    _check_counts(ctx, arrays, v, lo, hi, is_count_unit & unit_ok)
     for i in np.flatnonzero(~np.isnan(se) & (se < 0)):
         ctx.add(i, "se", _m(lang, "se_neg", v=_g(se[i])))
     ctx.add(np.flatnonzero(~np.isnan(se) & (se == 0)), "se", _m(lang, "se_zero"))
@@ -1360,6 +1312,65 @@ def _rules_observations(df: pd.DataFrame, ctx: _Ctx, ref: Reference | None, stri
     for c in ("numerator", "denominator"):
         out[c] = out[c].astype(float)
     return out
+
+
+def _check_rates(ctx: _Ctx, v, lo, hi, den, unit, scale, rate_rows, strict: bool) -> None:
+    """Rates lie within 0..top; planner figures strictly inside (the logit scale), as the models require."""
+    lang = ctx.lang
+    # Rates: within 0..top, and (planner data) strictly inside it: the logit scale, the same rule the models apply.
+    # The bundled tables record reported facts such as "no student went to vocational school" (0 %) for a single
+    # school; they are loaded with strict=True and never modelled.
+    for c, x in (("value", v), ("low", lo), ("high", hi)):
+        has = rate_rows & ~np.isnan(x)
+        out = has & ((x < 0) | (x > scale))
+        for i in np.flatnonzero(out):
+            hint = _m(lang, "looks_pct") if unit[i] == "share" and 1 < x[i] <= 100 else ""
+            what = "%" if unit[i] == "percent" else ("(tỷ lệ 0-1)" if lang == "vi" else "(share)")
+            ctx.add(i, c, _m(lang, "rate_range", top=_g(scale[i]), what=what, v=_g(x[i]), hint=hint))
+        edge = has & ~out & ((x == 0) | (x == scale)) & (not strict)
+        if c == "value":
+            for i in np.flatnonzero(edge):
+                shown = f"{_g(x[i])} %" if unit[i] == "percent" else f"{_g(x[i])} ({unit[i]})"
+                example = ""
+                if not np.isnan(den[i]) and den[i] > 0:
+                    e = 0.5 / den[i] * scale[i]
+                    if x[i] != 0:
+                        e = scale[i] - e
+                    example = (f" (ở đây: {e:.4g})" if lang == "vi" else f" (here: {e:.4g})")
+                ctx.add(i, c, _m(lang, "logit_edge", v=shown, example=example))
+        elif c == "low":
+            ctx.add(np.flatnonzero(edge & (x == 0) & ~np.isnan(hi)), c, _m(lang, "range_low_zero"))
+            lone = edge & ~((x == 0) & ~np.isnan(hi))
+            for i in np.flatnonzero(lone):
+                shown = f"{_g(x[i])} %" if unit[i] == "percent" else f"{_g(x[i])} ({unit[i]})"
+                ctx.add(i, c, _m(lang, "logit_edge", v=shown, example=""))
+        else:
+            ctx.add(np.flatnonzero(edge & (x == scale)), c, _m(lang, "range_high_top"))
+            ctx.add(np.flatnonzero(edge & (x == 0)), c, _m(lang, "logit_edge", v="0", example=""))
+
+
+def _check_counts(ctx: _Ctx, arrays, v, lo, hi, count_rows) -> None:
+    """Counts are whole and not negative, and never a percentage cell."""
+    lang = ctx.lang
+    # Counts: whole and not negative; a percentage cell is not a count.
+    for c, x in (("value", v), ("low", lo), ("high", hi)):
+        cnt = count_rows & ~np.isnan(x)
+        pc = cnt & arrays[c][2]
+        for i in np.flatnonzero(pc):
+            ctx.add(i, c, _m(lang, "count_pct", v=_show(arrays[c][4][i])))
+        cnt &= ~pc
+        raw = arrays[c][4]
+        textual = arrays[c][3]
+        for i in np.flatnonzero(cnt & textual):
+            try:
+                parse_number(raw[i], integer=True)
+            except NumberError as exc:
+                ctx.add(i, c, _m(lang, "not_number", why=_number_reason(str(exc), lang)))
+                cnt[i] = False
+        for i in np.flatnonzero(cnt & (x < 0)):
+            ctx.add(i, c, _m(lang, "count_neg", v=_g(x[i])))
+        for i in np.flatnonzero(cnt & (x >= 0) & (np.floor(x) != x) & ~textual):
+            ctx.add(i, c, _m(lang, "count_whole", v=_g(x[i])))
 
 
 def _rules_targets(df: pd.DataFrame, ctx: _Ctx, ref: Reference | None, strict: bool, raw_cols=None) -> pd.DataFrame:
