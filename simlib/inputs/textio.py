@@ -478,6 +478,7 @@ class _Grid:
     cells: list[list[object]]
     row0: int = 1
     merged: list[tuple[int, int, int, int]] = field(default_factory=list)  # (r1, c1, r2, c2), 0-based inclusive
+    others: list[str] = field(default_factory=list)  # other visible sheets holding data (workbooks)
 
 
 def read_table(path: str | Path, *, sheet: str | int | None = None, header_names: set[str] | None = None,
@@ -517,13 +518,30 @@ def read_table(path: str | Path, *, sheet: str | int | None = None, header_names
                                        else "this is a folder, not a file", lang=lang or "en")])
     suffix = p.suffix.lower()
     head = p.read_bytes()[:8]
+    reader = None
     if suffix in EXCEL_SUFFIXES or (suffix not in {".xls", ".ods"} and head.startswith(b"PK\x03\x04")
                                      and _zip_kind(p) == "xlsx"):
-        grid, sheet_name, notes = _read_xlsx(p, label, sheet, lang)
+        reader = _read_xlsx
     elif suffix == ".xls" or head.startswith(b"\xd0\xcf\x11\xe0"):
-        grid, sheet_name, notes = _read_xls(p, label, sheet, lang)
+        reader = _read_xls
     elif suffix == ".ods" or (head.startswith(b"PK\x03\x04") and _zip_kind(p) == "ods"):
-        grid, sheet_name, notes = _read_ods(p, label, sheet, lang)
+        reader = _read_ods
+    if reader is not None:
+        grid, sheet_name, notes = reader(p, label, sheet, lang)
+        if sheet is None and header_names and grid.others and _header_score(grid, header_names) < 2:
+            # The active sheet holds no table (instructions, a cover page): one other visible sheet that does is read.
+            found = []
+            for other in grid.others:
+                g2, _, _ = reader(p, label, other, lang)
+                if _header_score(g2, header_names) >= 2:
+                    found.append((g2, other))
+            if len(found) == 1:
+                grid, name2 = found[0]
+                notes = [_Bi(f"sheet '{sheet_name}' (the active sheet) holds no table with simlib's columns; read "
+                             f"sheet '{name2}', the only other sheet that does (choose with --sheet NAME)",
+                             f"trang tính '{sheet_name}' (đang mở) không có bảng với các cột của simlib; đã đọc trang "
+                             f"'{name2}', trang duy nhất có bảng (chọn bằng --sheet TÊN)")]
+                sheet_name = name2
     elif head.startswith(b"PK\x03\x04"):
         raise ValidationError([Problem(label, None, None, f"not a readable spreadsheet (a zip archive that is neither "
                                                           f".xlsx nor .ods); supported: {SUPPORTED}")])
@@ -598,6 +616,10 @@ def _choose_sheet(label: str, sheet, names: list[str], visible: list[bool], acti
     return idx, notes
 
 
+def _others(names, visible, has_data, idx) -> list[str]:
+    return [n for i, n in enumerate(names) if i != idx and visible[i] and has_data[i]]
+
+
 def _excel_value(v: object) -> object:
     if v is None or (isinstance(v, float) and math.isnan(v)):
         return None
@@ -650,7 +672,7 @@ def _read_xlsx_openpyxl(p: Path, label: str, sheet, lang) -> tuple[_Grid, str, l
                     out.append(_excel_value(v))
             cells.append(out)
         merged = [(m.min_row - 1, m.min_col - 1, m.max_row - 1, m.max_col - 1) for m in ws.merged_cells.ranges]
-        return _Grid(cells, 1, merged), names[idx], notes
+        return _Grid(cells, 1, merged, _others(names, visible, has_data, idx)), names[idx], notes
     finally:
         wb.close()
 
@@ -703,7 +725,7 @@ def _read_xlsx(p: Path, label: str, sheet, lang) -> tuple[_Grid, str, list[str]]
             row.extend([None] * (c_i + 1 - len(row)))
         if row[c_i] is None:
             row[c_i] = FormulaCell(f)
-    return _Grid(cells, 1, merged), names[idx], notes
+    return _Grid(cells, 1, merged, _others(names, visible, has_data, idx)), names[idx], notes
 
 
 class _XlsxInfo:
@@ -862,7 +884,7 @@ def _read_xls(p: Path, label: str, sheet, lang) -> tuple[_Grid, str, list[str]]:
                     out.append(_excel_value(cell.value))
             cells.append(out)
         merged = [(r1, c1, r2 - 1, c2 - 1) for r1, r2, c1, c2 in sh.merged_cells]
-        return _Grid(cells, 1, merged), names[idx], notes
+        return _Grid(cells, 1, merged, _others(names, visible, has_data, idx)), names[idx], notes
     finally:
         book.release_resources()
 
@@ -903,7 +925,7 @@ def _read_ods(p: Path, label: str, sheet, lang) -> tuple[_Grid, str, list[str]]:
             else:
                 out.append(_excel_value(v))
         cells.append(out)
-    return _Grid(cells, 1, spans), names[idx], notes
+    return _Grid(cells, 1, spans, _others(names, visible, has_data, idx)), names[idx], notes
 
 
 _ODS_NS = {"table": "urn:oasis:names:tc:opendocument:xmlns:table:1.0",
@@ -1092,6 +1114,20 @@ def _header_key(v) -> str:
     return fold_key(name)
 
 
+def _header_score(grid: _Grid, header_names: set[str]) -> int:
+    """The most expected column names found in one of the first rows of a sheet."""
+    best = 0
+    seen = 0
+    for row in grid.cells:
+        if not any(not is_missing(c) for c in row):
+            continue
+        seen += 1
+        best = max(best, sum(1 for c in row if _is_text(c) and _header_key(c) in header_names))
+        if seen >= 40:
+            break
+    return best
+
+
 def _fill_merged(grid: _Grid) -> None:
     cells = grid.cells
     for r1, c1, r2, c2 in grid.merged:
@@ -1141,11 +1177,22 @@ def _table_from_grid(label: str, sheet: str | None, grid: _Grid, notes: list[str
         return sum(1 for c in row if _is_text(c))
 
     scores = [score(i) for i in scan]
+    if header_names and max(scores) == 0:
+        vi = lang == "vi" or (lang is None and _is_vietnamese([str(c) for i in scan for c in cells[i] if _is_text(c)]))
+        where = (("trang tính " if vi else "sheet ") + f"'{sheet}'") if sheet else ("tệp" if vi else "the file")
+        others = ", ".join(f"'{n}'" for n in grid.others)
+        if vi:
+            msg = (f"{where} không có dòng tiêu đề với các cột của simlib (Địa bàn, Chỉ tiêu, Năm, Giá trị, Đơn vị, "
+                   "Nguồn — xem data/template/observations_template.csv)"
+                   + (f"; các trang khác có số liệu: {others} — chọn bằng --sheet TÊN" if others else ""))
+        else:
+            msg = (f"{where} has no header row with simlib's columns (geography, indicator, year, value, unit, "
+                   "source, or their Vietnamese names; see data/template/observations_template.csv)"
+                   + (f"; other sheets hold data: {others} — choose one with --sheet NAME" if others else ""))
+        final = [n.vi if vi and isinstance(n, _Bi) else str(n) for n in notes]
+        raise ValidationError([Problem(label, None, None, msg, sheet=sheet, lang="vi" if vi else "en")], final)
     if header_names and max(scores) < 2:
         scores = [sum(1 for c in cells[i] if _is_text(c)) for i in scan]
-        if max(scores) and header_names:
-            # no row names two expected columns: take the first row with most text cells
-            pass
     best = max(scores)
     h = scan[scores.index(best)] if best > 0 else scan[0]
     header = list(cells[h])

@@ -522,9 +522,16 @@ def write_corpus(folder: Path) -> list[Case]:  # noqa: C901 - one list of cases,
         write_csv(f / "bad_share.csv", [EN, ["Tân An", IND, 2023, "13.19", "share", "x"]]), ("looks like a percent",))
     bad("sheet_not_found", "sheets", write_xlsx(f / "bad_sheet.xlsx", [Sheet("Data", plain_table(T, as_text=False))]),
         ("no sheet 'Số liệu'", "1: 'Data'"), options={"sheet": "Số liệu"})
-    bad("instructions_sheet_active", "sheets",
-        write_xlsx(f / "bad_instructions.xlsx", [instructions_sheet(), Sheet("Data", plain_table(T, as_text=False))]),
-        ("'Data'", "--sheet"), n=None)
+    ok("instructions_sheet_active_one_data_sheet", "sheets",
+       write_xlsx(f / "xlsx_instructions_active.xlsx", [instructions_sheet(),
+                                                        Sheet("Data", plain_table(T, as_text=False))]),
+       words=("holds no table", "read sheet 'Data'"))
+    bad("instructions_sheet_active_two_data_sheets", "sheets",
+        write_xlsx(f / "bad_instructions.xlsx", [instructions_sheet(), Sheet("Data", plain_table(T, as_text=False)),
+                                                 Sheet("Data 2023", plain_table(old, as_text=False))]),
+        ("không có dòng tiêu đề", "'Data', 'Data 2023'", "--sheet"), n=1)
+    bad("no_table_at_all", "refuse", write_csv(f / "bad_no_table.csv", [["Báo cáo tình hình"], ["Không có số liệu"]]),
+        ("no header row with simlib's columns",), n=1, options={"lang": "en"})
     bad("ods_unknown_indicator", "ods", write_ods(f / "bad_ods.ods", [Sheet("S", plain_table(T, indicator="abc",
                                                                                         as_text=False))]),
         ("unknown indicator 'abc'", f"rows 2-{len(T) + 1}"))
