@@ -214,8 +214,7 @@ def province(name: str) -> Place:
         succ = old["successor"]
         raise PlaceError(f"'{name}' is a former province: since {MAP_CHANGE} it is part of "
                          f"{_current()[0].set_index('geo_id').loc[succ, 'name']} ({succ}); use that name")
-    raise PlaceError(f"unknown province '{name}'; the 34 provinces (closest first): "
-                     + ", ".join(closest_provinces(name)))
+    raise PlaceError(_unknown_province(name))
 
 
 def units(province_name: str) -> pd.DataFrame:
@@ -457,7 +456,7 @@ def _context(ctx: str | None) -> tuple[str | None, str | None]:
         return geo, None
     if old:
         return old["successor"], old["geo_id"]
-    raise PlaceError(f"unknown province '{ctx}'; the 34 provinces (closest first): " + ", ".join(closest_provinces(ctx)))
+    raise PlaceError(_unknown_province(ctx))
 
 
 _TIER_ORDER_OLD = ("old_province", "new_province", "old_district", "old_commune", "new_unit")
@@ -515,6 +514,8 @@ def resolve(name: str, province: str | None = None, when: int | None = None) -> 
                 continue
         except PlaceError:
             pass
+        if kind == "province":
+            raise PlaceError(_unknown_province(parts[-1]))
         if kind in ("district", "city") or (kind is None and len(parts) > 1):
             district_q = base
             parts.pop()
@@ -539,6 +540,8 @@ def resolve(name: str, province: str | None = None, when: int | None = None) -> 
         pool = in_ctx
     else:
         pool = found
+    if not pool and kind == "province":
+        raise PlaceError(_unknown_province(raw))
     if not pool:
         raise PlaceError(_unknown_message(raw, base, ctx_new, ctx_old, found))
     order = _TIER_ORDER_OLD if (when is not None and when <= LAST_OLD_YEAR) else _TIER_ORDER_NEW
@@ -576,6 +579,18 @@ def resolve(name: str, province: str | None = None, when: int | None = None) -> 
     hint = ("write the kind and the province, e.g. 'Xã …, Tỉnh …' for a commune since 1/7/2025 or "
             "'Huyện …, Tỉnh …' for a former district, or give the file's province (--province)")
     raise PlaceError(f"'{raw}' is ambiguous: it could be " + "; ".join(shown[:8]) + more + f"; {hint}")
+
+
+def _unknown_province(name: str) -> str:
+    msg = f"unknown province '{name}'"
+    target = strip_accents(_split_kind(name)[1])
+    old = {strip_accents(p["short"]): p for p in _legacy()["provinces"].values()}
+    close = difflib.get_close_matches(target, list(old), n=1, cutoff=0.8)
+    current = {strip_accents(s_) for s_ in _current()[0]["short"]}
+    if close and close[0] not in current:
+        p = old[close[0]]
+        msg += f"; did you mean the former {p['name_vi']} (since {MAP_CHANGE} part of {_new_name(p['successor'])})?"
+    return msg + "; the 34 provinces (closest first): " + ", ".join(closest_provinces(name))
 
 
 def _by_id(geo: str) -> Place:

@@ -1332,6 +1332,9 @@ def _row_kind(vals, row, keep, first_col, i, last_numeric) -> str:
     lead = fold_key(first_text) if first_text is not None else ""
     if lead and _is_total(lead):
         return "total"
+    row_text = next((v for v in row if _is_text(v)), None)  # "Tổng cộng" may sit in the STT column
+    if row_text is not None and row_text is not first_text and _is_total(fold_key(row_text)):
+        return "total"
     if any(_looks_numeric(v) for v in vals):
         return ""
     nonmiss = [v for v in vals if not is_missing(v)]

@@ -485,6 +485,11 @@ class Reference:
                 return None, (f"'{name}' is ambiguous: it could be {', '.join(sorted(bundled))}; write the geo_id"), None
             if "is ambiguous" in msg:
                 return None, _geo_ambiguous(name, msg, lang), None
+            if msg.startswith("unknown province"):
+                if lang == "vi":
+                    msg = msg.replace("unknown province", "không có tỉnh").replace("the 34 provinces (closest first)",
+                                                                                    "34 tỉnh, thành (gần nhất trước)")
+                return None, msg, None
             return None, self._unknown_geo(name, msg, lang), None
         gid = place.geo_id
         if gid in set(self.geographies["geo_id"]):
@@ -504,11 +509,13 @@ class Reference:
             elsewhere = "; " + places_msg.split("; ", 1)[1].split("; did you mean")[0]
         if lang == "vi":
             return (f"địa bàn '{name}' không có{where}{elsewhere}{sugg}"
-                    + ("" if sugg else " (các địa bàn hợp lệ: data/geographies.csv và bản đồ hành chính từ 1/7/2025; "
-                       "tạo danh sách xã/phường của tỉnh bằng 'python -m simlib init-case --province ...')"))
+                    + ("" if sugg else " (các địa bàn hợp lệ: data/geographies.csv và các xã, phường của bản đồ hành "
+                       "chính từ 1/7/2025; ghi tên kèm tỉnh, ví dụ 'Xã Đức Hòa, Tỉnh Tây Ninh', hoặc cho biết tỉnh "
+                       "của tệp bằng --province)"))
         return (f"unknown geography '{name}'{where}{elsewhere}{sugg}"
-                + ("" if sugg else " (known geographies: data/geographies.csv and the official map since 1/7/2025; "
-                   "list a province's communes and wards with 'python -m simlib init-case --province ...')"))
+                + ("" if sugg else " (known: data/geographies.csv and the communes and wards of the map since "
+                   "1/7/2025; write the name with its province, e.g. 'Xã Đức Hòa, Tỉnh Tây Ninh', or give the "
+                   "file's province with --province)"))
 
     def _display_name(self, key: str) -> str:
         ids = self._geo_lookup[key]

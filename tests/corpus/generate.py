@@ -516,6 +516,14 @@ def write_corpus(folder: Path) -> list[Case]:  # noqa: C901 - one list of cases,
                                                             ["Địa bàn", "Năm", "Giá trị (%)", "Nguồn"],
                                                             ["Tân An", 2023, 20.5, "BC"]])]),
         ("thiếu cột bắt buộc 'indicator'", "dòng 3"))
+    bad("unknown_province_in_name", "places",
+        write_csv(f / "bad_province_name.csv", [EN, ["Châu Thành, Tỉnh Trà Vinhh", IND, 2023, "20", "percent", "x"]]),
+        ("unknown province 'Tỉnh Trà Vinhh'", "did you mean the former Tỉnh Trà Vinh (since 1/7/2025 part of Tỉnh "
+         "Vĩnh Long)", "(closest first): "), n=1)
+    total_in_stt = [["STT"] + EN] + [[i + 1, r.name, IND, r.year, r.value, "percent", "x"] for i, r in enumerate(T)]
+    total_in_stt.append(["Tổng cộng", None, None, None, 20.0, "percent", None])
+    ok("xlsx_total_in_stt_column", "title_block", write_xlsx(f / "xlsx_total_stt.xlsx", [Sheet("S", total_in_stt)]),
+       words=("total row",))
     bad("rate_above_hundred", "refuse", write_csv(f / "bad_140.csv", [EN, ["Tân An", IND, 2023, "140", "percent", "x"]]),
         ("between 0 and 100", "140"))
     bad("share_looks_like_percent", "refuse",
