@@ -1270,6 +1270,7 @@ def _table_from_grid(label: str, sheet: str | None, grid: _Grid, notes: list[str
     first_col = next((j for j in keep), 0)
     excluded: list[tuple[int, str]] = []
     data_rows, row_numbers = [], []
+    header_keys = {fold_key(n) for n in final_names}
     last_numeric = next((i for i in reversed(data_idx)
                          if _is_number_row([cells[i][j] for j in keep if j < len(cells[i])])), None)
     nkeep = len(keep)
@@ -1280,7 +1281,7 @@ def _table_from_grid(label: str, sheet: str | None, grid: _Grid, notes: list[str
             vals = row[keep[0]:keep[0] + nkeep] if keep else []
         else:
             vals = [row[j] if j < len(row) else None for j in keep]
-        kind = _row_kind(vals, row, keep, first_col, i, last_numeric)
+        kind = _row_kind(vals, row, keep, first_col, i, last_numeric, header_keys)
         if kind:
             first_text = next((str(v) for v in row if _is_text(v)), "")
             excluded.append((grid.row0 + i, kind + ": " + first_text[:60]))
@@ -1326,7 +1327,7 @@ def _is_total(lead: str) -> bool:
     return lead in TOTAL_WORDS or lead.startswith(("tổng cộng", "toàn tỉnh", "cộng toàn"))
 
 
-def _row_kind(vals, row, keep, first_col, i, last_numeric) -> str:
+def _row_kind(vals, row, keep, first_col, i, last_numeric, header_keys=frozenset()) -> str:
     """'' for a data row, else why it is left out: total, section, footnote or empty."""
     first_text = next((v for v in vals if _is_text(v)), None)
     lead = fold_key(first_text) if first_text is not None else ""
@@ -1340,6 +1341,9 @@ def _row_kind(vals, row, keep, first_col, i, last_numeric) -> str:
     nonmiss = [v for v in vals if not is_missing(v)]
     if not nonmiss:
         return "empty"
+    if len(nonmiss) >= 2 and sum(1 for v in nonmiss if _is_text(v) and fold_key(header_unit(str(v))[0]) in header_keys) \
+            >= max(2, len(nonmiss) // 2):
+        return "header"  # the header repeated above a second table
     if last_numeric is not None and i > last_numeric and (len(nonmiss) <= 2 or _FOOTNOTE.match(lead)):
         return "footnote"
     if len(nonmiss) == 1 and _FOOTNOTE.match(lead):
@@ -1353,7 +1357,8 @@ def _excluded_notes(excluded: list[tuple[int, str]], lang) -> list[str]:
     out = []
     words = {"total": ("dòng tổng (không phải số liệu của một đơn vị)", "a total row (not one unit's figure)"),
              "section": ("tiêu đề mục", "a section heading"),
-             "footnote": ("ghi chú / chữ ký dưới bảng", "a footnote or signature under the table")}
+             "footnote": ("ghi chú / chữ ký dưới bảng", "a footnote or signature under the table"),
+             "header": ("dòng tiêu đề lặp lại", "the header repeated")}
     by: dict[str, list[tuple[int, str]]] = {}
     for r, s in excluded:
         kind, text = s.split(": ", 1)

@@ -685,8 +685,13 @@ def validate_table(raw: RawTable, kind: str, ref: Reference | None = None, *, st
     lang = lang or raw.lang or "en"
     schema = SCHEMAS[kind]
     header_map, alias_groups = _match_header(raw.frame, schema)
+    guessed = header_map.pop("\x00guessed", None)
     names = {v: k for k, v in header_map.items()}
     ctx = _Ctx(raw, names, lang)
+    if guessed is not None:
+        letter = raw.letters.get(guessed, "?")
+        ctx.notes.append(f"cột {letter} '{guessed}' được lấy làm cột giá trị (value)" if lang == "vi" else
+                         f"column {letter} '{guessed}' was taken as the value column")
     for p in raw.problems:
         ctx.whole.append(Problem(p.file, p.row, p.column, p.message, p.sheet, p.letter, p.rows, lang))
     present = set(header_map.values())
@@ -774,6 +779,7 @@ def _match_header(frame: pd.DataFrame, schema: Schema) -> tuple[dict[str, str], 
             by_key.setdefault(fold_key(a), col.name)
     mapping: dict[str, str] = {}
     extra: dict[str, list[str]] = {}
+    guessed = None
     for c in frame.columns:
         base = re.sub(r"\s*\([A-Z]{1,3}\)$", "", str(c))
         k = fold_key(base)
@@ -786,6 +792,16 @@ def _match_header(frame: pd.DataFrame, schema: Schema) -> tuple[dict[str, str], 
             extra.setdefault(name, []).append(c)
         else:
             mapping[c] = name
+    figure = {"value", "low", "high", "numerator", "denominator"}
+    if "value" in {col.name for col in schema.columns} and not figure & set(mapping.values()):
+        # A descriptive rate header ("Tỷ lệ HS tốt nghiệp THCS vào học nghề (%)") holds the value when no
+        # column is named for it; the choice is noted.
+        cands = [c for c in frame.columns if c not in mapping
+                 and fold_key(c).startswith(("tỷ lệ", "tỉ lệ", "giá trị", "rate", "value", "share"))]
+        if len(cands) == 1:
+            mapping[cands[0]] = "value"
+            guessed = cands[0]
+    mapping["\x00guessed"] = guessed
     return mapping, extra
 
 
@@ -919,8 +935,11 @@ def _parse_column(s: pd.Series, col: Column, ctx: _Ctx, kind: str, strict: bool)
     return out
 
 
+_YEAR_WORDS = re.compile(r"^(?:năm học|năm|nh|school year|year)\s*:?\s*", re.I)
+
+
 def _year_of(v):
-    s = str(v).strip()
+    s = _YEAR_WORDS.sub("", str(v).strip())
     m = _YEAR_RANGE.match(s)
     if m:
         a, b = int(m.group(1)), m.group(2)
@@ -929,7 +948,7 @@ def _year_of(v):
             return False, None, ("not_school_year", v)
         return True, b, None
     try:
-        x, _ = parse_number(v, integer=True, rate=True)
+        x, _ = parse_number(s, integer=True, rate=True)
     except NumberError:
         return False, None, ("not_year", v)
     if not 1990 <= x <= 2100:
@@ -1087,6 +1106,10 @@ def _parse_geographies(s: pd.Series, col: Column, ctx: _Ctx, ref: Reference | No
     if ref is None:
         return [None if m else str(v) for v, m in zip(vals, miss)]
     yrs = list(years) if years is not None else [None] * len(s)
+    known_years = [y for y in yrs if y is not None]
+    if known_years and len(known_years) < len(yrs):
+        usual = int(np.median(known_years))  # a row whose year could not be read is placed on the file's usual map
+        yrs = [usual if y is None else y for y in yrs]
     pairs: dict[tuple[str, int | None], list[int]] = {}
     for i in np.flatnonzero(~miss):
         y = yrs[i]

@@ -516,6 +516,16 @@ def write_corpus(folder: Path) -> list[Case]:  # noqa: C901 - one list of cases,
                                                             ["Địa bàn", "Năm", "Giá trị (%)", "Nguồn"],
                                                             ["Tân An", 2023, 20.5, "BC"]])]),
         ("thiếu cột bắt buộc 'indicator'", "dòng 3"))
+    two_tables = [["I. CẤP THCS"], EN] + [[r.name, IND, f"Năm {r.year}", r.value, "percent", "x"] for r in T[:6]]
+    two_tables += [[], ["II. CẤP THPT"], EN] + [[r.name, "thpt_to_cao_dang", r.year, r.value, "percent", "x"]
+                                                for r in T[6:9]]
+    ok("xlsx_two_tables_repeated_header", "title_block", write_xlsx(f / "xlsx_two_tables.xlsx", [Sheet("S", two_tables)]),
+       rows=sorted(expected(T[:6]) + expected(T[6:9], indicator="thpt_to_cao_dang")),
+       words=("header repeated", "section heading"), options={"lang": "en"})
+    desc = [["STT", "Địa bàn", "Chỉ tiêu", "Năm", "Tỷ lệ học sinh tốt nghiệp THCS vào học nghề (%)", "Nguồn"]]
+    desc += [[i + 1, r.name, IND, r.year, r.value, "BC"] for i, r in enumerate(T)]
+    ok("xlsx_descriptive_rate_header", "title_block", write_xlsx(f / "xlsx_desc_header.xlsx", [Sheet("S", desc)]),
+       words=("được lấy làm cột giá trị",))
     bad("unknown_province_in_name", "places",
         write_csv(f / "bad_province_name.csv", [EN, ["Châu Thành, Tỉnh Trà Vinhh", IND, 2023, "20", "percent", "x"]]),
         ("unknown province 'Tỉnh Trà Vinhh'", "did you mean the former Tỉnh Trà Vinh (since 1/7/2025 part of Tỉnh "
