@@ -52,9 +52,9 @@ from simlib.inputs.textio import (
     fold_key,
     is_missing,
     parse_number,
-    province_in_title,
     strip_accents,
 )
+from simlib.inputs.layout import province_in_title
 
 __all__ = [
     "Column",
