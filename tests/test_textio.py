@@ -124,3 +124,56 @@ def test_unreadable_files(tmp_path, name, content, fragment):
         p.write_bytes(content)
     with pytest.raises(ValidationError, match=fragment):
         read_table(p)
+
+
+# --- what real exports contain ------------------------------------------------------------------------------
+
+
+def test_invisible_characters_and_spaces_are_removed():
+    from simlib.inputs.textio import normalize_text
+
+    assert normalize_text("\u200bTân\u00a0An\u2060\ufeff ") == "Tân An"
+    assert normalize_text("Tân\u200b An") == "Tân An"
+
+
+def test_old_and_new_tone_placement_fold_alike():
+    assert fold_key("Đức Hoà") == fold_key("Đức Hòa") and fold_key("Thuỷ") == fold_key("Thủy")
+    assert fold_key("Hòa") != fold_key("Hoa")
+
+
+@pytest.mark.parametrize("header, name, unit", [
+    ("Giá trị (%)", "Giá trị", "percent"), ("Tỷ lệ (%)", "Tỷ lệ", "percent"), ("value (share)", "value", "share"),
+    ("Số HS (học sinh)", "Số HS", "students"), ("Ghi chú (nếu có)", "Ghi chú (nếu có)", None), ("Giá trị", "Giá trị", None),
+])
+def test_unit_written_in_a_header(header, name, unit):
+    from simlib.inputs.textio import header_unit
+
+    assert header_unit(header) == (name, unit)
+
+
+def test_percent_cell_is_read_as_its_percentage():
+    from simlib.inputs.textio import PercentCell
+
+    assert parse_number(PercentCell(0.1521)) == (pytest.approx(15.21), True)
+    with pytest.raises(NumberError, match="percentage"):
+        parse_number(PercentCell(0.5), integer=True)
+
+
+def test_excel_sep_line_and_title_rows(tmp_path):
+    p = tmp_path / "t.csv"
+    p.write_text("sep=;\nUBND TỈNH LONG AN\n\ngeography;value\nTân An;40,39\n", encoding="utf-8")
+    t = read_table(p, header_names={"geography", "value"})
+    assert list(t.frame.columns) == ["geography", "value"] and t.rows == (5,) and t.header_row == 4
+    assert any("sep=;" in n for n in t.notes) and any("row 4 was taken as the header" in n for n in t.notes)
+
+
+def test_hidden_sheet_is_never_read_silently(tmp_path):
+    from corpus import generate as G
+
+    p = G.write_xlsx(tmp_path / "h.xlsx", [G.Sheet("old", [["geography", "value"], ["Tân An", 1]], hidden=True),
+                                           G.Sheet("new", [["geography", "value"], ["Tân An", 2]])], active=1)
+    t = read_table(p)
+    assert t.sheet == "new" and t.frame["value"].tolist() == [2]
+    assert any("'old' (hidden)" in n for n in t.notes)
+    t = read_table(p, sheet="old")
+    assert t.frame["value"].tolist() == [1] and any("hidden" in n for n in t.notes)

@@ -214,7 +214,7 @@ def test_cli_validate_ok_and_errors(write):
     assert bad.returncode == 1
     assert "Traceback" not in bad.stderr
     assert "3 problems found" in bad.stderr
-    assert "row 3, column 'geography'" in bad.stderr and "row 3, column 'value'" in bad.stderr
+    assert "row 3, column 'geography' (A)" in bad.stderr and "row 3, column 'value' (D)" in bad.stderr
 
 
 def test_cli_validate_bundled_files():
@@ -233,3 +233,106 @@ def test_ambiguous_thousands_separator_in_a_count_is_refused(write):
 def test_thousands_separators_in_a_count_are_read(write):
     p = write("ok.csv", PLANNER_HEADER + "Long An,thcs_graduates,2023,\"1.688.547\",,,,,students,census\n")
     assert load_planner_file(p, ref=REF).iloc[0]["value"] == 1688547
+
+
+# --- one rule set with the models, the same strictness whatever the name --------------------------------------
+
+
+@pytest.mark.parametrize("row, fragment, same_figure", [
+    ("Long An,thcs_to_gdnn_sc_tc,2021,0,,,,,percent,report\n", "exactly 0 %", {"value_share": 0.0}),
+    ("Long An,thcs_to_gdnn_sc_tc,2021,100,,,,,percent,report\n", "exactly 100 %", {"value_share": 1.0}),
+    ("Long An,thcs_to_gdnn_sc_tc,2021,,,,0,800,percent,report\n", "exactly 0 %", {"value_share": 0.0}),
+    ("Long An,thcs_to_gdnn_sc_tc,2021,,0,20,,,percent,report\n", "upper bound alone",
+     {"low_share": 0.0, "high_share": 0.2}),
+    ("Long An,thcs_to_gdnn_sc_tc,2021,,,20,,,percent,report\n", "upper bound alone", {"high_share": 0.2}),
+    ("Long An,thcs_to_gdnn_sc_tc,2021,13,,,,,percent,report\n".replace(",report", ",report,0"), "standard error of 0",
+     {"value_share": 0.13, "se_share": 0.0}),
+])
+def test_validate_refuses_what_the_models_refuse(write, row, fragment, same_figure):
+    """validate refuses, with its own words, every figure the models' Observation refuses."""
+    from simlib.evidence.series import Observation, SeriesError
+
+    header = PLANNER_HEADER if "standard" not in fragment else PLANNER_HEADER.replace("source\n", "source,se\n")
+    probs = problems_of(write("edge.csv", header + row))
+    assert len(probs) == 1 and fragment in probs[0].message
+    with pytest.raises(SeriesError):
+        Observation("x", "vn.long_an", "thcs_to_gdnn_sc_tc", 2021, **same_figure)
+
+
+def test_files_validate_accepts_feed_the_models(write):
+    from simlib.evidence.series import observations_from_frame
+
+    p = write("ok.csv", PLANNER_HEADER + "Long An,thcs_to_gdnn_sc_tc,2021,13.19,,,,,percent,r\n"
+              "Tân An,thcs_to_gdnn_sc_tc,2022,,,,300,2000,percent,r\nBến Lức,thcs_to_gdnn_sc_tc,2022,,10,16,,,percent,r\n")
+    obs = observations_from_frame(load_planner_file(p, ref=REF))
+    assert [round(o.value_share or o.low_share, 4) for o in obs] == [0.1319, 0.15, 0.10]
+
+
+def test_strictness_does_not_depend_on_the_file_name(tmp_path):
+    text = GOOD
+    for name in ("observations.csv", "planner.csv", "observations_2024.csv"):
+        d = tmp_path / name.replace(".", "_")
+        d.mkdir()
+        p = d / name
+        p.write_text(text, encoding="utf-8")
+        df = validate_file(p)
+        assert len(df) == 1 and df.iloc[0]["value"] == pytest.approx(13.19)
+
+
+def test_free_labels_without_a_reference(write):
+    """ref=None: geography and indicator are labels (used by backtests on made-up panels)."""
+    from simlib.inputs.textio import read_table
+    from simlib.inputs.validation import validate_table
+
+    p = write("panel.csv", PLANNER_HEADER + "Unit A,made_up,2021,13,,,,,percent,r\nUnit B,made_up,2021,14,,,,,percent,r\n")
+    df = validate_table(read_table(p), "observations", ref=None)
+    assert list(df["geography"]) == ["Unit A", "Unit B"] and list(df["value_share"]) == [0.13, 0.14]
+
+
+def test_one_problem_per_cause_and_no_duplicate_cascade(write):
+    rows = "".join(f"Atlantis,thcs_to_gdnn_sc_tc,{2000 + i},13,,,,,percent,r\n" for i in range(20))
+    rows += "Lemuria,thcs_to_gdnn_sc_tc,2000,13,,,,,percent,r\n"
+    probs = problems_of(write("u.csv", PLANNER_HEADER + rows))
+    assert len(probs) == 2
+    assert probs[0].rows == tuple(range(2, 22)) and "rows 2-21" in str(probs[0])
+    assert not any("duplicate" in pr.message for pr in probs)
+
+
+def test_vietnamese_indicator_name_is_accepted(write):
+    name_vi = REF.indicators.set_index("indicator_id").loc["thcs_to_gdnn_sc_tc", "name_vi"]
+    p = write("vi.csv", PLANNER_HEADER + f'Long An,"{name_vi}",2021,13,,,,,percent,r\n')
+    assert load_planner_file(p, ref=REF).iloc[0]["indicator"] == "thcs_to_gdnn_sc_tc"
+
+
+def test_messages_are_vietnamese_for_vietnamese_headers_or_lang_vi(write):
+    p = write("vi.csv", "Địa bàn,Chỉ tiêu,Năm,Giá trị,Đơn vị,Nguồn\nLong An,thcs_to_gdnn_sc_tc,2021,140,%,báo cáo\n")
+    pr = only(problems_of(p), "Giá trị")
+    assert "tỷ lệ phải nằm trong khoảng 0 đến 100" in pr.message and "dòng 2" in str(pr)
+    pe = only(problems_of(write("en.csv", GOOD.replace('"13,19"', "140")), lang="vi"), "value")
+    assert "tỷ lệ phải nằm" in pe.message
+
+
+def test_cli_validate_sheet_and_lang(tmp_path):
+    from corpus import generate as G
+
+    T = G.truth()
+    p = G.write_xlsx(tmp_path / "two.xlsx", [G.instructions_sheet(), G.Sheet("Số liệu", G.plain_table(T, as_text=False))])
+    r = _cli("validate", str(p), "--sheet", "Số liệu", "--lang", "vi")
+    assert r.returncode == 0 and r.stdout.startswith(f"OK: {len(T)} dòng") and "trang tính 'Số liệu'" in r.stdout
+    r = _cli("validate", str(p), "--sheet", "3")
+    assert r.returncode == 1 and "no sheet '3'" in r.stderr and "Traceback" not in r.stderr
+
+
+def test_cli_output_into_a_closed_pipe_ends_quietly_and_csv_is_written_first(tmp_path):
+    out = tmp_path / "verdicts.csv"
+    proc = subprocess.Popen([sys.executable, "-m", "simlib", "feasibility", "--draws", "50", "--plan", "long_an_2025",
+                             "--scenario", "baseline", "--csv", str(out)], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            cwd=REPO)
+    proc.stdout.readline()
+    proc.stdout.close()  # what `| head -1` does
+    err = proc.stderr.read().decode()
+    proc.stderr.close()
+    proc.wait(timeout=300)
+    assert "Traceback" not in err and "BrokenPipe" not in err, err
+    assert proc.returncode == 0
+    assert out.exists() and out.read_text(encoding="utf-8").startswith("target_id")

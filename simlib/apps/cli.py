@@ -19,6 +19,7 @@ from pathlib import Path
 
 import simlib
 from simlib.errors import SimlibError
+from simlib.inputs.textio import ValidationError
 
 __all__ = ["main", "build_parser"]
 
@@ -74,9 +75,16 @@ def _cmd_validate(args: argparse.Namespace) -> int:
     from simlib.inputs.bundle import validate_file
     from simlib.inputs.validation import guess_kind
 
-    df = validate_file(args.path, kind=args.kind, sheet=args.sheet, data_dir=args.data)
+    df = validate_file(args.path, kind=args.kind, sheet=args.sheet, data_dir=args.data, lang=args.lang,
+                       province=args.province)
     kind = args.kind or guess_kind(Path(args.path).name)
-    print(f"OK: {len(df)} rows ({kind}) in {args.path}")
+    notes = df.attrs.get("notes", ())
+    vi = (args.lang or df.attrs.get("lang")) == "vi"
+    sheet = df.attrs.get("sheet")
+    where = f"{args.path}" + (f", {'trang tính' if vi else 'sheet'} '{sheet}'" if sheet else "")
+    print(f"OK: {len(df)} {'dòng' if vi else 'rows'} ({kind}) {'trong' if vi else 'in'} {where}")
+    for n in notes:
+        print(f"  {'ghi chú' if vi else 'note'}: {n}")
     return 0
 
 
@@ -101,7 +109,7 @@ def _cmd_audit(args: argparse.Namespace) -> int:
         bundle, planner = inputs.bundle, None
         plans = [p for p in inputs.plans if p not in inputs.case.benchmarks]
     result = audit(bundle, plans=plans, planner_data=planner)
-    if args.csv:
+    if args.csv:  # written before anything is printed, so a closed pipe cannot lose it
         Path(args.csv).parent.mkdir(parents=True, exist_ok=True)
         result.to_frame().to_csv(args.csv, index=False, lineterminator="\n", float_format="%.4f")
     print(result.to_text(bundle))
@@ -156,7 +164,7 @@ def _cmd_feasibility(args: argparse.Namespace) -> int:
                              scenarios=scs, config=config, levers=levers, flow_table=flow,
                              as_of=args.as_of if args.as_of is not None else case.as_of, run_id=case.id)
     table = rep.table
-    if args.csv:
+    if args.csv:  # written before anything is printed, so a closed pipe cannot lose it
         Path(args.csv).parent.mkdir(parents=True, exist_ok=True)
         table.to_csv(args.csv, index=False, lineterminator="\n", float_format="%.4f")
     shown = table if args.all_rows else table[table["used"] & (table["verdict"] != NOT_ASSESSED)]
@@ -180,12 +188,17 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--version", action="version", version=f"simlib {simlib.__version__}")
     sub = p.add_subparsers(dest="command", required=True, parser_class=_Parser)
 
-    v = sub.add_parser("validate", help="check a CSV or Excel file; prints OK or every problem found")
-    v.add_argument("path", help="file to check (.csv or .xlsx)")
+    v = sub.add_parser("validate", help="check a CSV, Excel or OpenDocument file; prints OK or every problem found")
+    v.add_argument("path", help="file to check (.csv, .xlsx, .xls or .ods)")
     v.add_argument("--kind", choices=["observations", "targets", "case_targets", "geographies", "indicators",
                                       "plans", "context"],
                    help="table kind (default: from the file name; other names use the planner template)")
-    v.add_argument("--sheet", help="Excel sheet name (default: the first sheet)")
+    v.add_argument("--sheet", help="worksheet name, or its position counting from 1 (default: the active, visible "
+                                   "sheet; a hidden sheet is read only when named)")
+    v.add_argument("--lang", choices=["vi", "en"], help="language of the messages (default: Vietnamese when the "
+                                                        "file's header is)")
+    v.add_argument("--province", help="the file's province (e.g. 'Tây Ninh'): unit names found in several provinces "
+                                      "are looked up there, and its communes and wards are known")
     v.add_argument("--data", help="folder with geographies/indicators/plans to check against (default: bundled data/)")
     v.set_defaults(func=_cmd_validate)
 
@@ -241,16 +254,43 @@ def _internal_error(exc: BaseException) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Run the command line; returns the exit status (0 ok, 1 bad input, 2 internal error)."""
+    """Run the command line; returns the exit status (0 ok, 1 bad input, 2 internal error).
+
+    A closed output pipe (``... | head``) ends quietly.
+    """
     args = build_parser().parse_args(argv)
     try:
-        return args.func(args)
+        code = args.func(args)
+        sys.stdout.flush()
+        return code
+    except BrokenPipeError:
+        return _quiet_pipe()
+    except ValidationError as exc:
+        return _print_error(str(exc))
     except SimlibError as exc:
-        print(str(exc) if str(exc).startswith(("error", "lỗi")) or "\n" in str(exc) else f"error: {exc}",
-              file=sys.stderr)
-        return 1
+        text = str(exc)
+        return _print_error(text if text.startswith(("error", "lỗi")) or "\n" in text else f"error: {text}")
     except KeyboardInterrupt:
-        print("interrupted", file=sys.stderr)
-        return 130
+        return _print_error("interrupted") and 130
     except Exception as exc:  # noqa: BLE001 - anything else is a bug: report it, with the traceback in a file
         return _internal_error(exc)
+
+
+def _print_error(text: str) -> int:
+    try:
+        print(text, file=sys.stderr)
+    except BrokenPipeError:  # pragma: no cover - stderr closed too
+        pass
+    return 1
+
+
+def _quiet_pipe() -> int:
+    """The reader of our output went away (``| head``): stop quietly, as command-line tools do."""
+    import os
+
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):  # pragma: no cover - stdout is not a real file
+        pass
+    return 0

@@ -22,7 +22,7 @@ import pandas as pd
 
 from simlib.inputs.textio import Problem, ValidationError, read_table
 from simlib.inputs.resources import bundled_data_dir
-from simlib.inputs.validation import Reference, guess_kind, validate_table
+from simlib.inputs.validation import Reference, guess_kind, header_words, validate_table
 
 __all__ = [
     "bundled_data_dir",
@@ -109,13 +109,24 @@ def _path(data_dir: Path | str | None, kind: str) -> Path:
     return Path(data_dir or bundled_data_dir()) / FILES[kind]
 
 
-def load_reference(data_dir: Path | str | None = None) -> Reference:
-    """Geographies, indicators and plans: what other tables are checked against."""
+def load_reference(data_dir: Path | str | None = None, *, province: str | None = None) -> Reference:
+    """Geographies, indicators and plans: what other tables are checked against.
+
+    Parameters
+    ----------
+    data_dir : path-like, optional
+        Data folder (default: the bundled data).
+    province : str, optional
+        A province of the map in force since 1/7/2025 (name or geo_id, e.g.
+        ``"Tây Ninh"`` or ``"vn.tay_ninh"``): its communes and wards (official
+        codes, ids ``vn.tay_ninh.xa_duc_hoa``) are added to the geographies,
+        and bare unit names in a planner's file are looked up there first.
+    """
     geos = validate_table(read_table(_path(data_dir, "geographies")), "geographies")
     inds = validate_table(read_table(_path(data_dir, "indicators")), "indicators")
     ref0 = Reference.build(geos, inds)
     plans = validate_table(read_table(_path(data_dir, "plans")), "plans", ref0)
-    return Reference.build(geos, inds, plans)
+    return Reference.build(geos, inds, plans, province=province)
 
 
 def load_table(kind: str, data_dir: Path | str | None = None, ref: Reference | None = None) -> pd.DataFrame:
@@ -162,45 +173,60 @@ def load_targets(data_dir: Path | str | None = None) -> pd.DataFrame:
 
 
 def load_planner_file(path: Path | str, *, ref: Reference | None = None, sheet: str | int | None = None,
-                      kind: str = "observations") -> pd.DataFrame:
-    """Read and validate a planner's own CSV or Excel file (template: ``data/template/``).
+                      kind: str = "observations", lang: str | None = None,
+                      province: str | None = None) -> pd.DataFrame:
+    """Read and validate a planner's own file (template: ``data/template/``).
 
     Parameters
     ----------
     path : path-like
-        ``.csv`` (UTF-8 with or without BOM, comma/semicolon/tab) or ``.xlsx``.
+        ``.csv`` (UTF-8 with or without BOM, UTF-16, Windows-1258; comma,
+        semicolon or tab), ``.xlsx``/``.xlsm``, ``.xls`` or ``.ods``, with or
+        without a title block above the header.
     ref : Reference, optional
         Known geographies and indicators; the bundled ones by default.
     sheet : str or int, optional
-        Excel sheet (first sheet by default).
+        Worksheet name or position counting from 1 (default: the active, visible sheet).
     kind : str
         Table kind; planners' data are ``observations``.
+    lang : {"en", "vi"}, optional
+        Language of the messages (default: Vietnamese when the file's header is).
+    province : str, optional
+        The file's province, for unit names found in several provinces.
 
     Returns
     -------
     pandas.DataFrame
-        Typed observations (see :func:`simlib.inputs.validation.validate_table`).
+        Typed observations (see :func:`simlib.inputs.validation.validate_table`);
+        ``attrs["notes"]`` says what the reader did.
     """
     ref = ref or load_reference()
-    return validate_table(read_table(path, sheet=sheet), kind, ref, strict=False)
+    raw = read_table(path, sheet=sheet, header_names=header_words(kind), lang=lang)
+    return validate_table(raw, kind, ref, strict=False, lang=lang, province=province)
 
 
 def validate_file(path: Path | str, *, kind: str | None = None, sheet: str | int | None = None,
-                  data_dir: Path | str | None = None) -> pd.DataFrame:
+                  data_dir: Path | str | None = None, lang: str | None = None,
+                  province: str | None = None) -> pd.DataFrame:
     """Validate any file: a bundled table (by name) or a planner's file.
 
     The kind is taken from the file name (``targets.csv`` -> targets) unless
     given; anything else is checked against the planner template
-    (observations). Bundled-style files named like a bundled table are checked
-    strictly (full provenance required).
+    (observations). The rules are the same whatever the file is called:
+    exactly those that ``audit``, ``feasibility`` and ``report`` apply to a
+    planner's file, so a file that passes here is accepted there. Only a
+    table of the data folder itself (``data_dir``, default the bundled one)
+    is checked as the bundle loader checks it (full provenance).
     """
     name = Path(path).name
     kind = kind or guess_kind(name)
+    root = Path(data_dir or bundled_data_dir()).resolve()
+    in_bundle = Path(path).resolve().parent == root and FILES.get(kind) == name
+    raw = read_table(path, sheet=sheet, header_names=header_words(kind), lang=lang)
     if kind in ("geographies", "indicators"):
-        return validate_table(read_table(path, sheet=sheet), kind)
-    ref = load_reference(data_dir)
-    strict = kind != "observations" or Path(path).stem == "observations"  # bundled-style files need full provenance
-    return validate_table(read_table(path, sheet=sheet), kind, ref, strict=strict)
+        return validate_table(raw, kind, lang=lang)
+    ref = load_reference(data_dir, province=province)
+    return validate_table(raw, kind, ref, strict=in_bundle, lang=lang)
 
 
 def geography_names(bundle: Bundle) -> dict[str, str]:
