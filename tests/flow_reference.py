@@ -6,8 +6,9 @@ of :func:`simlib.models.flows.simulate_flows`) and by
 
 It follows the model as documented in :mod:`simlib.models.flows` and
 :class:`simlib.models.flows.Capacity`, with Python floats and explicit loops
-over draws, units, years and tracks; numpy is used only to read a
-parameter's value for one cell (broadcasting), never for arithmetic. Sums
+over draws, units, years and tracks; numpy is used only to turn each
+parameter into nested Python lists for one draw (broadcasting, ``tolist``),
+never for arithmetic. Sums
 are taken in the documented order (shares of the never-capped destinations
 first, then the open capped ones, in track order; seat-years ``k = 0, 1,
 ...``), so that the engine can be held to the same bits, not just to a
@@ -36,16 +37,25 @@ SOURCE = {  # programme -> (origin, destination)
 }
 
 
-class _Cell:
-    """Value of array-like parameters at one (draw, unit, year), by broadcasting."""
+class _Draw:
+    """Values of array-like parameters for one draw, as nested Python lists ``[unit][year]``.
 
-    def __init__(self, shape):
+    Each parameter is broadcast to ``(draws, units, years)`` once per draw and converted with
+    ``tolist()``; the model then reads plain Python floats.
+    """
+
+    def __init__(self, shape, d):
         self.shape = shape
+        self.d = d
+        self._memo = {}
 
-    def __call__(self, value, d, u, y) -> float:
-        a = np.asarray(value, dtype=float)
-        a = a.reshape((1,) * (3 - a.ndim) + a.shape)
-        return float(np.broadcast_to(a, self.shape)[d, u, y])
+    def __call__(self, value):
+        key = id(value)
+        if key not in self._memo:
+            a = np.asarray(value, dtype=float)
+            a = a.reshape((1,) * (3 - a.ndim) + a.shape)
+            self._memo[key] = (value, np.broadcast_to(a, self.shape)[self.d].tolist())
+        return self._memo[key][1]
 
 
 def route(demand, shares, caps, named, sink):
@@ -92,7 +102,7 @@ def route(demand, shares, caps, named, sink):
     raise RuntimeError("re-routing did not converge")
 
 
-def _caps(cap, tracks, cell, d, u, y, grads, closed, ever_closed):
+def _caps(cap, tracks, vals, u, y, grads, closed, ever_closed):
     """Caps of one cell (``None``: the track is never capped). A track with a cap in any cell, or
     closed in any year of the horizon, counts as capped everywhere (with an infinite cap where
     nothing binds): the proportional rule adds up the weights of never-capped tracks first."""
@@ -100,9 +110,9 @@ def _caps(cap, tracks, cell, d, u, y, grads, closed, ever_closed):
     for k, t in enumerate(tracks):
         c = math.inf if ever_closed[k] else None
         if t in cap.caps:
-            c = cell(cap.caps[t], d, u, y)
+            c = vals(cap.caps[t])[u][y]
         if t in cap.share_caps:
-            f = cell(cap.share_caps[t], d, u, y) * grads
+            f = vals(cap.share_caps[t])[u][y] * grads
             c = f if c is None or t not in cap.caps else min(c, f)
         if closed[k]:
             c = 0.0
@@ -114,7 +124,7 @@ def _caps(cap, tracks, cell, d, u, y, grads, closed, ever_closed):
             if isinstance(dst, str):
                 named[k] = [(tracks.index(dst), None)]
             else:
-                named[k] = [(tracks.index(t), cell(f, d, u, y)) for t, f in dst.items()]
+                named[k] = [(tracks.index(t), vals(f)[u][y]) for t, f in dst.items()]
     return out, named
 
 
@@ -132,7 +142,7 @@ def simulate_reference(grade9, params: FlowParameters, years, n_draws: int | Non
     n_u, n_y = g9.shape[-2], g9.shape[-1]
     if n_draws is None:
         n_draws = g9.shape[0] if g9.ndim == 3 else 1
-    cell = _Cell((n_draws, n_u, n_y))
+    shape = (n_draws, n_u, n_y)
     k1, k2, n_p = len(THCS_TRACKS), len(THPT_TRACKS), len(PROGRAMMES)
     out = {
         "thcs_graduates": np.zeros((n_draws, n_u, n_y)),
@@ -158,14 +168,15 @@ def simulate_reference(grade9, params: FlowParameters, years, n_draws: int | Non
     p10, p11 = params.promotion
     r10, r11, r12 = params.repetition
     for d in range(n_draws):
+        vals = _Draw(shape, d)
         for u in range(n_u):
             # THCS graduates -> destinations
             th_in = []
             for y in range(n_y):
-                grads = cell(g9, d, u, y) * cell(params.thcs_graduation, d, u, y)
-                shares = [cell(params.thcs_shares.get(t, 0.0), d, u, y) for t in THCS_TRACKS]
+                grads = vals(g9)[u][y] * vals(params.thcs_graduation)[u][y]
+                shares = [vals(params.thcs_shares.get(t, 0.0))[u][y] for t in THCS_TRACKS]
                 demand = [grads * s for s in shares]
-                caps, named = _caps(params.thcs_capacity, THCS_TRACKS, cell, d, u, y, grads,
+                caps, named = _caps(params.thcs_capacity, THCS_TRACKS, vals, u, y, grads,
                                     [closed["thcs"][k][y] for k in range(k1)], [any(c) for c in closed["thcs"]])
                 intake = route(demand, shares, caps, named, k1 - 1)
                 th_in.append(intake)
@@ -173,7 +184,7 @@ def simulate_reference(grade9, params: FlowParameters, years, n_draws: int | Non
                 out["thcs_demand"][d, u, y] = demand
                 out["thcs_intake"][d, u, y] = intake
             # general THPT grades 10-12
-            rate = {name: [cell(v, d, u, y) for y in range(n_y)]
+            rate = {name: vals(v)[u]
                     for name, v in (("p10", p10), ("p11", p11), ("g12", params.thpt_graduation),
                                     ("r10", r10), ("r11", r11), ("r12", r12))}
             grade10 = [th_in[y][THCS_TRACKS.index("thpt_public")] + th_in[y][THCS_TRACKS.index("thpt_private")]
@@ -201,9 +212,9 @@ def simulate_reference(grade9, params: FlowParameters, years, n_draws: int | Non
                     out["thpt_promoted"][d, u, y, g], out["thpt_repeated"][d, u, y, g], \
                         out["thpt_dropped"][d, u, y, g] = moved[g]
                 grads = moved[2][0]
-                shares = [cell(params.thpt_shares.get(t, 0.0), d, u, y) for t in THPT_TRACKS]
+                shares = [vals(params.thpt_shares.get(t, 0.0))[u][y] for t in THPT_TRACKS]
                 demand = [grads * s for s in shares]
-                caps, named = _caps(params.thpt_capacity, THPT_TRACKS, cell, d, u, y, grads,
+                caps, named = _caps(params.thpt_capacity, THPT_TRACKS, vals, u, y, grads,
                                     [closed["thpt"][k][y] for k in range(k2)], [any(c) for c in closed["thpt"]])
                 intake = route(demand, shares, caps, named, k2 - 1)
                 tp_in.append(intake)
@@ -217,7 +228,7 @@ def simulate_reference(grade9, params: FlowParameters, years, n_draws: int | Non
                 k = (THCS_TRACKS if origin == "thcs" else THPT_TRACKS).index(track)
                 duration = getattr(params.durations, prog)
                 for y in range(n_y):
-                    keep = 1.0 - cell(params.programme_dropout[prog], d, u, y) \
+                    keep = 1.0 - vals(params.programme_dropout[prog])[u][y] \
                         if prog in params.programme_dropout else None
                     seats = 0.0
                     survive = 1.0

@@ -794,10 +794,11 @@ def test_engines_identical_on_binding_caps():
             np.testing.assert_array_equal(getattr(r, name), want, err_msg=f"{engine}: {name}")
 
 
-def test_numba_blocks_do_not_change_numbers():
-    """The kernel's split of (draw, unit) pairs into blocks and chunks does not change a bit."""
+def test_numba_blocks_do_not_change_numbers(monkeypatch):
+    """The kernel's split of (draw, unit) pairs into blocks, chunks and threads does not change a bit."""
     if "numba" not in ENGINES:
         pytest.skip("numba is not installed")
+    monkeypatch.setattr(_kernels, "MIN_VALUES_PER_THREAD", 1)
     g9, params, units, years = _big_case(seed=5, D=23, U=3, Y=9)
     want = simulate_flows(g9, params, units=units, years=years, engine="numpy")
     cap = {}
@@ -811,8 +812,8 @@ def test_numba_blocks_do_not_change_numbers():
         simulate_flows(g9, params, units=units, years=years, engine="numba")
     finally:
         _kernels.run = orig
-    for n_blocks in (1, 7, 69):
-        _kernels.run_numba(cap["prep"], cap["outs"], n_blocks=n_blocks)
+    for n_blocks, threads in ((1, 1), (7, 2), (69, 3)):
+        _kernels.run_numba(cap["prep"], cap["outs"], n_blocks=n_blocks, threads=threads)
         sel, buf = cap["outs"]["programme_enrolment"]
         np.testing.assert_array_equal(np.moveaxis(buf, 0, -1), want.programme_enrolment)
         sel, buf = cap["outs"]["thcs_intake"]

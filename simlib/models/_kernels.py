@@ -30,6 +30,8 @@ No BLAS call anywhere (the seat stocks are explicit additions).
 from __future__ import annotations
 
 import math
+import os
+import threading
 from dataclasses import dataclass
 
 import numpy as np
@@ -55,6 +57,8 @@ GROUP_SIZE: dict[str, int] = {
 }
 N_OUT = len(OUTPUT_GROUPS)
 _NO_START = -(10**9)
+#: Below this many cell-draws per thread, fewer threads are started (a thread costs ~0.1 ms).
+MIN_VALUES_PER_THREAD = 20_000
 
 
 @dataclass
@@ -381,23 +385,50 @@ def pack_numba(prep: Prepared, outs: dict[str, tuple[list[int], np.ndarray]], n_
     return (dims, base, *th, *tp, entry, keeps, pr_int, pr_w, tuple(bufs), slots, err)
 
 
-def run_numba(prep: Prepared, outs: dict[str, tuple[list[int], np.ndarray]], n_blocks: int | None = None) -> None:
-    """The fused kernel; writes the selected outputs into ``outs[name][1][slot]``."""
-    import numba
+def default_threads() -> int:
+    """Cores this process may use (the kernel runs one thread per core)."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # pragma: no cover - not Linux
+        return max(1, os.cpu_count() or 1)
 
+
+def run_numba(prep: Prepared, outs: dict[str, tuple[list[int], np.ndarray]], n_blocks: int | None = None,
+              threads: int | None = None) -> None:
+    """The fused kernel; writes the selected outputs into ``outs[name][1][slot]``.
+
+    ``threads`` (default: the cores available) threads run blocks of (draw, unit) pairs; small
+    problems (under ``MIN_VALUES_PER_THREAD`` cell-draws per thread) use fewer threads.
+    """
     from simlib.models import _numba_kernel as nk
 
-    n_cells = prep.shape[0] * prep.shape[1]
+    n_d, n_u, n_y = prep.shape
+    n_cells = n_d * n_u
+    threads = default_threads() if threads is None else int(threads)
+    threads = max(1, min(threads, n_cells * n_y // MIN_VALUES_PER_THREAD, n_cells))
     if n_blocks is None:
-        n_blocks = min(n_cells, 16 * numba.get_num_threads())
+        n_blocks = min(n_cells, 8 * threads)
     args = pack_numba(prep, outs, n_blocks)
-    old = numba.get_parallel_chunksize()
-    numba.set_parallel_chunksize(1)  # hand out blocks one at a time: balanced when a core is busy
-    try:
-        nk.run(*args)
-    finally:
-        numba.set_parallel_chunksize(old)
-    if args[-1].any():  # pragma: no cover - the pass bound is proven sufficient
+    claimed = np.zeros(n_blocks, dtype=np.int64)
+    if threads == 1:
+        nk.run_blocks(0, 1, claimed, *args)
+    else:
+        failed: list[BaseException] = []
+
+        def work(start: int) -> None:
+            try:
+                nk.run_blocks(start, threads, claimed, *args)
+            except BaseException as exc:  # pragma: no cover - re-raised below
+                failed.append(exc)
+
+        pool = [threading.Thread(target=work, args=(t * n_blocks // threads,)) for t in range(threads)]
+        for th in pool:
+            th.start()
+        for th in pool:
+            th.join()
+        if failed:  # pragma: no cover
+            raise failed[0]
+    if args[-1].any() or not claimed.all():  # pragma: no cover - the pass bound is proven sufficient
         raise AssertionError("capacity re-routing did not converge")
 
 

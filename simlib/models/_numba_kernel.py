@@ -12,10 +12,12 @@ give bit-identical results: no fused multiply-add (``fastmath`` is off), sums in
 the documented order, and capacity re-routing that repeats per cell exactly
 what the vectorised rule does to that cell (see :func:`_route`).
 
-Layout: a parallel loop (``prange``) over blocks of (draw, unit) pairs; each
-pair gathers its inputs for all years into small per-block scratch arrays,
-runs its whole history (THCS stage, THPT grades, THPT destinations, programme
-stocks) there, and writes only the outputs that were asked for. Inputs are
+Layout: the (draw, unit) pairs are cut into blocks; threads (started by
+:func:`simlib.models._kernels.run_numba`, one per core) run blocks through
+:func:`run_blocks` without the GIL. A block is processed in chunks of cells:
+each phase (THCS stage, THPT grades, THPT destinations, programme stocks)
+streams over the chunk's inputs and outputs with scratch arrays that stay in
+cache, and writes only the outputs that were asked for. Inputs are
 float64 arrays of shape ``(draws, units, years)`` whose broadcast axes have
 stride 0 (no copies).
 """
@@ -24,7 +26,7 @@ from __future__ import annotations
 
 import numba as nb
 import numpy as np
-from numba import prange, types
+from numba import types
 
 from simlib.models._kernels import K_THCS, K_THPT, N_OUT, N_PROG
 
@@ -34,6 +36,21 @@ C4 = types.Array(types.float64, 4, "C")
 I1 = types.Array(types.int64, 1, "C")
 I2 = types.Array(types.int64, 2, "C")
 F2 = types.Array(types.float64, 2, "C")
+
+F1 = types.Array(types.float64, 1, "C")
+F3 = types.Array(types.float64, 3, "C")
+B1 = types.Array(types.bool_, 1, "C")
+i64 = types.int64
+ROUTE_SIG = types.boolean(i64, F2, F2, F2, F2, F2, F2, F2, B1, I1, i64, I1, i64, I1, I1, i64, i64, i64)
+READ_SIG = types.void(A3, I1, I1, i64, F2)
+WRITE_SIG = types.void(C4, i64, F2, i64, i64)
+
+
+def _destinations_sig(n_k):
+    tup = types.UniTuple(A3, n_k)
+    return types.boolean(i64, I1, I1, F2, tup, tup, tup, I2, B1, A4, I1, I1, i64, I1, i64, i64, i64,
+                         F3, F3, F3, F3, F2, F2, F2, I1)
+
 
 SIGNATURE = types.void(
     I1,                         # dims: n_d, n_u, n_y, warm, n_blocks, max_pass
@@ -49,80 +66,118 @@ SIGNATURE = types.void(
 )
 
 
-@nb.njit(cache=True)
-def _route(x, cap, sh, ew, o, ow, capped, capk, n_cap, prop, n_prop, esrc, edst, n_e, sink, max_pass):  # pragma: no cover
-    """Cap the intakes ``x`` (one cell, one value per track) and re-route the overflow; True when it converged.
+@nb.njit(ROUTE_SIG, cache=True, no_cpython_wrapper=True, no_cfunc_wrapper=True, error_model="numpy")
+def _route(nv, x, cap, sh, ew, o, ow, vec, capped, capk, n_cap, prop, n_prop, esrc, edst, n_e, sink,
+           max_pass):  # pragma: no cover - compiled
+    """Cap the intakes ``x[k, :nv]`` of a chunk's cells and re-route the overflow; True when it converged.
 
-    The same operations as :func:`simlib.models._kernels.apply_caps_numpy`
-    applied to one cell: a pass in which this cell has no overflow leaves it
-    unchanged there (it only adds exact zeros), so iterating per cell until
-    this cell settles gives the same bits as iterating all cells together.
-    ``capk`` lists the capped tracks in track order.
+    The operations of :func:`simlib.models._kernels.apply_caps_numpy`, pass
+    by pass, on the chunk's cells (flat index ``c * years + y``) with loops
+    over cells innermost, so they run as vector instructions. Passes repeat
+    until no cell of the chunk overflows: a pass leaves a cell without
+    overflow unchanged (it adds exact zeros), so the result of every cell is
+    the same bits as in the numpy path. ``capk`` lists the capped tracks in
+    track order; ``vec`` holds per-cell scratch (pool, weight sum, never-capped
+    weight, scale, remainder to ``sink``).
     """
     n_k = x.shape[0]
+    pool = vec[0]
+    wsum = vec[1]
+    free = vec[2]
+    scale = vec[3]
+    rest = vec[4]
+    for i in range(nv):
+        free[i] = 0.0
+    for k in range(n_k):
+        if not capped[k]:
+            for i in range(nv):
+                free[i] += sh[k, i]
     for _ in range(max_pass):
-        over = False
+        n_over = 0
         for m in range(n_cap):
             k = capk[m]
-            o[k] = 0.0
-            if x[k] > cap[k]:
-                o[k] = x[k] - cap[k]
-                x[k] = cap[k]
-                over = True
-        if not over:
+            for i in range(nv):
+                xv = x[k, i]
+                cv = cap[k, i]
+                over = xv > cv
+                low = cv if over else xv
+                o[k, i] = xv - low
+                x[k, i] = low
+                n_over += over
+        if n_over == 0:
             return True
         for e in range(n_e):
-            x[edst[e]] += o[esrc[e]] * ew[e]
-        pool = 0.0
+            src = esrc[e]
+            dst = edst[e]
+            for i in range(nv):
+                x[dst, i] += o[src, i] * ew[e, i]
+        if n_prop == 0:
+            continue
+        for i in range(nv):
+            pool[i] = 0.0
+            wsum[i] = free[i]
         for j in range(n_prop):
-            pool += o[prop[j]]
-        if pool != 0.0:
-            wsum = 0.0
-            for k in range(n_k):
-                if not capped[k]:
-                    wsum += sh[k]
-                    ow[k] = sh[k]
-            for m in range(n_cap):
-                k = capk[m]
-                ow[k] = sh[k] if x[k] < cap[k] else 0.0
-                wsum += ow[k]
-            if wsum > 0.0:
-                scale = pool / wsum
-                for k in range(n_k):
-                    x[k] += scale * ow[k]
+            k = prop[j]
+            for i in range(nv):
+                pool[i] += o[k, i]
+        for m in range(n_cap):
+            k = capk[m]
+            for i in range(nv):
+                w = sh[k, i] if x[k, i] < cap[k, i] else 0.0
+                ow[k, i] = w
+                wsum[i] += w
+        for i in range(nv):
+            ok = wsum[i] > 0.0
+            scale[i] = pool[i] / wsum[i] if ok else 0.0
+            rest[i] = 0.0 if ok else pool[i]
+        for k in range(n_k):
+            if capped[k]:
+                for i in range(nv):
+                    x[k, i] += scale[i] * ow[k, i]
             else:
-                x[sink] += pool
+                for i in range(nv):
+                    x[k, i] += scale[i] * sh[k, i]
+        for i in range(nv):
+            x[sink, i] += rest[i]
     return False
 
 
-@nb.njit(cache=True)
+@nb.njit(READ_SIG, cache=True, no_cpython_wrapper=True, no_cfunc_wrapper=True, error_model="numpy")
 def _read(a, dd, uu, nc, dst):  # pragma: no cover - compiled
     """``dst[c, y] = a[dd[c], uu[c], y]`` for the ``nc`` cells of a chunk (a streaming read)."""
     n_y = dst.shape[1]
+    if a.strides[2] == 0:  # constant over years
+        for c in range(nc):
+            v = a[dd[c], uu[c], 0]
+            for y in range(n_y):
+                dst[c, y] = v
+        return
     for c in range(nc):
-        d = dd[c]
-        u = uu[c]
+        row = a[dd[c], uu[c]]
         for y in range(n_y):
-            dst[c, y] = a[d, u, y]
+            dst[c, y] = row[y]
 
 
-@nb.njit(cache=True)
-def _write(out, j, src, dd, uu, nc):  # pragma: no cover - compiled
-    """``out[j, dd[c], uu[c], y] = src[c, y]`` for the ``nc`` cells of a chunk (a streaming write)."""
+@nb.njit(WRITE_SIG, cache=True, no_cpython_wrapper=True, no_cfunc_wrapper=True, error_model="numpy")
+def _write(out, j, src, c0, nc):  # pragma: no cover - compiled
+    """``out[j]`` (flat) from ``src`` for the ``nc`` consecutive cells from cell ``c0``: one contiguous copy."""
     n_y = out.shape[3]
-    for c in range(nc):
-        d = dd[c]
-        u = uu[c]
-        for y in range(n_y):
-            out[j, d, u, y] = src[c, y]
+    dst = out[j].ravel()
+    flat = src.ravel()
+    off = c0 * n_y
+    for i in range(nc * n_y):
+        dst[off + i] = flat[i]
 
 
-@nb.njit(cache=True)
-def _destinations(nc, dd, uu, grads, shares, ccap, fcap, tint, capped, any_capped, ew, esrc, edst, n_e, prop,
-                  n_prop, sink, max_pass, sh, x, cap, eww, o, ow, xs, cs, ss, es, capk):  # pragma: no cover - compiled
+@nb.njit([_destinations_sig(K_THCS), _destinations_sig(K_THPT)], cache=True, no_cpython_wrapper=True, no_cfunc_wrapper=True, error_model="numpy")
+def _destinations(nc, dd, uu, grads, shares, ccap, fcap, tint, capped, ew, esrc, edst, n_e, prop,
+                  n_prop, sink, max_pass, sh, x, cap, eww, o, ow, vec, capk):  # pragma: no cover - compiled
     """Demand and capped intake of one origin for the cells of a chunk; False if re-routing failed."""
     n_k = x.shape[0]
     n_y = x.shape[2]
+    any_capped = False
+    for k in range(n_k):
+        any_capped = any_capped or capped[k]
     for k in range(n_k):
         _read(shares[k], dd, uu, nc, sh[k])
         for c in range(nc):
@@ -157,33 +212,16 @@ def _destinations(nc, dd, uu, grads, shares, ccap, fcap, tint, capped, any_cappe
         if capped[k]:
             capk[n_cap] = k
             n_cap += 1
-    ok = True
-    for c in range(nc):
-        for y in range(n_y):
-            over = False
-            for m in range(n_cap):
-                k = capk[m]
-                if x[k, c, y] > cap[k, c, y]:
-                    over = True
-            if not over:
-                continue
-            for k in range(n_k):
-                xs[k] = x[k, c, y]
-                cs[k] = cap[k, c, y]
-                ss[k] = sh[k, c, y]
-            for e in range(n_e):
-                es[e] = eww[e, c, y]
-            if not _route(xs, cs, ss, es, o, ow, capped, capk, n_cap, prop, n_prop, esrc, edst, n_e, sink, max_pass):
-                ok = False
-            for k in range(n_k):
-                x[k, c, y] = xs[k]
-    return ok
+    m = x.shape[1] * n_y
+    return _route(nc * n_y, x.reshape((n_k, m)), cap.reshape((n_k, m)), sh.reshape((n_k, m)),
+                  eww.reshape((eww.shape[0], m)), o, ow, vec, capped, capk, n_cap, prop, n_prop, esrc, edst, n_e,
+                  sink, max_pass)
 
 
 CHUNK_VALUES = 384  # cells x years per chunk: the chunk's scratch (~60 arrays) stays in the L2 cache
 
 
-@nb.njit(types.void(types.int64, *SIGNATURE.args), cache=True, nogil=True)
+@nb.njit(types.void(types.int64, *SIGNATURE.args), cache=True, nogil=True, no_cpython_wrapper=True, no_cfunc_wrapper=True, error_model="numpy")
 def _block(b, dims, base, th_sh, th_cc, th_fc, th_int, th_edges, th_ew, th_misc,
            tp_sh, tp_cc, tp_fc, tp_int, tp_edges, tp_ew, tp_misc, entry,
            pr_keep, pr_int, pr_w, outs, slots, err):  # pragma: no cover - compiled
@@ -215,14 +253,10 @@ def _block(b, dims, base, th_sh, th_cc, th_fc, th_int, th_edges, th_ew, th_misc,
     n_prog = pr_int.shape[0]
     th_capped = np.zeros(K_THCS, dtype=np.bool_)
     tp_capped = np.zeros(K_THPT, dtype=np.bool_)
-    th_any = False
-    tp_any = False
     for k in range(K_THCS):
         th_capped[k] = th_int[k, 0] != 0 or th_int[k, 1] != 0 or th_int[k, 2] > 0
-        th_any = th_any or th_capped[k]
     for k in range(K_THPT):
         tp_capped[k] = tp_int[k, 0] != 0 or tp_int[k, 1] != 0 or tp_int[k, 2] > 0
-        tp_any = tp_any or tp_capped[k]
     # scratch for one chunk of cells: (track, cell, year)
     ch = max(1, CHUNK_VALUES // n_y)
     dd = np.empty(ch, dtype=np.int64)
@@ -242,19 +276,12 @@ def _block(b, dims, base, th_sh, th_cc, th_fc, th_int, th_edges, th_ew, th_misc,
     flows = np.empty((4, 3, ch, n_y))  # enrolment, promoted, repeated, dropped by grade
     init = np.empty((3, ch, 1))
     kt = np.empty((ch, n_y))
-    o1 = np.empty(K_THCS)
-    w1 = np.empty(K_THCS)
-    o2 = np.empty(K_THPT)
-    w2 = np.empty(K_THPT)
-    xs1 = np.empty(K_THCS)
-    cs1 = np.empty(K_THCS)
-    ss1 = np.empty(K_THCS)
-    es1 = np.empty(max(th_ne, 1))
+    o1 = np.empty((K_THCS, ch * n_y))
+    w1 = np.empty((K_THCS, ch * n_y))
+    o2 = np.empty((K_THPT, ch * n_y))
+    w2 = np.empty((K_THPT, ch * n_y))
+    vec = np.empty((5, ch * n_y))
     ck1 = np.empty(K_THCS, dtype=np.int64)
-    xs2 = np.empty(K_THPT)
-    cs2 = np.empty(K_THPT)
-    ss2 = np.empty(K_THPT)
-    es2 = np.empty(max(tp_ne, 1))
     ck2 = np.empty(K_THPT, dtype=np.int64)
     for c0 in range(lo, hi, ch):
         nc = min(ch, hi - c0)
@@ -267,25 +294,25 @@ def _block(b, dims, base, th_sh, th_cc, th_fc, th_int, th_edges, th_ew, th_misc,
         for c in range(nc):
             for y in range(n_y):
                 g1[c, y] = g1[c, y] * tmp[c, y]
-        if not _destinations(nc, dd, uu, g1, th_sh, th_cc, th_fc, th_int, th_capped, th_any, th_ew, th_src,
+        if not _destinations(nc, dd, uu, g1, th_sh, th_cc, th_fc, th_int, th_capped, th_ew, th_src,
                              th_dst, th_ne, th_prop, th_nprop, th_sink, max_pass, sh1, x1, cap1, ew1, o1, w1,
-                             xs1, cs1, ss1, es1, ck1):
+                             vec, ck1):
             err[b] = 1
         if slots[0, 0] >= 0:
-            _write(o_thg, slots[0, 0], g1, dd, uu, nc)
+            _write(o_thg, slots[0, 0], g1, c0, nc)
         for k in range(K_THCS):
             if slots[1, k] >= 0:
                 for c in range(nc):
                     for y in range(n_y):
                         tmp[c, y] = g1[c, y] * sh1[k, c, y]
-                _write(o_thd, slots[1, k], tmp, dd, uu, nc)
+                _write(o_thd, slots[1, k], tmp, c0, nc)
             if slots[2, k] >= 0:
-                _write(o_thi, slots[2, k], x1[k], dd, uu, nc)
+                _write(o_thi, slots[2, k], x1[k], c0, nc)
             if slots[3, k] >= 0:
                 for c in range(nc):
                     for y in range(n_y):
                         tmp[c, y] = x1[k, c, y] / g1[c, y] if g1[c, y] > 0.0 else np.nan
-                _write(o_ths, slots[3, k], tmp, dd, uu, nc)
+                _write(o_ths, slots[3, k], tmp, c0, nc)
         # ---- THPT grades 10-12 -------------------------------------------------
         for r, a in enumerate((p10, p11, g12, r10, r11, r12)):
             _read(a, dd, uu, nc, rates[r])
@@ -332,40 +359,40 @@ def _block(b, dims, base, th_sh, th_cc, th_fc, th_int, th_edges, th_ew, th_misc,
                 g2[c, t] = pc
         for g in range(3):
             if slots[4, g] >= 0:
-                _write(o_ini, slots[4, g], init[g], dd, uu, nc)
+                _write(o_ini, slots[4, g], init[g], c0, nc)
             if slots[5, g] >= 0:
-                _write(o_enr, slots[5, g], flows[0, g], dd, uu, nc)
+                _write(o_enr, slots[5, g], flows[0, g], c0, nc)
             if slots[7, g] >= 0:
-                _write(o_pro, slots[7, g], flows[1, g], dd, uu, nc)
+                _write(o_pro, slots[7, g], flows[1, g], c0, nc)
             if slots[8, g] >= 0:
-                _write(o_rep, slots[8, g], flows[2, g], dd, uu, nc)
+                _write(o_rep, slots[8, g], flows[2, g], c0, nc)
             if slots[9, g] >= 0:
-                _write(o_drp, slots[9, g], flows[3, g], dd, uu, nc)
+                _write(o_drp, slots[9, g], flows[3, g], c0, nc)
         if slots[6, 0] >= 0:
             for c in range(nc):
                 for y in range(n_y):
                     tmp[c, y] = flows[0, 0, c, y] + flows[0, 1, c, y] + flows[0, 2, c, y]
-            _write(o_tot, slots[6, 0], tmp, dd, uu, nc)
+            _write(o_tot, slots[6, 0], tmp, c0, nc)
         # ---- THPT graduates -> destinations ----------------------------------
-        if not _destinations(nc, dd, uu, g2, tp_sh, tp_cc, tp_fc, tp_int, tp_capped, tp_any, tp_ew, tp_src,
+        if not _destinations(nc, dd, uu, g2, tp_sh, tp_cc, tp_fc, tp_int, tp_capped, tp_ew, tp_src,
                              tp_dst, tp_ne, tp_prop, tp_nprop, tp_sink, max_pass, sh2, x2, cap2, ew2, o2, w2,
-                             xs2, cs2, ss2, es2, ck2):
+                             vec, ck2):
             err[b] = 1
         if slots[10, 0] >= 0:
-            _write(o_tpg, slots[10, 0], g2, dd, uu, nc)
+            _write(o_tpg, slots[10, 0], g2, c0, nc)
         for k in range(K_THPT):
             if slots[11, k] >= 0:
                 for c in range(nc):
                     for y in range(n_y):
                         tmp[c, y] = g2[c, y] * sh2[k, c, y]
-                _write(o_tpd, slots[11, k], tmp, dd, uu, nc)
+                _write(o_tpd, slots[11, k], tmp, c0, nc)
             if slots[12, k] >= 0:
-                _write(o_tpi, slots[12, k], x2[k], dd, uu, nc)
+                _write(o_tpi, slots[12, k], x2[k], c0, nc)
             if slots[13, k] >= 0:
                 for c in range(nc):
                     for y in range(n_y):
                         tmp[c, y] = x2[k, c, y] / g2[c, y] if g2[c, y] > 0.0 else np.nan
-                _write(o_tps, slots[13, k], tmp, dd, uu, nc)
+                _write(o_tps, slots[13, k], tmp, c0, nc)
         # ---- programme stocks (seats) ----------------------------------------
         for p in range(n_prog):
             j = slots[14, p]
@@ -397,15 +424,26 @@ def _block(b, dims, base, th_sh, th_cc, th_fc, th_int, th_edges, th_ew, th_misc,
                         else:
                             s += pr_w[p, k] * src_arr[c, src]
                     tmp[c, t] = s
-            _write(o_prg, j, tmp, dd, uu, nc)
+            _write(o_prg, j, tmp, c0, nc)
 
 
-@nb.njit(SIGNATURE, cache=True, parallel=True, nogil=True)
-def run(dims, base, th_sh, th_cc, th_fc, th_int, th_edges, th_ew, th_misc,
-        tp_sh, tp_cc, tp_fc, tp_int, tp_edges, tp_ew, tp_misc, entry,
-        pr_keep, pr_int, pr_w, outs, slots, err):  # pragma: no cover - compiled
-    """All blocks of (draw, unit) pairs, in parallel over blocks (see ``_block``)."""
-    for b in prange(dims[4]):
+@nb.njit(types.void(types.int64, types.int64, I1, *SIGNATURE.args), cache=True, nogil=True, error_model="numpy")
+def run_blocks(start, n_threads, claimed, dims, base, th_sh, th_cc, th_fc, th_int, th_edges, th_ew, th_misc,
+               tp_sh, tp_cc, tp_fc, tp_int, tp_edges, tp_ew, tp_misc, entry,
+               pr_keep, pr_int, pr_w, outs, slots, err):  # pragma: no cover - compiled
+    """The blocks one thread runs, without the GIL: from block ``start`` on, every block not yet claimed.
+
+    Each of ``n_threads`` threads starts at its own share of the blocks and goes on (wrapping around)
+    through the blocks no other thread has claimed (``claimed[b] = 1``), so a thread on a busy core
+    takes fewer blocks. Two threads can claim the same block only at the same instant; both then
+    write the same numbers, so the result does not depend on the schedule.
+    """
+    n_blocks = dims[4]
+    for i in range(n_blocks):
+        b = (start + i) % n_blocks
+        if claimed[b] != 0:
+            continue
+        claimed[b] = 1
         _block(b, dims, base, th_sh, th_cc, th_fc, th_int, th_edges, th_ew, th_misc,
                tp_sh, tp_cc, tp_fc, tp_int, tp_edges, tp_ew, tp_misc, entry,
                pr_keep, pr_int, pr_w, outs, slots, err)
