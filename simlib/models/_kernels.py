@@ -308,6 +308,48 @@ def run_numpy(prep: Prepared, outs: dict[str, tuple[list[int], np.ndarray]]) -> 
 # --------------------------------------------------------------------------
 # numba path
 # --------------------------------------------------------------------------
+#: Arrays (broadcast cells) from this size on are checked in one compiled pass when numba is installed.
+NUMBA_CHECK_MIN = 50_000
+
+
+def array_stats(arrays: list[np.ndarray], with_sum: bool) -> tuple[list[float], list[float], list[bool], float]:
+    """Min, max and NaN presence of each array, and the largest ``|sum - 1|`` over their broadcast cells.
+
+    ``arrays`` are float arrays of at most 3 dimensions that broadcast together
+    (when ``with_sum``). Large problems are read once by a compiled pass
+    (:mod:`simlib.models._numba_checks`); otherwise numpy reductions. The sum
+    deviation is 0.0 when ``with_sum`` is False.
+    """
+    arrs = [a.reshape((1,) * (3 - a.ndim) + a.shape) for a in arrays]
+    shape = np.broadcast_shapes(*(a.shape for a in arrs))
+    size = int(np.prod(shape))
+    fast = (size >= NUMBA_CHECK_MIN and len(arrs) in (1, 2, 3, 4, 7) and size > 0
+            and all(a.flags.writeable and a.dtype == np.float64 for a in arrs) and numba_available())
+    if fast and (with_sum or len(arrs) == 1):
+        from simlib.models import _numba_checks
+
+        lo, hi, nan, dev = _numba_checks.stats(tuple(_strided(a, shape) for a in arrs))
+        return [float(v) for v in lo], [float(v) for v in hi], [bool(v) for v in nan], float(dev) if with_sum else 0.0
+    lo, hi, nan = [], [], []
+    for a in arrs:
+        if a.size:
+            mn, mx = float(a.min()), float(a.max())  # min and max propagate NaN
+        else:
+            mn, mx = np.inf, -np.inf
+        nan.append(bool(np.isnan(mn) or np.isnan(mx)))
+        lo.append(mn)
+        hi.append(mx)
+    dev = 0.0
+    if with_sum and size and not any(nan):
+        total = np.zeros(shape)
+        for a in arrs:
+            np.add(total, a, out=total)
+        np.subtract(total, 1.0, out=total)
+        np.abs(total, out=total)
+        dev = float(total.max())
+    return lo, hi, nan, dev
+
+
 def numba_available() -> bool:
     """True when numba can be imported (the kernel is compiled on first use)."""
     try:

@@ -207,14 +207,16 @@ def _raw(name: str, value: Any) -> np.ndarray:
 
 
 def _range(name: str, value: Any) -> tuple[np.ndarray, float, float]:
-    """(array, min, max); one pass each, no temporaries; NaN values are rejected."""
+    """(array, min, max) in one pass where possible; NaN values are rejected."""
     arr = _raw(name, value)
     if not arr.size:
         return arr, 0.0, 0.0
-    lo, hi = float(arr.min()), float(arr.max())
-    if np.isnan(lo) or np.isnan(hi):  # min/max propagate NaN
+    if arr.ndim > 3:
+        raise FlowParameterError(f"{name}: at most 3 dimensions (draws, units, years); got {arr.ndim}")
+    lo, hi, nan, _ = _kernels.array_stats([arr], with_sum=False)
+    if nan[0]:
         raise FlowParameterError(f"{name}: contains missing values (NaN)")
-    return arr, lo, hi
+    return arr, lo[0], hi[0]
 
 
 def _check_rate(name: str, value: Any) -> None:
@@ -224,33 +226,41 @@ def _check_rate(name: str, value: Any) -> None:
 
 
 def _sum_deviation(arrs: list[np.ndarray]) -> float:
-    """Largest ``|sum - 1|`` over the broadcast cells, with one temporary array."""
-    total = np.zeros(np.broadcast_shapes(*(a.shape for a in arrs)))
-    for a in arrs:
-        np.add(total, a, out=total)
-    np.subtract(total, 1.0, out=total)
-    np.abs(total, out=total)
-    return float(total.max()) if total.size else 0.0
+    """Largest ``|sum - 1|`` over the broadcast cells (no temporary array when numba is used)."""
+    return _kernels.array_stats([np.asarray(a, dtype=float) for a in arrs], with_sum=True)[3]
 
 
-def _check_sum_early(name: str, shares: Mapping[str, Any], what: str = "destination shares") -> None:
-    """Check that shares sum to 1 when they are plain numbers/arrays that broadcast together.
+def _check_shares(name: str, shares: Mapping[str, Any], what: str = "destination shares") -> None:
+    """Every share a fraction in [0, 1] without NaN (checked in key order); their sum 1 in every cell.
 
-    Labelled (pandas) shares are checked after alignment, in :func:`simulate_flows`.
+    The sum is checked here when the shares are plain numbers/arrays that
+    broadcast together; labelled (pandas) shares are checked after
+    alignment, in :func:`simulate_flows`. Large arrays are read once.
     """
-    values = list(shares.values())
-    if any(isinstance(v, (pd.Series, pd.DataFrame)) for v in values):
-        return
-    arrs = [np.asarray(v, dtype=float) for v in values]
+    names = [f"{name}[{k!r}]" for k in shares]
+    arrs = [_raw(n, v) for n, v in zip(names, shares.values())]
+    for n, a in zip(names, arrs):
+        if a.ndim > 3:
+            raise FlowParameterError(f"{n}: at most 3 dimensions (draws, units, years); got {a.ndim}")
+    labelled = any(isinstance(v, (pd.Series, pd.DataFrame)) for v in shares.values())
     try:
-        np.broadcast_shapes(*(a.shape for a in arrs))
+        np.broadcast_shapes(*(a.reshape((1,) * (3 - a.ndim) + a.shape).shape for a in arrs))
+        together = not labelled
     except ValueError:
-        return  # shapes are checked against units/years in simulate_flows
-    dev = _sum_deviation(arrs)
+        together = False  # shapes are checked against units/years in simulate_flows
+    if together:
+        lo, hi, nan, dev = _kernels.array_stats(arrs, with_sum=True)
+    else:
+        stats = [_kernels.array_stats([a], with_sum=False) for a in arrs]
+        lo, hi, nan, dev = [s[0][0] for s in stats], [s[1][0] for s in stats], [s[2][0] for s in stats], 0.0
+    for n, mn, mx, bad in zip(names, lo, hi, nan):
+        if bad:
+            raise FlowParameterError(f"{n}: contains missing values (NaN)")
+        if mn < 0.0 or mx > 1.0:
+            raise FlowParameterError(f"{n}: rates must be fractions in [0, 1]; got values from {mn:g} to {mx:g}")
     if dev > _SHARE_TOL:
-        raise FlowParameterError(
-            f"{name}: {what} must sum to 1 within 1e-9 in every cell; the largest deviation is {dev:.3g}"
-        )
+        raise FlowParameterError(f"{name}: {what} must sum to 1 within 1e-9 in every cell; the largest deviation "
+                                 f"is {dev:.3g}")
 
 
 def _check_known(name: str, keys: Iterable[str], known: tuple[str, ...]) -> None:
@@ -323,9 +333,7 @@ class Capacity:
                 if isinstance(dst, Mapping):
                     if not dst:
                         raise FlowParameterError(f"reroute[{src!r}]: a split needs at least one destination")
-                    for key, frac in dst.items():
-                        _check_rate(f"reroute[{src!r}][{key!r}]", frac)
-                    _check_sum_early(f"reroute[{src!r}]", dst, "split fractions")
+                    _check_shares(f"reroute[{src!r}]", dst, "split fractions")
                     frozen[src] = _freeze(dst)
                 elif isinstance(dst, str):
                     frozen[src] = dst
@@ -513,14 +521,10 @@ class FlowParameters:
             raise FlowParameterError("thcs_shares: at least one destination share is needed")
         if not self.thpt_shares:
             raise FlowParameterError("thpt_shares: at least one destination share is needed")
-        for key, value in self.thcs_shares.items():
-            _check_rate(f"thcs_shares[{key!r}]", value)
-        for key, value in self.thpt_shares.items():
-            _check_rate(f"thpt_shares[{key!r}]", value)
+        for name in ("thcs_shares", "thpt_shares"):
+            _check_shares(name, getattr(self, name))
         for key, value in self.programme_dropout.items():
             _check_rate(f"programme_dropout[{key!r}]", value)
-        for name in ("thcs_shares", "thpt_shares"):
-            _check_sum_early(name, getattr(self, name))
         if len(self.promotion) != 2:
             raise FlowParameterError("promotion: give two rates, (p10, p11)")
         if len(self.repetition) != 3:
@@ -961,7 +965,7 @@ def indicator_share(
 def _shares_array(name: str, shares: Mapping[str, Any], tracks: tuple[str, ...], units, years) -> list[np.ndarray]:
     arrs = [_as_3d(f"{name}[{t!r}]", shares.get(t, 0.0), units, years) for t in tracks]
     if not any(isinstance(v, (pd.Series, pd.DataFrame)) for v in shares.values()):
-        return arrs  # already checked when FlowParameters was built (_check_sum_early)
+        return arrs  # already checked when FlowParameters was built (_check_shares)
     dev = _sum_deviation(arrs)
     if dev > _SHARE_TOL:
         raise FlowParameterError(
@@ -1109,6 +1113,8 @@ def simulate_flows(
     g12 = _as_3d("thpt_graduation", params.thpt_graduation, units, years)
     for g, p, r in ((10, p10, r10), (11, p11, r11), (12, g12, r12)):
         what = "thpt_graduation" if g == 12 else f"promotion (grade {g})"
+        if float(p.max()) + float(r.max()) <= 1.0:  # enough, and no temporary array
+            continue
         top = float((p + r).max())
         if top > 1.0 + 1e-12:
             raise FlowParameterError(
