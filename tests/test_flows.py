@@ -803,7 +803,7 @@ def test_numba_blocks_do_not_change_numbers(monkeypatch):
     want = simulate_flows(g9, params, units=units, years=years, engine="numpy")
     cap = {}
 
-    def grab(prep, outs, engine):
+    def grab(prep, outs, engine, threads=None):
         cap["prep"], cap["outs"] = prep, outs
 
     orig = _kernels.run
@@ -942,6 +942,8 @@ def test_input_errors():
         simulate_flows(G9, p, outputs={"thcs_intake": ["thpt"]})
     with pytest.raises(FlowParameterError, match=r"outputs\['thcs_graduates'\]: this output has no tracks"):
         simulate_flows(G9, p, outputs={"thcs_graduates": ["thpt_public"]})
+    with pytest.raises(FlowParameterError, match=r"threads: must be a whole number of threads"):
+        simulate_flows(G9, p, threads=0)
     with pytest.raises(FlowParameterError, match=r"workspace: must be a FlowWorkspace"):
         simulate_flows(G9, p, workspace={})
     res = simulate_flows(G9, p)

@@ -474,9 +474,10 @@ def run_numba(prep: Prepared, outs: dict[str, tuple[list[int], np.ndarray]], n_b
         raise AssertionError("capacity re-routing did not converge")
 
 
-def run(prep: Prepared, outs: dict[str, tuple[list[int], np.ndarray]], engine: str) -> None:
+def run(prep: Prepared, outs: dict[str, tuple[list[int], np.ndarray]], engine: str,
+        threads: int | None = None) -> None:
     """Dispatch to ``"numba"`` or ``"numpy"``."""
     if engine == "numba":
-        run_numba(prep, outs)
+        run_numba(prep, outs, threads=threads)
     else:
         run_numpy(prep, outs)

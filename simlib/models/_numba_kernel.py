@@ -153,9 +153,10 @@ def _read(a, dd, uu, nc, dst):  # pragma: no cover - compiled
                 dst[c, y] = v
         return
     for c in range(nc):
-        row = a[dd[c], uu[c]]
+        d = dd[c]
+        u = uu[c]
         for y in range(n_y):
-            dst[c, y] = row[y]
+            dst[c, y] = a[d, u, y]
 
 
 @nb.njit(WRITE_SIG, cache=True, no_cpython_wrapper=True, no_cfunc_wrapper=True, error_model="numpy")

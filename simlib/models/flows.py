@@ -1033,6 +1033,7 @@ def simulate_flows(
     outputs: Iterable[str] | Mapping[str, Iterable[str] | None] | None = None,
     workspace: FlowWorkspace | None = None,
     engine: str = "auto",
+    threads: int | None = None,
 ) -> FlowResult:
     """Run the cohort-flow model for all draws, units and years at once.
 
@@ -1063,6 +1064,9 @@ def simulate_flows(
         installed; the first call in a fresh environment compiles it, later
         ones load it from numba's cache); ``"numpy"``: whole-array numpy;
         ``"auto"``: numba when installed. Both give identical numbers.
+    threads : int, optional
+        Threads of the numba kernel (default: the cores this process may use;
+        small problems use fewer). The numbers do not depend on it.
 
     Returns
     -------
@@ -1083,6 +1087,8 @@ def simulate_flows(
             raise FlowParameterError("engine: 'numba' was asked for but numba is not installed; "
                                      "install numba or use engine='numpy'")
         engine = "numba" if available else "numpy"
+    if threads is not None and (isinstance(threads, bool) or not isinstance(threads, (int, np.integer)) or threads < 1):
+        raise FlowParameterError(f"threads: must be a whole number of threads, 1 or more; got {threads!r}")
     if workspace is not None and not isinstance(workspace, FlowWorkspace):
         raise FlowParameterError("workspace: must be a FlowWorkspace (or None)")
     selected = _select(outputs)
@@ -1175,7 +1181,7 @@ def simulate_flows(
         bshape = (len(sel), n_d, n_u, 1 if name == "thpt_initial" else n_y)
         buf = np.empty(bshape) if workspace is None else workspace._take(name, bshape)
         bufs[name] = (sel, buf)
-    _kernels.run(prep, bufs, engine)
+    _kernels.run(prep, bufs, engine, threads)
     return FlowResult(units, years, np.broadcast_to(g9, shape), bufs, workspace)
 
 
