@@ -4,8 +4,9 @@ Internal module. :func:`simlib.models.flows.simulate_flows` checks the inputs,
 builds a :class:`Prepared` problem and output buffers, and calls :func:`run`.
 Both paths write the same numbers, bit for bit, into the same buffers:
 
-* ``"numba"``: :mod:`simlib.models._numba_kernel`, one parallel pass over
-  (draw, unit) pairs, writing only the outputs asked for;
+* ``"numba"``: :mod:`simlib.models._numba_kernel`, one pass over blocks of
+  (draw, unit) pairs by one thread per core (the GIL released), writing only
+  the outputs asked for;
 * ``"numpy"``: whole-array operations over all draws, units and years (used
   when numba is not installed, and as the second implementation in the
   differential tests).
@@ -149,7 +150,9 @@ def apply_caps_numpy(
     pooled (in track order) and shared over the open destinations (never
     capped, or below their cap) in proportion to their original shares, the
     weights added up never-capped tracks first, then capped ones, in track
-    order; with no open weight the pool goes to ``sink``. Passes repeat until
+    order (a track is "capped" if it has a cap array, even one that is
+    infinite in some cells, or is closed in some year before its programme
+    starts); with no open weight the pool goes to ``sink``. Passes repeat until
     no track exceeds its cap; each pass fills at least one more track or moves
     overflow one step along the (acyclic) re-route graph, so
     :func:`max_passes` passes always suffice.

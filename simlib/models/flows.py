@@ -315,6 +315,14 @@ class Capacity:
         Caps as fractions 0-1 of the origin's graduates in the same cell,
         e.g. ``{"thpt_public": 0.72}``: the public grade-10 quota as a share
         of THCS graduates. Where a destination has both, the smaller binds.
+
+    Notes
+    -----
+    A destination whose programme has not started yet
+    (``FlowParameters.programme_start``) has a cap of 0 in those years. The
+    exact arithmetic of the rule (the order of the sums) is documented in
+    :func:`simlib.models._kernels.apply_caps_numpy`; both compute paths and the
+    reference loop in the tests follow it bit for bit.
     """
 
     caps: Mapping[str, Any] = field(default_factory=dict)
