@@ -474,17 +474,23 @@ def test_workspace_streaming_over_chunks(engine):
 
 
 def test_engine_choice(monkeypatch):
-    """"auto" uses numba when it is installed and numpy otherwise; asking for numba without it is an error."""
+    """"auto" uses numba when it is installed and the problem is large (else numpy, same numbers);
+    asking for numba without it is an error."""
     g9, params, units, years = _big_case(seed=1, D=3, U=2, Y=4)
     want = simulate_flows(g9, params, units=units, years=years, engine="numpy").thcs_intake
-    got = simulate_flows(g9, params, units=units, years=years).thcs_intake
-    np.testing.assert_array_equal(got, want)
-    monkeypatch.setattr(_kernels, "numba_available", lambda: False)
-    called = []
-    real = _kernels.run_numpy
-    monkeypatch.setattr(_kernels, "run_numpy", lambda prep, outs: called.append(1) or real(prep, outs))
+    used = []
+    real_numpy, real_numba = _kernels.run_numpy, _kernels.run_numba
+    monkeypatch.setattr(_kernels, "run_numpy", lambda prep, outs: used.append("numpy") or real_numpy(prep, outs))
+    monkeypatch.setattr(_kernels, "run_numba", lambda prep, outs, threads=None: used.append("numba")
+                        or real_numba(prep, outs, threads=threads))
     np.testing.assert_array_equal(simulate_flows(g9, params, units=units, years=years).thcs_intake, want)
-    assert called == [1]
+    assert used == ["numpy"]  # 24 cell-draws: below AUTO_NUMBA_MIN
+    monkeypatch.setattr(_kernels, "AUTO_NUMBA_MIN", 1)
+    np.testing.assert_array_equal(simulate_flows(g9, params, units=units, years=years).thcs_intake, want)
+    assert used[-1] == ("numba" if "numba" in ENGINES else "numpy")
+    monkeypatch.setattr(_kernels, "numba_available", lambda: False)
+    np.testing.assert_array_equal(simulate_flows(g9, params, units=units, years=years).thcs_intake, want)
+    assert used[-1] == "numpy"
     with pytest.raises(FlowParameterError, match=r"engine: 'numba' was asked for but numba is not installed"):
         simulate_flows(g9, params, units=units, years=years, engine="numba")
 

@@ -312,7 +312,9 @@ def run_numpy(prep: Prepared, outs: dict[str, tuple[list[int], np.ndarray]]) -> 
 # numba path
 # --------------------------------------------------------------------------
 #: Arrays (broadcast cells) from this size on are checked in one compiled pass when numba is installed.
-NUMBA_CHECK_MIN = 50_000
+NUMBA_CHECK_MIN = 100_000
+#: ``engine="auto"`` uses the numba kernel from this many cell-draws on (numpy below).
+AUTO_NUMBA_MIN = 100_000
 
 
 def array_stats(arrays: list[np.ndarray], with_sum: bool) -> tuple[list[float], list[float], list[bool], float]:

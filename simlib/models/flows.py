@@ -1071,7 +1071,10 @@ def simulate_flows(
         ``"numba"``: the fused compiled kernel on all cores (numba must be
         installed; the first call in a fresh environment compiles it, later
         ones load it from numba's cache); ``"numpy"``: whole-array numpy;
-        ``"auto"``: numba when installed. Both give identical numbers.
+        ``"auto"``: numba when installed and the problem has at least
+        100,000 cell-draws (draws x units x years), numpy otherwise (small
+        problems gain little and skip loading numba). Both give identical
+        numbers.
     threads : int, optional
         Threads of the numba kernel (default: the cores this process may use;
         small problems use fewer). The numbers do not depend on it.
@@ -1089,12 +1092,9 @@ def simulate_flows(
         raise FlowParameterError("params: must be a FlowParameters object")
     if engine not in ENGINES:
         raise FlowParameterError(f"engine: must be one of {list(ENGINES)}; got {engine!r}")
-    if engine != "numpy":
-        available = _kernels.numba_available()
-        if engine == "numba" and not available:
-            raise FlowParameterError("engine: 'numba' was asked for but numba is not installed; "
-                                     "install numba or use engine='numpy'")
-        engine = "numba" if available else "numpy"
+    if engine == "numba" and not _kernels.numba_available():
+        raise FlowParameterError("engine: 'numba' was asked for but numba is not installed; "
+                                 "install numba or use engine='numpy'")
     if threads is not None and (isinstance(threads, bool) or not isinstance(threads, (int, np.integer)) or threads < 1):
         raise FlowParameterError(f"threads: must be a whole number of threads, 1 or more; got {threads!r}")
     if workspace is not None and not isinstance(workspace, FlowWorkspace):
@@ -1176,6 +1176,9 @@ def simulate_flows(
         every += [w for _, _, w in spec.edges if w is not None]
     n_d = np.broadcast_shapes(*(a.shape for a in every))[0]
     shape = (n_d, n_u, n_y)
+    if engine == "auto":
+        big = n_d * n_u * n_y >= _kernels.AUTO_NUMBA_MIN
+        engine = "numba" if big and _kernels.numba_available() else "numpy"
     prep = _kernels.Prepared(
         shape=shape, grade9=g9, thcs_graduation=grad9, promotion=(p10, p11), thpt_graduation=g12,
         repetition=(r10, r11, r12), thcs=thcs, thpt=thpt,
