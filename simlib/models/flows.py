@@ -661,7 +661,8 @@ class FlowWorkspace:
     workspace overwrites them. Reading a :class:`FlowResult` after that raises
     :class:`StaleResultError`; arrays taken out of it earlier (e.g. by
     :meth:`FlowResult.track`) silently change, so reduce or copy what you keep
-    before the next call.
+    before the next call. A workspace is not shared between threads: give
+    each thread its own.
 
     Examples
     --------
