@@ -948,6 +948,8 @@ def test_input_errors():
         simulate_flows(G9, p, outputs={"thcs_intake": ["thpt"]})
     with pytest.raises(FlowParameterError, match=r"outputs\['thcs_graduates'\]: this output has no tracks"):
         simulate_flows(G9, p, outputs={"thcs_graduates": ["thpt_public"]})
+    with pytest.raises(FlowParameterError, match=r"same number of draws; got \[2, 3\]"):
+        simulate_flows(G9, _params(thcs_graduation=np.full((2, 1, 1), 0.9), thpt_graduation=np.full((3, 1, 1), 0.9)))
     with pytest.raises(FlowParameterError, match=r"threads: must be a whole number of threads"):
         simulate_flows(G9, p, threads=0)
     with pytest.raises(FlowParameterError, match=r"workspace: must be a FlowWorkspace"):

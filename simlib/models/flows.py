@@ -1175,7 +1175,12 @@ def simulate_flows(
     for spec in (thcs, thpt):
         every += [c for c in spec.count_caps + spec.share_caps if c is not None]
         every += [w for _, _, w in spec.edges if w is not None]
-    n_d = np.broadcast_shapes(*(a.shape for a in every))[0]
+    draws = sorted({a.shape[0] for a in every if a.shape[0] != 1})
+    if len(draws) > 1:
+        raise FlowParameterError(
+            f"parameters: arrays with a draws axis must all have the same number of draws; got {draws}"
+        )
+    n_d = draws[0] if draws else 1
     shape = (n_d, n_u, n_y)
     if engine == "auto":
         big = n_d * n_u * n_y >= _kernels.AUTO_NUMBA_MIN
