@@ -105,12 +105,14 @@ def params_for(raw, draws) -> FlowParameters:
 
 
 def timed(fn, repeats):
-    times = []
+    """Median and best wall time, and median CPU time of the process (all threads), in seconds."""
+    times, cpu = [], []
     for _ in range(repeats):
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), time.process_time()
         fn()
         times.append(time.perf_counter() - t0)
-    return statistics.median(times), min(times)
+        cpu.append(time.process_time() - c0)
+    return statistics.median(times), min(times), statistics.median(cpu)
 
 
 def compile_times() -> tuple[float, float]:
@@ -127,6 +129,7 @@ def compile_times() -> tuple[float, float]:
 
 
 def main() -> int:
+    load0 = os.getloadavg()[0]
     params, raw = make_inputs()
     cells = N_UNITS * N_YEARS * N_DRAWS
     g9 = raw["grade9"]
@@ -146,16 +149,18 @@ def main() -> int:
                                REPEATS if "numpy" not in label else 5)
 
     # the plain loop, 3 chunks of draws, time per draw
-    loop_times = []
+    loop_times, loop_cpu = [], []
     for chunk in range(3):
         draws = list(range(chunk * N_LOOP_DRAWS, (chunk + 1) * N_LOOP_DRAWS))
         p = params_for(raw, draws)
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), time.process_time()
         ref = simulate_reference(g9, p, YEARS, n_draws=len(draws))
         loop_times.append((time.perf_counter() - t0) / len(draws))
+        loop_cpu.append((time.process_time() - c0) / len(draws))
         if chunk == 0:
             ref0, p0 = ref, p
     t_loop = statistics.median(loop_times) * N_DRAWS
+    c_loop = statistics.median(loop_cpu) * N_DRAWS
 
     # same numbers as the loop, on its first chunk of draws; mass balance on all draws
     mismatched = 0
@@ -182,12 +187,15 @@ def main() -> int:
     print(f"problem: {N_UNITS} units x {N_YEARS} years x {N_DRAWS:,} draws = {cells:,} cell-draws, caps on "
           f"(public quota -> private THPT, capped; trung cấp; proportional re-routing); "
           f"{_kernels.default_threads()} threads; numba {'installed' if have_numba else 'NOT installed'}")
+    print(f"load average (1 min) before the run: {load0:.1f}, after: {os.getloadavg()[0]:.1f} (other work on this machine inflates wall times; "
+          "CPU times are the process's, all threads)")
     print(f"plain per-draw Python loop (tests/flow_reference.py): median {statistics.median(loop_times) * 1e3:.2f} ms "
-          f"per draw over 3 chunks of {N_LOOP_DRAWS} draws -> {t_loop:.1f} s for {N_DRAWS:,} draws "
-          f"({cells / t_loop:,.0f} cell-draws/s)")
-    for label, (med, best) in results.items():
-        print(f"{label}: median {med * 1e3:.1f} ms (best {best * 1e3:.1f} ms) -> {cells / med:.3g} cell-draws/s "
-              f"median ({cells / best:.3g} best); speed-up over the loop {t_loop / med:,.0f}x median vs median")
+          f"per draw (CPU {statistics.median(loop_cpu) * 1e3:.2f} ms) over 3 chunks of {N_LOOP_DRAWS} draws -> "
+          f"{t_loop:.1f} s for {N_DRAWS:,} draws ({cells / t_loop:,.0f} cell-draws/s)")
+    for label, (med, best, cpu) in results.items():
+        print(f"{label}: median {med * 1e3:.1f} ms (best {best * 1e3:.1f} ms, CPU {cpu * 1e3:.1f} ms) -> "
+              f"{cells / med:.3g} cell-draws/s median ({cells / best:.3g} best); speed-up over the loop "
+              f"{t_loop / med:,.0f}x median vs median ({c_loop / cpu:,.0f}x in CPU time)")
     if have_numba:
         t_compile, t_load = compile_times()
         print(f"numba kernel: first-call compile {t_compile:.1f} s (empty cache), later imports load it from "

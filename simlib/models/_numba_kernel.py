@@ -277,6 +277,10 @@ def _block(b, dims, base, th_sh, th_cc, th_fc, th_int, th_edges, th_ew, th_misc,
     flows = np.empty((4, 3, ch, n_y))  # enrolment, promoted, repeated, dropped by grade
     init = np.empty((3, ch, 1))
     kt = np.empty((ch, n_y))
+    kt_t = np.empty((n_y, ch))
+    src_t = np.empty((n_y, ch))
+    acc = np.empty((n_y, ch))
+    kp = np.empty(ch)
     o1 = np.empty((K_THCS, ch * n_y))
     w1 = np.empty((K_THCS, ch * n_y))
     o2 = np.empty((K_THPT, ch * n_y))
@@ -395,6 +399,7 @@ def _block(b, dims, base, th_sh, th_cc, th_fc, th_int, th_edges, th_ew, th_misc,
                         tmp[c, y] = x2[k, c, y] / g2[c, y] if g2[c, y] > 0.0 else np.nan
                 _write(o_tps, slots[13, k], tmp, c0, nc)
         # ---- programme stocks (seats) ----------------------------------------
+        # sums over cells innermost (vector instructions), each cell's terms added in k order
         for p in range(n_prog):
             j = slots[14, p]
             if j < 0:
@@ -405,26 +410,38 @@ def _block(b, dims, base, th_sh, th_cc, th_fc, th_int, th_edges, th_ew, th_misc,
             first = pr_int[p, 3]
             has_keep = pr_int[p, 4] != 0
             src_arr = x1[track] if origin == 0 else x2[track]
+            for c in range(nc):
+                for y in range(n_y):
+                    src_t[y, c] = src_arr[c, y]
             if has_keep:
                 _read(pr_keep[p], dd, uu, nc, kt)
+                for c in range(nc):
+                    for y in range(n_y):
+                        kt_t[y, c] = kt[c, y]
+            for t in range(n_y):
+                for c in range(nc):
+                    acc[t, c] = 0.0
+                    kp[c] = 1.0
+                for k in range(n_k):
+                    src = t - k
+                    use = True
+                    if src < 0:
+                        if src < first:
+                            use = False
+                        src = 0
+                    w = pr_w[p, k]
+                    if use and has_keep:
+                        for c in range(nc):
+                            acc[t, c] += (w * kp[c]) * src_t[src, c]
+                    elif use:
+                        for c in range(nc):
+                            acc[t, c] += w * src_t[src, c]
+                    if has_keep:
+                        for c in range(nc):
+                            kp[c] *= kt_t[t, c]
             for c in range(nc):
-                for t in range(n_y):
-                    s = 0.0
-                    kp = 1.0
-                    for k in range(n_k):
-                        src = t - k
-                        if src < 0:
-                            if src < first:
-                                if has_keep:
-                                    kp *= kt[c, t]
-                                continue
-                            src = 0
-                        if has_keep:
-                            s += (pr_w[p, k] * kp) * src_arr[c, src]
-                            kp *= kt[c, t]
-                        else:
-                            s += pr_w[p, k] * src_arr[c, src]
-                    tmp[c, t] = s
+                for y in range(n_y):
+                    tmp[c, y] = acc[y, c]
             _write(o_prg, j, tmp, c0, nc)
 
 
