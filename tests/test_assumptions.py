@@ -11,7 +11,7 @@ import pytest
 
 from simlib.models import assumptions as fa
 from simlib.inputs.bundle import load_observations
-from simlib.models.flows import FlowParameterError, FlowParameters, simulate_flows
+from simlib.models.flows import SEAT_TRACKS, THCS_TRACKS, FlowParameterError, FlowParameters, simulate_flows
 from simlib.inputs.textio import ValidationError
 from conftest import DATA
 
@@ -81,7 +81,7 @@ def test_every_observed_row_names_its_observation(table, observations):
 
 def test_residual_lookup_is_refused(table):
     with pytest.raises(KeyError, match="residual"):
-        fa.assumption(table, "thcs_share_thpt")
+        fa.assumption(table, "thcs_share_thpt_public")
     with pytest.raises(KeyError, match="no parameter"):
         fa.assumption(table, "nope")
 
@@ -123,11 +123,11 @@ def test_share_must_be_a_fraction(tmp_path, bundled_rows, observations, value, r
 
 def test_residual_only_where_documented(tmp_path, bundled_rows, observations):
     rows = _edit(bundled_rows, "thcs_share_gdtx", value="residual")
-    rows = _edit(rows, "thcs_share_thpt", value="0.6881")
+    rows = _edit(rows, "thcs_share_thpt_public", value="0.6881")
     msgs = _problems(_write(tmp_path, rows), observations)
     assert len(msgs) == 2
     assert "'residual' is allowed only for" in msgs[0]
-    assert "thcs_share_thpt" not in msgs[1] and "write 'residual'" in msgs[1]
+    assert "thcs_share_thpt_public" not in msgs[1] and "write 'residual'" in msgs[1]
 
 
 def test_observed_row_disagreeing_with_observation(tmp_path, bundled_rows, observations):
@@ -163,8 +163,8 @@ def test_observed_row_needs_url_and_obs_id(tmp_path, bundled_rows, observations)
     rows = _edit(rows, "thpt_share_cao_dang_plus_dai_hoc", obs_id="")
     msgs = _problems(_write(tmp_path, rows), observations)
     assert len(msgs) == 2
-    assert "row 15" in msgs[0] and "give the obs_id" in msgs[0] and "la.2021.thpt_cd_dh" in msgs[0]
-    assert "row 16" in msgs[1] and "needs its source as a URL" in msgs[1]
+    assert "row 17" in msgs[0] and "give the obs_id" in msgs[0] and "la.2021.thpt_cd_dh" in msgs[0]
+    assert "row 18" in msgs[1] and "needs its source as a URL" in msgs[1]
 
 
 def test_obs_id_not_allowed_on_illustrative_rows(tmp_path, bundled_rows, observations):
@@ -201,8 +201,11 @@ def test_hand_computed_shares(table):
     assert fa.assumption(table, "thcs_trung_cap_fraction_of_gdnn") == 0.75
     assert s["trung_cap"] == pytest.approx(0.15)
     assert s["so_cap"] == pytest.approx(0.05)
-    assert s["thpt"] == pytest.approx(1 - 0.2 - gdtx - nc)
-    assert s["thpt"] == pytest.approx(0.62)  # 1 - 0.2 - 0.12 - 0.06
+    assert s["thpt_public"] == pytest.approx(1 - 0.2 - gdtx - nc)
+    assert s["thpt_public"] == pytest.approx(0.62)  # 1 - 0.2 - 0.12 - 0.06 - 0 (private) - 0 (trung học nghề)
+    assert s["thpt_private"] == 0 and s["trung_hoc_nghe"] == 0
+    assert list(s) == list(THCS_TRACKS)
+    assert sum(s.values()) == pytest.approx(1.0, abs=1e-15)
     t = fa.thpt_destination_shares(table)
     assert t == pytest.approx({"dai_hoc": 0.4992, "cao_dang": 0.1451, "trung_cap": 0.05, "not_continuing": 0.3057})
 
@@ -221,7 +224,7 @@ def test_parameters_with_draws_sum_to_one(table):
     np.testing.assert_allclose(total, 1.0, atol=1e-12)
     assert sum(p.thpt_shares.values()) == pytest.approx(1.0, abs=1e-12)
     assert p.promotion == (0.97, 0.97) and p.repetition == (0.01, 0.01, 0.01)
-    assert p.durations.trung_cap == 2.0 and p.durations.dai_hoc == 4.0
+    assert p.durations.trung_cap == 2.0 and p.durations.dai_hoc == 4.0 and p.durations.trung_hoc_nghe == 3.0
 
 
 def test_overrides_and_bad_gdnn_share(table):
@@ -229,7 +232,7 @@ def test_overrides_and_bad_gdnn_share(table):
     assert p.warm_start is False
     with pytest.raises(FlowParameterError, match="gdnn_share"):
         fa.flow_parameters(table, gdnn_share=1.5)
-    with pytest.raises(FlowParameterError, match="negative THPT share"):
+    with pytest.raises(FlowParameterError, match="negative public THPT share"):
         fa.flow_parameters(table, gdnn_share=0.9)
 
 
@@ -243,4 +246,38 @@ def test_seats_table(table):
     assert seats.shape == (2 * len(years), 6)
     assert list(seats["track"].unique()) == ["thpt", "trung_cap"]
     assert (seats["q0.1"] <= seats["q0.5"]).all() and (seats["q0.5"] <= seats["q0.9"]).all()
-    assert fa.seats_table(result).shape[0] == 6 * len(years)
+    assert fa.seats_table(result).shape[0] == len(SEAT_TRACKS) * len(years)
+
+
+# --------------------------------------------------------------------------
+# the new tracks keep the Long An model's numbers
+# --------------------------------------------------------------------------
+def test_new_track_rows_are_illustrative_zeros_with_reasons(table):
+    """Private THPT and trung học nghề enter the Long An model as illustrative 0 rows (no split known;
+    the track starts in 2026-27), each with a note saying why; trung học nghề has a duration row."""
+    rows = table.set_index("parameter")
+    for name in ("thcs_share_thpt_private", "thcs_share_trung_hoc_nghe"):
+        assert rows.loc[name, "value"] == 0 and rows.loc[name, "status"] == "illustrative"
+        assert rows.loc[name, "unit"] == "fraction of THCS graduates"
+    assert "no public/private split" in rows.loc["thcs_share_thpt_private", "notes"].lower()
+    assert "2026-27" in rows.loc["thcs_share_trung_hoc_nghe", "notes"]
+    assert rows.loc["duration_trung_hoc_nghe", "value"] == 3.0
+    assert bool(rows.loc["thcs_share_thpt_public", "residual"])
+    assert "thcs_share_thpt" not in rows.index  # renamed, not duplicated
+    for _, r in table.iterrows():  # every row: a status and a source or a note
+        assert r["status"] in fa.STATUSES and (r["source"] or r["notes"])
+
+
+def test_model_numbers_unchanged_by_the_split(table):
+    """With the two 0 rows, public THPT carries exactly the former THPT share (the same bits), and the
+    flows put nobody in private THPT or trung học nghề."""
+    g = fa.draw_gdnn_share(table, np.random.default_rng(3), 30, 4)
+    s = fa.thcs_destination_shares(table, g)
+    old = 1.0 - g - fa.assumption(table, "thcs_share_gdtx") - fa.assumption(table, "thcs_share_not_continuing")
+    np.testing.assert_array_equal(s["thpt_public"], old)
+    cohort = fa.cohort_from_assumptions(table, base_year=2023, years=range(2024, 2028))
+    res = simulate_flows(cohort, fa.flow_parameters(table, gdnn_share=g))
+    assert (res.track("thcs_intake", "thpt_private") == 0).all()
+    assert (res.track("thcs_intake", "trung_hoc_nghe") == 0).all()
+    assert (res.track("programme_enrolment", "trung_hoc_nghe") == 0).all()
+    np.testing.assert_array_equal(res.track("thcs_intake", "thpt_public"), res.thcs_graduates * s["thpt_public"])

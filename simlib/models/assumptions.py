@@ -47,7 +47,7 @@ Examples
 >>> from simlib.models import assumptions as fa
 >>> table = fa.load_flow_assumptions()
 >>> params = fa.flow_parameters(table, gdnn_share=0.1319)
->>> round(params.thcs_shares["thpt"], 4)
+>>> round(params.thcs_shares["thpt_public"], 4)
 0.6881
 """
 
@@ -100,7 +100,8 @@ STATUSES: tuple[str, ...] = ("observed", "illustrative")
 RESIDUAL = "residual"
 
 RESIDUALS: Mapping[str, str] = MappingProxyType({
-    "thcs_share_thpt": "1 - GDNN share - thcs_share_gdtx - thcs_share_not_continuing",
+    "thcs_share_thpt_public": "1 - GDNN share - thcs_share_gdtx - thcs_share_not_continuing - "
+                              "thcs_share_thpt_private - thcs_share_trung_hoc_nghe",
     "thpt_share_dai_hoc": "thpt_share_cao_dang_plus_dai_hoc - thpt_share_cao_dang",
     "thpt_share_not_continuing": "1 - thpt_share_cao_dang_plus_dai_hoc - thpt_share_trung_cap",
 })
@@ -117,7 +118,9 @@ REQUIRED_PARAMETERS: tuple[str, ...] = (
     "thcs_trung_cap_fraction_of_gdnn",
     "thcs_share_not_continuing",
     "thcs_share_gdtx",
-    "thcs_share_thpt",
+    "thcs_share_thpt_public",
+    "thcs_share_thpt_private",
+    "thcs_share_trung_hoc_nghe",
     "promotion_grade10",
     "promotion_grade11",
     "repetition_grade10_11_12",
@@ -384,15 +387,19 @@ def thcs_destination_shares(assumptions: pd.DataFrame, gdnn_share: Any = None) -
     Returns
     -------
     dict
+        One share per :data:`simlib.models.flows.THCS_TRACKS`:
         ``trung_cap = gdnn_share * f``, ``so_cap = gdnn_share * (1 - f)``
-        with ``f = thcs_trung_cap_fraction_of_gdnn``; ``gdtx`` and
-        ``not_continuing`` from the table; ``thpt = 1 - gdnn_share - gdtx -
-        not_continuing`` (the residual). Scalars stay floats.
+        with ``f = thcs_trung_cap_fraction_of_gdnn``; ``gdtx``,
+        ``not_continuing``, ``thpt_private`` and ``trung_hoc_nghe`` from the
+        table; ``thpt_public = 1 - gdnn_share - gdtx - not_continuing -
+        thpt_private - trung_hoc_nghe`` (the residual). Scalars stay floats.
+        A positive ``trung_hoc_nghe`` share is only valid for years from
+        its first intake (2026; see ``FlowParameters.programme_start``).
 
     Raises
     ------
     FlowParameterError
-        If ``gdnn_share`` is outside [0, 1] or leaves a negative THPT share.
+        If ``gdnn_share`` is outside [0, 1] or leaves a negative public THPT share.
     """
     if gdnn_share is None:
         gdnn_share = assumption(assumptions, "thcs_share_gdnn_so_cap_trung_cap")
@@ -402,15 +409,18 @@ def thcs_destination_shares(assumptions: pd.DataFrame, gdnn_share: Any = None) -
     tc = assumption(assumptions, "thcs_trung_cap_fraction_of_gdnn")
     gdtx = assumption(assumptions, "thcs_share_gdtx")
     nc = assumption(assumptions, "thcs_share_not_continuing")
-    thpt = 1.0 - g - gdtx - nc
-    if thpt.min() < 0:
+    private = assumption(assumptions, "thcs_share_thpt_private")
+    thn = assumption(assumptions, "thcs_share_trung_hoc_nghe")
+    public = 1.0 - g - gdtx - nc - private - thn
+    if public.min() < 0:
+        others = gdtx + nc + private + thn
         raise FlowParameterError(
-            f"gdnn_share: with GDTX {gdtx:g} and not continuing {nc:g}, a GDNN share above "
-            f"{1 - gdtx - nc:g} leaves a negative THPT share (largest given {g.max():g})")
+            f"gdnn_share: with GDTX {gdtx:g}, not continuing {nc:g}, private THPT {private:g} and trung học nghề "
+            f"{thn:g}, a GDNN share above {1 - others:g} leaves a negative public THPT share (largest given {g.max():g})")
     scalar = g.ndim == 0
     conv = float if scalar else (lambda a: a)
-    return {"thpt": conv(thpt), "gdtx": gdtx, "so_cap": conv(g * (1.0 - tc)),
-            "trung_cap": conv(g * tc), "not_continuing": nc}
+    return {"thpt_public": conv(public), "thpt_private": private, "trung_hoc_nghe": thn, "gdtx": gdtx,
+            "so_cap": conv(g * (1.0 - tc)), "trung_cap": conv(g * tc), "not_continuing": nc}
 
 
 def thpt_destination_shares(assumptions: pd.DataFrame) -> dict[str, float]:

@@ -3,7 +3,15 @@
 Vietnamese terms used once with their English meaning:
 
 * THCS (trung học cơ sở): lower secondary school, grades 6-9.
-* THPT (trung học phổ thông): general upper secondary school, grades 10-12.
+* THPT (trung học phổ thông): general upper secondary school, grades 10-12,
+  public (``thpt_public``, công lập) or private (``thpt_private``, tư thục /
+  ngoài công lập). The public grade-10 quota (chỉ tiêu lớp 10 công lập) caps
+  ``thpt_public``; both feed the same grades 10-12 and THPT graduates.
+* trung học nghề (``trung_hoc_nghe``): the vocational upper-secondary track
+  "on par with THPT" for those who completed THCS, created by Laws
+  123/2025/QH15 (Education Law amendments) and 124/2025/QH15 (Vocational
+  Education Law), both in force 1 January 2026; first nationwide intake in
+  school year 2026-27 (intake year 2026 here, see ``programme_start``).
 * GDTX (giáo dục thường xuyên): continuing education (the upper-secondary
   programme taught at GDTX or GDNN-GDTX centres).
 * GDNN (giáo dục nghề nghiệp): vocational education; its levels are
@@ -15,8 +23,8 @@ Vietnamese terms used once with their English meaning:
 
 Model
 -----
-For every Monte Carlo draw ``d``, unit ``u`` (province, district, commune
-group; any string label) and year ``t``:
+For every Monte Carlo draw ``d``, unit ``u`` (province, district, commune;
+any string label) and year ``t``:
 
 1. ``grade9[d, u, t]`` students (grade-9 enrolment of the cohort that finishes
    THCS in the summer of year ``t``) graduate with ``thcs_graduation``;
@@ -25,8 +33,8 @@ group; any string label) and year ``t``:
    :data:`THCS_TRACKS`; intake caps are applied (see :class:`Capacity`).
    Intakes are labelled with year ``t`` = the school year ``t``/``t+1`` they
    start.
-3. General THPT: ``E10[t] = intake_thpt[t] + r10 E10[t-1]``,
-   ``E11[t] = p10 E10[t-1] + r11 E11[t-1]``,
+3. General THPT: the grade-10 intake is ``thpt_public + thpt_private``;
+   ``E10[t] = intake[t] + r10 E10[t-1]``, ``E11[t] = p10 E10[t-1] + r11 E11[t-1]``,
    ``E12[t] = p11 E11[t-1] + r12 E12[t-1]``; dropout is the residual
    ``d = 1 - p - r`` (UIS definitions). Grade-12 students graduate with
    ``thpt_graduation`` (g), repeat with ``r12`` or leave (``1 - g - r12``).
@@ -40,6 +48,8 @@ group; any string label) and year ``t``:
    ``sum_k w_k (1 - q)^k intake[t-k]`` with ``w_k = min(1, D - k)`` for
    ``k = 0 .. ceil(D) - 1`` and ``q`` the annual in-programme dropout
    (default 0). A fractional last year counts as a fraction of a seat-year.
+   A programme takes no students before its first intake year
+   (``FlowParameters.programme_start``).
 
 Mass balance: every student entering (grade-9 enrolment plus the warm-start
 THPT stock) is, at the end of the horizon, either in one exit
@@ -47,14 +57,30 @@ THPT stock) is, at the end of the horizon, either in one exit
 (absorbing, for head counts), or still enrolled in THPT grade 10-12 in the
 last year. :meth:`FlowResult.balance` reports both sides.
 
-Arrays inside are float64 with shape ``(draws, units, years[, tracks])``; one
-call evaluates all draws at once. Labelled pandas tables are produced only
-at the edge, on request.
+Computation
+-----------
+One call evaluates all draws at once. With numba installed the whole model
+runs as one fused, compiled kernel over (draw, unit) pairs on every core
+(compiled once, then cached on disk); otherwise, or with ``engine="numpy"``,
+as whole-array numpy operations. The two give bit-identical numbers. Only
+the outputs asked for (``outputs=``) are computed and stored, into buffers a
+:class:`FlowWorkspace` can keep across calls, so that a caller can stream
+over chunks of draws in bounded memory:
+
+>>> ws = FlowWorkspace()
+>>> for chunk in chunks:                                   # doctest: +SKIP
+...     res = simulate_flows(g9, params_for(chunk), units=units, years=years,
+...                          outputs={"thcs_intake": ["so_cap", "trung_cap"],
+...                                   "thcs_graduates": None},
+...                          workspace=ws)
+...     reduce(res.track("thcs_intake", THCS_TRACKS.index("trung_cap")))
+
+Arrays are float64 with shape ``(draws, units, years[, tracks])``. Labelled
+pandas tables are produced only at the edge, on request.
 """
 
 from __future__ import annotations
 
-import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, fields
 from types import MappingProxyType
@@ -64,16 +90,25 @@ import numpy as np
 import pandas as pd
 
 from simlib.errors import InputError
+from simlib.models import _kernels
 
 __all__ = [
     "THCS_TRACKS",
     "THPT_TRACKS",
     "PROGRAMMES",
     "SEAT_TRACKS",
+    "SINK",
+    "THPT_ENTRY",
+    "GRADES",
+    "OUTPUTS",
+    "ENGINES",
     "FlowParameterError",
+    "FlowOutputError",
+    "StaleResultError",
     "Capacity",
     "Durations",
     "FlowParameters",
+    "FlowWorkspace",
     "FlowResult",
     "simulate_flows",
     "indicator_share",
@@ -81,22 +116,86 @@ __all__ = [
     "quantiles",
 ]
 
-#: Destinations of THCS graduates (order used in arrays).
-THCS_TRACKS: tuple[str, ...] = ("thpt", "gdtx", "so_cap", "trung_cap", "not_continuing")
+#: Destinations of THCS graduates (order used in arrays). ``thpt_public`` and
+#: ``thpt_private`` both enter general THPT grade 10.
+THCS_TRACKS: tuple[str, ...] = (
+    "thpt_public", "thpt_private", "trung_hoc_nghe", "gdtx", "so_cap", "trung_cap", "not_continuing",
+)
 #: Destinations of THPT graduates (order used in arrays).
 THPT_TRACKS: tuple[str, ...] = ("dai_hoc", "cao_dang", "trung_cap", "not_continuing")
 #: Programmes whose enrolment (seats) is tracked; ``trung_cap_thpt`` is
 #: trung cấp taken by THPT graduates (shorter, no cultural subjects).
-PROGRAMMES: tuple[str, ...] = ("gdtx", "so_cap", "trung_cap", "trung_cap_thpt", "cao_dang", "dai_hoc")
-#: Tracks accepted by :meth:`FlowResult.seats_needed`.
-SEAT_TRACKS: tuple[str, ...] = ("thpt", "gdtx", "so_cap", "trung_cap", "cao_dang", "dai_hoc")
-_SINK = "not_continuing"
+PROGRAMMES: tuple[str, ...] = (
+    "trung_hoc_nghe", "gdtx", "so_cap", "trung_cap", "trung_cap_thpt", "cao_dang", "dai_hoc",
+)
+#: Tracks accepted by :meth:`FlowResult.seats_needed`; ``thpt`` is general THPT
+#: grades 10-12 (public and private together).
+SEAT_TRACKS: tuple[str, ...] = ("thpt", "trung_hoc_nghe", "gdtx", "so_cap", "trung_cap", "cao_dang", "dai_hoc")
+#: The grades of general THPT, labels of the ``thpt_*`` stock and flow outputs.
+GRADES: tuple[str, ...] = ("grade10", "grade11", "grade12")
+#: Compute paths of :func:`simulate_flows`.
+ENGINES: tuple[str, ...] = ("auto", "numba", "numpy")
+
+#: Where students go when every other destination is full (never capped).
+SINK = "not_continuing"
+_SINK = SINK
 _ORIGINS = {"thcs": THCS_TRACKS, "thpt": THPT_TRACKS}
+#: THCS destinations that enter general THPT grade 10.
+#: THCS destinations that enter general THPT grade 10 (public and private).
+THPT_ENTRY: tuple[str, ...] = tuple(t for t in THCS_TRACKS if t.startswith("thpt_"))
+_ENTRY = THPT_ENTRY
+#: Where each programme's students come from: (origin, destination track).
+_PROGRAMME_SOURCE = MappingProxyType({
+    "trung_hoc_nghe": ("thcs", "trung_hoc_nghe"),
+    "gdtx": ("thcs", "gdtx"),
+    "so_cap": ("thcs", "so_cap"),
+    "trung_cap": ("thcs", "trung_cap"),
+    "trung_cap_thpt": ("thpt", "trung_cap"),
+    "cao_dang": ("thpt", "cao_dang"),
+    "dai_hoc": ("thpt", "dai_hoc"),
+})
 _SHARE_TOL = 1e-9
+#: Former track names and what to use now.
+_RENAMED = {
+    "thpt": "'thpt' is now split into 'thpt_public' and 'thpt_private' (public and private general THPT, "
+            "both entering grade 10); give a share for each (0 for 'thpt_private' if no split is known)",
+}
+
+#: Outputs :func:`simulate_flows` can compute, with the labels of their last axis
+#: (``None``: one array of shape ``(draws, units, years)``). Units: students,
+#: except the ``*_share`` outputs (fractions 0-1 of the origin's graduates, NaN
+#: where there are none) and ``programme_enrolment`` (seat-years).
+OUTPUTS: Mapping[str, tuple[str, ...] | None] = MappingProxyType({
+    "thcs_graduates": None,
+    "thcs_demand": THCS_TRACKS,
+    "thcs_intake": THCS_TRACKS,
+    "thcs_share": THCS_TRACKS,
+    "thpt_initial": GRADES,
+    "thpt_enrolment": GRADES,
+    "thpt_enrolment_total": None,
+    "thpt_promoted": GRADES,
+    "thpt_repeated": GRADES,
+    "thpt_dropped": GRADES,
+    "thpt_graduates": None,
+    "thpt_demand": THPT_TRACKS,
+    "thpt_intake": THPT_TRACKS,
+    "thpt_share": THPT_TRACKS,
+    "programme_enrolment": PROGRAMMES,
+})
+assert tuple(OUTPUTS) == _kernels.OUTPUT_GROUPS
+assert all(_kernels.GROUP_SIZE[k] == (1 if v is None else len(v)) for k, v in OUTPUTS.items())
 
 
 class FlowParameterError(InputError):
     """A flow parameter or input is invalid; the message names it and the problem."""
+
+
+class FlowOutputError(FlowParameterError, AttributeError):
+    """An output of a :class:`FlowResult` was not computed (not in ``outputs=``)."""
+
+
+class StaleResultError(InputError):
+    """A :class:`FlowResult` was read after its :class:`FlowWorkspace` was reused by a later call."""
 
 
 # --------------------------------------------------------------------------
@@ -110,46 +209,71 @@ def _raw(name: str, value: Any) -> np.ndarray:
         arr = np.asarray(value, dtype=float)
     except (TypeError, ValueError) as exc:
         raise FlowParameterError(f"{name}: could not be read as numbers ({exc})") from None
-    if np.isnan(arr).any():
-        raise FlowParameterError(f"{name}: contains missing values (NaN)")
     return arr
 
 
-def _check_rate(name: str, value: Any) -> None:
+def _range(name: str, value: Any) -> tuple[np.ndarray, float, float]:
+    """(array, min, max) in one pass where possible; NaN values are rejected."""
     arr = _raw(name, value)
-    if arr.size and (arr.min() < 0.0 or arr.max() > 1.0):
-        raise FlowParameterError(
-            f"{name}: rates must be fractions in [0, 1]; got values from {arr.min():g} to {arr.max():g}"
-        )
+    if not arr.size:
+        return arr, 0.0, 0.0
+    if arr.ndim > 3:
+        raise FlowParameterError(f"{name}: at most 3 dimensions (draws, units, years); got {arr.ndim}")
+    lo, hi, nan, _ = _kernels.array_stats([arr], with_sum=False)
+    if nan[0]:
+        raise FlowParameterError(f"{name}: contains missing values (NaN)")
+    return arr, lo[0], hi[0]
 
 
-def _check_sum_early(name: str, shares: Mapping[str, Any]) -> None:
-    """Check that shares sum to 1 when they are plain numbers/arrays that broadcast together.
+def _check_rate(name: str, value: Any) -> None:
+    _, lo, hi = _range(name, value)
+    if lo < 0.0 or hi > 1.0:
+        raise FlowParameterError(f"{name}: rates must be fractions in [0, 1]; got values from {lo:g} to {hi:g}")
 
-    Labelled (pandas) shares are checked after alignment, in :func:`simulate_flows`.
+
+def _sum_deviation(arrs: list[np.ndarray]) -> float:
+    """Largest ``|sum - 1|`` over the broadcast cells (no temporary array when numba is used)."""
+    return _kernels.array_stats([np.asarray(a, dtype=float) for a in arrs], with_sum=True)[3]
+
+
+def _check_shares(name: str, shares: Mapping[str, Any], what: str = "destination shares") -> None:
+    """Every share a fraction in [0, 1] without NaN (checked in key order); their sum 1 in every cell.
+
+    The sum is checked here when the shares are plain numbers/arrays that
+    broadcast together; labelled (pandas) shares are checked after
+    alignment, in :func:`simulate_flows`. Large arrays are read once.
     """
-    values = list(shares.values())
-    if any(isinstance(v, (pd.Series, pd.DataFrame)) for v in values):
-        return
-    arrs = [np.asarray(v, dtype=float) for v in values]
+    names = [f"{name}[{k!r}]" for k in shares]
+    arrs = [_raw(n, v) for n, v in zip(names, shares.values())]
+    for n, a in zip(names, arrs):
+        if a.ndim > 3:
+            raise FlowParameterError(f"{n}: at most 3 dimensions (draws, units, years); got {a.ndim}")
+    labelled = any(isinstance(v, (pd.Series, pd.DataFrame)) for v in shares.values())
     try:
-        total = sum(np.broadcast_arrays(*arrs))
+        np.broadcast_shapes(*(a.reshape((1,) * (3 - a.ndim) + a.shape).shape for a in arrs))
+        together = not labelled
     except ValueError:
-        return  # shapes are checked against units/years in simulate_flows
-    dev = float(np.max(np.abs(total - 1.0)))
+        together = False  # shapes are checked against units/years in simulate_flows
+    if together:
+        lo, hi, nan, dev = _kernels.array_stats(arrs, with_sum=True)
+    else:
+        stats = [_kernels.array_stats([a], with_sum=False) for a in arrs]
+        lo, hi, nan, dev = [s[0][0] for s in stats], [s[1][0] for s in stats], [s[2][0] for s in stats], 0.0
+    for n, mn, mx, bad in zip(names, lo, hi, nan):
+        if bad:
+            raise FlowParameterError(f"{n}: contains missing values (NaN)")
+        if mn < 0.0 or mx > 1.0:
+            raise FlowParameterError(f"{n}: rates must be fractions in [0, 1]; got values from {mn:g} to {mx:g}")
     if dev > _SHARE_TOL:
-        raise FlowParameterError(
-            f"{name}: destination shares must sum to 1 within 1e-9 in every cell; "
-            f"the largest deviation is {dev:.3g}"
-        )
+        raise FlowParameterError(f"{name}: {what} must sum to 1 within 1e-9 in every cell; the largest deviation "
+                                 f"is {dev:.3g}")
 
 
 def _check_known(name: str, keys: Iterable[str], known: tuple[str, ...]) -> None:
     unknown = [k for k in keys if k not in known]
     if unknown:
-        raise FlowParameterError(
-            f"{name}: unknown track(s) {unknown}; known tracks are {list(known)}"
-        )
+        hints = "".join(f"; {_RENAMED[k]}" for k in unknown if k in _RENAMED) if known is THCS_TRACKS else ""
+        raise FlowParameterError(f"{name}: unknown track(s) {unknown}; known tracks are {list(known)}{hints}")
 
 
 def _freeze(mapping: Mapping | None) -> Mapping:
@@ -167,72 +291,120 @@ class Capacity:
     ----------
     caps : mapping of str to array-like, optional
         Maximum intake (students per year) for a destination, e.g.
-        ``{"thpt": 15_000}`` for public grade-10 places or
+        ``{"thpt_public": 15_000}`` for the public grade-10 quota or
         ``{"trung_cap": 3_000}`` for vocational seats. Broadcast like any
         parameter (scalar, per unit, per year, per draw x unit x year).
         ``not_continuing`` cannot be capped (it is where students go when
         everything else is full). ``np.inf`` means no cap.
-    reroute : "proportional" or mapping of str to str, default "proportional"
+    reroute : "proportional" or mapping, default "proportional"
         What happens to students above a cap (the overflow):
 
         * ``"proportional"``: overflow is shared over the destinations that
           are not full (including ``not_continuing``) in proportion to their
           original shares.
-        * a mapping such as ``{"thpt": "gdtx"}``: overflow from ``thpt`` goes
-          to the named fallback ``gdtx``; destinations without a named
-          fallback use the proportional rule. Chains are followed
-          (``a -> b -> c``); cycles are rejected.
+        * a mapping from a capped destination to a **named fallback**, e.g.
+          ``{"thpt_public": "thpt_private"}``: all its overflow goes there;
+        * or to a **split**, a mapping of destinations to fractions 0-1 that
+          sum to 1, e.g. ``{"thpt_public": {"thpt_private": 0.5,
+          "trung_hoc_nghe": 0.3, "gdtx": 0.2}}``; the fractions broadcast like
+          any parameter (an array of shape ``(draws, 1, 1)`` gives a split
+          per draw).
 
-        The rule is applied repeatedly until no destination exceeds its cap,
-        so re-routed students never exceed another cap. If every destination
+        Destinations without a named fallback or split use the proportional
+        rule. Chains are followed (``a -> b -> c``); cycles are rejected. The
+        rule is applied repeatedly until no destination exceeds its cap, so
+        re-routed students never exceed another cap. If every destination
         that could take them is full (or has a zero share under the
         proportional rule), the remainder goes to ``not_continuing``.
         No student disappears.
+    share_caps : mapping of str to array-like, optional
+        Caps as fractions 0-1 of the origin's graduates in the same cell,
+        e.g. ``{"thpt_public": 0.72}``: the public grade-10 quota as a share
+        of THCS graduates. Where a destination has both, the smaller binds.
+
+    Notes
+    -----
+    A destination whose programme has not started yet
+    (``FlowParameters.programme_start``) has a cap of 0 in those years. The
+    exact arithmetic of the rule (the order of the sums) is documented in
+    :func:`simlib.models._kernels.apply_caps_numpy`; both compute paths and the
+    reference loop in the tests follow it bit for bit.
     """
 
     caps: Mapping[str, Any] = field(default_factory=dict)
-    reroute: str | Mapping[str, str] = "proportional"
+    reroute: str | Mapping[str, Any] = "proportional"
+    share_caps: Mapping[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "caps", _freeze(self.caps))
-        if not isinstance(self.reroute, str):
-            object.__setattr__(self, "reroute", _freeze(self.reroute))
+        for name in ("caps", "share_caps"):
+            value = getattr(self, name)
+            if not isinstance(value, Mapping):
+                raise FlowParameterError(f"{name}: must be a mapping of track name to values")
+            object.__setattr__(self, name, _freeze(value))
+        if isinstance(self.reroute, Mapping):
+            frozen = {}
+            for src, dst in self.reroute.items():
+                if isinstance(dst, Mapping):
+                    if not dst:
+                        raise FlowParameterError(f"reroute[{src!r}]: a split needs at least one destination")
+                    _check_shares(f"reroute[{src!r}]", dst, "split fractions")
+                    frozen[src] = _freeze(dst)
+                elif isinstance(dst, str):
+                    frozen[src] = dst
+                else:
+                    raise FlowParameterError(
+                        f"reroute[{src!r}]: give a destination name or a mapping of destinations to fractions; "
+                        f"got {dst!r}"
+                    )
+            object.__setattr__(self, "reroute", MappingProxyType(frozen))
         elif self.reroute != "proportional":
             raise FlowParameterError(
-                f"reroute: must be 'proportional' or a mapping such as {{'thpt': 'gdtx'}}; got {self.reroute!r}"
+                "reroute: must be 'proportional' or a mapping such as {'thpt_public': 'gdtx'}; "
+                f"got {self.reroute!r}"
             )
         for key, value in self.caps.items():
-            arr = _raw(f"caps[{key!r}]", value)
-            if arr.size and arr.min() < 0:
-                raise FlowParameterError(
-                    f"caps[{key!r}]: caps must be zero or more students; got {arr.min():g}"
-                )
+            _, lo, _ = _range(f"caps[{key!r}]", value)
+            if lo < 0:
+                raise FlowParameterError(f"caps[{key!r}]: caps must be zero or more students; got {lo:g}")
+        for key, value in self.share_caps.items():
+            _check_rate(f"share_caps[{key!r}]", value)
+
+    def destinations(self, source: str) -> dict[str, Any]:
+        """Named re-route of ``source``: {destination: fraction}; empty under the proportional rule."""
+        if not isinstance(self.reroute, Mapping) or source not in self.reroute:
+            return {}
+        dst = self.reroute[source]
+        return {dst: None} if isinstance(dst, str) else dict(dst)
 
     def check(self, origin: str) -> None:
         """Check track names against the destinations of ``origin`` ("thcs" or "thpt")."""
         known = _ORIGINS[origin]
-        _check_known(f"{origin}_capacity.caps", self.caps, known)
-        if _SINK in self.caps:
-            raise FlowParameterError(
-                f"{origin}_capacity.caps: 'not_continuing' cannot be capped; it receives "
-                "the students left over when every other destination is full"
-            )
+        for attr in ("caps", "share_caps"):
+            _check_known(f"{origin}_capacity.{attr}", getattr(self, attr), known)
+            if _SINK in getattr(self, attr):
+                raise FlowParameterError(
+                    f"{origin}_capacity.{attr}: 'not_continuing' cannot be capped; it receives "
+                    "the students left over when every other destination is full"
+                )
         if isinstance(self.reroute, Mapping):
             name = f"{origin}_capacity.reroute"
             _check_known(name, self.reroute.keys(), known)
-            _check_known(name, self.reroute.values(), known)
-            for src, dst in self.reroute.items():
-                if src == dst:
+            graph = {src: list(self.destinations(src)) for src in self.reroute}
+            for src, dsts in graph.items():
+                _check_known(name, dsts, known)
+                if src in dsts:
                     raise FlowParameterError(f"{name}: {src!r} cannot fall back to itself")
-            for start in self.reroute:
-                seen, node = [start], start
-                while node in self.reroute:
-                    node = self.reroute[node]
-                    if node in seen:
+
+            def visit(node: str, path: list[str]) -> None:
+                for nxt in graph.get(node, ()):
+                    if nxt in path:
                         raise FlowParameterError(
-                            f"{name}: fallbacks form a cycle {' -> '.join(seen + [node])}"
+                            f"{name}: fallbacks form a cycle {' -> '.join(path[path.index(nxt):] + [nxt])}"
                         )
-                    seen.append(node)
+                    visit(nxt, path + [nxt])
+
+            for start in graph:
+                visit(start, [start])
 
 
 @dataclass(frozen=True)
@@ -255,6 +427,9 @@ class Durations:
       cultural subjects).
     * ``cao_dang`` = 2.5: cao đẳng for THPT graduates is 2-3 years.
     * ``dai_hoc`` = 4.0: typical bachelor's programme.
+    * ``trung_hoc_nghe`` = 3.0: trung học nghề is "on par with THPT" (Law
+      123/2025/QH15, Articles 6 and 35), so the length of THPT grades 10-12 is
+      assumed; the programme's length is not in the project's stored sources.
     """
 
     gdtx: float = 3.0
@@ -263,16 +438,19 @@ class Durations:
     trung_cap_thpt: float = 1.5
     cao_dang: float = 2.5
     dai_hoc: float = 4.0
+    trung_hoc_nghe: float = 3.0
 
     def __post_init__(self) -> None:
         for f in fields(self):
             value = getattr(self, f.name)
-            if not isinstance(value, (int, float, np.integer, np.floating)) or not (
-                0 < float(value) < 50
-            ):
+            if not isinstance(value, (int, float, np.integer, np.floating)) or not (0 < float(value) < 50):
                 raise FlowParameterError(
                     f"durations.{f.name}: must be a number of years above 0 (and below 50); got {value!r}"
                 )
+
+
+def _default_start() -> dict[str, int]:
+    return {"trung_hoc_nghe": 2026}
 
 
 @dataclass(frozen=True)
@@ -315,8 +493,16 @@ class FlowParameters:
         state with the first year: THPT grades start from
         ``E10 = I/(1-r10)``, ``E11 = p10 E10/(1-r11)``, ``E12 = p11 E11/(1-r12)``
         (``I`` the first year's THPT intake, first-year rates) and programme
-        intakes before the first year equal the first year's. If False, the
-        system starts empty (seat needs in the first years are too low).
+        intakes before the first year equal the first year's (from the
+        programme's start, see ``programme_start``). If False, the system
+        starts empty (seat needs in the first years are too low).
+    programme_start : mapping of str to int, default {"trung_hoc_nghe": 2026}
+        First intake year (label, = school year ``year``/``year+1``) of a
+        programme (:data:`PROGRAMMES`). Before it the programme takes no
+        students: a positive share of its destination in an earlier year is
+        an error, re-routing never sends students there (its cap is 0), and
+        the warm start assumes no intakes before it. The default is
+        trung học nghề's first nationwide intake, school year 2026-27.
     """
 
     thcs_shares: Mapping[str, Any]
@@ -330,9 +516,10 @@ class FlowParameters:
     durations: Durations = field(default_factory=Durations)
     programme_dropout: Mapping[str, Any] = field(default_factory=dict)
     warm_start: bool = True
+    programme_start: Mapping[str, int] = field(default_factory=_default_start)
 
     def __post_init__(self) -> None:
-        for name in ("thcs_shares", "thpt_shares", "programme_dropout"):
+        for name in ("thcs_shares", "thpt_shares", "programme_dropout", "programme_start"):
             value = getattr(self, name)
             if not isinstance(value, Mapping):
                 raise FlowParameterError(f"{name}: must be a mapping of track name to values")
@@ -340,18 +527,18 @@ class FlowParameters:
         _check_known("thcs_shares", self.thcs_shares, THCS_TRACKS)
         _check_known("thpt_shares", self.thpt_shares, THPT_TRACKS)
         _check_known("programme_dropout", self.programme_dropout, PROGRAMMES)
+        _check_known("programme_start", self.programme_start, PROGRAMMES)
+        for key, value in self.programme_start.items():
+            if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
+                raise FlowParameterError(f"programme_start[{key!r}]: must be a year (integer); got {value!r}")
         if not self.thcs_shares:
             raise FlowParameterError("thcs_shares: at least one destination share is needed")
         if not self.thpt_shares:
             raise FlowParameterError("thpt_shares: at least one destination share is needed")
-        for key, value in self.thcs_shares.items():
-            _check_rate(f"thcs_shares[{key!r}]", value)
-        for key, value in self.thpt_shares.items():
-            _check_rate(f"thpt_shares[{key!r}]", value)
+        for name in ("thcs_shares", "thpt_shares"):
+            _check_shares(name, getattr(self, name))
         for key, value in self.programme_dropout.items():
             _check_rate(f"programme_dropout[{key!r}]", value)
-        for name in ("thcs_shares", "thpt_shares"):
-            _check_sum_early(name, getattr(self, name))
         if len(self.promotion) != 2:
             raise FlowParameterError("promotion: give two rates, (p10, p11)")
         if len(self.repetition) != 3:
@@ -377,7 +564,11 @@ class FlowParameters:
 # broadcasting against (draws, units, years)
 # --------------------------------------------------------------------------
 def _as_3d(name: str, value: Any, units: pd.Index, years: pd.Index) -> np.ndarray:
-    """Return ``value`` as an array broadcastable to ``(draws, units, years)``."""
+    """Return ``value`` as a float array broadcastable to ``(draws, units, years)`` (no copy if possible).
+
+    A broadcast view (stride 0 on an axis) is reduced to its compact form, so
+    that the compute paths never read or copy the repeated values.
+    """
     n_u, n_y = len(units), len(years)
     if isinstance(value, pd.DataFrame):
         missing_u = units.difference(value.index)
@@ -408,6 +599,8 @@ def _as_3d(name: str, value: Any, units: pd.Index, years: pd.Index) -> np.ndarra
             f"{name}: shape {arr.shape} does not broadcast to (draws, {n_u} units, {n_y} years); "
             "use a scalar, (years,), (units, 1), (units, years) or (draws, units, years)"
         )
+    if 0 in arr.strides:
+        arr = arr[tuple(slice(0, 1) if (s == 0 and n > 1) else slice(None) for s, n in zip(arr.strides, arr.shape))]
     return arr
 
 
@@ -419,107 +612,7 @@ def _labels(values: Any, name: str) -> pd.Index:
 
 
 # --------------------------------------------------------------------------
-# capacity re-routing (vectorised over all cells)
-# --------------------------------------------------------------------------
-def _apply_caps(
-    demand: list[np.ndarray],
-    shares: list[np.ndarray],
-    caps: list[np.ndarray | None],
-    fallback: Mapping[int, int],
-    sink: int,
-) -> list[np.ndarray]:
-    """Cap intakes and re-route the overflow; one array per track, same shape.
-
-    ``demand`` are wanted intakes (students), ``shares`` the original shares
-    (weights for the proportional rule), ``caps`` the caps (``None`` = no
-    cap), ``fallback`` maps a track index to its fallback index, ``sink`` is
-    the index of ``not_continuing`` (never capped). Repeats until no track
-    exceeds its cap; each pass fills at least one more track or moves the
-    overflow one step along a fallback chain, so ``K*K + K + 2`` passes are
-    always enough.
-    """
-    x = [np.array(d, dtype=float) for d in demand]
-    n_k = len(x)
-    capped_k = [k for k in range(n_k) if caps[k] is not None]
-    prop = [k for k in capped_k if k not in fallback]
-    # weight of the never-capped tracks (always open) for the proportional rule
-    free_w = sum((shares[k] for k in range(n_k) if caps[k] is None), np.zeros(()))
-    for _ in range(n_k * n_k + n_k + 2):
-        over = {}
-        for k in capped_k:
-            # np.minimum returns the cap itself where it binds, so "full" tests are exact
-            capped = np.minimum(x[k], caps[k])
-            o = x[k] - capped
-            if o.any():
-                x[k] = capped
-                over[k] = o
-        if not over:
-            return x
-        for src, dst in fallback.items():
-            if src in over:
-                x[dst] += over[src]
-        pool = None
-        for k in prop:
-            if k in over:
-                pool = over[k] if pool is None else pool + over[k]
-        if pool is not None:
-            open_w = {k: np.where(x[k] < caps[k], shares[k], 0.0) for k in capped_k}
-            wsum = free_w
-            for w in open_w.values():
-                wsum = wsum + w
-            ok = wsum > 0.0
-            scale = np.divide(pool, wsum, out=np.zeros(np.broadcast_shapes(pool.shape, wsum.shape)), where=ok)
-            for k in range(n_k):
-                x[k] += scale * (open_w[k] if k in open_w else shares[k])
-            x[sink] += np.where(ok, 0.0, pool)
-    raise AssertionError("capacity re-routing did not converge")  # pragma: no cover
-
-
-def _stock_weights(duration: float, n_y: int, warm: bool) -> np.ndarray:
-    """Matrix ``W`` (years x years) with ``stock = intake @ W`` (no in-programme dropout).
-
-    ``W[s, t] = w_(t-s)`` for ``0 <= t - s < ceil(duration)``, with
-    ``w_k = min(1, duration - k)``; with a warm start, first-year intakes
-    also stand in for the intakes before the first year: ``W[0, t] +=
-    sum(w_k for k > t)``.
-    """
-    n_k = math.ceil(duration)
-    w = [min(1.0, duration - k) for k in range(n_k)]
-    W = np.zeros((n_y, n_y))
-    for t in range(n_y):
-        for k in range(min(n_k, t + 1)):
-            W[t - k, t] += w[k]
-        if warm:
-            W[0, t] += sum(w[t + 1 :])
-    return W
-
-
-def _stock(intake: np.ndarray, duration: float, keep: np.ndarray | None, warm: bool) -> np.ndarray:
-    """Seats (student-years) in each year from intakes; the year axis is axis 2.
-
-    ``stock[t] = sum_k w_k keep[t]^k intake[t-k]``, ``w_k = min(1, duration - k)``
-    for ``k = 0 .. ceil(duration) - 1``; intakes before the first year equal
-    the first year's if ``warm``, else 0. ``keep`` = 1 - annual dropout.
-    """
-    n_y = intake.shape[2]
-    if keep is None:
-        flat = np.ascontiguousarray(intake).reshape(-1, n_y)
-        return (flat @ _stock_weights(duration, n_y, warm)).reshape(intake.shape)
-    keep = np.broadcast_to(keep, intake.shape)
-    out = np.zeros(intake.shape)
-    for k in range(math.ceil(duration)):
-        wk = min(1.0, duration - k) * keep**k
-        for t in range(n_y):
-            src = t - k
-            if src >= 0:
-                out[:, :, t] += wk[:, :, t] * intake[:, :, src]
-            elif warm:
-                out[:, :, t] += wk[:, :, t] * intake[:, :, 0]
-    return out
-
-
-# --------------------------------------------------------------------------
-# result object
+# result object and workspace
 # --------------------------------------------------------------------------
 def _tidy(arr: np.ndarray, units: pd.Index, years: pd.Index, labels: Iterable[str] | None, label_name: str | None, value: str) -> pd.DataFrame:
     """Array (draws, units, years[, k]) -> tidy DataFrame unit, year[, label], draw, value."""
@@ -562,62 +655,169 @@ def quantiles(frame: pd.DataFrame, probs: Iterable[float] = (0.05, 0.5, 0.95), v
     return out.reset_index()
 
 
+class FlowWorkspace:
+    """Output buffers that :func:`simulate_flows` reuses from one call to the next.
+
+    Pass the same workspace to successive calls (e.g. one per chunk of draws)
+    and the engine writes each call's outputs into the same memory instead of
+    allocating (and page-faulting) new arrays: memory is set by the largest
+    chunk and the outputs asked for, not by the number of calls.
+
+    The arrays of a result live in the workspace: the next call with the same
+    workspace overwrites them. Reading a :class:`FlowResult` after that raises
+    :class:`StaleResultError`; arrays taken out of it earlier (e.g. by
+    :meth:`FlowResult.track`) silently change, so reduce or copy what you keep
+    before the next call. A workspace is not shared between threads: give
+    each thread its own.
+
+    Examples
+    --------
+    >>> ws = FlowWorkspace()
+    >>> ws.nbytes
+    0
+    """
+
+    def __init__(self) -> None:
+        self._flat: dict[str, np.ndarray] = {}
+        self._generation = 0
+
+    def _take(self, name: str, shape: tuple[int, ...]) -> np.ndarray:
+        n = int(np.prod(shape))
+        buf = self._flat.get(name)
+        if buf is None or buf.size < n:
+            buf = np.empty(n)
+            self._flat[name] = buf
+        return buf[:n].reshape(shape)
+
+    @property
+    def nbytes(self) -> int:
+        """Bytes held by the buffers."""
+        return sum(b.nbytes for b in self._flat.values())
+
+    def clear(self) -> None:
+        """Release the buffers (results that use them become stale)."""
+        self._flat.clear()
+        self._generation += 1
+
+
 class FlowResult:
     """Arrays from :func:`simulate_flows` (students) with labelled views.
 
-    Array attributes have shape ``(draws, units, years[, k])``:
-    ``grade9``, ``thcs_graduates``, ``thcs_demand`` and ``thcs_intake``
-    (k = :data:`THCS_TRACKS`), ``thpt_enrolment`` (k = grades 10, 11, 12),
-    ``thpt_promoted``, ``thpt_repeated``, ``thpt_dropped`` (k = grades,
-    flows out of the stock of year ``t-1`` labelled ``t``; "promoted" from
-    grade 12 means graduated), ``thpt_graduates``, ``thpt_demand`` and
-    ``thpt_intake`` (k = :data:`THPT_TRACKS`), ``programme_enrolment``
-    (k = :data:`PROGRAMMES`, seat-years). ``thpt_initial`` has shape
+    Array attributes have shape ``(draws, units, years[, k])``, with ``k``
+    labelled as in :data:`OUTPUTS`: ``grade9``, ``thcs_graduates``,
+    ``thcs_demand``, ``thcs_intake`` and ``thcs_share`` (k =
+    :data:`THCS_TRACKS`), ``thpt_enrolment`` (k = :data:`GRADES`) and
+    ``thpt_enrolment_total``, ``thpt_promoted``, ``thpt_repeated``,
+    ``thpt_dropped`` (k = grades, flows out of the stock of year ``t-1``
+    labelled ``t``; "promoted" from grade 12 means graduated),
+    ``thpt_graduates``, ``thpt_demand``, ``thpt_intake`` and ``thpt_share``
+    (k = :data:`THPT_TRACKS`), ``programme_enrolment`` (k =
+    :data:`PROGRAMMES`, seat-years). ``thpt_initial`` has shape
     ``(draws, units, 3)``: the warm-start stock of the year before the first.
 
-    The engine keeps one array per track; the stacked arrays above are
-    built on first access.
+    Arrays are read-only views of the engine's buffers (one contiguous
+    ``(draws, units, years)`` block per track): :meth:`track` returns one
+    track without copying; the stacked ``(..., k)`` attributes are views too.
+    Only the outputs asked for exist; reading another raises
+    :class:`FlowOutputError` (an ``AttributeError``).
     """
 
-    _STACKED = {
-        "thcs_demand", "thcs_intake", "thpt_enrolment", "thpt_promoted", "thpt_repeated",
-        "thpt_dropped", "thpt_demand", "thpt_intake", "programme_enrolment",
-    }
-
-    def __init__(self, units: pd.Index, years: pd.Index, parts: Mapping[str, Any]) -> None:
+    def __init__(self, units: pd.Index, years: pd.Index, grade9: np.ndarray,
+                 arrays: Mapping[str, tuple[list[int], np.ndarray]],
+                 workspace: FlowWorkspace | None = None) -> None:
         self.units = units
         self.years = years
-        self._parts = dict(parts)
-        self._cache: dict[str, np.ndarray] = {}
+        self._grade9 = grade9
+        self._arrays = dict(arrays)
+        self._workspace = workspace
+        self._generation = None if workspace is None else workspace._generation
+
+    # ---- raw access -------------------------------------------------------
+    def _check_fresh(self) -> None:
+        ws = self.__dict__.get("_workspace")
+        if ws is not None and ws._generation != self._generation:
+            raise StaleResultError(
+                "this FlowResult's arrays were overwritten: its FlowWorkspace was used by a later "
+                "simulate_flows call (or cleared); read what you need before the next call"
+            )
+
+    def _group(self, name: str) -> tuple[list[int], np.ndarray]:
+        arrays = self.__dict__.get("_arrays")
+        if arrays is None or name not in OUTPUTS:
+            raise AttributeError(name)
+        if name not in arrays:
+            raise FlowOutputError(
+                f"{name} was not computed: add it to simulate_flows(..., outputs=...); computed: {sorted(arrays)}"
+            )
+        self._check_fresh()
+        return arrays[name]
+
+    @property
+    def outputs(self) -> dict[str, tuple[str, ...] | None]:
+        """The outputs computed, with the labels of the tracks kept."""
+        out = {}
+        for name, (sel, _) in self._arrays.items():
+            labels = OUTPUTS[name]
+            out[name] = None if labels is None else tuple(labels[k] for k in sel)
+        return out
 
     def __getattr__(self, name: str) -> np.ndarray:
-        parts = self.__dict__.get("_parts")
-        if parts is None or name not in parts:
-            raise AttributeError(name)
-        cache = self.__dict__["_cache"]
-        if name not in cache:
-            value = parts[name]
-            if name == "thpt_initial" or name in self._STACKED:
-                arr = np.stack(value, axis=-1)
-            else:
-                arr = np.asarray(value)
-            arr.flags.writeable = False
-            cache[name] = arr
-        return cache[name]
+        if name == "grade9" and "_grade9" in self.__dict__:
+            return self.__dict__["_grade9"]
+        sel, buf = self._group(name)
+        labels = OUTPUTS[name]
+        if labels is None:
+            arr = buf[0]
+        elif len(sel) != len(labels):
+            missing = [labels[k] for k in range(len(labels)) if k not in sel]
+            raise FlowOutputError(
+                f"{name} has only tracks {[labels[k] for k in sel]} (missing {missing}); use "
+                f"track() for one of them, or ask for all in simulate_flows(..., outputs=...)"
+            )
+        elif name == "thpt_initial":
+            arr = np.moveaxis(buf[:, :, :, 0], 0, -1)
+        else:
+            arr = np.moveaxis(buf, 0, -1)
+        arr = arr.view()
+        arr.flags.writeable = False
+        return arr
 
-    def track(self, name: str, index: int) -> np.ndarray:
-        """One slice of a stacked array without building the stack.
+    def track(self, name: str, index: int | str) -> np.ndarray:
+        """One track of a stacked output, shape ``(draws, units, years)``, without copying.
 
-        ``result.track("thcs_intake", THCS_TRACKS.index("trung_cap"))`` equals
+        ``result.track("thcs_intake", THCS_TRACKS.index("trung_cap"))`` (or
+        ``result.track("thcs_intake", "trung_cap")``) equals
         ``result.thcs_intake[..., THCS_TRACKS.index("trung_cap")]``.
         """
-        if name not in self._STACKED:
-            raise AttributeError(f"{name} is not a stacked array; stacked: {sorted(self._STACKED)}")
-        return np.asarray(self._parts[name][index])
+        if name not in OUTPUTS or OUTPUTS[name] is None:
+            stacked = sorted(k for k, v in OUTPUTS.items() if v is not None)
+            raise AttributeError(f"{name} is not a stacked array; stacked: {stacked}")
+        labels = OUTPUTS[name]
+        k = labels.index(index) if isinstance(index, str) and index in labels else index
+        if not isinstance(k, (int, np.integer)) or not -len(labels) <= k < len(labels):
+            raise FlowParameterError(f"track: {index!r} is not one of {list(labels)} (or their index)")
+        k = int(k) % len(labels)
+        sel, buf = self._group(name)
+        if k not in sel:
+            raise FlowOutputError(
+                f"{name}[{labels[k]!r}] was not computed: add it to simulate_flows(..., outputs=...); "
+                f"computed: {[labels[j] for j in sel]}"
+            )
+        arr = buf[sel.index(k)]
+        if name == "thpt_initial":
+            arr = arr[:, :, 0]
+        arr = arr.view()
+        arr.flags.writeable = False
+        return arr
 
     @property
     def n_draws(self) -> int:
-        return self.grade9.shape[0]
+        return self._grade9.shape[0]
+
+    @property
+    def nbytes(self) -> int:
+        """Bytes of the computed outputs (the inputs are not copied)."""
+        return sum(buf.nbytes for _, buf in self._arrays.values())
 
     # ---- tidy views -------------------------------------------------------
     def destinations(self, origin: str = "thcs") -> pd.DataFrame:
@@ -634,18 +834,17 @@ class FlowResult:
         grads = self.thcs_graduates if origin == "thcs" else self.thpt_graduates
         df = _tidy(intake, self.units, self.years, tracks, "track", "students")
         df.insert(4, "demand", np.ascontiguousarray(demand).ravel())
-        share = np.divide(intake, grads[..., None], out=np.zeros_like(intake), where=grads[..., None] > 0)
+        share = np.divide(intake, grads[..., None], out=np.zeros(intake.shape), where=grads[..., None] > 0)
         df["share"] = share.ravel()
         return df
 
     def enrolment(self) -> pd.DataFrame:
         """Enrolment (students, seat-years for programmes): unit, year, state, draw, students.
 
-        States: ``grade10``, ``grade11``, ``grade12`` (general THPT) and :data:`PROGRAMMES`.
+        States: :data:`GRADES` (general THPT, public and private) and :data:`PROGRAMMES`.
         """
         arr = np.concatenate([self.thpt_enrolment, self.programme_enrolment], axis=-1)
-        states = ("grade10", "grade11", "grade12") + PROGRAMMES
-        return _tidy(arr, self.units, self.years, states, "state", "students")
+        return _tidy(arr, self.units, self.years, GRADES + PROGRAMMES, "state", "students")
 
     def exits(self) -> pd.DataFrame:
         """Students leaving the system: unit, year, exit, draw, students.
@@ -654,14 +853,15 @@ class FlowResult:
         ``thpt_dropout_grade10`` .. ``grade12`` (labelled with the year they
         would have been enrolled next), ``thpt_not_continuing``.
         """
+        dropped = self.thpt_dropped
         arr = np.stack(
             [
                 self.grade9 - self.thcs_graduates,
-                self.thcs_intake[..., THCS_TRACKS.index(_SINK)],
-                self.thpt_dropped[..., 0],
-                self.thpt_dropped[..., 1],
-                self.thpt_dropped[..., 2],
-                self.thpt_intake[..., THPT_TRACKS.index(_SINK)],
+                self.track("thcs_intake", _SINK),
+                dropped[..., 0],
+                dropped[..., 1],
+                dropped[..., 2],
+                self.track("thpt_intake", _SINK),
             ],
             axis=-1,
         )
@@ -678,20 +878,22 @@ class FlowResult:
     def seats_needed(self, track: str, by_origin: bool = False) -> pd.DataFrame:
         """Seats (enrolled students, seat-years) needed for ``track``: unit, year, draw, seats.
 
-        ``thpt`` = grades 10-12 of general THPT; ``trung_cap`` = trung cấp
-        students from THCS plus from THPT (``by_origin=True`` gives only
-        the THCS-graduate part); other tracks are their programme enrolment.
+        ``thpt`` = grades 10-12 of general THPT (public and private);
+        ``trung_cap`` = trung cấp students from THCS plus from THPT
+        (``by_origin=True`` gives only the THCS-graduate part); other tracks
+        are their programme enrolment.
         """
         if track not in SEAT_TRACKS:
             raise FlowParameterError(f"track: unknown track {track!r}; known tracks are {list(SEAT_TRACKS)}")
         if track == "thpt":
-            e = self._parts["thpt_enrolment"]
-            arr = e[0] + e[1] + e[2]
+            if "thpt_enrolment_total" in self._arrays:
+                arr = self.thpt_enrolment_total
+            else:
+                arr = self.track("thpt_enrolment", 0) + self.track("thpt_enrolment", 1) + self.track("thpt_enrolment", 2)
         else:
-            progs = self._parts["programme_enrolment"]
-            arr = progs[PROGRAMMES.index(track)]
+            arr = self.track("programme_enrolment", track)
             if track == "trung_cap" and not by_origin:
-                arr = arr + progs[PROGRAMMES.index("trung_cap_thpt")]
+                arr = arr + self.track("programme_enrolment", "trung_cap_thpt")
         return _tidy(arr, self.units, self.years, None, None, "seats")
 
     def balance(self) -> pd.DataFrame:
@@ -702,9 +904,10 @@ class FlowResult:
         THPT dropouts + THPT graduates + THPT enrolment in the last year.
         """
         entered = self.grade9.sum(axis=2) + self.thpt_initial.sum(axis=-1)
+        other = [k for k, t in enumerate(THCS_TRACKS) if t not in _ENTRY]
         accounted = (
             (self.grade9 - self.thcs_graduates).sum(axis=2)
-            + self.thcs_intake[..., 1:].sum(axis=(2, 3))
+            + self.thcs_intake[..., other].sum(axis=(2, 3))
             + self.thpt_dropped.sum(axis=(2, 3))
             + self.thpt_graduates.sum(axis=2)
             + self.thpt_enrolment[:, :, -1, :].sum(axis=-1)
@@ -759,14 +962,14 @@ def indicator_share(
     _check_known("numerator", numerator, tracks)
     if not numerator:
         raise FlowParameterError("numerator: give at least one destination code")
-    intake = result.thcs_intake if origin == "thcs" else result.thpt_intake
-    num = intake[..., [tracks.index(t) for t in numerator]].sum(axis=-1)
+    name = f"{origin}_intake"
+    num = sum(result.track(name, t) for t in sorted(numerator, key=tracks.index))
     if denominator is None:
         den = result.thcs_graduates if origin == "thcs" else result.thpt_graduates
     else:
         denominator = [denominator] if isinstance(denominator, str) else list(denominator)
         _check_known("denominator", denominator, tracks)
-        den = intake[..., [tracks.index(t) for t in denominator]].sum(axis=-1)
+        den = sum(result.track(name, t) for t in sorted(denominator, key=tracks.index))
     share = np.divide(num, den, out=np.full(num.shape, np.nan), where=den > 0)
     return _tidy(share, result.units, result.years, None, None, "share")
 
@@ -777,11 +980,8 @@ def indicator_share(
 def _shares_array(name: str, shares: Mapping[str, Any], tracks: tuple[str, ...], units, years) -> list[np.ndarray]:
     arrs = [_as_3d(f"{name}[{t!r}]", shares.get(t, 0.0), units, years) for t in tracks]
     if not any(isinstance(v, (pd.Series, pd.DataFrame)) for v in shares.values()):
-        return arrs  # already checked when FlowParameters was built (_check_sum_early)
-    total = arrs[0]
-    for a in arrs[1:]:
-        total = total + a
-    dev = np.abs(total - 1.0).max()
+        return arrs  # already checked when FlowParameters was built (_check_shares)
+    dev = _sum_deviation(arrs)
     if dev > _SHARE_TOL:
         raise FlowParameterError(
             f"{name}: destination shares must sum to 1 within 1e-9 in every cell; "
@@ -790,14 +990,53 @@ def _shares_array(name: str, shares: Mapping[str, Any], tracks: tuple[str, ...],
     return arrs
 
 
-def _caps_array(name: str, cap: Capacity, tracks, units, years) -> tuple[list[np.ndarray | None], dict[int, int]]:
-    arrs = [
-        None if t not in cap.caps else _as_3d(f"{name}.caps[{t!r}]", cap.caps[t], units, years) for t in tracks
-    ]
-    fb = {}
-    if isinstance(cap.reroute, Mapping):
-        fb = {tracks.index(s): tracks.index(d) for s, d in cap.reroute.items()}
-    return arrs, fb
+def _origin_spec(origin: str, shares: list[np.ndarray], cap: Capacity, open_from: list[int],
+                 units, years) -> _kernels.OriginSpec:
+    tracks = _ORIGINS[origin]
+    name = f"{origin}_capacity"
+    count = [None if t not in cap.caps else _as_3d(f"{name}.caps[{t!r}]", cap.caps[t], units, years) for t in tracks]
+    frac = [None if t not in cap.share_caps else _as_3d(f"{name}.share_caps[{t!r}]", cap.share_caps[t], units, years)
+            for t in tracks]
+    edges = []
+    for src in (cap.reroute if isinstance(cap.reroute, Mapping) else {}):
+        dsts = cap.destinations(src)
+        arrs = {}
+        for dst, w in dsts.items():
+            arrs[dst] = None if w is None else _as_3d(f"{name}.reroute[{src!r}][{dst!r}]", w, units, years)
+        if any(isinstance(w, (pd.Series, pd.DataFrame)) for w in dsts.values()):
+            dev = _sum_deviation([a for a in arrs.values()])
+            if dev > _SHARE_TOL:
+                raise FlowParameterError(
+                    f"{name}.reroute[{src!r}]: split fractions must sum to 1 within 1e-9 in every cell; "
+                    f"the largest deviation is {dev:.3g}"
+                )
+        for dst, a in arrs.items():
+            edges.append((tracks.index(src), tracks.index(dst), a))
+    return _kernels.OriginSpec(shares=shares, count_caps=count, share_caps=frac, open_from=open_from,
+                               edges=edges, sink=tracks.index(_SINK))
+
+
+def _select(outputs: Any) -> dict[str, list[int]]:
+    """``outputs=`` -> {output name: indices of the tracks to compute, in track order}."""
+    if outputs is None:
+        return {name: list(range(1 if labels is None else len(labels))) for name, labels in OUTPUTS.items()}
+    if isinstance(outputs, str):
+        outputs = [outputs]
+    items = outputs.items() if isinstance(outputs, Mapping) else ((name, None) for name in outputs)
+    out: dict[str, list[int]] = {}
+    for name, tracks in items:
+        if name not in OUTPUTS:
+            raise FlowParameterError(f"outputs: unknown output {name!r}; known outputs are {list(OUTPUTS)}")
+        labels = OUTPUTS[name]
+        if tracks is None:
+            out[name] = list(range(1 if labels is None else len(labels)))
+            continue
+        if labels is None:
+            raise FlowParameterError(f"outputs[{name!r}]: this output has no tracks; give None")
+        tracks = [tracks] if isinstance(tracks, str) else list(tracks)
+        _check_known(f"outputs[{name!r}]", tracks, labels)
+        out[name] = sorted({labels.index(t) for t in tracks})
+    return out
 
 
 def simulate_flows(
@@ -806,6 +1045,10 @@ def simulate_flows(
     *,
     units: Iterable[str] | None = None,
     years: Iterable[int] | None = None,
+    outputs: Iterable[str] | Mapping[str, Iterable[str] | None] | None = None,
+    workspace: FlowWorkspace | None = None,
+    engine: str = "auto",
+    threads: int | None = None,
 ) -> FlowResult:
     """Run the cohort-flow model for all draws, units and years at once.
 
@@ -821,6 +1064,27 @@ def simulate_flows(
     units, years : iterable, optional
         Labels; required when ``grade9`` is an array, taken from the
         DataFrame otherwise. Years must be consecutive integers.
+    outputs : iterable of str, or mapping of str to track labels, optional
+        What to compute and keep (names from :data:`OUTPUTS`): a list of
+        names (every track), or a mapping from a name to the track labels
+        wanted (``None``: every track), e.g. ``{"thcs_intake": ["so_cap",
+        "trung_cap"], "thcs_graduates": None}``. Default: everything (about
+        70 float64 arrays of ``draws x units x years``, 560 bytes per
+        cell-draw). The model itself is always computed in full.
+    workspace : FlowWorkspace, optional
+        Buffers reused across calls (see :class:`FlowWorkspace`): the
+        result's arrays live there until the next call with it.
+    engine : {"auto", "numba", "numpy"}, default "auto"
+        ``"numba"``: the fused compiled kernel on all cores (numba must be
+        installed; the first call in a fresh environment compiles it, later
+        ones load it from numba's cache); ``"numpy"``: whole-array numpy;
+        ``"auto"``: numba when installed and the problem has at least
+        100,000 cell-draws (draws x units x years), numpy otherwise (small
+        problems gain little and skip loading numba). Both give identical
+        numbers.
+    threads : int, optional
+        Threads of the numba kernel (default: the cores this process may use;
+        small problems use fewer). The numbers do not depend on it.
 
     Returns
     -------
@@ -833,6 +1097,16 @@ def simulate_flows(
     """
     if not isinstance(params, FlowParameters):
         raise FlowParameterError("params: must be a FlowParameters object")
+    if engine not in ENGINES:
+        raise FlowParameterError(f"engine: must be one of {list(ENGINES)}; got {engine!r}")
+    if engine == "numba" and not _kernels.numba_available():
+        raise FlowParameterError("engine: 'numba' was asked for but numba is not installed; "
+                                 "install numba or use engine='numpy'")
+    if threads is not None and (isinstance(threads, bool) or not isinstance(threads, (int, np.integer)) or threads < 1):
+        raise FlowParameterError(f"threads: must be a whole number of threads, 1 or more; got {threads!r}")
+    if workspace is not None and not isinstance(workspace, FlowWorkspace):
+        raise FlowParameterError("workspace: must be a FlowWorkspace (or None)")
+    selected = _select(outputs)
     if isinstance(grade9, pd.DataFrame):
         units = _labels(grade9.index if units is None else units, "units")
         years = _labels(grade9.columns if years is None else years, "years")
@@ -846,11 +1120,11 @@ def simulate_flows(
     if not np.issubdtype(yv.dtype, np.integer) or (len(yv) > 1 and np.any(np.diff(yv) != 1)):
         raise FlowParameterError(f"years: must be consecutive integers; got {list(yv)}")
     g9 = _as_3d("grade9", grade9, units, years)
-    if np.isnan(g9).any():
-        raise FlowParameterError("grade9: contains missing values (NaN)")
-    if g9.min() < 0:
-        raise FlowParameterError(f"grade9: cohort sizes must be zero or more students; got {g9.min():g}")
+    _, lo, _ = _range("grade9", g9)
+    if lo < 0:
+        raise FlowParameterError(f"grade9: cohort sizes must be zero or more students; got {lo:g}")
     n_u, n_y = len(units), len(years)
+    y0 = int(yv[0])
 
     th_sh = _shares_array("thcs_shares", params.thcs_shares, THCS_TRACKS, units, years)
     tp_sh = _shares_array("thpt_shares", params.thpt_shares, THPT_TRACKS, units, years)
@@ -860,111 +1134,78 @@ def simulate_flows(
     g12 = _as_3d("thpt_graduation", params.thpt_graduation, units, years)
     for g, p, r in ((10, p10, r10), (11, p11, r11), (12, g12, r12)):
         what = "thpt_graduation" if g == 12 else f"promotion (grade {g})"
-        if (p + r).max() > 1.0 + 1e-12:
+        if float(p.max()) + float(r.max()) <= 1.0:  # enough, and no temporary array
+            continue
+        top = float((p + r).max())
+        if top > 1.0 + 1e-12:
             raise FlowParameterError(
                 f"{what} + repetition (grade {g}): must not exceed 1 (dropout = 1 - p - r would be negative); "
-                f"largest sum {(p + r).max():.6g}"
+                f"largest sum {top:.6g}"
             )
-    th_caps, th_fb = _caps_array("thcs_capacity", params.thcs_capacity, THCS_TRACKS, units, years)
-    tp_caps, tp_fb = _caps_array("thpt_capacity", params.thpt_capacity, THPT_TRACKS, units, years)
-    drop = {k: _as_3d(f"programme_dropout[{k!r}]", v, units, years) for k, v in params.programme_dropout.items()}
-
-    every = [g9, grad9, p10, p11, r10, r11, r12, g12, *th_sh, *tp_sh, *drop.values()]
-    every += [c for c in th_caps + tp_caps if c is not None]
-    n_d = np.broadcast_shapes(*(a.shape for a in every))[0]
-
-    # Internal layout (draws, units, years), one array per track.
-    def yr(a: np.ndarray, t: int) -> np.ndarray:
-        return a[:, :, min(t, a.shape[2] - 1)]
-
-    shape = (n_d, n_u, n_y)
-
-    # --- THCS stage (all years at once) ---------------------------------
-    grads = np.broadcast_to(g9 * grad9, shape)
-    share_th = [a for a in th_sh]
-    demand_th = [np.broadcast_to(grads * a, shape) for a in share_th]
-    if any(c is not None for c in th_caps):
-        intake_th = _apply_caps(
-            demand_th, share_th, [None if c is None else c for c in th_caps], th_fb, THCS_TRACKS.index(_SINK)
+    if params.warm_start and any(float(r[:, :, 0].max()) >= 1.0 for r in (r10, r11, r12)):
+        raise FlowParameterError(
+            "repetition: a rate of 1 in the first year makes the warm-start steady state infinite; "
+            "use warm_start=False or a rate below 1"
         )
-    else:
-        intake_th = demand_th
 
-    # --- THPT grades (loop over years) ------------------------------------
-    P = [p10, p11, g12]
-    R = [r10, r11, r12]
-    intake_thpt = intake_th[0]
-    init = [np.zeros((n_d, n_u)) for _ in range(3)]
-    if params.warm_start:
-        if any((yr(r, 0) >= 1.0).any() for r in R):
-            raise FlowParameterError(
-                "repetition: a rate of 1 in the first year makes the warm-start steady state infinite; "
-                "use warm_start=False or a rate below 1"
-            )
-        init[0] = init[0] + intake_thpt[:, :, 0] / (1.0 - yr(R[0], 0))
-        init[1] = init[1] + yr(P[0], 0) * init[0] / (1.0 - yr(R[1], 0))
-        init[2] = init[2] + yr(P[1], 0) * init[1] / (1.0 - yr(R[2], 0))
-    # THPT stocks and flows are built in a (years, draws, units) layout so that
-    # each year's slice is contiguous; they are exposed as (draws, units, years) views.
-    yshape = (n_y, n_d, n_u)
-    E = [np.empty(yshape) for _ in range(3)]
-    prom = [np.empty(yshape) for _ in range(3)]
-    rep = [np.empty(yshape) for _ in range(3)]
-    dropped = [np.empty(yshape) for _ in range(3)]
-    prev = init
-    for t in range(n_y):
-        tr = max(t - 1, 0)  # rates of the year the stock belongs to (first year for the warm start)
-        for g in range(3):
-            pt, rt, dt = prom[g][t], rep[g][t], dropped[g][t]
-            np.multiply(prev[g], yr(P[g], tr), out=pt)
-            np.multiply(prev[g], yr(R[g], tr), out=rt)
-            np.subtract(prev[g], pt, out=dt)
-            dt -= rt  # dropout as the residual, so promoted + repeated + dropped == stock
-        np.add(intake_thpt[:, :, t], rep[0][t], out=E[0][t])
-        np.add(prom[0][t], rep[1][t], out=E[1][t])
-        np.add(prom[1][t], rep[2][t], out=E[2][t])
-        prev = [E[0][t], E[1][t], E[2][t]]
-    E, prom, rep, dropped = ([np.moveaxis(a, 0, 2) for a in arrs] for arrs in (E, prom, rep, dropped))
-    thpt_grads = np.ascontiguousarray(prom[2])
-    share_tp = [a for a in tp_sh]
-    demand_tp = [np.broadcast_to(thpt_grads * a, shape) for a in share_tp]
-    if any(c is not None for c in tp_caps):
-        intake_tp = _apply_caps(
-            demand_tp, share_tp, [None if c is None else c for c in tp_caps], tp_fb, THPT_TRACKS.index(_SINK)
-        )
-    else:
-        intake_tp = demand_tp
-
-    # --- programme stocks -------------------------------------------------
-    sources = {
-        "gdtx": intake_th[1],
-        "so_cap": intake_th[2],
-        "trung_cap": intake_th[3],
-        "trung_cap_thpt": intake_tp[2],
-        "cao_dang": intake_tp[1],
-        "dai_hoc": intake_tp[0],
-    }
+    # programmes: first intake year -> closed destination years and warm-start reach
+    open_from = {"thcs": [0] * len(THCS_TRACKS), "thpt": [0] * len(THPT_TRACKS)}
     progs = []
     for name in PROGRAMMES:
-        keep = None if name not in drop else 1.0 - drop[name]
-        progs.append(_stock(sources[name], getattr(params.durations, name), keep, params.warm_start))
+        origin, track = _PROGRAMME_SOURCE[name]
+        k = _ORIGINS[origin].index(track)
+        start = params.programme_start.get(name)
+        first = 0 if not params.warm_start else (_kernels._NO_START if start is None else int(start) - y0)
+        if start is not None and int(start) > y0:
+            closed = min(int(start) - y0, n_y)
+            open_from[origin][k] = closed
+            share = (th_sh if origin == "thcs" else tp_sh)[k]
+            early = share[:, :, :closed]
+            if early.size and float(early.max()) > 0.0:
+                bad = int(yv[int(np.argmax((early > 0).any(axis=(0, 1))))]) if share.shape[2] > 1 else y0
+                raise FlowParameterError(
+                    f"{origin}_shares[{track!r}]: positive in {bad}, before the programme's first intake in "
+                    f"{int(start)} (programme_start[{name!r}]); set the share to 0 before {int(start)} "
+                    "or change programme_start"
+                )
+        keep = None
+        if name in params.programme_dropout:
+            keep = 1.0 - _as_3d(f"programme_dropout[{name!r}]", params.programme_dropout[name], units, years)
+        progs.append(_kernels.ProgrammeSpec(origin=0 if origin == "thcs" else 1, track=k,
+                                            weights=_kernels.programme_weights(getattr(params.durations, name)),
+                                            first=first, keep=keep))
+    thcs = _origin_spec("thcs", th_sh, params.thcs_capacity, open_from["thcs"], units, years)
+    thpt = _origin_spec("thpt", tp_sh, params.thpt_capacity, open_from["thpt"], units, years)
 
-    parts = {
-        "grade9": np.broadcast_to(g9, shape),
-        "thcs_graduates": grads,
-        "thcs_demand": demand_th,
-        "thcs_intake": intake_th,
-        "thpt_initial": [np.broadcast_to(i, (n_d, n_u)) for i in init],
-        "thpt_enrolment": E,
-        "thpt_promoted": prom,
-        "thpt_repeated": rep,
-        "thpt_dropped": dropped,
-        "thpt_graduates": thpt_grads,
-        "thpt_demand": demand_tp,
-        "thpt_intake": intake_tp,
-        "programme_enrolment": progs,
-    }
-    return FlowResult(units, years, parts)
+    every = [g9, grad9, p10, p11, r10, r11, r12, g12, *th_sh, *tp_sh, *(p.keep for p in progs if p.keep is not None)]
+    for spec in (thcs, thpt):
+        every += [c for c in spec.count_caps + spec.share_caps if c is not None]
+        every += [w for _, _, w in spec.edges if w is not None]
+    draws = sorted({a.shape[0] for a in every if a.shape[0] != 1})
+    if len(draws) > 1:
+        raise FlowParameterError(
+            f"parameters: arrays with a draws axis must all have the same number of draws; got {draws}"
+        )
+    n_d = draws[0] if draws else 1
+    shape = (n_d, n_u, n_y)
+    if engine == "auto":
+        big = n_d * n_u * n_y >= _kernels.AUTO_NUMBA_MIN
+        engine = "numba" if big and _kernels.numba_available() else "numpy"
+    prep = _kernels.Prepared(
+        shape=shape, grade9=g9, thcs_graduation=grad9, promotion=(p10, p11), thpt_graduation=g12,
+        repetition=(r10, r11, r12), thcs=thcs, thpt=thpt,
+        entry=tuple(THCS_TRACKS.index(t) for t in _ENTRY), warm=bool(params.warm_start), programmes=progs,
+    )
+
+    if workspace is not None:
+        workspace._generation += 1
+    bufs: dict[str, tuple[list[int], np.ndarray]] = {}
+    for name, sel in selected.items():
+        bshape = (len(sel), n_d, n_u, 1 if name == "thpt_initial" else n_y)
+        buf = np.empty(bshape) if workspace is None else workspace._take(name, bshape)
+        bufs[name] = (sel, buf)
+    _kernels.run(prep, bufs, engine, threads)
+    return FlowResult(units, years, np.broadcast_to(g9, shape), bufs, workspace)
 
 
 def project_cohort(

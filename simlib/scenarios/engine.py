@@ -57,7 +57,7 @@ from simlib.logit import expit, logit
 from simlib.models import assumptions as fa
 from simlib.models import trends
 from simlib.models.cohorts import Cohort, cohort_matrix, latest_count
-from simlib.models.flows import PROGRAMMES, THCS_TRACKS, THPT_TRACKS, Capacity, simulate_flows
+from simlib.models.flows import PROGRAMMES, THCS_TRACKS, THPT_ENTRY, THPT_TRACKS, Capacity, simulate_flows
 from simlib.scenarios.levers import (
     LeverDraws,
     LeverError,
@@ -85,7 +85,7 @@ DEFAULT_PROBS = (0.05, 0.1, 0.2, 0.35, 0.5, 0.65, 0.8, 0.9, 0.95)
 #: Flow tracks of each origin (the flow engine's order).
 TRACKS: Mapping[str, tuple[str, ...]] = MappingProxyType({"thcs": THCS_TRACKS, "thpt": THPT_TRACKS})
 #: Vocational (GDNN) levels among the flow tracks: entrants to these are "vocational entrants".
-VOCATIONAL_TRACKS: tuple[str, ...] = ("so_cap", "trung_cap", "cao_dang")
+VOCATIONAL_TRACKS: tuple[str, ...] = ("so_cap", "trung_cap", "trung_hoc_nghe", "cao_dang")
 #: School years whose students a school teaches (THCS grades 6-9, THPT grades 10-12), for the counselling dose.
 _GRADES = {"thcs": 4.0, "thpt": 3.0}
 #: Methods the engine can fit to one unit's series (``pooled`` needs a panel of units).
@@ -604,7 +604,8 @@ def students_per_school(base: Baseline, indicator: str) -> np.ndarray | None:
     origin = base.registry[indicator].origin
     if origin == "thcs":
         return _GRADES["thcs"] * base.cohort[:, 0] / sch
-    thpt_share = base_destination_shares(base.flow_table)["thcs"]["thpt"]
+    dest = base_destination_shares(base.flow_table)["thcs"]
+    thpt_share = sum(dest.get(t, 0.0) for t in THPT_ENTRY)
     return _GRADES["thpt"] * base.cohort[:, 0] * thpt_share / sch
 
 

@@ -61,9 +61,7 @@ from scipy import stats
 
 from simlib.errors import InputError
 from simlib.inputs.resources import bundled_data_dir
-from simlib.models.flows import THCS_TRACKS, THPT_TRACKS
-
-SINK = "not_continuing"
+from simlib.models.flows import SINK, THCS_TRACKS, THPT_TRACKS
 
 __all__ = [
     "LeverError", "Prior", "Lever", "LeverSet", "Scenario", "LeverDraws",
