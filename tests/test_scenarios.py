@@ -455,3 +455,57 @@ def test_chunked_run_gives_the_same_numbers(bundle, lv):
     np.testing.assert_array_equal(full.shares["thcs_to_gdnn_sc_tc"][:, 5:8], chunk.shares["thcs_to_gdnn_sc_tc"])
     np.testing.assert_array_equal(full.cohort[5:8], chunk.cohort)
     assert S.chunk_size(10_000, 5, budget_bytes=2e9) >= 1 and S.chunk_size(10_000, 5) < S.chunk_size(1_000, 5)
+
+
+# --------------------------------------------------------------------------
+# the grade-10 quota and trung học nghề
+# --------------------------------------------------------------------------
+def test_grade10_quota_caps_public_thpt_and_keeps_students(base, lv):
+    q = 0.5
+    res = S.apply_scenario(base, L.Scenario("baseline").with_quota(grade10_public_share={2027: q}))
+    k27 = base.year_index(2027)
+    grads = res.graduates["thcs"]
+    pub = res.intake[("thcs", "thpt_public")] / grads
+    assert (pub[:, :, k27:] <= q + 1e-12).all() and np.isclose(pub[:, :, k27:], q).any()
+    # before the quota's first year nothing changes, bit for bit
+    np.testing.assert_array_equal(res.shares["thcs_to_gdnn_sc_tc"][:, :, :k27],
+                                  base.shares["thcs_to_gdnn_sc_tc"][:, :, :k27])
+    # every student goes somewhere, and the students denied a public place raise the other destinations
+    total = sum(res.intake[("thcs", t)] for t in S.TRACKS["thcs"])
+    np.testing.assert_allclose(total, grads, rtol=1e-12)
+    assert (res.shares["thcs_to_gdnn_sc_tc"][:, :, k27:] >= base.shares["thcs_to_gdnn_sc_tc"][:, :, k27:] - 1e-12).all()
+    with pytest.raises(L.LeverError, match="outside its plausible range"):
+        S.apply_scenario(base, L.Scenario("x").with_quota(grade10_public_share={2027: 0.2}))
+
+
+def test_trung_hoc_nghe_uptake_is_taken_from_the_named_tracks(base, lv):
+    sc = L.Scenario("thn").with_tracks(trung_hoc_nghe={2027: 0.05})
+    run = S.run_scenarios(base.bundle, [sc], baseline=base)
+    k = base.year_index(2028)
+    thn = run.share("thcs_to_trung_hoc_nghe", "thn")[:, :, k]
+    np.testing.assert_allclose(thn, 0.05, rtol=1e-12)
+    # the 522 indicator (sơ cấp + trung cấp) loses what trung học nghề takes from them; THCS -> vocational
+    # (with trung học nghề) gains what it takes from GDTX; THPT is untouched
+    old = run.share("thcs_to_gdnn_sc_tc", "baseline")[:, :, k]
+    new = run.share("thcs_to_gdnn_sc_tc", "thn")[:, :, k]
+    voc = run.share("thcs_to_vocational", "thn")[:, :, k]
+    assert (new <= old).all() and (new[old > 0] < old[old > 0]).all() and (voc >= old).all()
+    np.testing.assert_allclose(voc, new + thn, rtol=1e-12)
+    np.testing.assert_allclose(run.share("thcs_to_thpt", "thn")[:, :, k], run.share("thcs_to_thpt", "baseline")[:, :, k],
+                               rtol=1e-12)
+    seats = run.results["thn"].seats["trung_hoc_nghe"]
+    assert (seats[:, :, base.year_index(2026)] == 0).all() and (seats[:, :, k] > 0).all()
+    # a track cannot take students before its programme starts (2026-27 intake)
+    with pytest.raises(L.LeverError, match="trung_hoc_nghe"):
+        S.apply_scenario(base, L.Scenario("early").with_tracks(trung_hoc_nghe={2024: 0.05}))
+
+
+def test_quota_options_table(base):
+    from simlib.assess.planning import quota_options
+
+    t = quota_options(base, [0.9, 0.55], year=2030, from_year=2027)
+    assert list(t["quota_pct"].iloc[1:]) == [90.0, 55.0] and np.isnan(t["quota_pct"].iloc[0])
+    # a quota above what students ask for changes nothing; a tight one lowers public THPT and raises trung cấp seats
+    assert t["thcs_to_thpt_public_pct"].iloc[1] == pytest.approx(t["thcs_to_thpt_public_pct"].iloc[0])
+    assert t["thcs_to_thpt_public_pct"].iloc[2] <= 55.0 + 1e-9
+    assert t["seats_trung_cap"].iloc[2] > t["seats_trung_cap"].iloc[0]

@@ -677,13 +677,44 @@ def _costs(base: Baseline, scenario: Scenario, seats: Mapping[str, np.ndarray]) 
     return costs
 
 
+def _new_tracks(base: Baseline, scenario: Scenario, thcs: dict) -> tuple[dict, np.ndarray]:
+    """Move THCS graduates into a scenario's new tracks (trung học nghề), from the destinations the lever file names.
+
+    Returns the new THCS shares and a boolean mask (n, units, years) of the cells that changed.
+    """
+    n, u, y = base.n, len(base.units), len(base.years)
+    changed = np.zeros((n, u, y), dtype=bool)
+    thcs = dict(thcs)
+    for track, sources in base.levers.track_sources.items():
+        share = scenario.by_year("tracks", track, base.years, 0.0)
+        if not np.any(share > 0):
+            continue
+        pool = sum(np.broadcast_to(np.asarray(thcs.get(t, 0.0), dtype=float), (n, u, y)) for t in sources)
+        take = np.minimum(share[None, None, :], pool)
+        frac = np.divide(take, pool, out=np.zeros((n, u, y)), where=pool > 0)
+        for t in sources:
+            thcs[t] = np.broadcast_to(np.asarray(thcs.get(t, 0.0), dtype=float), (n, u, y)) * (1.0 - frac)
+        thcs[track] = np.broadcast_to(np.asarray(thcs.get(track, 0.0), dtype=float), (n, u, y)) + take
+        changed |= take > 0
+    return thcs, changed
+
+
+def _quota_caps(base: Baseline, scenario: Scenario) -> dict:
+    """Share caps on public THPT from the scenario's grade-10 quota (1 = no cap in years without one)."""
+    q = scenario.by_year("quota", "grade10_public_share", base.years, np.nan)
+    if not np.isfinite(q).any():
+        return {}
+    return {"thpt_public": np.where(np.isfinite(q), q, 1.0)[None, None, :]}
+
+
 def apply_scenario(base: Baseline, scenario: Scenario) -> ScenarioResult:
-    """Apply one scenario to a baseline: lever effects, flows, costs.
+    """Apply one scenario to a baseline: lever effects, new tracks, the grade-10 quota, flows, costs.
 
     A scenario without levers (or whose levers have zero effect) gives
     exactly the baseline shares.
     """
     scenario.check(base.levers)
+    scenario.check_extra(base.levers)
     n, u, y = base.n, len(base.units), len(base.years)
     demand, effects, combined = _demand(base, scenario)
     base_dest = base_destination_shares(base.flow_table)
@@ -696,10 +727,18 @@ def apply_scenario(base: Baseline, scenario: Scenario) -> ScenarioResult:
         placeholder = sum(dest[t] for t in ind.destinations)
         v = np.nan_to_num(demand[ind.id], nan=placeholder)
         origin_shares[origin] = _scaled_shares(dest, ind.destinations, v)
+    origin_shares["thcs"], moved = _new_tracks(base, scenario, origin_shares["thcs"])
     caps = _capacity(base, scenario)
-    params = fa.flow_parameters(
-        base.flow_table, thcs_shares=origin_shares["thcs"], thpt_shares=origin_shares["thpt"],
-        thcs_capacity=Capacity(caps["thcs"]), thpt_capacity=Capacity(caps["thpt"]))
+    quota = _quota_caps(base, scenario)
+    try:
+        params = fa.flow_parameters(
+            base.flow_table, thcs_shares=origin_shares["thcs"], thpt_shares=origin_shares["thpt"],
+            thcs_capacity=Capacity(caps["thcs"], share_caps=quota), thpt_capacity=Capacity(caps["thpt"]))
+    except InputError as exc:
+        where = scenario.path.name if scenario.path else scenario.name
+        raise LeverError(f"{where}: {exc}") from None
+    if quota:
+        moved = moved | (quota["thpt_public"] < 1.0)
     cohort = pd.DataFrame(base.cohort, index=pd.Index(base.units, name="unit"), columns=list(base.years))
     res = simulate_flows(cohort, params)
     graduates = {"thcs": res.thcs_graduates, "thpt": res.thpt_graduates}
@@ -716,8 +755,9 @@ def apply_scenario(base: Baseline, scenario: Scenario) -> ScenarioResult:
         grads = graduates[origin]
         sh = np.divide(num, grads, out=np.full(num.shape, np.nan), where=grads > 0)
         sh = np.where(np.isnan(demand[ind_id]), np.nan, sh)
-        # where no cap applies the flow engine returns the input share up to rounding: keep it bit-exact
-        capped = np.zeros(sh.shape, dtype=bool)
+        # where no cap applies and no student was moved the flow engine returns the input share up to
+        # rounding: keep it bit-exact
+        capped = np.zeros(sh.shape, dtype=bool) | (moved if origin == "thcs" else False)
         for arr_cap in caps[origin].values():
             capped |= np.isfinite(arr_cap)
         shares[ind_id] = np.where(np.isnan(sh) | capped, sh, demand[ind_id])
@@ -726,7 +766,8 @@ def apply_scenario(base: Baseline, scenario: Scenario) -> ScenarioResult:
     costs = _costs(base, scenario, seats)
     return ScenarioResult(scenario, MappingProxyType(shares), MappingProxyType(demand), MappingProxyType(effects),
                           MappingProxyType(combined), MappingProxyType(intake), MappingProxyType(graduates),
-                          MappingProxyType(seats), MappingProxyType(costs), bool(caps["thcs"] or caps["thpt"]))
+                          MappingProxyType(seats), MappingProxyType(costs),
+                          bool(caps["thcs"] or caps["thpt"] or quota))
 
 
 # --------------------------------------------------------------------------

@@ -47,6 +47,7 @@ Examples
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import zlib
 from collections.abc import Iterable, Mapping, Sequence
@@ -72,7 +73,7 @@ __all__ = [
 MECHANISMS = ("counselling", "price", "information")
 STATUSES = ("evidence", "judgement", "illustrative")
 ASCA_RATIO = 250.0  # students per counsellor recommended by ASCA (policy_levers.md S1)
-_SCENARIO_KEYS = ("name", "title_en", "title_vi", "description", "levers", "capacity")
+_SCENARIO_KEYS = ("name", "title_en", "title_vi", "description", "levers", "capacity", "quota", "tracks")
 #: tracks a scenario may cap, by origin: every destination but not_continuing (where overflow goes last)
 _CAP_TRACKS = {"thcs": tuple(t for t in THCS_TRACKS if t != SINK), "thpt": tuple(t for t in THPT_TRACKS if t != SINK)}
 _DISTS = {
@@ -264,6 +265,9 @@ class LeverSet:
     max_feasible: Mapping[str, Prior]
     district_spread_logit: float
     path: Path
+    quota: Mapping[str, Setting] = field(default_factory=dict)
+    tracks: Mapping[str, Setting] = field(default_factory=dict)
+    track_sources: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
 
     def for_indicator(self, indicator: str) -> list[Lever]:
         return [lv for lv in self.levers.values() if lv.indicator == indicator]
@@ -377,9 +381,38 @@ def load_levers(path: str | Path | None = None) -> LeverSet:
             raise LeverError(f"{path.name}: combination.max_feasible_share has no entry for {lv.indicator} "
                              f"(lever {lv.key})")
     spread, _, _ = _value((doc.get("districts") or {}).get("spread_logit"), f"{path.name}: districts.spread_logit")
+    quota = {}
+    for name, spec in (doc.get("quota") or {}).items():
+        if name == "overflow":
+            continue
+        quota[name] = _setting(spec, f"{path.name}: quota.{name}", default=float("nan"))
+    tracks, sources = {}, {}
+    for name, spec in (doc.get("tracks") or {}).items():
+        where = f"{path.name}: tracks.{name}"
+        if name not in THCS_TRACKS:
+            raise LeverError(f"{where}: not a THCS destination; destinations: {', '.join(THCS_TRACKS)}")
+        tracks[name] = _setting(spec, where, default=0.0)
+        src = tuple((spec or {}).get("taken_from") or ())
+        bad = [t for t in src if t not in THCS_TRACKS or t in (name, SINK)]
+        if not src or bad:
+            raise LeverError(f"{where}.taken_from: name the THCS destinations its students come from "
+                             f"(e.g. [trung_cap, gdtx]); not usable: {bad or 'empty'}")
+        sources[name] = src
     return LeverSet(MappingProxyType(levers), MappingProxyType(shocks),
                     _prior(cap, f"{path.name}: capacity.utilisation"), MappingProxyType(max_feasible),
-                    spread, path)
+                    spread, path, MappingProxyType(quota), MappingProxyType(tracks), MappingProxyType(sources))
+
+
+def _setting(spec: Any, where: str, *, default: float) -> Setting:
+    """A scenario setting's plausible range from the lever file (quota and track sections)."""
+    try:
+        st = Setting(where.rsplit(".", 1)[-1], str(spec.get("unit", "")), float(spec["min"]), float(spec["max"]),
+                     default)
+    except (KeyError, TypeError, ValueError, AttributeError):
+        raise LeverError(f"{where}: give unit, min and max (numbers)") from None
+    if not spec.get("source"):
+        raise LeverError(f"{where}: give the source of the plausible range")
+    return st
 
 
 # --------------------------------------------------------------------------
@@ -418,6 +451,13 @@ class Scenario:
     capacity : mapping geography -> origin -> track -> number or {year: number}
         Intake caps in students per year (multiplied by the utilisation
         prior), e.g. ``{"vn.tay_ninh": {"thcs": {"trung_cap": 4000}}}``.
+    quota : mapping name -> number or {year: number}
+        ``grade10_public_share``: public grade-10 places as a share (0-1) of
+        THCS graduates in every unit; no quota before the first year given.
+    tracks : mapping track -> number or {year: number}
+        Share (0-1) of THCS graduates entering a new track (``trung_hoc_nghe``),
+        0 before the first year given; taken from the destinations the lever
+        file names (``tracks.<name>.taken_from``).
     path : Path or None
     """
 
@@ -428,6 +468,8 @@ class Scenario:
     settings: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
     capacity: Mapping[str, Mapping[str, Mapping[str, Any]]] = field(default_factory=dict)
     path: Path | None = None
+    quota: Mapping[str, Any] = field(default_factory=dict)
+    tracks: Mapping[str, Any] = field(default_factory=dict)
 
     def check(self, levers: LeverSet) -> None:
         """Check lever and setting names and that every value is inside its plausible range."""
@@ -447,6 +489,33 @@ class Scenario:
                         raise LeverError(f"{where}: {key}.{name} = {x:g} is outside its plausible range "
                                          f"[{st.min:g}, {st.max:g}] ({st.unit})")
 
+    def check_extra(self, levers: LeverSet) -> None:
+        """Check the quota and track settings against the lever file's plausible ranges."""
+        where = self.path.name if self.path else self.name
+        for section, known in (("quota", levers.quota), ("tracks", levers.tracks)):
+            for key, v in getattr(self, section).items():
+                if key not in known:
+                    raise LeverError(f"{where}: {section}.{key} is not known; the lever file ({levers.path.name}) "
+                                     f"has {', '.join(known) or 'no ' + section + ' section'}")
+                st = known[key]
+                for x in (v.values() if isinstance(v, Mapping) else [v]):
+                    if not st.min <= x <= st.max:
+                        raise LeverError(f"{where}: {section}.{key} = {x:g} is outside its plausible range "
+                                         f"[{st.min:g}, {st.max:g}] ({st.unit})")
+
+    def by_year(self, section: str, key: str, years: Iterable[int], default: float) -> np.ndarray:
+        """A quota or track setting in each year (``default`` before its first year or when not set)."""
+        years = np.asarray(list(years), dtype=float)
+        v = getattr(self, section).get(key)
+        if v is None:
+            return np.full(len(years), default)
+        if not isinstance(v, Mapping):
+            return np.full(len(years), float(v))
+        ys = np.asarray(list(v.keys()), dtype=float)
+        out = np.interp(years, ys, np.asarray(list(v.values()), dtype=float))
+        out[years < ys[0]] = default
+        return out
+
     def setting(self, levers: LeverSet, lever: str, name: str, years: Iterable[int]) -> np.ndarray:
         """The setting's value in each year (float array)."""
         st = levers.levers[lever].settings[name]
@@ -464,8 +533,15 @@ class Scenario:
         """A copy with some settings of one lever replaced (used by the inverse solver)."""
         new = {k: dict(v) for k, v in self.settings.items()}
         new.setdefault(lever, {}).update(values)
-        return Scenario(self.name, self.title_en, self.title_vi, self.description,
-                        MappingProxyType({k: MappingProxyType(v) for k, v in new.items()}), self.capacity, self.path)
+        return dataclasses.replace(self, settings=MappingProxyType({k: MappingProxyType(v) for k, v in new.items()}))
+
+    def with_quota(self, **values: Any) -> Scenario:
+        """A copy with quota settings replaced, e.g. ``with_quota(grade10_public_share={2027: 0.7})``."""
+        return dataclasses.replace(self, quota=MappingProxyType({**self.quota, **values}))
+
+    def with_tracks(self, **values: Any) -> Scenario:
+        """A copy with track settings replaced, e.g. ``with_tracks(trung_hoc_nghe={2027: 0.05})``."""
+        return dataclasses.replace(self, tracks=MappingProxyType({**self.tracks, **values}))
 
     def active_levers(self) -> list[str]:
         return list(self.settings)
@@ -526,10 +602,20 @@ def load_scenario(name_or_path: str | Path, levers: LeverSet | None = None,
                     raise LeverError(f"{where}: seats must be zero or more")
             per[origin] = MappingProxyType(vals)
         capacity[str(geo)] = MappingProxyType(per)
+    extra = {}
+    for section in ("quota", "tracks"):
+        sec = doc.get(section) or {}
+        if not isinstance(sec, Mapping):
+            raise LeverError(f"{p.name}: {section}: expected {{name: number or {{year: number}}}}, e.g. "
+                             + ("grade10_public_share: {2027: 0.70}" if section == "quota"
+                                else "trung_hoc_nghe: {2027: 0.03}"))
+        extra[section] = MappingProxyType({str(k): _by_year(v, f"{p.name}: {section}.{k}") for k, v in sec.items()})
     sc = Scenario(str(doc.get("name", p.stem)), str(doc.get("title_en", "")), str(doc.get("title_vi", "")),
                   " ".join(str(doc.get("description", "")).split()), MappingProxyType(settings),
-                  MappingProxyType(capacity), p)
-    sc.check(levers if levers is not None else load_levers())
+                  MappingProxyType(capacity), p, extra["quota"], extra["tracks"])
+    lv = levers if levers is not None else load_levers()
+    sc.check(lv)
+    sc.check_extra(lv)
     return sc
 
 
