@@ -730,17 +730,17 @@ def apply_scenario(base: Baseline, scenario: Scenario) -> ScenarioResult:
     origin_shares["thcs"], moved = _new_tracks(base, scenario, origin_shares["thcs"])
     caps = _capacity(base, scenario)
     quota = _quota_caps(base, scenario)
+    cohort = pd.DataFrame(base.cohort, index=pd.Index(base.units, name="unit"), columns=list(base.years))
     try:
         params = fa.flow_parameters(
             base.flow_table, thcs_shares=origin_shares["thcs"], thpt_shares=origin_shares["thpt"],
             thcs_capacity=Capacity(caps["thcs"], share_caps=quota), thpt_capacity=Capacity(caps["thpt"]))
-    except InputError as exc:
+        res = simulate_flows(cohort, params)
+    except InputError as exc:  # a setting the flows cannot take (e.g. a new track before its first intake)
         where = scenario.path.name if scenario.path else scenario.name
         raise LeverError(f"{where}: {exc}") from None
     if quota:
         moved = moved | (quota["thpt_public"] < 1.0)
-    cohort = pd.DataFrame(base.cohort, index=pd.Index(base.units, name="unit"), columns=list(base.years))
-    res = simulate_flows(cohort, params)
     graduates = {"thcs": res.thcs_graduates, "thpt": res.thpt_graduates}
     intake = {}
     for origin, tracks in TRACKS.items():
