@@ -26,7 +26,7 @@ from simlib.errors import InputError
 
 __all__ = [
     "BASES", "SHARE_UNITS", "READINGS", "NATIONAL_GEOGRAPHY", "NATIONAL_INDICATOR", "SeriesError", "Observation", "check_share",
-    "observations_from_frame", "national_history", "series_for", "aggregate_children",
+    "observations_from_frame", "national_history", "series_for", "aggregate_children", "sub_units",
 ]
 
 BASES = ("same", "broader", "narrower", "unclear")
@@ -393,14 +393,34 @@ def _count(observations: pd.DataFrame, geography: str, indicator: str, year: int
     return float(latest["_v"].iloc[-1]) if len(latest) else float("nan")
 
 
+def sub_units(geographies: pd.DataFrame, parent: str) -> tuple[list[str], list[str]]:
+    """The units that make up ``parent``: (its current children, the former units it succeeds).
+
+    Former units are those whose ``successor`` is ``parent`` and whose own
+    parent is not also succeeded by it (so the former Long An counts for the
+    merged Tây Ninh, its districts do not count twice).
+    """
+    g = geographies
+    kids = list(g.loc[g["parent"] == parent, "geo_id"])
+    if "successor" not in g.columns:
+        return kids, []
+    succ = dict(zip(g["geo_id"], g["successor"].where(g["successor"].notna(), None)))
+    former = [gid for gid, par in zip(g["geo_id"], g["parent"])
+              if succ.get(gid) == parent and succ.get(par) != parent and gid not in kids]
+    return kids, former
+
+
 def aggregate_children(observations: pd.DataFrame, geographies: pd.DataFrame, parent: str, indicator: str, *,
                        weight_indicator: str = "", spread: float = 0.35, min_coverage: float = 0.5
                        ) -> list[Observation]:
     """Year-by-year aggregates of the sub-units' own exact rates, as observations of the parent.
 
-    The rule (the same for districts of a former province and communes of a
-    province): in a year where some children report an exact share of the
-    indicator, their graduate-weighted mean is an observation of the parent.
+    The rule (the same for districts of a former province, communes of a
+    province and the former provinces of a merged one): in a year where some
+    sub-units report an exact share of the indicator, their graduate-weighted
+    mean is an observation of the parent. Sub-units are the current children
+    (:func:`sub_units`); for a year in which none of them reports, the former
+    units the parent succeeds (the provinces before a merger) are used.
     Weights are, in order: the row's own ``denominator`` (graduates), the
     child's count of ``weight_indicator`` for that year (else its latest
     count), else equal weights. The children that did not report make the
@@ -432,46 +452,66 @@ def aggregate_children(observations: pd.DataFrame, geographies: pd.DataFrame, pa
         flagged ``aggregated_from_units`` (and ``planner_data`` when any row came
         from a planner's file); ``basis`` "same" only if every row was.
     """
-    kids = list(geographies.loc[geographies["parent"] == parent, "geo_id"])
-    if not kids:
+    current, former = sub_units(geographies, parent)
+    if not current and not former:
         return []
-    rows = pd.concat([_exact_rows(observations, k, indicator) for k in kids], ignore_index=True)
-    if rows.empty:
+    mine = observations[(observations["indicator"] == indicator)
+                        & observations["geography"].isin(current + former)]
+    if mine.empty:
         return []
     out = []
-    for year, grp in rows.groupby("year", sort=True):
-        year = int(year)
-        grp = grp.drop_duplicates("geography", keep="last")
-        p = grp["value_share"].astype(float).to_numpy()
-        w = pd.to_numeric(grp.get("denominator"), errors="coerce").to_numpy(dtype=float, copy=True) \
-            if "denominator" in grp.columns else np.full(len(grp), np.nan)
-        if weight_indicator:
-            for i, g in enumerate(grp["geography"]):
-                if not np.isfinite(w[i]):
-                    w[i] = _count(observations, g, weight_indicator, year)
-        all_w = np.array([_count(observations, k, weight_indicator, year) if weight_indicator else np.nan
-                          for k in kids])
-        if np.isfinite(w).all() and w.sum() > 0:
-            mean = float(np.sum(w * p) / np.sum(w))
-            total = _count(observations, parent, weight_indicator, year) if weight_indicator else float("nan")
-            if not np.isfinite(total) and np.isfinite(all_w).all():
-                total = float(all_w.sum())
-            cover = float(min(1.0, w.sum() / total)) if np.isfinite(total) and total > 0 else len(grp) / len(kids)
-        else:
-            mean = float(np.mean(p))
-            cover = len(grp) / len(kids)
-        if cover < min_coverage:
+    for kids in (current, former):
+        if not kids:
             continue
-        floor = spread * mean * (1.0 - mean)
-        sd = max(float(np.std(p, ddof=1)) if len(p) > 1 else 0.0, floor)
-        se = (1.0 - cover) * sd if cover < 1.0 - 1e-9 else None
-        flags = {"aggregated_from_units"}
-        if "flags" in grp.columns and grp["flags"].fillna("").astype(str).str.contains("planner_data").any():
-            flags.add("planner_data")
-        basis = "same" if ("basis" not in grp.columns or (grp["basis"].fillna("same") == "same").all()) else "unclear"
-        out.append(Observation(obs_id=f"agg:{parent}:{indicator}:{year}", geography=parent, indicator=indicator,
-                               year=year, value_share=mean, se_share=se, basis=basis, flags=";".join(sorted(flags))))
-    return out
+        present = [k for k in kids if k in set(mine["geography"])]
+        if not present:
+            continue
+        rows = pd.concat([_exact_rows(mine, k, indicator) for k in present], ignore_index=True)
+        if rows.empty:
+            continue
+        done = {o.year for o in out}
+        for year, grp in rows.groupby("year", sort=True):
+            if int(year) in done:
+                continue
+            agg = _aggregate_year(observations, parent, indicator, kids, int(year), grp, weight_indicator, spread,
+                                  min_coverage)
+            if agg is not None:
+                out.append(agg)
+    return sorted(out, key=lambda o: o.year)
+
+
+def _aggregate_year(observations, parent, indicator, kids, year, grp, weight_indicator, spread, min_coverage):
+    """One year's aggregate of the sub-units' exact shares (None when they cover too little of the parent)."""
+    grp = grp.drop_duplicates("geography", keep="last")
+    p = grp["value_share"].astype(float).to_numpy()
+    w = pd.to_numeric(grp.get("denominator"), errors="coerce").to_numpy(dtype=float, copy=True) \
+        if "denominator" in grp.columns else np.full(len(grp), np.nan)
+    if weight_indicator:
+        for i, g in enumerate(grp["geography"]):
+            if not np.isfinite(w[i]):
+                w[i] = _count(observations, g, weight_indicator, year)
+    all_w = np.array([_count(observations, k, weight_indicator, year) if weight_indicator else np.nan
+                      for k in kids])
+    if np.isfinite(w).all() and w.sum() > 0:
+        mean = float(np.sum(w * p) / np.sum(w))
+        total = _count(observations, parent, weight_indicator, year) if weight_indicator else float("nan")
+        if not np.isfinite(total) and np.isfinite(all_w).all():
+            total = float(all_w.sum())
+        cover = float(min(1.0, w.sum() / total)) if np.isfinite(total) and total > 0 else len(grp) / len(kids)
+    else:
+        mean = float(np.mean(p))
+        cover = len(grp) / len(kids)
+    if cover < min_coverage:
+        return None
+    floor = spread * mean * (1.0 - mean)
+    sd = max(float(np.std(p, ddof=1)) if len(p) > 1 else 0.0, floor)
+    se = (1.0 - cover) * sd if cover < 1.0 - 1e-9 else None
+    flags = {"aggregated_from_units"}
+    if "flags" in grp.columns and grp["flags"].fillna("").astype(str).str.contains("planner_data").any():
+        flags.add("planner_data")
+    basis = "same" if ("basis" not in grp.columns or (grp["basis"].fillna("same") == "same").all()) else "unclear"
+    return Observation(obs_id=f"agg:{parent}:{indicator}:{year}", geography=parent, indicator=indicator,
+                       year=year, value_share=mean, se_share=se, basis=basis, flags=";".join(sorted(flags)))
 
 
 def series_for(observations: pd.DataFrame, geography: str, indicator: str, *, readings: str = "primary",

@@ -89,7 +89,9 @@ class Bundle:
             return self
         flags = planner["flags"].fillna("").astype(str) if "flags" in planner.columns else ""
         extra = planner.assign(flags=(flags + ";planner_data").str.lstrip(";") if len(planner) else flags)
+        extra.attrs = {}  # the reader's notes stay with the file, not with every slice of the evidence
         obs = pd.concat([self.observations, extra], ignore_index=True, sort=False)
+        obs.attrs = {}
         return dataclasses.replace(self, observations=obs)
 
     def children(self, geo_id: str) -> list[str]:

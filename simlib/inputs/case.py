@@ -357,7 +357,8 @@ def _with_benchmarks(bundle, case: Case, geo: str):
                       for pid, n in zip(bench["plan_id"], bench["notes"])]
     bench["target_id"] = bench["target_id"] + "@" + geo
     bench["geography"] = geo
-    return dataclasses.replace(bundle, targets=pd.concat([t, bench], ignore_index=True, sort=False))
+    rest = t[~t["plan_id"].isin(case.benchmarks)]  # the national originals are not the case's targets
+    return dataclasses.replace(bundle, targets=pd.concat([rest, bench], ignore_index=True, sort=False))
 
 
 def load_case_inputs(case: Case, *, data_dir: str | Path | None = None,
@@ -392,9 +393,14 @@ def load_case_inputs(case: Case, *, data_dir: str | Path | None = None,
     files: dict[str, Path] = {}
     units_file = case.file("units.csv")
     if units_file is not None:
-        extra = validate_table(read_table(units_file), "geographies", None)
+        extra = validate_table(read_table(units_file), "units", None)
         known = set(bundle.geographies["geo_id"])
+        bad = sorted(set(extra["parent"]) - known - set(extra["geo_id"]))
+        if bad:
+            raise CaseError(f"{units_file}: parent(s) {', '.join(bad)} are not known places (data/geographies.csv "
+                            "or this file); init-case writes the province's geo id, e.g. vn.tay_ninh")
         new = extra[~extra["geo_id"].isin(known)].drop(columns=["row"], errors="ignore")
+        new = new.assign(name_en=new["name_en"].where(new["name_en"].notna(), new["name_vi"]))
         geos = pd.concat([bundle.geographies, new], ignore_index=True, sort=False)
         ref = Reference.build(geos, bundle.indicators, bundle.plans)
         bundle = dataclasses.replace(bundle, geographies=geos, reference=ref)

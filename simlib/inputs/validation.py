@@ -218,6 +218,21 @@ SCHEMAS: dict[str, Schema] = {
         key=("geography", "indicator", "year"),
         doc="A case's own targets (planner template).",
     ),
+    "units": Schema(
+        "units",
+        (
+            Column("geo_id", "id", nonempty=True),
+            Column("name_vi", nonempty=True),
+            Column("name_en", required=False),
+            Column("level", "choice", nonempty=True, choices=LEVELS),
+            Column("parent", nonempty=True),
+            Column("aliases", required=False),
+            Column("notes", required=False),
+            Column("code", required=False, doc="official code (General Statistics Office)"),
+        ),
+        key=("geo_id",),
+        doc="A case's units (communes and wards from the official map; written by init-case).",
+    ),
     "geographies": Schema(
         "geographies",
         (
@@ -1530,9 +1545,9 @@ def _rules_context(df: pd.DataFrame, ctx: _Ctx, ref: Reference | None, strict: b
 _ROW_RULES = {
     "observations": _rules_observations,
     "targets": _rules_targets,
-    "case_targets": lambda df, ctx, ref, strict: _rules_targets(
+    "case_targets": lambda df, ctx, ref, strict, **kw: _rules_targets(
         df.assign(comparator=df["comparator"].map(lambda c: c if c is not None else ">="), variant=None),
-        ctx, ref, strict),
+        ctx, ref, strict, **kw),
     "geographies": _rules_geographies,
     "indicators": _rules_indicators,
     "context": _rules_context,

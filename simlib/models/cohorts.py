@@ -11,7 +11,8 @@ planner's file), by these rules, the same for every province:
    its weight among the parent's children (planner-supplied graduate counts
    of any year, else the 2019 census population in ``context.csv``).
 3. A parent without a count of its own is the sum of its children when every
-   child has one.
+   child has one, else the sum of the former units it succeeds (the provinces
+   before a merger) when every one of them has a count.
 4. Otherwise the cohort is unknown: the run uses 1,000 graduates per unit
    (so counts read "per 1,000") and says so (``known = False``).
 
@@ -48,12 +49,15 @@ class Cohort:
         Each unit's share of the first unit's cohort (1 for the first unit; NaN where unknown).
     source : tuple of str
         One line per unit saying where its numbers come from.
+    illustrative : bool
+        True when a count used is flagged ``illustrative`` (an assumption, not a figure).
     """
 
     values: np.ndarray
     known: bool
     weights: np.ndarray
     source: tuple[str, ...]
+    illustrative: bool = False
 
 
 def _point(row) -> float:
@@ -108,7 +112,7 @@ def _fill_years(series: pd.Series, years: Sequence[int], growth: float) -> np.nd
 
 def cohort_matrix(observations: pd.DataFrame, context: pd.DataFrame, units: Sequence[str], years: Sequence[int],
                   *, indicator: str = "thcs_graduates", growth: float = 0.0,
-                  population_item: str = "population_2019_census") -> Cohort:
+                  population_item: str = "population_2019_census", components: Sequence[str] = ()) -> Cohort:
     """Graduates per unit and year for a run whose first unit contains the others.
 
     Parameters
@@ -126,6 +130,9 @@ def cohort_matrix(observations: pd.DataFrame, context: pd.DataFrame, units: Sequ
         Yearly growth applied from the nearest earlier count (fraction per year).
     population_item : str
         ``context.item`` giving population weights.
+    components : sequence of str
+        Former units whose sum stands for the first unit when it has no count
+        of its own (a merged province's former provinces).
 
     Returns
     -------
@@ -158,13 +165,21 @@ def cohort_matrix(observations: pd.DataFrame, context: pd.DataFrame, units: Sequ
     if np.isnan(values[0]).any() and kids and np.isfinite(values[1:]).all():
         values[0] = values[1:].sum(axis=0)
         src[0] = f"sum of the {len(kids)} sub-units' {indicator}"
+    comp = {g: count_series(observations, g, indicator) for g in components}
+    if np.isnan(values[0]).any() and comp and all(len(c) for c in comp.values()):
+        values[0] = sum(_fill_years(c, years, growth) for c in comp.values())
+        src[0] = f"sum of the former units {', '.join(comp)} ({indicator})"
     if np.isfinite(values[0]).all():
         for j in range(1, u):
             if np.isnan(values[j]).any() and np.isfinite(w[j]):
                 values[j] = values[0] * w[j]
                 src[j] = f"{100 * w[j]:.1f} % of {units[0]} ({wsrc})"
     known = bool(np.isfinite(values).all())
+    flagged = observations[observations["geography"].isin(list(units) + list(components))
+                           & (observations["indicator"] == indicator)]
+    illustrative = known and "flags" in flagged.columns and \
+        flagged["flags"].fillna("").astype(str).str.contains("illustrative").any()
     if not known:
         values = np.full((u, y), PER_THOUSAND)
         src = [f"unknown: {PER_THOUSAND:,.0f} graduates assumed (counts are per 1,000)"] * u
-    return Cohort(values, known, w, tuple(src))
+    return Cohort(values, known, w, tuple(src), bool(illustrative))

@@ -50,7 +50,7 @@ import pandas as pd
 
 from simlib.errors import InputError
 from simlib.evidence.indicators import Indicator, Registry, registry
-from simlib.evidence.series import Observation, series_for
+from simlib.evidence.series import Observation, series_for, sub_units
 from simlib.evidence.targets import Threshold, p_met
 from simlib.inputs.bundle import Bundle
 from simlib.logit import expit, logit
@@ -183,7 +183,8 @@ def unit_list(bundle: Bundle, geography: str, indicators: Iterable[str]) -> list
 
 
 def evidence_series(bundle: Bundle, unit: str, indicator: str, readings: str = "primary", *,
-                    weight_indicator: str = "", spread: float = 0.35) -> tuple[str | None, int, list[Observation]]:
+                    weight_indicator: str = "", spread: float = 0.35, memo: dict | None = None
+                    ) -> tuple[str | None, int, list[Observation]]:
     """The series a unit's trend rests on: its own (with its sub-units' rates aggregated), else its nearest ancestor's.
 
     Parameters
@@ -192,6 +193,8 @@ def evidence_series(bundle: Bundle, unit: str, indicator: str, readings: str = "
         Count indicator weighting sub-units when their rates are aggregated (``thcs_graduates``).
     spread : float
         Between-unit spread (logit units) for the aggregate's uncertainty.
+    memo : dict, optional
+        Series already built in this run, by geography (many communes borrow one province's series).
 
     Returns
     -------
@@ -199,8 +202,14 @@ def evidence_series(bundle: Bundle, unit: str, indicator: str, readings: str = "
         ``geography`` None (and an empty list) when no unit up the tree has evidence.
     """
     for hops, geo in enumerate([unit] + bundle.ancestors(unit)):
-        series = series_for(bundle.observations, geo, indicator, readings=readings, geographies=bundle.geographies,
-                            weight_indicator=weight_indicator, spread=spread)
+        key = (geo, indicator, readings, weight_indicator, spread)
+        if memo is not None and key in memo:
+            series = memo[key]
+        else:
+            series = series_for(bundle.observations, geo, indicator, readings=readings,
+                                geographies=bundle.geographies, weight_indicator=weight_indicator, spread=spread)
+            if memo is not None:
+                memo[key] = series
         if series:
             return geo, hops, series
     return None, 0, []
@@ -341,11 +350,11 @@ def _fit(series: list[Observation], method: str):
     return trends.fit(series, method)
 
 
-def _evidence(bundle: Bundle, unit: str, spec: Indicator, config: RunConfig, levers: LeverSet, fits: dict
-              ) -> Evidence:
+def _evidence(bundle: Bundle, unit: str, spec: Indicator, config: RunConfig, levers: LeverSet, fits: dict,
+              memo: dict | None = None) -> Evidence:
     """A unit's evidence for one steered indicator, fitting its source series once (``fits`` caches by source)."""
     geo, hops, series = evidence_series(bundle, unit, spec.id, config.readings, weight_indicator=spec.weight_indicator,
-                                        spread=levers.district_spread_logit)
+                                        spread=levers.district_spread_logit, memo=memo)
     if geo is None:
         return Evidence(unit, spec.id, None, 0, 0, None, None, None)
     if (geo, spec.id) not in fits:
@@ -471,10 +480,12 @@ def plan_run(bundle: Bundle, geography: str, config: RunConfig = RunConfig(), *,
     if len(set(units)) != len(units):
         raise RunError("a unit is listed twice in the run")
     fits: dict = {}
-    evidence = {(u, ind): _evidence(bundle, u, reg[ind], config, levers, fits) for ind in wanted for u in units}
+    memo: dict = {}
+    evidence = {(u, ind): _evidence(bundle, u, reg[ind], config, levers, fits, memo) for ind in wanted for u in units}
     cohort = cohort_matrix(bundle.observations, bundle.context, units, config.years,
                            indicator=reg[wanted[0]].weight_indicator if wanted else "thcs_graduates",
-                           growth=fa.assumption(flow_table, "cohort_growth"))
+                           growth=fa.assumption(flow_table, "cohort_growth"),
+                           components=sub_units(bundle.geographies, geography)[1])
     schools = {ind: _schools(bundle, units, cohort.weights, reg[ind]) for ind in wanted}
     illustrative = tuple(r["parameter"] for _, r in flow_table.iterrows() if r["status"] == "illustrative")
     return RunPlan(bundle, levers, config, geography, tuple(units), tuple(wanted), MappingProxyType(evidence),
@@ -918,7 +929,7 @@ class ScenarioRun:
         """True when counts or costs of this run rest on an illustrative input (prices, cohort, flow inputs)."""
         b = self.baseline
         return (any(lv.illustrative_cost for lv in b.levers.levers.values()) or not b.cohort_known
-                or bool(b.illustrative))
+                or bool(b.illustrative) or bool(b.cohort_info is not None and b.cohort_info.illustrative))
 
     def cost_table(self, *, years: Iterable[int] | None = None, probs=(0.1, 0.5, 0.9)) -> pd.DataFrame:
         """Cost per additional vocational entrant, by scenario, for the run's geography (first unit).
