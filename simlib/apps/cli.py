@@ -1,4 +1,4 @@
-"""Command line: ``python -m simlib {validate,audit,feasibility,report}``.
+"""Command line: ``python -m simlib {validate,init-case,audit,feasibility,report,backtest}``.
 
 Every error simlib raises on purpose (bad input, a bad option, a bad data
 file: :class:`simlib.errors.SimlibError`) becomes a plain message and exit
@@ -181,6 +181,18 @@ def _cmd_feasibility(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_init_case(args: argparse.Namespace) -> int:
+    from simlib.apps.init_case import init_case
+
+    files = init_case(args.province, args.folder, as_of=args.as_of, horizon=args.horizon)
+    units = sum(1 for _ in open(Path(args.folder) / "units.csv", encoding="utf-8")) - 1
+    print(f"{args.folder}: {len(files)} files for {args.province} ({units} xã, phường / communes and wards)")
+    for f in files:
+        print(f"  {f}")
+    print("Đọc README.md trong thư mục để biết cần điền gì. / Read README.md in the folder for what to fill.")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     from simlib.scenarios.engine import DEFAULT_DRAWS, DEFAULT_SEED
 
@@ -229,6 +241,15 @@ def build_parser() -> argparse.ArgumentParser:
     f.add_argument("--csv", help="write every verdict row (all targets, all columns) to this CSV file")
     f.add_argument("--all-rows", action="store_true", help="print every row, including targets not assessed")
     f.set_defaults(func=_cmd_feasibility)
+
+    i = sub.add_parser("init-case", help="create a planning case folder for a province (its communes and wards, "
+                                         "templates, scenarios)")
+    i.add_argument("--province", required=True, help="one of the 34 provinces, e.g. \"Tây Ninh\"")
+    i.add_argument("folder", help="the folder to create (must not exist or be empty)")
+    i.add_argument("--as-of", type=int, dest="as_of", default=2026,
+                   help="'today': the latest year whose graduates have streamed (default 2026)")
+    i.add_argument("--horizon", type=int, default=2030, help="last year simulated (default 2030)")
+    i.set_defaults(func=_cmd_init_case)
 
     r = sub.add_parser("report", help="regenerate every table, chart, the Excel workbook and the HTML summary")
     case_options(r)

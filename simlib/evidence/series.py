@@ -27,6 +27,7 @@ from simlib.errors import InputError
 __all__ = [
     "BASES", "SHARE_UNITS", "READINGS", "NATIONAL_GEOGRAPHY", "NATIONAL_INDICATOR", "SeriesError", "Observation", "check_share",
     "observations_from_frame", "national_history", "series_for", "aggregate_children", "sub_units",
+    "count_value",
 ]
 
 BASES = ("same", "broader", "narrower", "unclear")
@@ -379,13 +380,28 @@ def _exact_rows(observations: pd.DataFrame, geography: str, indicator: str) -> p
     return sel
 
 
+def count_value(value, low, high) -> float:
+    """A count reported as a value, a range (its midpoint) or a lower bound only ("over 21,000": the bound)."""
+    def ok(x):
+        return x is not None and pd.notna(x)
+
+    if ok(value):
+        return float(value)
+    if ok(low) and ok(high):
+        return 0.5 * (float(low) + float(high))
+    if ok(low):
+        return float(low)
+    return float("nan")
+
+
 def _count(observations: pd.DataFrame, geography: str, indicator: str, year: int) -> float:
     """A count of ``indicator`` for a unit: the year's own, else the unit's latest (NaN when none)."""
     o = observations
     sel = o[(o["geography"] == geography) & (o["indicator"] == indicator) & o["year"].notna()]
     if sel.empty:
         return float("nan")
-    vals = pd.to_numeric(sel["value"], errors="coerce")
+    vals = pd.Series([count_value(r.get("value"), r.get("low"), r.get("high")) for r in sel.to_dict("records")],
+                     index=sel.index, dtype=float)
     same = vals[sel["year"] == year].dropna()
     if len(same):
         return float(same.iloc[-1])
@@ -507,8 +523,9 @@ def _aggregate_year(observations, parent, indicator, kids, year, grp, weight_ind
     sd = max(float(np.std(p, ddof=1)) if len(p) > 1 else 0.0, floor)
     se = (1.0 - cover) * sd if cover < 1.0 - 1e-9 else None
     flags = {"aggregated_from_units"}
-    if "flags" in grp.columns and grp["flags"].fillna("").astype(str).str.contains("planner_data").any():
-        flags.add("planner_data")
+    if "flags" in grp.columns:  # the caveats of any reported figure stay with the aggregate
+        for f in grp["flags"].fillna("").astype(str):
+            flags |= {x.strip() for x in f.split(";") if x.strip() and x.strip() not in ("derived", "component")}
     basis = "same" if ("basis" not in grp.columns or (grp["basis"].fillna("same") == "same").all()) else "unclear"
     return Observation(obs_id=f"agg:{parent}:{indicator}:{year}", geography=parent, indicator=indicator,
                        year=year, value_share=mean, se_share=se, basis=basis, flags=";".join(sorted(flags)))

@@ -9,7 +9,8 @@ planner's file), by these rules, the same for every province:
    grown at ``growth`` per year from that count's year.
 2. A unit without counts takes a share of its parent's cohort: the share of
    its weight among the parent's children (planner-supplied graduate counts
-   of any year, else the 2019 census population in ``context.csv``).
+   of any year, else the 2019 census population in ``context.csv``); when
+   nothing tells the children apart, an equal split, flagged illustrative.
 3. A parent without a count of its own is the sum of its children when every
    child has one, else the sum of the former units it succeeds (the provinces
    before a merger) when every one of them has a count.
@@ -27,6 +28,8 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+
+from simlib.evidence.series import count_value
 
 __all__ = ["Cohort", "latest_count", "count_series", "cohort_matrix", "PER_THOUSAND"]
 
@@ -62,14 +65,7 @@ class Cohort:
 
 def _point(row) -> float:
     """A count observation as one number: the value, a range's midpoint, or a lower bound."""
-    v, lo, hi = row.get("value"), row.get("low"), row.get("high")
-    if v is not None and pd.notna(v):
-        return float(v)
-    if lo is not None and pd.notna(lo) and hi is not None and pd.notna(hi):
-        return 0.5 * (float(lo) + float(hi))
-    if lo is not None and pd.notna(lo):
-        return float(lo)
-    return float("nan")
+    return count_value(row.get("value"), row.get("low"), row.get("high"))
 
 
 def count_series(observations: pd.DataFrame, geography: str, indicator: str) -> pd.Series:
@@ -169,7 +165,12 @@ def cohort_matrix(observations: pd.DataFrame, context: pd.DataFrame, units: Sequ
     if np.isnan(values[0]).any() and comp and all(len(c) for c in comp.values()):
         values[0] = sum(_fill_years(c, years, growth) for c in comp.values())
         src[0] = f"sum of the former units {', '.join(comp)} ({indicator})"
-    if np.isfinite(values[0]).all():
+    equal = False
+    if np.isfinite(values[0]).all() and kids:
+        if not np.isfinite(w[1:]).any() and np.isnan(values[1:]).all():
+            # nothing tells the sub-units apart: an equal split keeps the parent's counts (flagged illustrative)
+            w[1:] = 1.0 / len(kids)
+            wsrc, equal = "equal split: no sub-unit counts or populations (ILLUSTRATIVE)", True
         for j in range(1, u):
             if np.isnan(values[j]).any() and np.isfinite(w[j]):
                 values[j] = values[0] * w[j]
@@ -177,8 +178,8 @@ def cohort_matrix(observations: pd.DataFrame, context: pd.DataFrame, units: Sequ
     known = bool(np.isfinite(values).all())
     flagged = observations[observations["geography"].isin(list(units) + list(components))
                            & (observations["indicator"] == indicator)]
-    illustrative = known and "flags" in flagged.columns and \
-        flagged["flags"].fillna("").astype(str).str.contains("illustrative").any()
+    illustrative = known and (equal or ("flags" in flagged.columns and
+                                        flagged["flags"].fillna("").astype(str).str.contains("illustrative").any()))
     if not known:
         values = np.full((u, y), PER_THOUSAND)
         src = [f"unknown: {PER_THOUSAND:,.0f} graduates assumed (counts are per 1,000)"] * u
