@@ -374,7 +374,7 @@ def static_view(base: Baseline, **settings) -> ExplorerView:
 def _figure(base: Baseline, v: Mapping[str, Any], plan: str | None, levers: ExplorerLevers) -> Figure:
     lang, ind, unit = v["lang"], v["indicator"], v["unit"]
     ev = base.evidence[(unit, ind)]
-    hist = (history_frame(base.bundle.observations, ev.source_geography, ind, base.config.readings)
+    hist = (history_frame(None, series=ev.series)
             if ev.assessable else None)
     targets = [(None, v["target"], v["target_year"])] if np.isfinite(v["target"]) else []
     s = v["settings"]

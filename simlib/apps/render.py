@@ -29,14 +29,18 @@ __all__ = ["history_frame", "render_language", "MAX_UNIT_PANELS"]
 MAX_UNIT_PANELS = 24
 
 
-def history_frame(observations: pd.DataFrame, geography: str, indicator: str,
-                  readings: str = "primary") -> pd.DataFrame:
+def history_frame(observations: pd.DataFrame | None, geography: str = "", indicator: str = "",
+                  readings: str = "primary", *, series=None) -> pd.DataFrame:
     """Observations of one series as the ``history`` table of :func:`simlib.present.charts.fan_chart`.
 
-    Columns year (last year covered), year_first, year_last, value, low, high
-    (fractions, NaN when absent), high_open, same_definition, planner (True
-    for a planner's own figures).
+    Give ``series`` (e.g. an :class:`~simlib.scenarios.engine.Evidence`'s, which
+    includes figures aggregated from sub-units) or the observation table with
+    a geography and an indicator. Columns year (last year covered),
+    year_first, year_last, value, low, high (fractions, NaN when absent),
+    high_open, same_definition, planner (True for a planner's own figures).
     """
+    if series is None:
+        series = series_for(observations, geography, indicator, readings=readings)
     rows = [{"year": float(o.year), "year_first": float(o.year_first) if o.year_first is not None else np.nan,
              "year_last": float(o.year),
              "value": o.value_share if o.value_share is not None else np.nan,
@@ -44,7 +48,7 @@ def history_frame(observations: pd.DataFrame, geography: str, indicator: str,
              "high": o.high_share if o.high_share is not None else np.nan,
              "high_open": bool(o.high_open), "same_definition": o.basis == "same",
              "planner": "planner_data" in o.flag_set}
-            for o in series_for(observations, geography, indicator, readings=readings)]
+            for o in series]
     return pd.DataFrame(rows, columns=["year", "year_first", "year_last", "value", "low", "high", "high_open",
                                        "same_definition", "planner"])
 
@@ -94,7 +98,7 @@ class _Ctx:
 
     def sources(self) -> dict[str, str]:
         d = self.data
-        ev = ", ".join(["data/observations.csv"] + [p.name for p in d.inputs.planner_files])
+        ev = ", ".join(["data/observations.csv"] + [f"{p.parent.name}/{p.name}" for p in d.inputs.planner_files])
         plan = ", ".join(self.plan_short(p) for p in d.inputs.plans)
         method = t(f"trend.{d.config.method}", self.lang) if i18n.has_label(f"trend.{d.config.method}") \
             else d.config.method
@@ -132,10 +136,13 @@ def _fan_charts(c: _Ctx) -> None:
     src = c.sources()["fan"]
     for ind in c.data.headline():
         ev = c.base.evidence.get((c.geo, ind))
-        hist = history_frame(c.bundle.observations, ev.source_geography, ind) \
-            if ev is not None and ev.assessable else None
+        hist = history_frame(None, series=ev.series) if ev is not None and ev.assessable else None
+        q = c.run.fan(ind, c.geo, "baseline")
+        targets = _targets_for(c, ind, c.geo)
+        low = min([float(q.min().min())] + [x for _, x, _ in targets])
+        ylim = (max(0.0, 10.0 * np.floor((100 * low - 5) / 10)), 100.0) if low > 0.5 else None
         fig = charts.fan_chart(
-            c.run.fan(ind, c.geo, "baseline"), history=hist, targets=_targets_for(c, ind, c.geo), lang=c.lang,
+            q, history=hist, targets=targets, lang=c.lang, ylim=ylim,
             title=t("report.fan_title", c.lang, ind=c.ind(ind), geo=c.geo_name),
             subtitle=t("report.fan_subtitle", c.lang, unit=c.unit_label(ind), scenario=c.scenario("baseline")),
             source=src, illustrative=c.run.is_illustrative(ind), today=c.today, ylabel=c.unit_label(ind))
@@ -285,7 +292,8 @@ def _evidence_chart(c: _Ctx) -> None:
         sources = [ev.source_geography] if ev is not None and ev.assessable else [c.geo]
         sources += [g for g in country if g not in sources]
         for geo in sources:
-            hist = history_frame(c.bundle.observations, geo, ind)
+            hist = history_frame(None, series=ev.series) if ev is not None and geo == ev.source_geography \
+                else history_frame(c.bundle.observations, geo, ind)
             for r in hist.to_dict("records"):
                 obs_rows.append({"panel": ind, "series": geo, "year": r["year"], "year_first": r["year_first"],
                                  "value": r["value"], "low": r["low"], "high": r["high"], "high_open": r["high_open"],
@@ -336,6 +344,11 @@ def _headline(c: _Ctx) -> list[str]:
             elif r["timing"] == "past_estimated":
                 txt = t("report.headline_past_estimated", c.lang, p=i18n.fmt_prob(r["p_met"], c.lang),
                         verdict=i18n.verdict_label(r["verdict"], c.lang).lower(), **kw)
+            elif pd.isna(r.get("required_pace_pts")):
+                best = tab[tab["target_id"] == tid]["p_met"].max()
+                txt = t("report.headline_future_flows", c.lang,
+                        verdict=i18n.verdict_label(r["verdict"], c.lang).lower(),
+                        p=i18n.fmt_prob(r["p_met"], c.lang), p_best=i18n.fmt_prob(best, c.lang), **kw)
             else:
                 best = tab[tab["target_id"] == tid]["p_met"].max()
                 txt = t("report.headline_future", c.lang, verdict=i18n.verdict_label(r["verdict"], c.lang).lower(),
@@ -348,10 +361,31 @@ def _headline(c: _Ctx) -> list[str]:
             if ceiling is not None and r["target_pct"] / 100.0 > float(np.max(ceiling)):
                 txt += " " + t("report.headline_ceiling", c.lang)
             paras.append(txt)
+    paras += _defensible(c)
     borrowed = sum(ev.hops > 0 for (u, _), ev in c.data.plan_evidence.items() if u != c.geo)
     if borrowed:
         paras.append(t("report.headline_borrowed", c.lang, k=str(borrowed), units=c.units_word()))
     return paras
+
+
+def _defensible(c: _Ctx) -> list[str]:
+    """For a forward-looking case: the target each headline trend indicator can defend in the last year."""
+    if c.data.case.kind != "plan":
+        return []
+    reach, out = c.data.tables["targets_reachable"], []
+    last = c.base.years[-1]
+    for ind in c.data.headline():
+        ev = c.data.plan_evidence.get((c.geo, ind))
+        r = reach[(reach["unit"] == c.geo) & (reach["indicator"] == ind) & (reach["scenario"] == "baseline")]
+        if ev is None or r.empty or not ev.assessable:
+            continue
+        r = r.iloc[0]
+        last_obs = max((o for o in ev.series if o.value_share is not None), key=lambda o: o.year, default=None)
+        out.append(t("report.headline_defensible", c.lang, ind=c.ind(ind), year=str(last),
+                     p50=c.pct(r["reach_p50_pct"], 1), p80=c.pct(r["reach_p80_pct"], 1),
+                     last=c.pct(100 * last_obs.value_share, 2) if last_obs else "–",
+                     last_year=str(last_obs.year) if last_obs else "–", n_points=i18n.fmt_int(ev.n_points, c.lang)))
+    return out
 
 
 def _callouts(c: _Ctx) -> list[tuple[str, str]]:
@@ -435,6 +469,14 @@ def _sheets(c: _Ctx) -> list[Sheet]:
         sheets.append(Sheet(t("report.sheet.other_targets", c.lang), others,
                             tables.feasibility_columns(indicator_names=inds, scenario_titles=scs),
                             note=t("report.wb_note.other_targets", c.lang), freeze_columns=2))
+    quota = _quota_display(c)
+    if quota is not None:
+        sheets.insert(1, Sheet(t("report.sheet.quota", c.lang), quota[0], quota[1],
+                               note=t("report.wb_note.quota", c.lang)))
+    mon = d.tables.get("monitoring")
+    if mon is not None and len(mon):
+        sheets.insert(1, Sheet(t("report.sheet.monitoring", c.lang), mon, _monitoring_columns(c),
+                               note=t("report.wb_note.monitoring", c.lang)))
     names = {"targets_reachable": "targets_defensible"}
     for key, cols in specs.items():
         df = d.tables.get(key)
@@ -444,6 +486,41 @@ def _sheets(c: _Ctx) -> list[Sheet]:
         sheets.append(Sheet(t(f"report.sheet.{k}", c.lang), df, [x for x in cols if x.key in df.columns],
                             note=t(f"report.wb_note.{k}", c.lang)))
     return sheets
+
+
+
+def _quota_display(c: _Ctx) -> tuple[pd.DataFrame, list[Column]] | None:
+    """The quota table for people: one row per quota, shares with their 80 % interval, seats by programme."""
+    q = c.data.tables.get("quota")
+    if q is None or q.empty:
+        return None
+    rows = []
+    inds = [i for i in ("thcs_to_thpt_public", "thcs_to_gdnn_sc_tc", "thcs_to_vocational", "thcs_transition",
+                        "vet_share_pooled") if f"{i}_pct" in q.columns]
+    seats = [t for t in ("thpt", "trung_cap", "trung_hoc_nghe", "gdtx") if f"seats_{t}" in q.columns]
+    for r in q.to_dict("records"):
+        row = {"quota": t("report.no_quota", c.lang) if pd.isna(r["quota_pct"]) else c.pct(r["quota_pct"], 0)}
+        for i in inds:
+            row[i] = (f"{c.pct(r[f'{i}_pct'], 1)} ({i18n.fmt_number(r[f'{i}_q0.1_pct'], c.lang, 1)}–"
+                      f"{i18n.fmt_number(r[f'{i}_q0.9_pct'], c.lang, 1)})")
+        for tr in seats:
+            row[f"seats_{tr}"] = r[f"seats_{tr}"]
+        rows.append(row)
+    cols = [Column("quota", label=t("col.quota_grade10_public", c.lang))]
+    cols += [Column(i, label=c.ind(i, short=True)) for i in inds]
+    cols += [Column(f"seats_{tr}", "int", label=f"{t('seats', c.lang).capitalize()}: "
+                                               f"{i18n.label(tr, c.lang, ('track.', ''))}") for tr in seats]
+    return pd.DataFrame(rows), cols
+
+
+def _monitoring_columns(c: _Ctx) -> list[Column]:
+    inds, _ = _names(c)
+    return [Column("unit_name"), Column("indicator", "code", values=inds), Column("year", "year"),
+            Column("status", "code", codes="monitor", label=t("col.monitor_status", c.lang)),
+            Column("actual_pct", "percent", decimals=1), Column("path_pct", "percent", decimals=1),
+            Column("gap_pts", "number", decimals=1), Column("target_pct", "percent", decimals=2),
+            Column("target_year", "year"), Column("baseline_pct", "percent", decimals=1),
+            Column("baseline_year", "year"), Column("source", "id"), Column("unit", "id")]
 
 
 def _workbook(c: _Ctx) -> None:
@@ -485,6 +562,7 @@ def _html(c: _Ctx, headline: list[str], caveats: list[str]) -> None:
         Section(t("report.levers", c.lang), "", images=img(f"waterfall_{lever}", f"tornado_{lever}")),
         Section(t("report.targets_defensible", c.lang, year=str(c.base.years[-1])), "", table=reach,
                 columns=reach_cols),
+        *_planning_sections(c),
         Section(t("report.evidence", c.lang), "", images=img("targets_vs_evidence")),
         Section(t("report.caveats", c.lang), "\n\n".join(caveats)),
     ]
@@ -494,6 +572,22 @@ def _html(c: _Ctx, headline: list[str], caveats: list[str]) -> None:
                                                       school_year=i18n.school_year(c.data.case.as_of)),
                        footer=t("report.footer", c.lang, version=simlib.__version__, draws=c.draws, seed=c.seed))
     del cap
+
+
+def _planning_sections(c: _Ctx) -> list[Section]:
+    out = []
+    quota = _quota_display(c)
+    if quota is not None:
+        out.append(Section(t("report.quota", c.lang), t("report.quota_note", c.lang,
+                                                          from_year=str(c.data.case.as_of + 1),
+                                                          year=str(c.base.years[-1]), draws=c.draws),
+                           table=quota[0], columns=quota[1]))
+    mon = c.data.tables.get("monitoring")
+    if mon is not None and len(mon):
+        out.append(Section(t("report.monitoring", c.lang), t("report.monitoring_note", c.lang,
+                                                               tol=i18n.fmt_number(1.0, c.lang, 0)),
+                           table=mon, columns=_monitoring_columns(c)))
+    return out
 
 
 def _word(c: _Ctx, headline: list[str], caveats: list[str]) -> None:
@@ -509,6 +603,12 @@ def _word(c: _Ctx, headline: list[str], caveats: list[str]) -> None:
                                   for i in heads])),
         DocSection(t("report.levers", c.lang), images=pngs([(f"waterfall_{lever}", t("report.levers", c.lang))])),
     ]
+    quota = _quota_display(c)
+    if quota is not None:
+        sections.append(DocSection(t("report.quota", c.lang),
+                                   paragraphs=[t("report.quota_note", c.lang, from_year=str(c.data.case.as_of + 1),
+                                                 year=str(c.base.years[-1]), draws=c.draws)],
+                                   table=quota[0], columns=quota[1], table_caption=t("report.quota", c.lang)))
     header = DocHeader(number=t("word.number_blank", c.lang, agency_code="SGDĐT"),
                        place_date=t("word.place_date_blank", c.lang, place=c.geo_name, year=str(c.data.case.as_of)))
     write_report_docx(c.folder / "report.docx", lang=c.lang, title=t("report.title_geo", c.lang, geo=c.geo_name),

@@ -45,6 +45,8 @@ import pandas as pd
 import simlib
 from simlib.apps.render import history_frame, render_language, sensitivity_label
 from simlib.assess import feasibility as F
+from simlib.assess.monitoring import monitoring_table
+from simlib.assess.planning import quota_options
 from simlib.evidence.audit import AuditResult, audit
 from simlib.evidence.targets import used_targets
 from simlib.inputs.case import Case, CaseInputs, load_case, load_case_inputs
@@ -152,6 +154,36 @@ def _tables(rep: F.FeasibilityReport, run: ScenarioRun, levers: LeverSet, lever_
     return tables
 
 
+#: Public grade-10 quotas tried in the quota table (shares of THCS graduates; the lever file bounds them).
+QUOTA_GRID = (0.60, 0.65, 0.70, 0.75, 0.80, 0.85)
+
+
+def _planning_tables(inputs: CaseInputs, rep: F.FeasibilityReport, run: ScenarioRun, levers: LeverSet) -> dict:
+    """The quota table (what each public grade-10 quota gives) and the Circular 16 monitoring table."""
+    b, case = run.baseline, inputs.case
+    geo, last = b.geography, b.years[-1]
+    out = {}
+    setting = levers.quota.get("grade10_public_share")
+    if setting is not None and case.as_of + 1 <= last:
+        grid = [q for q in QUOTA_GRID if setting.min <= q <= setting.max]
+        t = inputs.bundle.targets
+        mine = t[t["plan_id"].isin(inputs.plans) & (t["geography"] == geo) & (t["year"] == last)]
+        out["quota"] = quota_options(b.subset([geo]), grid, year=last, from_year=case.as_of + 1, targets=mine)
+    own = [p for p in inputs.plans if p not in case.benchmarks]
+    tg = inputs.bundle.targets[inputs.bundle.targets["plan_id"].isin(own)]
+    frames = []
+    for ind in sorted(set(tg["indicator"]) & set(run.simulated())):
+        years = tg.loc[tg["indicator"] == ind, "year"]
+        start = min(case.as_of, int(years.min())) - 1
+        frames.append(monitoring_table(inputs.bundle.observations, tg, geography=geo, units=inputs.units,
+                                       indicator=ind, start_year=start, as_of=case.as_of,
+                                       names={u: inputs.bundle.geo_name(u) for u in inputs.units}))
+    frames = [f for f in frames if len(f)]
+    if frames:
+        out["monitoring"] = pd.concat(frames, ignore_index=True)
+    return out
+
+
 def _say(progress, message: str) -> None:
     if callable(progress):
         progress(message)
@@ -198,6 +230,8 @@ def compute(case: Case | str | Path, *, data_dir: str | Path | None = None, plan
     lever_sc, lever_ind = _lever_choice(run, scenarios, headline)
     _say(progress, "tables: targets reachable, contributions, sensitivity, costs, seats")
     tables = _tables(rep, run, levers, lever_sc, lever_ind)
+    _say(progress, "planning tables: the grade-10 quota, monitoring")
+    tables.update(_planning_tables(inputs, rep, run, levers))
     return ReportData(inputs, config, levers, scenarios, aud, rep, run, tables, lever_sc, lever_ind)
 
 

@@ -409,8 +409,9 @@ def load_case_inputs(case: Case, *, data_dir: str | Path | None = None,
     if geo is None:
         raise CaseError(f"{case.folder / CASE_FILE if case.folder else case.id}: 'geography': {why}")
     plans = list(case.plans)
-    if case.targets_file is not None:
-        table = validate_table(read_table(case.targets_file), "case_targets", bundle.reference)
+    table = validate_table(read_table(case.targets_file), "case_targets", bundle.reference) \
+        if case.targets_file is not None else None
+    if table is not None and len(table):
         rows = _targets_rows(case, table)
         plan = pd.DataFrame([{"plan_id": case.id, "title": case.title_vi, "issuer": "(case)", "geography": geo,
                               "date": str(case.as_of), "status": "draft", "document": case.targets_file.name,

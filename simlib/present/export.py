@@ -1072,6 +1072,7 @@ footer { margin-top: 2rem; padding-top: 0.5rem; border-top: 1px solid var(--rule
   body { max-width: none; padding: 0; font-size: 10.5pt; }
   h2 { break-after: avoid; }
   section.page-break { break-before: page; }
+  section.keep { break-inside: avoid; }
   figure, .callouts, tr { break-inside: avoid; }
   thead { display: table-header-group; }
   tbody tr:nth-child(even) { background: none; }
@@ -1264,7 +1265,9 @@ def write_html_summary(
     if subtitle:
         out.append(f'<p class="subtitle">{_esc(subtitle)}</p>')
     for s_i, sec in enumerate(sections, start=1):
-        out.append('<section class="page-break">' if sec.page_break_before else "<section>")
+        classes = (["page-break"] if sec.page_break_before else []) + \
+            (["keep"] if len(sec.images) <= 1 and sec.table is None else [])
+        out.append(f'<section class="{" ".join(classes)}">' if classes else "<section>")
         out.append(f"<h2>{_esc(sec.heading)}</h2>")
         out.extend(_paragraphs(sec.text))
         if sec.callouts:
