@@ -28,6 +28,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from simlib.errors import InputError
 from simlib.evidence.targets import SAME_SCOPE_VARIANTS, used_targets
 from simlib.inputs.bundle import Bundle, population_weights
 from simlib.logit import logit_clipped as _logit
@@ -86,7 +87,7 @@ def audit(bundle: Bundle, *, plans: list[str] | None = None, planner_data: pd.Da
     bundle : Bundle
         From :func:`simlib.inputs.bundle.load_bundle`.
     plans : list of str, optional
-        Plan ids to audit; all by default.
+        Plan ids to audit; all by default (an empty list audits none).
     planner_data : DataFrame, optional
         A planner's validated observations (:func:`simlib.inputs.bundle.load_planner_file`).
         Count rows for an indicator's ``weight_indicator`` (e.g. ``thcs_graduates``
@@ -98,10 +99,10 @@ def audit(bundle: Bundle, *, plans: list[str] | None = None, planner_data: pd.Da
         z-score (|x - median| / (1.4826 MAD)) exceeds ``outlier_z``.
     """
     targets = bundle.targets
-    if plans:
+    if plans is not None:  # None: every plan; an empty list: none (a case without targets of its own)
         unknown = sorted(set(plans) - set(bundle.plans["plan_id"]))
         if unknown:
-            raise ValueError(f"unknown plan id(s): {', '.join(unknown)}; known: {', '.join(bundle.plans['plan_id'])}")
+            raise InputError(f"unknown plan id(s): {', '.join(unknown)}; known: {', '.join(bundle.plans['plan_id'])}")
         targets = targets[targets["plan_id"].isin(plans)]
     kinds = bundle.indicators.set_index("indicator_id")["kind"]
     observations = bundle.with_planner_data(planner_data).observations
