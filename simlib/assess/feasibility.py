@@ -54,6 +54,7 @@ from simlib.scenarios.engine import (
     Baseline,
     RunConfig,
     ScenarioRun,
+    progress_bar,
     apply_scenario,
     plan_run,
     run_scenarios,
@@ -378,7 +379,7 @@ FAN_PROBS = (0.05, 0.2, 0.35, 0.5, 0.65, 0.8, 0.95)
 def assess_targets(bundle: Bundle, *, geography: str, units: Sequence[str], plans: Sequence[str],
                    scenarios: Sequence[Scenario], config: RunConfig = RunConfig(), levers: LeverSet | None = None,
                    flow_table: pd.DataFrame | None = None, as_of: int | None = None, run_id: str = "run",
-                   chunk_units: int | None = None) -> FeasibilityReport:
+                   chunk_units: int | None = None, fan_indicators: Sequence[str] | None = None) -> FeasibilityReport:
     """Verdicts for the targets of several plans on one run (one geography and its units).
 
     This is how a planning case is assessed: its own plan, and national
@@ -403,30 +404,48 @@ def assess_targets(bundle: Bundle, *, geography: str, units: Sequence[str], plan
     run_id : str
         Key of the run in the report's ``runs``.
     chunk_units : int, optional
-        Simulate at most this many units at a time (memory is then set by the
-        chunk, not by the number of units); the numbers are the same as
-        unchunked. ``runs`` keeps the first chunk (the geography's); ``fans``
-        and ``reach`` cover every unit.
+        Simulate at most this many units at a time, one scenario at a time
+        (memory is then set by the chunk, not by the number of units); the
+        numbers are the same as unchunked. ``runs`` keeps the geography's own
+        chunk with every scenario; ``fans`` and ``reach`` cover every unit.
+    fan_indicators : sequence of str, optional
+        Indicators whose baseline quantiles go into ``fans`` (default: every simulated one).
     """
     targets = _with_used(bundle.targets[bundle.targets["plan_id"].isin(list(plans))])
     years = [int(y) for y in targets["year"]]
     cfg = RunConfig(**{**config.__dict__, "years": tuple(range(min([config.years[0], *years]),
                                                                max([config.years[-1], *years]) + 1))})
     plan = plan_run(bundle, geography, cfg, levers=levers, flow_table=flow_table, units=list(units))
-    chunks = plan.chunks(chunk_units or len(plan.units))
-    frames, fans, reach, main, panels = [], [], [], None, {}
+    size = chunk_units or len(plan.units)
+    # the geography's own chunk keeps every scenario (province-level tables read it); the other chunks are
+    # reduced one scenario at a time, so memory is one chunk and one scenario
+    chunks = [list(plan.units[:size])] if size >= len(plan.units) else \
+        [[plan.units[0]]] + [list(plan.units[i:i + size]) for i in range(1, len(plan.units), size)]
+    frames, fans, reach, panels = [], [], [], {}
     outside = targets[~targets["geography"].isin(plan.units)]
-    for k, chunk in enumerate(chunks):
-        run = run_scenarios(bundle, scenarios, baseline=plan.baseline(chunk))
+    main = run_scenarios(bundle, scenarios, baseline=plan.baseline(chunks[0]))
+    names = main.scenarios
+    for k, chunk in enumerate(progress_bar(chunks, len(chunks), cfg.progress, "units")):
         mine = targets[targets["geography"].isin(chunk)]
-        frames.append(assess_run(run, pd.concat([mine, outside]) if k == 0 else mine, panel=panels, as_of=as_of))
-        reach.append(target_options(run, cfg.years[-1]))
-        for ind in run.simulated():
-            fans.append(run.quantiles(ind, "baseline", probs=FAN_PROBS).assign(indicator=ind))
-        main = main or run
+        if k == 0:
+            runs = [main]
+            mine = pd.concat([mine, outside])
+        else:
+            base = plan.baseline(chunk)
+            runs = (ScenarioRun(base, MappingProxyType({sc: apply_scenario(base, main.results[sc].scenario)}))
+                    for sc in names)
+        for run in runs:
+            frames.append(assess_run(run, mine, panel=panels, as_of=as_of))
+            reach.append(target_options(run, cfg.years[-1]))
+            if "baseline" in run.results:
+                for ind in (fan_indicators if fan_indicators is not None else run.simulated()):
+                    fans.append(run.quantiles(ind, "baseline", probs=FAN_PROBS).assign(indicator=ind))
     table = pd.concat(frames, ignore_index=True)
-    order = {tid: i for i, tid in enumerate(targets["target_id"])}
-    table = table.sort_values("target_id", key=lambda c: c.map(order), kind="stable").reset_index(drop=True)
+    t_order = {tid: i for i, tid in enumerate(targets["target_id"])}
+    s_order = {sc: i for i, sc in enumerate(names)}
+    table = table.sort_values(["target_id", "scenario"], key=lambda c: c.map(t_order if c.name == "target_id"
+                                                                             else s_order), kind="stable")
+    table = table.reset_index(drop=True)
     fan = pd.concat(fans, ignore_index=True)
     fan = fan[["indicator", "unit", "year", *[c for c in fan.columns if c.startswith("q")]]]
     return FeasibilityReport(table, MappingProxyType({run_id: main}), _in_order(fan, ["indicator", "unit", "year"]),

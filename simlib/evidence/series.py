@@ -26,7 +26,7 @@ from simlib.errors import InputError
 
 __all__ = [
     "BASES", "SHARE_UNITS", "READINGS", "NATIONAL_GEOGRAPHY", "NATIONAL_INDICATOR", "SeriesError", "Observation", "check_share",
-    "observations_from_frame", "national_history", "series_for", "aggregate_children", "sub_units",
+    "observations_from_frame", "national_history", "series_for", "aggregate_children", "sub_units", "unit_tree",
     "count_value",
 ]
 
@@ -409,26 +409,42 @@ def _count(observations: pd.DataFrame, geography: str, indicator: str, year: int
     return float(latest["_v"].iloc[-1]) if len(latest) else float("nan")
 
 
-def sub_units(geographies: pd.DataFrame, parent: str) -> tuple[list[str], list[str]]:
+def unit_tree(geographies: pd.DataFrame) -> tuple[dict[str, list[str]], dict[str, list[str]]]:
+    """Children and former units of every geography, by parent, in one pass (see :func:`sub_units`).
+
+    Build it once for a run and pass it to :func:`sub_units`, :func:`aggregate_children`
+    and :func:`series_for` (a country has thousands of communes).
+    """
+    kids: dict[str, list[str]] = {}
+    for gid, par in zip(geographies["geo_id"], geographies["parent"]):
+        if isinstance(par, str):
+            kids.setdefault(par, []).append(gid)
+    former: dict[str, list[str]] = {}
+    if "successor" in geographies.columns:
+        succ = dict(zip(geographies["geo_id"], geographies["successor"].where(geographies["successor"].notna(),
+                                                                              None)))
+        for gid, par in zip(geographies["geo_id"], geographies["parent"]):
+            target = succ.get(gid)
+            if target is not None and succ.get(par) != target and gid not in kids.get(target, ()):
+                former.setdefault(target, []).append(gid)
+    return kids, former
+
+
+def sub_units(geographies: pd.DataFrame, parent: str, *, tree: tuple | None = None) -> tuple[list[str], list[str]]:
     """The units that make up ``parent``: (its current children, the former units it succeeds).
 
     Former units are those whose ``successor`` is ``parent`` and whose own
     parent is not also succeeded by it (so the former Long An counts for the
-    merged Tây Ninh, its districts do not count twice).
+    merged Tây Ninh, its districts do not count twice). ``tree``: from
+    :func:`unit_tree` (built here when not given).
     """
-    g = geographies
-    kids = list(g.loc[g["parent"] == parent, "geo_id"])
-    if "successor" not in g.columns:
-        return kids, []
-    succ = dict(zip(g["geo_id"], g["successor"].where(g["successor"].notna(), None)))
-    former = [gid for gid, par in zip(g["geo_id"], g["parent"])
-              if succ.get(gid) == parent and succ.get(par) != parent and gid not in kids]
-    return kids, former
+    kids, former = tree if tree is not None else unit_tree(geographies)
+    return list(kids.get(parent, ())), list(former.get(parent, ()))
 
 
 def aggregate_children(observations: pd.DataFrame, geographies: pd.DataFrame, parent: str, indicator: str, *,
-                       weight_indicator: str = "", spread: float = 0.35, min_coverage: float = 0.5
-                       ) -> list[Observation]:
+                       weight_indicator: str = "", spread: float = 0.35, min_coverage: float = 0.5,
+                       tree: tuple | None = None) -> list[Observation]:
     """Year-by-year aggregates of the sub-units' own exact rates, as observations of the parent.
 
     The rule (the same for districts of a former province, communes of a
@@ -468,7 +484,7 @@ def aggregate_children(observations: pd.DataFrame, geographies: pd.DataFrame, pa
         flagged ``aggregated_from_units`` (and ``planner_data`` when any row came
         from a planner's file); ``basis`` "same" only if every row was.
     """
-    current, former = sub_units(geographies, parent)
+    current, former = sub_units(geographies, parent, tree=tree)
     if not current and not former:
         return []
     mine = observations[(observations["indicator"] == indicator)
@@ -533,7 +549,7 @@ def _aggregate_year(observations, parent, indicator, kids, year, grp, weight_ind
 
 def series_for(observations: pd.DataFrame, geography: str, indicator: str, *, readings: str = "primary",
                geographies: pd.DataFrame | None = None, weight_indicator: str = "",
-               spread: float = 0.35) -> list[Observation]:
+               spread: float = 0.35, tree: tuple | None = None) -> list[Observation]:
     """The series one unit's trend rests on, for one indicator: the one rule every stage uses.
 
     The unit's own rows by :func:`observations_from_frame`'s defaults (totals,
@@ -557,6 +573,8 @@ def series_for(observations: pd.DataFrame, geography: str, indicator: str, *, re
         Count indicator weighting sub-units (``thcs_graduates``).
     spread : float
         Minimum between-unit spread for the aggregate's uncertainty, logit units.
+    tree : tuple, optional
+        :func:`unit_tree` of ``geographies`` (built once per run by callers that look up many units).
 
     Returns
     -------
@@ -578,6 +596,6 @@ def series_for(observations: pd.DataFrame, geography: str, indicator: str, *, re
     if geographies is not None:
         exact_years = {ob.year for ob in own if ob.value_share is not None and ob.year_first in (None, ob.year)}
         agg = aggregate_children(o, geographies, geography, indicator, weight_indicator=weight_indicator,
-                                 spread=spread)
+                                 spread=spread, tree=tree)
         own = own + [a for a in agg if a.year not in exact_years]
     return sorted(own, key=lambda ob: ob.year)

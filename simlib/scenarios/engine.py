@@ -50,7 +50,7 @@ import pandas as pd
 
 from simlib.errors import InputError
 from simlib.evidence.indicators import Indicator, Registry, registry
-from simlib.evidence.series import Observation, series_for, sub_units
+from simlib.evidence.series import Observation, series_for, sub_units, unit_tree
 from simlib.evidence.targets import Threshold, p_met
 from simlib.inputs.bundle import Bundle
 from simlib.logit import expit, logit
@@ -74,7 +74,7 @@ __all__ = [
     "DEFAULT_DRAWS", "DEFAULT_SEED", "DEFAULT_PROBS", "RunConfig", "Evidence", "Baseline", "ScenarioResult",
     "ScenarioRun", "simulate_baseline", "apply_scenario", "run_scenarios", "unit_list", "baseline_shares",
     "with_draws", "students_per_school", "evidence_series", "VOCATIONAL_TRACKS", "base_destination_shares",
-    "RunPlan", "plan_run", "chunk_size", "BYTES_PER_CELL_DRAW",
+    "RunPlan", "plan_run", "chunk_size", "BYTES_PER_CELL_DRAW", "progress_bar",
 ]
 
 #: One Monte Carlo size for the command line, the notebooks and the report (tests use fewer).
@@ -88,6 +88,9 @@ TRACKS: Mapping[str, tuple[str, ...]] = MappingProxyType({"thcs": THCS_TRACKS, "
 VOCATIONAL_TRACKS: tuple[str, ...] = ("so_cap", "trung_cap", "trung_hoc_nghe", "cao_dang")
 #: School years whose students a school teaches (THCS grades 6-9, THPT grades 10-12), for the counselling dose.
 _GRADES = {"thcs": 4.0, "thpt": 3.0}
+#: The flow engine's outputs a scenario reads (nothing else is computed or stored).
+_FLOW_OUTPUTS = ("thcs_graduates", "thpt_graduates", "thcs_intake", "thpt_intake", "programme_enrolment",
+                 "thpt_enrolment_total")
 #: Methods the engine can fit to one unit's series (``pooled`` needs a panel of units).
 _SINGLE_SERIES = ("naive", "logit_linear", "local_linear_trend")
 
@@ -201,13 +204,25 @@ def evidence_series(bundle: Bundle, unit: str, indicator: str, readings: str = "
     (geography, hops, observations)
         ``geography`` None (and an empty list) when no unit up the tree has evidence.
     """
-    for hops, geo in enumerate([unit] + bundle.ancestors(unit)):
+    if memo is not None:
+        if "parents" not in memo:
+            memo["parents"] = dict(zip(bundle.geographies["geo_id"], bundle.geographies["parent"]))
+        chain, g = [unit], memo["parents"].get(unit)
+        while isinstance(g, str) and g:
+            chain.append(g)
+            g = memo["parents"].get(g)
+    else:
+        chain = [unit] + bundle.ancestors(unit)
+    for hops, geo in enumerate(chain):
         key = (geo, indicator, readings, weight_indicator, spread)
         if memo is not None and key in memo:
             series = memo[key]
         else:
+            if memo is not None and "tree" not in memo:
+                memo["tree"] = unit_tree(bundle.geographies)
             series = series_for(bundle.observations, geo, indicator, readings=readings,
-                                geographies=bundle.geographies, weight_indicator=weight_indicator, spread=spread)
+                                geographies=bundle.geographies, weight_indicator=weight_indicator, spread=spread,
+                                tree=memo.get("tree") if memo is not None else None)
             if memo is not None:
                 memo[key] = series
         if series:
@@ -358,17 +373,17 @@ def _evidence(bundle: Bundle, unit: str, spec: Indicator, config: RunConfig, lev
     if geo is None:
         return Evidence(unit, spec.id, None, 0, 0, None, None, None)
     if (geo, spec.id) not in fits:
-        fits[(geo, spec.id)] = _fit(series, config.method)
-    fit = fits[(geo, spec.id)]
-    exact = [o for o in series if o.value_share is not None]
-    last = max(exact, key=lambda o: o.year) if exact else None
-    try:
-        lo, hi = fit.slope_interval(0.5)
-        slope = 0.5 * (lo + hi)
-    except trends.TrendError:  # naive fits have no slope posterior
-        slope = None
-    return Evidence(unit, spec.id, geo, hops, fit.n_used, int(last.year) if last else None,
-                    float(last.value_share) if last else None, slope, fit, tuple(series))
+        fit = _fit(series, config.method)
+        exact = [o for o in series if o.value_share is not None]
+        last = max(exact, key=lambda o: o.year) if exact else None
+        try:
+            lo, hi = fit.slope_interval(0.5)
+            slope = 0.5 * (lo + hi)
+        except trends.TrendError:  # naive fits have no slope posterior
+            slope = None
+        fits[(geo, spec.id)] = Evidence(geo, spec.id, geo, 0, fit.n_used, int(last.year) if last else None,
+                                        float(last.value_share) if last else None, slope, fit, tuple(series))
+    return dataclasses.replace(fits[(geo, spec.id)], unit=unit, hops=hops)
 
 
 @dataclass(frozen=True)
@@ -746,7 +761,7 @@ def apply_scenario(base: Baseline, scenario: Scenario) -> ScenarioResult:
         params = fa.flow_parameters(
             base.flow_table, thcs_shares=origin_shares["thcs"], thpt_shares=origin_shares["thpt"],
             thcs_capacity=Capacity(caps["thcs"], share_caps=quota), thpt_capacity=Capacity(caps["thpt"]))
-        res = simulate_flows(cohort, params)
+        res = simulate_flows(cohort, params, outputs=_FLOW_OUTPUTS)
     except InputError as exc:  # a setting the flows cannot take (e.g. a new track before its first intake)
         where = scenario.path.name if scenario.path else scenario.name
         raise LeverError(f"{where}: {exc}") from None
@@ -773,7 +788,7 @@ def apply_scenario(base: Baseline, scenario: Scenario) -> ScenarioResult:
             capped |= np.isfinite(arr_cap)
         shares[ind_id] = np.where(np.isnan(sh) | capped, sh, demand[ind_id])
     seats = {t: res.track("programme_enrolment", k) for k, t in enumerate(PROGRAMMES)}
-    seats["thpt"] = sum(res.track("thpt_enrolment", g) for g in range(3))
+    seats["thpt"] = res.thpt_enrolment_total
     costs = _costs(base, scenario, seats)
     return ScenarioResult(scenario, MappingProxyType(shares), MappingProxyType(demand), MappingProxyType(effects),
                           MappingProxyType(combined), MappingProxyType(intake), MappingProxyType(graduates),
@@ -830,15 +845,13 @@ class ScenarioRun:
         """Quantiles over draws: columns unit, year, q... (fractions); NaN rows where no evidence."""
         arr = self.share(indicator, scenario)
         b = self.baseline
-        rows = []
-        for j, unit in enumerate(b.units):
-            if np.isnan(arr[:, j, :]).all():
-                q = np.full((len(probs), len(b.years)), np.nan)
-            else:
-                q = np.quantile(arr[:, j, :], probs, axis=0)
-            for k, year in enumerate(b.years):
-                rows.append([unit, year, *q[:, k]])
-        return pd.DataFrame(rows, columns=["unit", "year", *(_qname(p) for p in probs)])
+        q = np.quantile(arr, probs, axis=0)  # (probs, units, years); a unit without evidence is NaN throughout
+        u, y = len(b.units), len(b.years)
+        frame = pd.DataFrame({"unit": np.repeat(np.asarray(b.units, dtype=object), y),
+                              "year": np.tile(np.asarray(b.years), u)})
+        for i, p in enumerate(probs):
+            frame[_qname(p)] = q[i].reshape(-1)
+        return frame
 
     def fan(self, indicator: str, unit: str, scenario: str = "baseline",
             probs: Sequence[float] = (0.05, 0.2, 0.35, 0.5, 0.65, 0.8, 0.95)) -> pd.DataFrame:
@@ -987,7 +1000,7 @@ class ScenarioRun:
         return pd.DataFrame(rows, columns=["scenario", "track", "unit", "year", *(_qname(p) for p in probs)])
 
 
-def _progress(iterable, total: int, enabled: bool | None, desc: str):
+def progress_bar(iterable, total: int, enabled: bool | None, desc: str):
     if enabled is False:
         return iterable
     try:
@@ -1019,7 +1032,7 @@ def run_scenarios(bundle: Bundle, scenarios: Sequence[Scenario], *, geography: s
     if len(set(names)) != len(names):
         raise RunError(f"scenario names must be unique; got {names}")
     results = {}
-    for sc in _progress(scs, len(scs), baseline.config.progress, "scenarios"):
+    for sc in progress_bar(scs, len(scs), baseline.config.progress, "scenarios"):
         results[sc.name] = apply_scenario(baseline, sc)
     order = ["baseline"] + [n for n in names if n != "baseline"]
     return ScenarioRun(baseline, MappingProxyType({k: results[k] for k in order}))
