@@ -23,6 +23,8 @@ def test_environment_yml_matches_pyproject():
     wanted = list(py["dependencies"]) + [d for extra in py["optional-dependencies"].values() for d in extra]
     env = yaml.safe_load((REPO / "environment.yml").read_text(encoding="utf-8"))
     conda = [d for d in env["dependencies"] if isinstance(d, str)]
+    pip = [d for d in env["dependencies"] if isinstance(d, dict)][0]["pip"]  # PyPI-only packages, and simlib itself
+    conda += [d for d in pip if not d.startswith("-")]
     conda_specs = {_name(d): _spec(d) for d in conda}
     pyproject_specs = {_name(d): _spec(d) for d in wanted}
     assert set(pyproject_specs) <= set(conda_specs), f"missing in environment.yml: {set(pyproject_specs) - set(conda_specs)}"
