@@ -152,12 +152,12 @@ def backtest_panel(frame: pd.DataFrame, methods, leads, level, workdir: Path, na
     path = workdir / f"{name}.csv"
     frame.to_csv(path, index=False)
     obs = observations_from_frame(read_history(path))
-    cases = trends.backtest(obs, list(methods), min_train=1, leads=leads, level=level, per_case=True)
-    naive = trends.backtest(obs, ["naive"], min_train=1, leads=leads, level=level, per_case=True)
+    both = trends.backtest(obs, list(dict.fromkeys(list(methods) + ["naive"])), min_train=1, leads=leads,
+                           level=level, per_case=True)
     key = ["indicator", "geography", "origin", "year"]
-    cases = cases.merge(naive[key + ["abs_error"]].rename(columns={"abs_error": "abs_error_naive"}),
-                        on=key, how="left")
-    return cases
+    naive = both[both["method"] == "naive"][key + ["abs_error"]].rename(columns={"abs_error": "abs_error_naive"})
+    cases = both[both["method"].isin(methods)]
+    return cases.merge(naive, on=key, how="left")
 
 
 def summarise(cases: pd.DataFrame, by=("family", "method", "lead")) -> pd.DataFrame:

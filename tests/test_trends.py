@@ -762,7 +762,8 @@ def test_rw_drift_api_sampling_and_prior_rules():
     assert T.walk_prior(p, T.NATIONAL_INDICATOR).drift_sd == p.drift_sd
     other = T.walk_prior(p, "thpt_to_cao_dang")
     assert other.drift_mean == 0.0 and other.drift_sd == p.slope_sd
-    assert (other.step_scale, other.noise_scale, other.spread_scale) == (p.rw_step_sd, p.rw_step_sd / 2, p.drift_sd)
+    assert (other.step_scale, other.noise_scale, other.spread_scale) == (p.rw_step_sd / 2, p.rw_step_sd / 4,
+                                                                         p.drift_sd)
     assert other.change_scale == pytest.approx(p.drift_sd / math.sqrt(12))
     # errors
     mixed = long_an_thcs() + [Observation("z", "other", "thcs_gdnn", 2021, value_share=0.2)]

@@ -445,8 +445,9 @@ def _coarse_grid(prior: WalkPrior, free):
     theta = np.empty((len(mesh[0]), 5))
     theta[:, 0], theta[:, 1], theta[:, 2] = mesh
     med = 0.6745 * prior.scales  # median of a half-normal
-    theta[:, _CHANGE] = med[_CHANGE]
-    theta[:, _APPROX] = med[_APPROX] if _APPROX in free else prior.approx_scale
+    for j in (_CHANGE, _APPROX):
+        lo, hi = prior.bounds[j]
+        theta[:, j] = min(max(med[j], lo), hi) if (j in free or j == _CHANGE) else prior.approx_scale
     return theta
 
 
@@ -533,6 +534,8 @@ def _principal_points(f: _LogPost, m, H, f0, lo, hi, z_n: int, z_max: float = 3.
     C = np.where(Z >= 0, stretch[:, 0][None, :], stretch[:, 1][None, :])
     pts = m + (Z * C * sd[None, :]) @ V.T
     inside = np.all((pts >= lo) & (pts <= hi), axis=1)
+    if not inside.any():  # pragma: no cover - the mode is inside the bounds, so its own point is
+        return np.clip(pts, lo, hi), np.log(C).sum(axis=1)
     return pts[inside], np.log(C[inside]).sum(axis=1)
 
 
@@ -567,6 +570,7 @@ def fit_walk(units: Mapping[str, UnitData], prior: WalkPrior, *, keep_mass: floa
         raise ValueError("fit_walk needs at least one unit with an observation")
     learn_a = any(bool(d.approx.any()) for d in units.values())
     free = [_STEP, _NOISE, _SPREAD, _CHANGE] + ([_APPROX] if learn_a else [])
+    free = [j for j in free if prior.bounds[j][0] < prior.bounds[j][1]]  # a point range fixes it
     groups = _group(units)
     theta = _coarse_grid(prior, free)
     if passes > 1:
