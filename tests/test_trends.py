@@ -717,9 +717,9 @@ def test_rw_drift_learns_hyper_parameters_from_the_panel():
 def test_rw_drift_calibrated_on_an_independent_random_walk_panel():
     """Rolling-origin 80 % coverage near 0.8 and error below naive's on a panel the model did not make."""
     rng = np.random.default_rng(2024)
-    obs = _rw_panel(rng, 25, range(2012, 2022), mu=0.1, tau=0.06, q=0.2, r=0.05)
+    obs = _rw_panel(rng, 20, range(2015, 2023), mu=0.1, tau=0.06, q=0.2, r=0.05)
     bt = T.backtest(obs, ["rw_drift"], min_train=1, leads=(1, 2, 3))
-    assert bt["n_cases"].min() >= 150
+    assert bt["n_cases"].tolist() == [140, 120, 100]
     assert bt["coverage_80"].between(0.72, 0.88).all(), bt
     assert (bt["relative_mae"] < 1.0).all()
 
@@ -761,7 +761,7 @@ def test_rw_drift_api_sampling_and_prior_rules():
     assert T.walk_prior(p, T.NATIONAL_INDICATOR).drift_mean == p.slope_mean
     assert T.walk_prior(p, T.NATIONAL_INDICATOR).drift_sd == p.drift_sd
     other = T.walk_prior(p, "thpt_to_cao_dang")
-    assert other.drift_mean == 0.0 and other.drift_sd == p.slope_sd
+    assert other.drift_mean == 0.0 and other.drift_sd == p.drift_sd
     assert (other.step_scale, other.noise_scale, other.spread_scale) == (p.rw_step_sd / 2, p.rw_step_sd / 4,
                                                                          p.drift_sd)
     assert other.change_scale == pytest.approx(p.drift_sd / math.sqrt(12))

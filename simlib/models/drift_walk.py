@@ -347,15 +347,15 @@ class WalkFit:
 
 def _mix_quantile(w, m, s, probs):
     """Quantiles of the Gaussian mixture sum_g w_g N(m_g, s_g^2) by bisection."""
-    from scipy import stats
+    from scipy import special
 
     lo, hi = float(np.min(m - 9 * s)), float(np.max(m + 9 * s))
     out = []
     for p in probs:
         a, b = lo, hi
-        for _ in range(70):
+        for _ in range(60):
             mid = 0.5 * (a + b)
-            if float(w @ stats.norm.cdf((mid - m) / s)) < p:
+            if float(w @ special.ndtr((mid - m) / s)) < p:
                 a = mid
             else:
                 b = mid
