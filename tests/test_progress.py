@@ -272,7 +272,8 @@ def test_speed_multiple_known_answer(uniform_frontier):
 
 
 def test_feasible_progress_peer_panel(uniform_panel, uniform_frontier):
-    res = P.feasible_progress(0.30, 2021, 0.36, 2025, panel=uniform_panel)
+    # the 1-year variant, unbalanced, is the consecutive-episode frontier
+    res = P.feasible_progress(0.30, 2021, 0.36, 2025, panel=uniform_panel, spell_years=None, balance=False)
     assert res.method == "peer_panel"
     assert (res.n_units, res.n_episodes) == (80, 800)
     assert res.tau_star == pytest.approx(
@@ -282,7 +283,7 @@ def test_feasible_progress_peer_panel(uniform_panel, uniform_frontier):
     # the target is reached at tau iff tau >= tau*
     for t, v in res.reachable.items():
         assert (v >= 0.36) == (t >= res.tau_star)
-    assert "80 units" in res.note
+    assert "80 units" in res.note and "weighted equally" not in res.note
 
     # a fitted frontier can be reused for other targets
     again = P.feasible_progress(0.30, 2021, 0.36, 2025, frontier=uniform_frontier)
@@ -326,6 +327,101 @@ def test_fit_frontier_bad_input():
         P.fit_frontier(ep, taus=(0.0, 0.5))
 
 
+# --------------------------------------------------------------------------- spells and balancing
+
+
+def test_spells_by_hand_stay_inside_each_unit():
+    """Shortest spell of 5-10 years from each start, within the unit.
+
+    a: 2000 -> 2006 (the first figure at least 5 years on; gap 6), 2003 -> 2012 (gap 9),
+       2006 -> 2012 (gap 6); 2012 and 2013 have no end 5-10 years on; 2000 -> 2013 would
+       be 13 years. b: 2001 -> 2011 (gap 10); 2011 has none. No spell runs from a into b
+       (sdgtrackr's ungrouped leads would pair a's last years with b's first ones).
+    Balancing: 4 spells, 2 units, a has 3, b has 1 -> weights 4/(2*3) and 4/(2*1).
+    """
+    panel = pd.DataFrame({
+        "unit": ["a"] * 5 + ["b"] * 2,
+        "year": [2000, 2003, 2006, 2012, 2013, 2001, 2011],
+        "value": [0.10, 0.12, 0.16, 0.22, 0.25, 0.30, 0.20],
+    })
+    sp = P.spells(panel)
+    got = list(zip(sp["unit"], sp["start_year"], sp["end_year"], sp["gap"]))
+    assert got == [("a", 2000, 2006, 6), ("a", 2003, 2012, 9), ("a", 2006, 2012, 6), ("b", 2001, 2011, 10)]
+    assert sp["change"].tolist() == pytest.approx([0.06 / 6, 0.10 / 9, 0.06 / 6, -0.10 / 10])
+    assert sp["change_logit"].iloc[1] == pytest.approx((logit(0.22) - logit(0.12)) / 9)
+    assert sp["weight"].tolist() == pytest.approx([2 / 3, 2 / 3, 2 / 3, 2.0])
+    assert sp.groupby("unit")["weight"].sum().tolist() == pytest.approx([2.0, 2.0])
+    assert P.spells(panel, balance=False)["weight"].tolist() == [1.0] * 4
+    # 3-4 year spells: a 2000 -> 2003, 2003 -> 2006; none from 2006 (6 years to 2012)
+    short = P.spells(panel, years=(3, 4))
+    assert list(zip(short["start_year"], short["end_year"])) == [(2000, 2003), (2003, 2006)]
+    with pytest.raises(ValueError, match="shortest"):
+        P.spells(panel, years=(6, 5))
+
+
+def test_weighted_frontier_equals_duplicated_rows():
+    """Weights w on rows = the same rows repeated w times (integer weights), for every tau."""
+    rng = np.random.default_rng(3)
+    n = 60
+    ep = pd.DataFrame({"unit": [f"u{i % 12}" for i in range(n)], "start": rng.uniform(0.05, 0.6, n),
+                       "change": rng.normal(0.01, 0.01, n), "weight": rng.integers(1, 4, n).astype(float)})
+    rep = ep.loc[ep.index.repeat(ep["weight"].astype(int))].drop(columns="weight")
+    fw = P.fit_frontier(ep, df=2)
+    fr = P.fit_frontier(rep, df=2)
+    xs = np.linspace(0.1, 0.55, 7)
+    assert fw.weighted and not fr.weighted
+    assert np.allclose(fw.curves(xs), fr.curves(xs), atol=2e-5)
+    # and the weights do change the fit (the test would pass trivially otherwise)
+    assert not np.allclose(P.fit_frontier(ep, df=2, weights=None).curves(xs), fw.curves(xs), atol=2e-5)
+    with pytest.raises(ValueError, match="positive"):
+        P.fit_frontier(ep.assign(weight=0.0))
+
+
+def test_balancing_stops_one_busy_unit_dominating():
+    """One unit with many fast spells and nine units with one slow spell each.
+
+    Unbalanced, the fast unit's 40 spells are 82 % of the rows, so the median change is fast;
+    balanced, it is one unit in ten and the median is the slow one.
+    """
+    rows = [("busy", y, 0.10 + 0.02 * (y - 1980)) for y in range(1980, 2025)]  # +2 points a year
+    for u in range(9):
+        rows += [(f"slow{u}", 2000, 0.10 + 0.02 * u), (f"slow{u}", 2005, 0.10 + 0.02 * u + 0.005 * 5)]
+    panel = pd.DataFrame(rows, columns=["unit", "year", "value"])
+    sp = P.spells(panel)
+    assert (sp["unit"] == "busy").sum() == 40 and len(sp) == 49
+    bal = P.fit_frontier(sp, taus=(0.5,), df=1)
+    unbal = P.fit_frontier(sp, taus=(0.5,), df=1, weights=None)
+    x = 0.2
+    assert unbal.quantile_change(x, 0.5) == pytest.approx(0.02, abs=1e-6)
+    assert bal.quantile_change(x, 0.5) == pytest.approx(0.005, abs=1e-6)
+
+
+def test_spell_frontier_matches_independent_reference(uniform_panel):
+    """Annual changes ~ U(0, 0.02) iid: a 5-year spell's annualised change is the mean of
+    five of them. Its quantiles are computed here by simulation, independently of the fit."""
+    ref_rng = np.random.default_rng(99)
+    means = ref_rng.uniform(0, 0.02, (400_000, 5)).mean(axis=1)
+    fr = P.fit_frontier(P.spells(uniform_panel), taus=(0.25, 0.5, 0.75), df=1)
+    for tau in (0.25, 0.5, 0.75):
+        assert fr.quantile_change(0.35, tau) == pytest.approx(np.quantile(means, tau), abs=0.0012)
+
+
+def test_feasible_progress_defaults_to_balanced_spells(uniform_panel):
+    # 0.30 -> 0.345 in 4 years needs 0.01125 a year: above the median pace (0.01)
+    res = P.feasible_progress(0.30, 2021, 0.345, 2025, panel=uniform_panel)
+    sp = P.spells(uniform_panel)
+    assert len(sp) == 80 * 6  # starts 2000-2005 reach an end 5 years on
+    assert (res.n_units, res.n_episodes) == (80, 480)
+    ref = P.fit_frontier(sp)
+    assert res.tau_star == pytest.approx(P.required_percentile(ref, 0.30, 2021, 0.345, 2025), abs=1e-9)
+    assert "every unit weighted equally" in res.note
+    one_year = P.feasible_progress(0.30, 2021, 0.345, 2025, panel=uniform_panel, spell_years=None)
+    # 1-year changes are U(0, 0.02): 0.01125 is their 56th percentile. 5-year paces (means of five)
+    # are less spread, so the same pace is a higher percentile of them.
+    assert one_year.tau_star == pytest.approx(0.5625, abs=0.03)
+    assert res.tau_star > one_year.tau_star + 0.05
+
+
 # --------------------------------------------------------------------------- logistic fallback
 
 
@@ -349,7 +445,12 @@ def test_logistic_benchmark_by_hand():
 def test_thin_panel_falls_back_to_logistic():
     thin = pd.DataFrame({"unit": ["long_an"] * 5, "year": range(2017, 2022),
                          "value": [0.10, 0.11, 0.115, 0.125, 0.1319]})
-    res = P.feasible_progress(0.1319, 2021, 0.4012, 2025, panel=thin, slope_mean=0.07, slope_sd=0.20)
+    # five consecutive years hold no spell of 5-10 years
+    spelled = P.feasible_progress(0.1319, 2021, 0.4012, 2025, panel=thin, slope_mean=0.07, slope_sd=0.20)
+    assert spelled.method == "logistic_fallback" and (spelled.n_units, spelled.n_episodes) == (0, 0)
+    assert "0 units, 0 spells of 5-10 years; 5 units and 20 spells needed" in spelled.note
+    res = P.feasible_progress(0.1319, 2021, 0.4012, 2025, panel=thin, slope_mean=0.07, slope_sd=0.20,
+                              spell_years=None)
     assert res.method == "logistic_fallback"
     assert (res.n_units, res.n_episodes) == (1, 4)
     b_req = (logit(0.4012) - logit(0.1319)) / 4

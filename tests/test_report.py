@@ -25,7 +25,8 @@ CASE = "long_an_2025"
 HEAD = ("thcs_to_gdnn_sc_tc", "thpt_to_cao_dang")
 CHARTS = (["targets_vs_evidence", "p_met"] + [f"fan_{i}" for i in HEAD] + [f"units_{i}" for i in HEAD]
           + ["waterfall_thcs_to_gdnn_sc_tc", "tornado_thcs_to_gdnn_sc_tc"])
-TABLES = ["feasibility", "targets_reachable", "contributions", "sensitivity", "costs", "capacity", "seats", "priors"]
+TABLES = ["feasibility", "targets_reachable", "contributions", "sensitivity", "costs", "capacity", "seats", "priors",
+          "quota", "monitoring"]
 EXPECTED = ({"audit.csv", "audit.txt", "audit_gaps.csv", "audit_aggregates.csv", "audit_contradictions.csv",
              "audit_outliers.csv", "run.json", "simlib_report.xlsx", "summary.html", "report.docx"}
             | {f"{c}.{ext}" for c in CHARTS for ext in ("png", "svg")} | {f"{t}.csv" for t in TABLES})

@@ -93,9 +93,10 @@ def test_naive_random_walk_interval_widens_and_centres_on_last():
     assert np.allclose(fr["median"], 0.25)
     width = (fr["q0.9"] - fr["q0.1"]).to_numpy()
     assert np.all(np.diff(width) > 0)
-    # random-walk step sd: 80 % logit half-width at lead h = 1.2816 * 0.35 * sqrt(h)
+    # random-walk step sd (derived: 0.3295, see the prior test): 80 % logit half-width at lead h
+    # is 1.2816 * step * sqrt(h)
     z = special.logit(fr.loc[2025, "q0.9"]) - special.logit(0.25)
-    assert z == pytest.approx(1.2816 * 0.35 * 2, rel=1e-3)
+    assert z == pytest.approx(1.2816 * T.derive_national_prior().rw_step_sd * 2, rel=1e-3)
 
 
 def test_predict_quantiles_ordered_and_in_unit_interval():
@@ -246,8 +247,10 @@ def test_backtest_tidy_frame_and_naive_reference():
     for i in range(4):
         panel += make_series(f"D{i}", range(2015, 2022), -1.8, 0.12, 0.1, rng)
     bt = T.backtest(panel, ["naive", "logit_linear", "pooled"], min_train=3, leads=(1, 2, 3))
-    assert list(bt.columns) == ["method", "lead", "n_cases", "n_series", "mae", "mae_pp",
-                                "coverage_50", "coverage_80", "mae_naive", "relative_mae", "n_skipped"]
+    assert list(bt.columns) == ["method", "lead", "n_cases", "n_series", "mae", "mae_pp", "coverage_50",
+                                "coverage_80", "coverage", "mae_naive", "mae_naive_pp", "relative_mae",
+                                "n_skipped"]
+    assert np.allclose(bt["coverage"], bt["coverage_80"]) and bt.attrs["level"] == 0.8
     assert set(bt["method"]) == {"naive", "logit_linear", "pooled"}
     assert set(bt["lead"]) == {1, 2, 3}
     assert bt["coverage_80"].between(0, 1).all()
@@ -419,11 +422,35 @@ def test_observations_from_frame_handles_na_and_filters():
 
 
 def test_derive_national_prior_matches_documented_numbers():
+    """Every number by hand from the five national points (4.5, 4.3, 2, 6, 10 % in 2007-2019)."""
     p = T.derive_national_prior()
-    assert p.raw_slope == pytest.approx(0.0715, abs=5e-4)
-    assert p.median_rms_step == pytest.approx(0.33, abs=0.01)
-    assert p.rms_step == pytest.approx(0.47, abs=0.01)
-    assert (p.slope_mean, p.slope_sd, p.rw_step_sd) == (0.07, 0.20, 0.35)
+    z = [math.log(v / (1 - v)) for v in (0.045, 0.043, 0.02, 0.06, 0.10)]
+    yrs = [2007, 2008, 2012, 2014, 2019]
+    assert p.raw_slope == pytest.approx((z[-1] - z[0]) / 12) and p.raw_slope == pytest.approx(0.0715, abs=5e-4)
+    q = sorted((z[k + 1] - z[k]) ** 2 / (yrs[k + 1] - yrs[k]) for k in range(4))
+    med = math.sqrt((q[1] + q[2]) / 2)  # median of four
+    assert p.median_rms_step == pytest.approx(med) and med == pytest.approx(0.33, abs=0.005)
+    assert p.rms_step == pytest.approx(math.sqrt(sum(q) / 4)) and p.rms_step == pytest.approx(0.47, abs=0.01)
+    assert p.slope_mean == p.raw_slope and p.rw_step_sd == p.median_rms_step == p.sigma_scale
+    assert p.drift_sd == pytest.approx(med / math.sqrt(12))
+    assert p.slope_sd == pytest.approx(math.sqrt(med**2 / 12 + med**2 / 5))
+    assert p.slope_sd == pytest.approx(0.175, abs=0.001)
+    assert (p.n_points, p.first_year, p.last_year, p.span) == (5, 2007, 2019, 12.0)
+    assert p.indicator == T.NATIONAL_INDICATOR
+
+
+def test_derive_national_prior_derives_from_its_data():
+    """A different history gives different priors (the old code returned 0.07 / 0.20 whatever it got)."""
+    flat = T.derive_national_prior([(2010, 0.20, ""), (2012, 0.20, ""), (2014, 0.20, "")])
+    assert flat.slope_mean == 0.0 and flat.rw_step_sd == 0.0 and flat.slope_sd == 0.0
+    steep = T.derive_national_prior([(2010, 0.10, ""), (2011, 0.20, ""), (2012, 0.40, "")])
+    z = [math.log(v / (1 - v)) for v in (0.10, 0.20, 0.40)]
+    assert steep.slope_mean == pytest.approx((z[2] - z[0]) / 2)
+    assert steep.rw_step_sd == pytest.approx(math.sqrt(((z[1] - z[0]) ** 2 + (z[2] - z[1]) ** 2) / 2))
+    with pytest.raises(TrendError, match="at least three"):
+        T.derive_national_prior([(2010, 0.1, ""), (2012, 0.2, "")])
+    with pytest.raises(TrendError, match="one national point per year"):
+        T.derive_national_prior([(2010, 0.1, ""), (2010, 0.2, ""), (2012, 0.2, "")])
 
 
 def test_plot_fan_returns_figure_without_touching_rcparams():
@@ -528,7 +555,7 @@ def test_data_derived_national_prior_equals_documented():
     p_data, p_doc = T.derive_national_prior(df), T.derive_national_prior()
     for name in ("raw_slope", "rms_step", "median_rms_step"):
         assert getattr(p_data, name) == pytest.approx(getattr(p_doc, name), abs=5e-3)
-    assert round(p_data.raw_slope, 2) == p_data.slope_mean
+    assert p_data.slope_mean == p_data.raw_slope
     assert T.derive_national_prior(hist).raw_slope == pytest.approx(p_doc.raw_slope)
 
 
@@ -541,3 +568,236 @@ def test_simulate_panel_is_seeded_and_labelled_illustrative():
     assert [o.value_share for o in a] == [o.value_share for o in b]
     assert all("illustrative" in o.flags and o.geography.startswith("illustrative_") for o in a)
     assert all(0 < o.value_share < 1 for o in a)
+
+
+# --------------------------------------------------------------------------- rw_drift (the default)
+
+
+def _ibm_num(a, b, n=1601):
+    """Cov(int_0^a V, int_0^b V) = int_0^a int_0^b min(u, v) du dv, by the trapezoid rule (a, b >= 0)."""
+    if a <= 0 or b <= 0:
+        return 0.0
+    u = np.linspace(0, a, n)
+    v = np.linspace(0, b, n)
+    inner = np.trapezoid(np.minimum(u[:, None], v[None, :]), v, axis=1)
+    return float(np.trapezoid(inner, u))
+
+
+def _brute_force_unit_panel(units, q, r, tau, w, m0, s0, drift_at=None, big=1e6):
+    """Joint Gaussian of every observation and target by direct construction (independent reference).
+
+    units: list of (times, values, known sds, target times). Levels get a N(0, big) prior (the
+    flat prior in the limit), the common drift N(m0, s0^2), each unit's drift deviation
+    N(0, tau^2), a Brownian path (sd q) and an integrated Brownian path (sd w) per unit from its
+    first time (two-sided: independent copies before it), white noise r^2 + s^2 on observations
+    and r^2 on targets. ``drift_at`` = (unit index, year): also the drift b_u(year) as a last target.
+    """
+    from scipy.linalg import block_diag
+
+    n_u = len(units)
+    n_theta = 1 + 2 * n_u  # mu, levels, drift deviations
+    H, paths, noise, is_obs, y = [], [], [], [], []
+    for j, (t, v, s, tt) in enumerate(units):
+        allt = np.concatenate([np.asarray(t, float), np.asarray(tt, float)])
+        x = allt - t[0]
+        h = np.zeros((len(allt), n_theta))
+        h[:, 0] = x
+        h[:, 1 + j] = 1.0
+        h[:, 1 + n_u + j] = x
+        H.append(h)
+        K = np.zeros((len(x), len(x)))
+        for i1, a in enumerate(x):
+            for i2, b in enumerate(x):
+                if a * b > 0:
+                    K[i1, i2] = q**2 * min(abs(a), abs(b)) + w**2 * _ibm_num(abs(a), abs(b))
+        paths.append(K)
+        noise += list(r**2 + np.asarray(s, float) ** 2) + [r**2] * len(tt)
+        is_obs += [True] * len(t) + [False] * len(tt)
+        y += list(v)
+    H = np.vstack(H)
+    P = np.diag([s0**2] + [big] * n_u + [tau**2] * n_u)
+    m = np.zeros(n_theta)
+    m[0] = m0
+    S = H @ P @ H.T + block_diag(*paths) + np.diag(noise)
+    mean = H @ m
+    if drift_at is not None:  # b_u(at) = mu + d_u + w V(at - t0)
+        j, at = drift_at
+        t0 = units[j][0][0]
+        sd = at - t0
+        hv = np.zeros(n_theta)
+        hv[0], hv[1 + n_u + j] = 1.0, 1.0
+        cross = H @ P @ hv
+        offset = sum(len(u[0]) + len(u[3]) for u in units[:j])
+        allt = np.concatenate([np.asarray(units[j][0], float), np.asarray(units[j][3], float)])
+        for i, tt in enumerate(allt):
+            xx = tt - t0
+            if xx > 0:  # Cov(V(sd), int_0^xx V) = int_0^xx min(sd, u) du
+                uu = np.linspace(0, xx, 2001)
+                cross[offset + i] += w**2 * float(np.trapezoid(np.minimum(sd, uu), uu))
+        var = hv @ P @ hv + w**2 * sd
+        S = np.block([[S, cross[:, None]], [cross[None, :], np.array([[var]])]])
+        mean = np.r_[mean, m0]
+        is_obs = is_obs + [False]
+    return S, mean, np.array(is_obs), np.array(y), H, P, m
+
+
+def test_rw_drift_predictive_equals_direct_gaussian_conditioning():
+    """At one point of the hyper-parameters the predictive and the drift posterior are exact Gaussian
+    conditionals, checked against a joint covariance built here (integrated-Brownian terms by
+    numerical integration)."""
+    from simlib.models import drift_walk as dw
+
+    q, r, tau, w, m0, s0 = 0.3, 0.15, 0.1, 0.05, 0.05, 0.2
+    prior = dw.WalkPrior(drift_mean=m0, drift_sd=s0, change_scale=w / 0.6745, coarse=(1, 1, 1),
+                         bounds=((q, q), (r, r), (tau, tau), (0.001, 0.3), (0.004, 0.8)))
+    u1 = ([2010, 2012, 2013, 2016], [-2.0, -1.7, -1.8, -1.2], [0.0, 0.2, 0.0, 0.1])
+    u2 = ([2011, 2015], [-1.0, -0.6], [0.0, 0.0])
+    fit = dw.fit_walk({"a": dw.UnitData.make(*u1), "b": dw.UnitData.make(*u2)}, prior, passes=1)
+    assert fit.theta.shape == (1, 5) and fit.change[0] == pytest.approx(w)
+    targets = [2017.0, 2019.0, 2008.0]  # two ahead, one before the first figure
+    wts, mean, cov = fit.predictive("a", targets)
+    S, mu, o, y, *_ = _brute_force_unit_panel([(*u1, targets), (*u2, [])], q, r, tau, w, m0, s0,
+                                              drift_at=(0, 2016.0))
+    t_idx = np.nonzero(~o)[0]
+    So = S[np.ix_(o, o)]
+    cm = mu[t_idx] + S[np.ix_(t_idx, o)] @ np.linalg.solve(So, y - mu[o])
+    cc = S[np.ix_(t_idx, t_idx)] - S[np.ix_(t_idx, o)] @ np.linalg.solve(So, S[np.ix_(o, t_idx)])
+    assert wts.shape == (1,)
+    assert np.allclose(mean[0], cm[:3], atol=1e-4) and np.allclose(cov[0], cc[:3, :3], atol=1e-4)
+    # the unit's drift now (at its last figure, 2016): mu + d_a + w V(6)
+    wd, md, sd = fit.drift("a")
+    assert md[0] == pytest.approx(cm[3], abs=1e-4)
+    assert sd[0] == pytest.approx(math.sqrt(cc[3, 3]), abs=1e-4)
+
+
+def test_rw_drift_grid_weights_are_prior_times_marginal_likelihood():
+    """Two points (q = 0.2 and 0.3): weight ratio = likelihood ratio x half-normal prior ratio."""
+    from scipy import stats as st
+
+    from simlib.models import drift_walk as dw
+
+    r, tau, m0, s0, scale = 0.1, 0.05, 0.05, 0.2, 0.3
+    prior = dw.WalkPrior(drift_mean=m0, drift_sd=s0, step_scale=scale, coarse=(2, 1, 1),
+                         bounds=((0.2, 0.3), (r, r), (tau, tau), (0.001, 0.3), (0.004, 0.8)))
+    w = 0.6745 * prior.change_scale  # the drift change sits at its prior median on the coarse grid
+    units = [([2010, 2012, 2013, 2016], [-2.0, -1.7, -1.8, -1.2], [0.0, 0.2, 0.0, 0.1]),
+             ([2011, 2015], [-1.0, -0.6], [0.0, 0.0]), ([2014], [-0.3], [0.1])]
+    fit = dw.fit_walk({str(i): dw.UnitData.make(*u) for i, u in enumerate(units)}, prior, passes=1)
+    lls = []
+    for q in (0.2, 0.3):
+        S, mu, o, y, *_ = _brute_force_unit_panel([(*u, []) for u in units], q, r, tau, w, m0, s0, big=1e5)
+        lls.append(st.multivariate_normal.logpdf(y, mu, S))
+    prior_ratio = (0.2 / 0.3) * math.exp(-(0.2**2 - 0.3**2) / (2 * scale**2))  # half-normal in log q
+    assert list(fit.step) == pytest.approx([0.2, 0.3])
+    assert fit.weights[0] / fit.weights[1] == pytest.approx(math.exp(lls[0] - lls[1]) * prior_ratio, rel=1e-3)
+
+
+def _rw_panel(rng, n_units, years, mu, tau, q, r, indicator="share_x"):
+    """An independent random walk with drift on the logit scale, observed with noise r in every year."""
+    obs = []
+    for u in range(n_units):
+        b = rng.normal(mu, tau)
+        z = rng.normal(-1.5, 0.5) + np.cumsum(np.r_[0.0, b + rng.normal(0, q, len(years) - 1)])
+        for yr, zz in zip(years, z + rng.normal(0, r, len(years))):
+            obs.append(Observation(f"u{u}-{yr}", f"u{u}", indicator, int(yr), value_share=float(special.expit(zz))))
+    return obs
+
+
+def test_rw_drift_learns_hyper_parameters_from_the_panel():
+    rng = np.random.default_rng(11)
+    obs = _rw_panel(rng, 40, range(2010, 2020), mu=0.12, tau=0.05, q=0.15, r=0.05)
+    res = T.fit(obs, "rw_drift", unit="u0")
+    hq = res.dist.fit.hyper_quantiles((0.1, 0.5, 0.9))
+    assert hq["drift"][0] < 0.12 < hq["drift"][2] and hq["drift"][2] - hq["drift"][0] < 0.06
+    assert hq["step"][0] < 0.15 < hq["step"][2]
+    assert hq["step"][1] == pytest.approx(0.15, rel=0.3)
+    assert "Panel: 40 unit(s), 400 usable observation(s)" in res.summary()
+
+
+def test_rw_drift_calibrated_on_an_independent_random_walk_panel():
+    """Rolling-origin 80 % coverage near 0.8 and error below naive's on a panel the model did not make."""
+    rng = np.random.default_rng(2024)
+    obs = _rw_panel(rng, 20, range(2015, 2023), mu=0.1, tau=0.06, q=0.2, r=0.05)
+    bt = T.backtest(obs, ["rw_drift"], min_train=1, leads=(1, 2, 3))
+    assert bt["n_cases"].tolist() == [140, 120, 100]
+    assert bt["coverage_80"].between(0.72, 0.88).all(), bt
+    assert (bt["relative_mae"] < 1.0).all()
+
+
+def test_rw_drift_single_unit_borrows_the_panel_drift():
+    rng = np.random.default_rng(5)
+    panel = _rw_panel(rng, 30, range(2012, 2020), mu=0.2, tau=0.02, q=0.05, r=0.03)
+    lone = [Observation("lone", "lone", "share_x", 2019, value_share=0.2)]
+    res = T.fit(lone, "rw_drift", panel=panel)
+    lo, hi = res.slope_interval(0.2)
+    assert lo < 0.2 < hi and hi - lo < 0.15  # the panel's drift, not the national prior's
+    alone = T.fit(lone, "rw_drift")
+    assert alone.slope_interval(0.2)[1] - alone.slope_interval(0.2)[0] > hi - lo
+    fr = res.predict([2020, 2024], probs=(0.5,))
+    assert special.logit(fr.loc[2024, "median"]) - special.logit(0.2) == pytest.approx(5 * 0.2, abs=0.15)
+    assert res.n_used == 1 and res.geography == "lone"
+
+
+def test_rw_drift_api_sampling_and_prior_rules():
+    res = T.fit(long_an_thcs(), "rw_drift")
+    assert res.method == "rw_drift" == T.DEFAULT_METHOD and T.fit(long_an_thcs()).method == "rw_drift"
+    a = res.sample(300, [2024, 2025, 2030], np.random.default_rng(42))
+    b = res.sample(300, [2024, 2025, 2030], np.random.default_rng(42))
+    assert np.array_equal(a, b) and a.shape == (300, 3) and np.all((a > 0) & (a < 1))
+    d = res.sample(40000, [2025, 2030], np.random.default_rng(0))
+    fr = res.predict([2025, 2030])
+    assert np.quantile(d[:, 0], 0.5) == pytest.approx(fr.loc[2025, "median"], abs=0.01)
+    assert np.quantile(d[:, 1], 0.9) == pytest.approx(fr.loc[2030, "q0.9"], abs=0.02)
+    assert res.prob_at_least(0.4012, 2025) == pytest.approx(np.mean(d[:, 0] >= 0.4012), abs=0.01)
+    # the fan widens with the horizon and the drift interval is the engine's "slope"
+    assert (fr["q0.9"] - fr["q0.1"]).is_monotonic_increasing
+    lo, hi = res.slope_interval(0.5)
+    assert lo < T.derive_national_prior().slope_mean < hi
+    s = res.summary()
+    assert "random walk with drift" in s and "too few to learn the hyper-parameters" in s
+    assert "national THCS->vocational history 2007-2019" in s
+    # drift prior: the national pace for the national indicator only
+    p = T.derive_national_prior()
+    assert T.walk_prior(p, T.NATIONAL_INDICATOR).drift_mean == p.slope_mean
+    assert T.walk_prior(p, T.NATIONAL_INDICATOR).drift_sd == p.drift_sd
+    other = T.walk_prior(p, "thpt_to_cao_dang")
+    assert other.drift_mean == 0.0 and other.drift_sd == p.drift_sd
+    assert (other.step_scale, other.noise_scale, other.spread_scale) == (p.rw_step_sd / 2, p.rw_step_sd / 4,
+                                                                         p.drift_sd)
+    assert other.change_scale == pytest.approx(p.drift_sd / math.sqrt(12))
+    # errors
+    mixed = long_an_thcs() + [Observation("z", "other", "thcs_gdnn", 2021, value_share=0.2)]
+    with pytest.raises(TrendError, match="pass unit="):
+        T.fit(mixed, "rw_drift")
+    assert T.fit(mixed, "rw_drift", unit="other").n_used == 1
+    with pytest.raises(TrendError, match="several indicators"):
+        T.fit(long_an_thcs() + [Observation("y", "other", "y", 2021, value_share=0.2)], "rw_drift", unit="other")
+    with pytest.raises(TrendError, match="'rw_drift' only"):
+        T.fit(long_an_thcs(), "logit_linear", panel=mixed)
+
+
+def test_predict_obs_sd_widens_the_interval_of_a_reported_figure():
+    obs = [Observation("a", "u", "x", 2020, value_share=0.2), Observation("b", "u", "x", 2021, value_share=0.25)]
+    res = T.fit(obs, "naive")
+    step = T.derive_national_prior().rw_step_sd
+    plain = res.predict([2023], probs=(0.9,))
+    extra = res.predict([2023], probs=(0.9,), obs_sd=0.15)
+    half = lambda fr: special.logit(fr["q0.9"].iloc[0]) - special.logit(0.25)  # noqa: E731
+    assert half(plain) == pytest.approx(1.28155 * step * math.sqrt(2), rel=1e-3)
+    assert half(extra) == pytest.approx(1.28155 * math.sqrt(2 * step**2 + 0.15**2), rel=1e-3)
+
+
+def test_backtest_scores_reported_figures_with_their_own_uncertainty():
+    """An approximate figure is scored against an interval widened by its flag's sd."""
+    base = [Observation(f"s{y}", "u", "x", y, value_share=0.10 + 0.01 * (y - 2015)) for y in range(2015, 2019)]
+    approx = Observation("a2019", "u", "x", 2019, value_share=0.16, flags="approximate")
+    cases = T.backtest(base + [approx], ["naive"], min_train=1, leads=(1,), per_case=True)
+    last = cases[cases["year"] == 2019].iloc[0]
+    step = T.derive_national_prior().rw_step_sd
+    width = special.logit(last["upper"]) - special.logit(last["lower"])
+    assert width == pytest.approx(2 * 1.28155 * math.sqrt(step**2 + 0.15**2), rel=1e-3)
+    assert list(cases.columns)[:6] == ["method", "indicator", "geography", "origin", "year", "lead"]
+    with pytest.raises(TrendError, match="level"):
+        T.backtest(base, ["naive"], level=80)
+    with pytest.raises(TrendError, match="Unknown method"):
+        T.backtest(base, ["prophet"])

@@ -52,21 +52,48 @@ def test_flow_rates_hand():
 
 
 def test_transition_rates_hand():
-    """Grade 9 (last THCS grade) -> grade 10, 2022 by hand.
+    """Grade 9 (last THCS grade) -> grade 10, 2022 by hand, without new-entrant data.
 
-    TR  = (E10,2023 - R10,2023) / E9,2022 = (110 - 8) / 120 = 0.85
-    ETR = NewEntrants10,2023 / (E9,2022 - R9,2023) = 102 / (120 - 6) = 102 / 114 = 0.894736...
-    With an explicit new_entrants column of 100 for grade 10 in 2023: ETR = 100 / 114.
+    New entrants are then the non-repeaters of grade 10 in 2023: 110 - 8 = 102.
+    TR  = 102 / E9,2022 = 102 / 120 = 0.85
+    ETR = 102 / (E9,2022 - R9,2023) = 102 / (120 - 6) = 0.894736...
     """
     out = transition_rates(_table(ROWS))
     assert len(out) == 1
-    assert out.loc[0, "transition_rate"] == pytest.approx(0.85)
+    assert out.loc[0, "transition_rate"] == pytest.approx(102 / 120)
     assert out.loc[0, "effective_transition_rate"] == pytest.approx(102 / 114)
+
+
+def test_transition_rates_use_new_entrants_filled_on_first_grade_rows_only():
+    """UIS: TR = NewEntrants10,2023 / E9,2022 when new entrants are given.
+
+    With 100 new entrants in grade 10 in 2023 (the column empty on every other row,
+    including grade 10 in 2022, which no rate needs): TR = 100 / 120, ETR = 100 / 114.
+    """
     t = _table(ROWS)
-    t["new_entrants"] = np.where((t.grade == 10) & (t.year == 2023), 100.0, 0.0)
-    out2 = transition_rates(t)
-    assert out2.loc[0, "effective_transition_rate"] == pytest.approx(100 / 114)
-    assert out2.loc[0, "transition_rate"] == pytest.approx(0.85)
+    t["new_entrants"] = np.where((t.grade == 10) & (t.year == 2023), 100.0, np.nan)
+    out = transition_rates(t)
+    assert out.loc[0, "transition_rate"] == pytest.approx(100 / 120)
+    assert out.loc[0, "effective_transition_rate"] == pytest.approx(100 / 114)
+    # text cells as a spreadsheet gives them, empty strings included
+    t2 = t.assign(new_entrants=[("100" if (g == 10 and y == 2023) else "") for y, g in zip(t.year, t.grade)])
+    assert transition_rates(t2).loc[0, "transition_rate"] == pytest.approx(100 / 120)
+
+
+def test_transition_rates_new_entrants_errors():
+    t = _table(ROWS)
+    t["new_entrants"] = np.nan  # the column is there but the needed grade-10 2023 row is empty
+    with pytest.raises(FlowRateDataError, match=r"new_entrants: missing on grade-10 rows .*\('X', 2023, 10\)"):
+        transition_rates(t)
+    t["new_entrants"] = np.where((t.grade == 10) & (t.year == 2023), 111.0, np.nan)
+    with pytest.raises(FlowRateDataError, match="more new entrants than enrolment"):
+        transition_rates(t)
+    t["new_entrants"] = np.where(t.grade == 10, -1.0, np.nan)
+    with pytest.raises(FlowRateDataError, match="new_entrants: negative"):
+        transition_rates(t)
+    t["new_entrants"] = np.where(t.grade == 10, "many", None)
+    with pytest.raises(FlowRateDataError, match="new_entrants: non-numeric"):
+        transition_rates(t)
 
 
 def test_two_units_kept_apart():

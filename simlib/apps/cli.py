@@ -185,6 +185,26 @@ def _cmd_feasibility(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_backtest(args: argparse.Namespace) -> int:
+    from simlib.assess.backtest import COLUMNS, backtest_file
+    from simlib.models.trends import DEFAULT_METHOD
+
+    method = args.method or DEFAULT_METHOD
+    table = backtest_file(args.path, sheet=args.sheet, method=method, leads=args.leads, level=args.level,
+                          min_train=args.min_train)
+    if args.csv:  # written before printing, so a broken terminal cannot lose it
+        Path(args.csv).parent.mkdir(parents=True, exist_ok=True)
+        table[list(COLUMNS)].to_csv(args.csv, index=False, lineterminator="\n", float_format="%.4f")
+    print(f"Rolling-origin backtest of '{method}' on {args.path}: {table.attrs['n_series']} series, "
+          f"central {100 * args.level:g} % intervals (coverage should be near {args.level:g}); "
+          "MAE in percentage points, naive = last figure.")
+    print(table[list(COLUMNS)].to_string(index=False, formatters={
+        "coverage": "{:.3f}".format, "mae": "{:.3f}".format, "mae_naive": "{:.3f}".format}))
+    if args.csv:
+        print(f"written: {args.csv}")
+    return 0
+
+
 def _cmd_init_case(args: argparse.Namespace) -> int:
     from simlib.apps.init_case import init_case
 
@@ -263,6 +283,20 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--draws", type=int, default=DEFAULT_DRAWS, help=f"Monte Carlo draws (default {DEFAULT_DRAWS})")
     r.add_argument("--seed", type=int, default=DEFAULT_SEED, help=f"random seed (default {DEFAULT_SEED})")
     r.set_defaults(func=_cmd_report)
+
+    b = sub.add_parser("backtest", help="how well would a trend method have forecast this history? "
+                       "interval coverage and error by lead (rolling origin)")
+    b.add_argument("path", help="observations in the planner template (.csv or .xlsx): geography, indicator, "
+                   "year, value or low/high, unit, source; geographies and indicators are free labels")
+    b.add_argument("--method", help="trend method: rw_drift (the default), naive, logit_linear, "
+                   "local_linear_trend or pooled")
+    b.add_argument("--leads", default="1-5", help="years ahead to score, e.g. 1-5 or 1,3,5 (default 1-5)")
+    b.add_argument("--level", type=float, default=0.8, help="central interval scored, as a fraction (default 0.8)")
+    b.add_argument("--min-train", type=int, default=1,
+                   help="figures a series needs up to the forecast year to be forecast (default 1)")
+    b.add_argument("--sheet", help="worksheet name, or its position counting from 1 (default: the active, visible sheet)")
+    b.add_argument("--csv", help="also write the table (lead, coverage, n, mae, mae_naive) to this CSV file")
+    b.set_defaults(func=_cmd_backtest)
     return p
 
 

@@ -38,10 +38,14 @@ Feasibility frontier from a peer panel (:func:`episodes`, :func:`fit_frontier`, 
     regression of annual change on the starting level, then *percentile
     paths* and *speed paths*. Here:
 
-    1. :func:`episodes`: pairs of observations of the same peer unit give
-       ``(start level, annualised change)``.
+    1. :func:`spells` (default): for every observation of a peer unit, the
+       shortest later observation of the *same* unit 5 to 10 years on gives a
+       spell ``(start level, annualised change)``; each spell is weighted so
+       that every unit counts equally (balancing). :func:`episodes` gives the
+       1-year variant (consecutive observations), an option.
     2. :func:`fit_frontier`: ``Q_tau(change | start)`` by linear quantile
-       regression (statsmodels ``QuantReg``) on a cubic B-spline basis of
+       regression (statsmodels ``QuantReg``, weighted by the balancing
+       weights) on a cubic B-spline basis of
        the start level, one fit per ``tau``; the curves are made
        non-crossing by sorting the fitted values across ``tau`` at each
        start level (monotone rearrangement, Chernozhukov, Fernandez-Val &
@@ -55,6 +59,35 @@ Feasibility frontier from a peer panel (:func:`episodes`, :func:`fit_frontier`, 
        ``tau = 0.75`` is the UIS "fastest 25 %").
     5. :func:`speed_multiple`: how many times the median speed the target
        needs (``sdgtrackr`` speed paths).
+
+What differs from sdgtrackr, and why
+    * **Spells stay inside one unit.** ``sdgtrackr``'s ``prep_data`` (as
+      published) computes the 5-10 year leads with ``shift`` over the whole
+      table sorted by country and year, without grouping by country, so the
+      last spells of one country end in the next country's first years. Here
+      a spell's two ends are always the same unit.
+    * **Years, not rows.** ``sdgtrackr`` leads by 5-10 *rows*, assuming one
+      row per year; here the gap is counted in years, so panels with missing
+      years (the rule in Vietnamese provincial data) give spells of the right
+      length, and the change is annualised by the actual gap.
+    * **The shortest available spell.** ``sdgtrackr`` documents "the
+      shortest available spell" but keeps the 5-row lead before dropping
+      missing values, so a start whose 5-year end is missing is lost rather
+      than lengthened; here the shortest spell of 5 to 10 years that the
+      data have is used.
+    * **Exact balancing weights.** ``sdgtrackr`` balances countries by
+      replicating each country's rows ``round(max_n / n)`` times; here each
+      spell weighs ``1 / n_u`` (scaled so the weights average 1), which is
+      the same target without rounding, applied through the quantile
+      regression (scaling a row by ``w > 0`` scales its check loss by ``w``).
+    * **No cross-validated smoothing** (see step 2) and no rounding of
+      levels to a grid.
+    Why spells and balancing matter: 1-year changes between consecutive,
+    often noisy, observations are dominated by year-to-year noise, which
+    fattens both tails of the change distribution (fast "progress" that is
+    really noise), and a unit with many observations would otherwise weigh
+    more than one with few. On identical spells the two implementations agree
+    to within a few tenths of a point a year.
 
 Logistic fallback (:func:`logistic_benchmark`)
     When the peer panel is too thin: constant slopes on the logit scale
@@ -93,6 +126,10 @@ from scipy.interpolate import BSpline
 
 from simlib.logit import expit as _expit
 from simlib.logit import logit as _logit
+from simlib.models.trends import SPELL_YEARS
+
+#: Spell lengths (years) of the default peer-panel method: shortest available of 5 to 10.
+DEFAULT_SPELL_YEARS: tuple[int, int] = SPELL_YEARS
 
 __all__ = [
     "DEFAULT_CR_THRESHOLDS",
@@ -115,6 +152,8 @@ __all__ = [
     "required_pace",
     "required_percentile",
     "speed_multiple",
+    "spells",
+    "DEFAULT_SPELL_YEARS",
 ]
 
 #: Progress classes for ``CR = observed pace / required pace``:
@@ -422,6 +461,63 @@ def episodes(
     return pd.DataFrame(rows, columns=cols)
 
 
+def spells(
+    panel: pd.DataFrame,
+    *,
+    years: tuple[int, int] = DEFAULT_SPELL_YEARS,
+    balance: bool = True,
+    unit: str = "unit",
+    year: str = "year",
+    value: str = "value",
+) -> pd.DataFrame:
+    """Spells of 5-10 years ``(start level, annualised change)`` within each unit, balanced.
+
+    For each observation of a unit (the start), the spell ends at the first
+    later observation of the **same unit** whose gap is between
+    ``years[0]`` and ``years[1]`` years (the shortest available spell); a
+    start with no such end gives no spell. The change is annualised by the
+    actual gap. With ``balance`` every spell of unit ``u`` weighs
+    ``N / (U n_u)`` (``N`` spells, ``U`` units, ``n_u`` spells of ``u``), so
+    every unit weighs the same in total and the weights average 1. See the
+    module docstring for how this differs from ``sdgtrackr``.
+
+    Parameters
+    ----------
+    panel : pandas.DataFrame
+        Long table with one row per unit and year; ``value`` is a share in
+        [0, 1]. Rows with a missing value are ignored.
+    years : (int, int)
+        Shortest and longest spell in years (default 5 and 10).
+    balance : bool
+        Weight units equally (default) or every spell equally (weight 1).
+    unit, year, value : str
+        Column names.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns of :func:`episodes` (``unit``, ``start_year``, ``start``,
+        ``change`` in fraction per year, ``change_logit``, ``end_year``,
+        ``gap`` in years) plus ``weight``.
+
+    Raises
+    ------
+    ValueError
+        As :func:`episodes`; or ``years`` not ``1 <= min <= max``.
+    """
+    lo, hi = (int(years[0]), int(years[1]))
+    if not 1 <= lo <= hi:
+        raise ValueError(f"years must be (shortest, longest) with 1 <= shortest <= longest; got {years!r}.")
+    ep = episodes(panel, window=lo, unit=unit, year=year, value=value)
+    ep = ep[ep["gap"] <= hi].reset_index(drop=True)
+    if balance and len(ep):
+        n_u = ep.groupby("unit")["unit"].transform("size").to_numpy(float)
+        ep["weight"] = len(ep) / (ep["unit"].nunique() * n_u)
+    else:
+        ep["weight"] = 1.0
+    return ep
+
+
 def _design(x: np.ndarray, knots: np.ndarray, degree: int) -> np.ndarray:
     """B-spline design matrix at ``x`` (already clamped to the knot range)."""
     return BSpline.design_matrix(np.asarray(x, float), knots, degree).toarray()
@@ -446,9 +542,11 @@ class Frontier:
         Lowest and highest start level in the training episodes (shares).
         Outside it, curves are held at their value at the nearest end.
     n_units, n_episodes : int
-        Peer units and episodes used.
+        Peer units and episodes (or spells) used.
     notes : tuple of str
         Fit notes (e.g. non-convergence of a quantile regression).
+    weighted : bool
+        True when the fit used balancing weights (every unit counts equally).
     """
 
     taus: tuple[float, ...]
@@ -459,6 +557,7 @@ class Frontier:
     n_units: int
     n_episodes: int
     notes: tuple[str, ...] = ()
+    weighted: bool = False
 
     def curves(self, x, *, rearrange: bool = True) -> np.ndarray:
         """Fitted change quantiles at start levels ``x``.
@@ -532,18 +631,23 @@ def fit_frontier(
     *,
     degree: int = 3,
     max_iter: int = 5000,
+    weights: str | None = "weight",
 ) -> Frontier:
     """Fit non-crossing quantile curves ``Q_tau(change | start)``.
 
     Linear quantile regression (statsmodels ``QuantReg``) of ``change`` on a
     B-spline basis of ``start``, one fit per ``tau``, followed by monotone
-    rearrangement across ``tau`` at prediction time.
+    rearrangement across ``tau`` at prediction time. With weights ``w_i``
+    the weighted check loss ``sum w_i rho_tau(y_i - x_i b)`` is minimised, by
+    fitting the rows scaled by ``w_i`` (``rho_tau(w u) = w rho_tau(u)`` for
+    ``w > 0``).
 
     Parameters
     ----------
     episodes_df : pandas.DataFrame
-        Output of :func:`episodes` (columns ``unit``, ``start``, ``change``;
-        shares and fraction per year).
+        Output of :func:`spells` or :func:`episodes` (columns ``unit``,
+        ``start``, ``change``; shares and fraction per year; optionally
+        ``weight``).
     taus : sequence of float
         Quantile levels in (0, 1), default 0.1, 0.2, ..., 0.9.
     df : int, default 4
@@ -557,6 +661,10 @@ def fit_frontier(
         Iteration limit of statsmodels' IRLS solver. Non-convergence and any
         other solver warning are recorded in :attr:`Frontier.notes`, never
         raised.
+    weights : str or None, default "weight"
+        Column of positive weights (the balancing weights of :func:`spells`);
+        used when present, ignored when the column is absent; ``None``
+        ignores it.
 
     Returns
     -------
@@ -578,9 +686,13 @@ def fit_frontier(
     need = [c for c in ("unit", "start", "change") if c not in episodes_df.columns]
     if need:
         raise ValueError(f"episodes_df lacks column(s) {need}; build it with progress.episodes().")
-    ep = episodes_df[["unit", "start", "change"]].dropna()
+    use_w = weights is not None and weights in episodes_df.columns
+    ep = episodes_df[["unit", "start", "change"] + ([weights] if use_w else [])].dropna()
     x = ep["start"].to_numpy(float)
     y = ep["change"].to_numpy(float)
+    w = ep[weights].to_numpy(float) if use_w else np.ones(len(ep))
+    if np.any(w <= 0) or not np.all(np.isfinite(w)):
+        raise ValueError(f"Weights in column {weights!r} must be positive numbers.")
     lo, hi = (float(x.min()), float(x.max())) if len(x) else (math.nan, math.nan)
     if not len(x) or not hi > lo:
         raise ValueError("The peer episodes need at least two different start levels to fit a frontier.")
@@ -605,7 +717,7 @@ def fit_frontier(
     for tau in t:
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
-            res = QuantReg(y * _FIT_SCALE, X).fit(q=tau, max_iter=max_iter)
+            res = QuantReg(w * y * _FIT_SCALE, w[:, None] * X).fit(q=tau, max_iter=max_iter)
         if any(issubclass(w.category, IterationLimitWarning) for w in caught):
             notes.append(f"Quantile regression at tau={tau:g} stopped at {max_iter} iterations "
                          "(not fully converged).")
@@ -625,6 +737,7 @@ def fit_frontier(
         n_units=int(ep["unit"].nunique()),
         n_episodes=int(len(ep)),
         notes=tuple(notes),
+        weighted=bool(use_w),
     )
 
 
@@ -1002,6 +1115,19 @@ def _fmt_tau(tau: float) -> str:
     return f"{100 * tau:.0f} %"
 
 
+def _peer_changes(panel: pd.DataFrame, panel_columns: Mapping[str, str] | None,
+                  spell_years: tuple[int, int] | None, window: int, balance: bool) -> pd.DataFrame:
+    """The peers' changes: :func:`spells` of ``spell_years``, or 1-year :func:`episodes` when it is None."""
+    cols = dict(unit="unit", year="year", value="value", **dict(panel_columns or {}))
+    if spell_years is not None:
+        return spells(panel, years=spell_years, balance=balance, **cols)
+    ep = episodes(panel, window=window, **cols)
+    if balance and len(ep):
+        n_u = ep.groupby("unit")["unit"].transform("size").to_numpy(float)
+        ep["weight"] = len(ep) / (ep["unit"].nunique() * n_u)
+    return ep
+
+
 def feasible_progress(
     start: float,
     start_year: float,
@@ -1021,14 +1147,22 @@ def feasible_progress(
     panel_columns: Mapping[str, str] | None = None,
     slope_label: str = "national logit slopes",
     frontier: Frontier | None = None,
+    spell_years: tuple[int, int] | None = DEFAULT_SPELL_YEARS,
+    balance: bool = True,
 ) -> FeasibleProgress:
     """Is the target feasible given how fast peers have progressed?
 
     Uses the peer-panel frontier when the panel has at least ``min_units``
-    units and ``min_episodes`` episodes and ``start`` lies within the range
-    of peer start levels; otherwise the logistic benchmark if a slope
-    distribution is given; otherwise nothing ("not assessed"). The note says
-    which and why.
+    units and ``min_episodes`` episodes (spells) and ``start`` lies within
+    the range of peer start levels; otherwise the logistic benchmark if a
+    slope distribution is given; otherwise nothing ("not assessed"). The
+    note says which and why.
+
+    By default the peer changes are :func:`spells` of 5-10 years within each
+    unit, balanced so that every unit counts equally (the published
+    ``sdgtrackr`` method, without its cross-country leads; see the module
+    docstring). ``spell_years=None`` uses the 1-year variant
+    (:func:`episodes` with ``window``), an option.
 
     Parameters
     ----------
@@ -1037,16 +1171,19 @@ def feasible_progress(
     start_year, target_year : float
         ``target_year`` must be after ``start_year``.
     panel : pandas.DataFrame, optional
-        Peer panel for :func:`episodes` (columns ``unit``, ``year``,
-        ``value`` -- rename with ``panel_columns``, e.g.
+        Peer panel for :func:`spells` / :func:`episodes` (columns ``unit``,
+        ``year``, ``value`` -- rename with ``panel_columns``, e.g.
         ``{"unit": "geography"}``), shares 0-1.
     slope_mean, slope_sd : float, optional
         Logit slope distribution for the fallback (logit per year), e.g.
-        ``trends.derive_national_prior()``: 0.07 and 0.20.
+        ``trends.derive_national_prior()`` (derived from the national
+        history: +0.071 and 0.18).
     min_units, min_episodes : int
-        Minimum panel size for the peer method.
+        Minimum panel size for the peer method (units with a spell or
+        episode; spells or episodes).
     window : int
-        Episode window in years (see :func:`episodes`).
+        Episode window in years for the 1-year variant (``spell_years=None``;
+        see :func:`episodes`).
     taus, df : see :func:`fit_frontier`.
     reach_taus : sequence of float
         Percentiles whose reachable value is reported.
@@ -1060,6 +1197,11 @@ def feasible_progress(
         An already fitted frontier (from :func:`fit_frontier`), used instead
         of ``panel`` -- fit once, assess many targets. The same size and
         support checks apply (its ``n_units``, ``n_episodes``, ``support``).
+    spell_years : (int, int) or None
+        Shortest and longest spell, years (default 5 and 10); ``None`` for
+        the 1-year variant.
+    balance : bool
+        Weight every peer unit equally (default).
 
     Returns
     -------
@@ -1077,6 +1219,9 @@ def feasible_progress(
            f"{_year_label(float(start_year))}"
     reasons = []
     n_units = n_eps = 0
+    use_spells = spell_years is not None and frontier is None
+    what = "spell" if use_spells else "episode"
+    span = f" of {spell_years[0]}-{spell_years[1]} years" if use_spells else ""
     if panel is not None and frontier is not None:
         raise ValueError("Give either a peer panel or a fitted frontier, not both.")
     if panel is None and frontier is None:
@@ -1087,15 +1232,13 @@ def feasible_progress(
             n_units, n_eps = frontier.n_units, frontier.n_episodes
             lo, hi = frontier.support
         else:
-            cols = dict(unit="unit", year="year", value="value", **dict(panel_columns or {}))
-            ep = episodes(panel, window=window, **cols)
+            ep = _peer_changes(panel, panel_columns, spell_years, window, balance)
             n_units, n_eps = int(ep["unit"].nunique()), int(len(ep))
-            lo = float(ep["start"].min()) if n_eps else math.nan
-            hi = float(ep["start"].max()) if n_eps else math.nan
+            lo, hi = (float(ep["start"].min()), float(ep["start"].max())) if n_eps else (math.nan, math.nan)
         if n_units < min_units or n_eps < min_episodes:
             reasons.append(
-                f"Peer panel too thin ({_plural(n_units, 'unit')}, {_plural(n_eps, 'episode')}; "
-                f"{_plural(min_units, 'unit')} and {_plural(min_episodes, 'episode')} needed)"
+                f"Peer panel too thin ({_plural(n_units, 'unit')}, {_plural(n_eps, what)}{span}; "
+                f"{_plural(min_units, 'unit')} and {_plural(min_episodes, what)} needed)"
             )
         elif not lo <= start <= hi:
             reasons.append(
@@ -1142,7 +1285,8 @@ def _from_frontier(fr, start, start_year, target, target_year, pace, already, go
     reach = {float(t): float(percentile_path(fr, start, start_year, target_year, t).iloc[-1])
              for t in reach_taus}
     head = (f"Peer panel of {_plural(fr.n_units, 'unit')} and {_plural(fr.n_episodes, 'episode')} "
-            f"(starting levels {_pct(fr.support[0])} to {_pct(fr.support[1])}) used.")
+            f"(starting levels {_pct(fr.support[0])} to {_pct(fr.support[1])}"
+            f"{'; every unit weighted equally' if fr.weighted else ''}) used.")
     if target > fr.support[1]:
         head += (f" The target lies above the highest peer starting level; changes beyond it are "
                  f"held at their value there.")

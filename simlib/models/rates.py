@@ -8,10 +8,15 @@ school year ``t``, enrolment ``E`` and repeaters ``R`` (students):
 * dropout rate ``d[g,t] = 1 - p[g,t] - r[g,t]`` (the residual)
 * transition rate from the last grade ``n`` of level ``h`` to the first
   grade of level ``h+1``:
-  ``TR[t] = (E[h+1,1,t+1] - R[h+1,1,t+1]) / E[h,n,t]``
+  ``TR[t] = NewEntrants[h+1,1,t+1] / E[h,n,t]``
 * effective transition rate:
-  ``ETR[t] = NewEntrants[h+1,1,t+1] / (E[h,n,t] - R[h,n,t+1])``, where new
-  entrants default to the non-repeaters ``E - R`` of the first grade.
+  ``ETR[t] = NewEntrants[h+1,1,t+1] / (E[h,n,t] - R[h,n,t+1])``.
+
+New entrants are taken from a ``new_entrants`` column when the table has one
+(UIS uses new entrants when they are available; the column needs filling on
+the first-grade rows only), otherwise they are estimated by the non-repeaters
+of the first grade, ``E[h+1,1,t+1] - R[h+1,1,t+1]`` (then
+``TR = (E - R) / E[h,n,t]``, the UIS formula without new-entrant data).
 
 All rates are fractions. For Vietnam, grade 9 is the last grade of THCS
 (lower secondary) and grade 10 the first grade of THPT (upper secondary).
@@ -33,13 +38,25 @@ class FlowRateDataError(InputError):
     """The enrolment table cannot give flow rates; the message says which rows or column."""
 
 
-def _prepare(table: pd.DataFrame, extra: tuple[str, ...] = ()) -> pd.DataFrame:
+def _prepare(table: pd.DataFrame, extra: tuple[str, ...] = (), optional: tuple[str, ...] = ()) -> pd.DataFrame:
     if not isinstance(table, pd.DataFrame):
         raise FlowRateDataError("table: must be a pandas DataFrame with columns " + ", ".join(_REQUIRED))
     missing = [c for c in _REQUIRED + extra if c not in table.columns]
     if missing:
         raise FlowRateDataError(f"table: missing column(s) {missing}; need {list(_REQUIRED + extra)}")
-    df = table[list(_REQUIRED + extra)].copy()
+    optional = tuple(c for c in optional if c in table.columns)
+    df = table[list(_REQUIRED + extra + optional)].copy()
+    for col in optional:  # may be empty; what is filled must be a count
+        raw = df[col]
+        values = pd.to_numeric(raw, errors="coerce")
+        bad = values.isna() & raw.notna() & (raw.astype(str).str.strip() != "")
+        if bad.any():
+            rows = df.loc[bad, ["unit", "year", "grade"]].head(3).to_dict("records")
+            raise FlowRateDataError(f"{col}: non-numeric values, e.g. {rows}")
+        if (values < 0).any():
+            rows = df.loc[values < 0, ["unit", "year", "grade"]].head(3).to_dict("records")
+            raise FlowRateDataError(f"{col}: negative student counts, e.g. {rows}")
+        df[col] = values.astype(float)
     for col in ("enrolment", "repeaters") + extra:
         values = pd.to_numeric(df[col], errors="coerce")
         if values.isna().any():
@@ -125,8 +142,10 @@ def transition_rates(table: pd.DataFrame, from_grade: int = 9, to_grade: int = 1
     table : DataFrame
         As for :func:`flow_rates`, holding at least ``from_grade`` (last grade
         of level h) and ``to_grade`` (first grade of level h+1). An optional
-        ``new_entrants`` column (students, rows of ``to_grade``) gives
-        NewEntrants; otherwise non-repeaters ``E - R`` of ``to_grade`` are used.
+        ``new_entrants`` column (students) gives NewEntrants for both TR and
+        ETR; it needs values only on the ``to_grade`` rows of the years that
+        follow another year (other rows may be empty and are ignored).
+        Without the column, non-repeaters ``E - R`` of ``to_grade`` are used.
     from_grade, to_grade : int
         Default 9 (last THCS grade) and 10 (first THPT grade).
 
@@ -135,9 +154,16 @@ def transition_rates(table: pd.DataFrame, from_grade: int = 9, to_grade: int = 1
     DataFrame
         Columns ``unit, year, transition_rate, effective_transition_rate``
         (fractions) for each year ``t`` with a following year ``t+1``.
+
+    Raises
+    ------
+    FlowRateDataError
+        As :func:`flow_rates`; also a ``new_entrants`` column with a missing
+        value on a ``to_grade`` row that a rate needs, a non-numeric or
+        negative value, or more new entrants than enrolment.
     """
-    extra = ("new_entrants",) if "new_entrants" in getattr(table, "columns", ()) else ()
-    df = _prepare(table, extra)
+    has_ne = "new_entrants" in getattr(table, "columns", ())
+    df = _prepare(table, optional=("new_entrants",) if has_ne else ())
     grades = {int(g) for g in df.index.get_level_values("grade")}
     for name, g in (("from_grade", from_grade), ("to_grade", to_grade)):
         if g not in grades:
@@ -150,10 +176,24 @@ def transition_rates(table: pd.DataFrame, from_grade: int = 9, to_grade: int = 1
     r_last_next = last["repeaters"].reindex(nxt).to_numpy()
     e_first = first["enrolment"].reindex(nxt).to_numpy()
     r_first = first["repeaters"].reindex(nxt).to_numpy()
-    entrants = first["new_entrants"].reindex(nxt).to_numpy() if extra else e_first - r_first
     ok = ~np.isnan(e_first)
+    if has_ne:
+        entrants = first["new_entrants"].reindex(nxt).to_numpy()
+        need = ok & np.isnan(entrants)
+        if need.any():
+            rows = [(u, int(y) + 1, to_grade) for u, y in key.loc[need, ["unit", "year"]].head(3).itertuples(index=False)]
+            raise FlowRateDataError(
+                f"new_entrants: missing on grade-{to_grade} rows the transition rates need (unit, year, grade), "
+                f"e.g. {rows}; fill new entrants on every grade-{to_grade} row after a unit's first year, "
+                "or drop the column to use non-repeaters instead")
+        over = ok & (entrants > e_first)
+        if over.any():
+            rows = [(u, int(y) + 1, to_grade) for u, y in key.loc[over, ["unit", "year"]].head(3).itertuples(index=False)]
+            raise FlowRateDataError(f"new_entrants: more new entrants than enrolment (unit, year, grade), e.g. {rows}")
+    else:
+        entrants = e_first - r_first
     with np.errstate(divide="ignore", invalid="ignore"):
-        tr = np.where(e_last > 0, (e_first - r_first) / np.where(e_last > 0, e_last, 1.0), np.nan)
+        tr = np.where(e_last > 0, entrants / np.where(e_last > 0, e_last, 1.0), np.nan)
         den = e_last - r_last_next
         etr = np.where(den > 0, entrants / np.where(den > 0, den, 1.0), np.nan)
     out = key.assign(transition_rate=tr, effective_transition_rate=etr)

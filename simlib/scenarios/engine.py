@@ -92,7 +92,7 @@ _GRADES = {"thcs": 4.0, "thpt": 3.0}
 _FLOW_OUTPUTS = ("thcs_graduates", "thpt_graduates", "thcs_intake", "thpt_intake", "programme_enrolment",
                  "thpt_enrolment_total")
 #: Methods the engine can fit to one unit's series (``pooled`` needs a panel of units).
-_SINGLE_SERIES = ("naive", "logit_linear", "local_linear_trend")
+_SINGLE_SERIES = ("naive", "logit_linear", "local_linear_trend", "rw_drift")
 
 
 class RunError(InputError):
@@ -112,8 +112,11 @@ class RunConfig:
     seed : int
         Seed of every random stream.
     method : str
-        Trend method fitted to each unit's series (:func:`simlib.models.trends.fit`);
-        one of ``naive``, ``logit_linear``, ``local_linear_trend`` (which falls
+        Trend method fitted to each evidence source's series
+        (:func:`simlib.models.trends.fit`): ``rw_drift`` (the default,
+        :data:`simlib.models.trends.DEFAULT_METHOD`: a random walk with drift
+        on the logit scale, chosen by the calibration benchmark),
+        ``logit_linear``, ``naive`` or ``local_linear_trend`` (which falls
         back to ``logit_linear`` on fewer than 6 years, and says so).
     readings : {"primary", "alternative"}
         Which reading of an ambiguous observation to fit.
@@ -130,7 +133,7 @@ class RunConfig:
     years: tuple[int, ...] = tuple(range(2022, 2031))
     n_draws: int = DEFAULT_DRAWS
     seed: int = DEFAULT_SEED
-    method: str = "logit_linear"
+    method: str = trends.DEFAULT_METHOD
     readings: str = "primary"
     indicators: tuple[str, ...] | None = None
     progress: bool | None = None
