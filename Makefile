@@ -23,9 +23,9 @@ $(STAMP): pyproject.toml requirements/ci.txt
 
 venv: $(STAMP) ## create .venv and install simlib with pinned dependencies
 
-report: $(STAMP) ## run the main job on the bundled data; results go to reports/vi and reports/en
-	$(PY) -m simlib report --lang vi --out reports/vi
-	$(PY) -m simlib report --lang en --out reports/en
+report: $(STAMP) ## the main job on the bundled cases: reports/<case>/vi and reports/<case>/en
+	$(PY) -m simlib report --case tay_ninh_2030 --lang vi,en --out reports/tay_ninh_2030
+	$(PY) -m simlib report --case long_an_2025 --lang vi,en --out reports/long_an_2025
 
 test: $(STAMP) ## run every test: the import contract, unit/property tests and the notebooks under nbval
 	$(VENV)/bin/lint-imports --no-cache
@@ -46,7 +46,7 @@ notebooks: $(STAMP) ## re-execute the notebooks in place (refreshes stored outpu
 	    --ExecutePreprocessor.kernel_name=python3 $$nb || exit 1; done
 
 lab: $(STAMP) ## open JupyterLab on the notebooks
-	$(VENV)/bin/jupyter lab notebooks/
+	$(VENV)/bin/jupyter lab $(if $(filter 0,$(shell id -u 2>/dev/null)),--allow-root,) notebooks/
 
 bench: $(STAMP) ## run the benchmarks (prints ratios; not part of make test)
 	@for b in benchmarks/bench_*.py; do echo "== $$b"; $(PY) $$b || exit 1; done

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import re
 
+import pandas as pd
 import pytest
 
 from simlib.inputs.bundle import load_bundle, population_weights
 from simlib.inputs.textio import parse_number
 
-from conftest import SHARED
+from conftest import REPO, SHARED
 
 B = load_bundle()
 LONG_AN_PLAN = SHARED / "plans" / "004_f9ddfa278fe470e2.txt"
@@ -99,3 +100,18 @@ def test_derived_observations_say_how_they_were_derived():
     d = B.observations[B.observations["flags"].str.contains("derived")]
     assert len(d) >= 3
     assert d["derivation"].notna().all()
+
+
+def test_readme_counts_match_the_files():
+    """data/README.md's table of files states how many rows each has: the numbers stay true when data changes."""
+    import re
+
+    readme = (REPO / "data" / "README.md").read_text(encoding="utf-8")
+    rows = dict(re.findall(r"^\| `([a-z_]+)\.csv` \| (\d+) \|", readme, flags=re.M))
+    assert {"plans", "targets", "observations", "geographies", "indicators", "glossary"} <= set(rows)
+    for name, n in rows.items():
+        assert len(pd.read_csv(REPO / "data" / f"{name}.csv")) == int(n), f"data/README.md: {name}.csv"
+    n_cases = int(re.search(r"^\| `cases/<id>/` \| (\d+) \|", readme, flags=re.M).group(1))
+    assert len(list((REPO / "data" / "cases").glob("*/case.yaml"))) == n_cases
+    n_sc = int(re.search(r"^\| `scenarios/\*\.yaml` \| (\d+) \|", readme, flags=re.M).group(1))
+    assert len(list((REPO / "data" / "scenarios").glob("*.yaml"))) == n_sc

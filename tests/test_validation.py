@@ -127,9 +127,9 @@ def test_rejects_unknown_geography_with_suggestion(write):
 
 
 def test_rejects_unknown_indicator(write):
-    p = write("i.csv", GOOD.replace("thcs_to_gdnn_sc_tc", "thcs_to_vocational"))
+    p = write("i.csv", GOOD.replace("thcs_to_gdnn_sc_tc", "thcs_to_vocation"))
     pr = only(problems_of(p), "indicator")
-    assert "unknown indicator 'thcs_to_vocational'" in pr.message
+    assert "unknown indicator 'thcs_to_vocation'" in pr.message
 
 
 def test_rejects_range_with_low_above_high(write):

@@ -37,8 +37,12 @@ class _Parser(argparse.ArgumentParser):
 
     def error(self, message: str):  # noqa: D401 - argparse API
         hint = ""
-        words = [a for a in sys.argv[1:] if a.startswith("--")]
-        opts = [o for a in self._actions for o in a.option_strings if o.startswith("--")]
+        given = getattr(self, "given_args", None)
+        words = [a for a in (sys.argv[1:] if given is None else given) if a.startswith("--")]
+        opts = []
+        for parser in [self] + [p for a in self._actions if isinstance(a, argparse._SubParsersAction)
+                                for p in a.choices.values()]:
+            opts += [o for a in parser._actions for o in a.option_strings if o.startswith("--") and o not in opts]
         for w in words:
             name = w.split("=", 1)[0]
             if name not in opts:
@@ -279,7 +283,12 @@ def main(argv: list[str] | None = None) -> int:
 
     A closed output pipe (``... | head``) ends quietly.
     """
-    args = build_parser().parse_args(argv)
+    parser = build_parser()
+    given = list(sys.argv[1:] if argv is None else argv)
+    for p in [parser] + [p for a in parser._actions if isinstance(a, argparse._SubParsersAction)
+                         for p in a.choices.values()]:
+        p.given_args = given  # "did you mean" looks at what was typed, also when main() is called from Python
+    args = parser.parse_args(given)
     try:
         code = args.func(args)
         sys.stdout.flush()

@@ -32,7 +32,7 @@ from pathlib import Path
 from simlib.errors import InputError
 from simlib.inputs import places
 from simlib.inputs.resources import bundled_data_dir
-from simlib.inputs.textio import strip_accents
+from simlib.inputs.textio import read_table, strip_accents
 
 __all__ = ["init_case", "OBSERVATION_HEADER", "TARGET_HEADER"]
 
@@ -156,6 +156,10 @@ def init_case(province: str, folder: str | Path, *, as_of: int, horizon: int = 2
     level = {"ward": "ward", "commune": "commune", "special_zone": "special_zone"}
     rows = [[r.geo_id, r.name_vi, "", level.get(r.kind, "commune"), place.geo_id, "", "", str(r.code)]
             for r in units.itertuples()]
+    known = set(read_table(bundled_data_dir() / "geographies.csv").frame["geo_id"])
+    if place.geo_id not in known:   # the province itself, first, when the library does not list it yet
+        rows.insert(0, [place.geo_id, place.name_vi, "", "province", "vn", "",
+                        "Official list of provinces from 1/7/2025 (written by init-case)", place.code or ""])
     put("units.csv", _csv(rows, ("geo_id", "name_vi", "name_en", "level", "parent", "aliases", "notes", "code"))
         .lstrip("\ufeff"))
     put("observations.csv", _csv([], OBSERVATION_HEADER))

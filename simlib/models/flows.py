@@ -1039,6 +1039,61 @@ def _select(outputs: Any) -> dict[str, list[int]]:
     return out
 
 
+def _check_rate_sums(params: "FlowParameters", passing: tuple[np.ndarray, ...],
+                     repeating: tuple[np.ndarray, ...]) -> None:
+    """Promotion (graduation) plus repetition at most 1 in grades 10-12; no repetition of 1 under a warm start."""
+    p10, p11, g12 = passing
+    r10, r11, r12 = repeating
+    for g, p, r in ((10, p10, r10), (11, p11, r11), (12, g12, r12)):
+        what = "thpt_graduation" if g == 12 else f"promotion (grade {g})"
+        if float(p.max()) + float(r.max()) <= 1.0:  # enough, and no temporary array
+            continue
+        top = float((p + r).max())
+        if top > 1.0 + 1e-12:
+            raise FlowParameterError(
+                f"{what} + repetition (grade {g}): must not exceed 1 (dropout = 1 - p - r would be negative); "
+                f"largest sum {top:.6g}"
+            )
+    if params.warm_start and any(float(r[:, :, 0].max()) >= 1.0 for r in (r10, r11, r12)):
+        raise FlowParameterError(
+            "repetition: a rate of 1 in the first year makes the warm-start steady state infinite; "
+            "use warm_start=False or a rate below 1"
+        )
+
+
+def _programmes(params: "FlowParameters", th_sh: list[np.ndarray], tp_sh: list[np.ndarray], units: pd.Index,
+                years: pd.Index) -> tuple[dict[str, list[int]], list]:
+    """Programmes' first intake years: the destination years still closed per origin, and the kernel's specs."""
+    yv = np.asarray(years)
+    y0, n_y = int(yv[0]), len(yv)
+    open_from = {"thcs": [0] * len(THCS_TRACKS), "thpt": [0] * len(THPT_TRACKS)}
+    progs = []
+    for name in PROGRAMMES:
+        origin, track = _PROGRAMME_SOURCE[name]
+        k = _ORIGINS[origin].index(track)
+        start = params.programme_start.get(name)
+        first = 0 if not params.warm_start else (_kernels._NO_START if start is None else int(start) - y0)
+        if start is not None and int(start) > y0:
+            closed = min(int(start) - y0, n_y)
+            open_from[origin][k] = closed
+            share = (th_sh if origin == "thcs" else tp_sh)[k]
+            early = share[:, :, :closed]
+            if early.size and float(early.max()) > 0.0:
+                bad = int(yv[int(np.argmax((early > 0).any(axis=(0, 1))))]) if share.shape[2] > 1 else y0
+                raise FlowParameterError(
+                    f"{origin}_shares[{track!r}]: positive in {bad}, before the programme's first intake in "
+                    f"{int(start)} (programme_start[{name!r}]); set the share to 0 before {int(start)} "
+                    "or change programme_start"
+                )
+        keep = None
+        if name in params.programme_dropout:
+            keep = 1.0 - _as_3d(f"programme_dropout[{name!r}]", params.programme_dropout[name], units, years)
+        progs.append(_kernels.ProgrammeSpec(origin=0 if origin == "thcs" else 1, track=k,
+                                            weights=_kernels.programme_weights(getattr(params.durations, name)),
+                                            first=first, keep=keep))
+    return open_from, progs
+
+
 def simulate_flows(
     grade9: Any,
     params: FlowParameters,
@@ -1132,48 +1187,9 @@ def simulate_flows(
     p10, p11 = (_as_3d(f"promotion (grade {g})", v, units, years) for g, v in zip((10, 11), params.promotion))
     r10, r11, r12 = (_as_3d(f"repetition (grade {g})", v, units, years) for g, v in zip((10, 11, 12), params.repetition))
     g12 = _as_3d("thpt_graduation", params.thpt_graduation, units, years)
-    for g, p, r in ((10, p10, r10), (11, p11, r11), (12, g12, r12)):
-        what = "thpt_graduation" if g == 12 else f"promotion (grade {g})"
-        if float(p.max()) + float(r.max()) <= 1.0:  # enough, and no temporary array
-            continue
-        top = float((p + r).max())
-        if top > 1.0 + 1e-12:
-            raise FlowParameterError(
-                f"{what} + repetition (grade {g}): must not exceed 1 (dropout = 1 - p - r would be negative); "
-                f"largest sum {top:.6g}"
-            )
-    if params.warm_start and any(float(r[:, :, 0].max()) >= 1.0 for r in (r10, r11, r12)):
-        raise FlowParameterError(
-            "repetition: a rate of 1 in the first year makes the warm-start steady state infinite; "
-            "use warm_start=False or a rate below 1"
-        )
+    _check_rate_sums(params, (p10, p11, g12), (r10, r11, r12))
 
-    # programmes: first intake year -> closed destination years and warm-start reach
-    open_from = {"thcs": [0] * len(THCS_TRACKS), "thpt": [0] * len(THPT_TRACKS)}
-    progs = []
-    for name in PROGRAMMES:
-        origin, track = _PROGRAMME_SOURCE[name]
-        k = _ORIGINS[origin].index(track)
-        start = params.programme_start.get(name)
-        first = 0 if not params.warm_start else (_kernels._NO_START if start is None else int(start) - y0)
-        if start is not None and int(start) > y0:
-            closed = min(int(start) - y0, n_y)
-            open_from[origin][k] = closed
-            share = (th_sh if origin == "thcs" else tp_sh)[k]
-            early = share[:, :, :closed]
-            if early.size and float(early.max()) > 0.0:
-                bad = int(yv[int(np.argmax((early > 0).any(axis=(0, 1))))]) if share.shape[2] > 1 else y0
-                raise FlowParameterError(
-                    f"{origin}_shares[{track!r}]: positive in {bad}, before the programme's first intake in "
-                    f"{int(start)} (programme_start[{name!r}]); set the share to 0 before {int(start)} "
-                    "or change programme_start"
-                )
-        keep = None
-        if name in params.programme_dropout:
-            keep = 1.0 - _as_3d(f"programme_dropout[{name!r}]", params.programme_dropout[name], units, years)
-        progs.append(_kernels.ProgrammeSpec(origin=0 if origin == "thcs" else 1, track=k,
-                                            weights=_kernels.programme_weights(getattr(params.durations, name)),
-                                            first=first, keep=keep))
+    open_from, progs = _programmes(params, th_sh, tp_sh, units, years)
     thcs = _origin_spec("thcs", th_sh, params.thcs_capacity, open_from["thcs"], units, years)
     thpt = _origin_spec("thpt", tp_sh, params.thpt_capacity, open_from["thpt"], units, years)
 

@@ -349,6 +349,46 @@ def _fixed_properties(doc, *, title: str, lang: str) -> None:
 # --------------------------------------------------------------------------- the document
 
 
+def _key_figures(doc, key_figures: Sequence[tuple[str, str]]) -> None:
+    """A two-column grid: label, then the figure in large bold type."""
+    from docx.enum.text import WD_ALIGN_PARAGRAPH
+    from docx.shared import Cm
+
+    t = doc.add_table(rows=0, cols=2)
+    t.style = "Table Grid"
+    for label, value in key_figures:
+        cells = t.add_row().cells
+        cells[0].paragraphs[0].text = ""
+        _set_run_font(cells[0].paragraphs[0].add_run(str(label)), size=12)
+        cells[1].paragraphs[0].text = ""
+        _set_run_font(cells[1].paragraphs[0].add_run(str(value)), size=14, bold=True)
+        cells[1].paragraphs[0].alignment = WD_ALIGN_PARAGRAPH.CENTER
+        cells[0].width, cells[1].width = Cm(12.0), Cm(4.0)
+    _para(doc, "", space_after=6)
+
+
+def _signature_block(doc, recipients: Sequence[str], signature: Sequence[str], lang: str) -> None:
+    """"Nơi nhận:" at the bottom left, the signature lines at the bottom right (a borderless table)."""
+    from docx.enum.text import WD_ALIGN_PARAGRAPH
+
+    center = WD_ALIGN_PARAGRAPH.CENTER
+    t = doc.add_table(rows=1, cols=2)
+    _no_borders(t)
+    left, right = t.rows[0].cells
+    left.paragraphs[0].text = ""
+    if recipients:
+        _set_run_font(left.paragraphs[0].add_run(i18n.t("word.recipients", lang)), size=12, bold=True, italic=True)
+        for line in recipients:
+            _para(left, line, size=11, space_after=0)
+    right.paragraphs[0].text = ""
+    right.paragraphs[0].alignment = center
+    for k, line in enumerate(signature):
+        if k == 0:
+            _set_run_font(right.paragraphs[0].add_run(line), size=13, bold=True)
+        else:
+            _para(right, line, align=center, size=13, bold=True, space_after=0)
+
+
 def write_report_docx(
     path: str | Path,
     *,
@@ -446,17 +486,7 @@ def write_report_docx(
         for text in headline:
             _para(doc, text, align=justify, indent=True)
         if key_figures:
-            t = doc.add_table(rows=0, cols=2)
-            t.style = "Table Grid"
-            for label, value in key_figures:
-                cells = t.add_row().cells
-                cells[0].paragraphs[0].text = ""
-                _set_run_font(cells[0].paragraphs[0].add_run(str(label)), size=12)
-                cells[1].paragraphs[0].text = ""
-                _set_run_font(cells[1].paragraphs[0].add_run(str(value)), size=14, bold=True)
-                cells[1].paragraphs[0].alignment = center
-                cells[0].width, cells[1].width = Cm(12.0), Cm(4.0)
-            _para(doc, "", space_after=6)
+            _key_figures(doc, key_figures)
     for sec in sections:
         heading(sec.heading)
         for text in sec.paragraphs:
@@ -485,22 +515,7 @@ def write_report_docx(
         for text in sources:
             _para(doc, f"- {text}", align=justify, indent=True, space_after=3)
     if recipients or signature:
-        t = doc.add_table(rows=1, cols=2)
-        _no_borders(t)
-        left, right = t.rows[0].cells
-        left.paragraphs[0].text = ""
-        if recipients:
-            _set_run_font(left.paragraphs[0].add_run(i18n.t("word.recipients", lang)), size=12, bold=True,
-                          italic=True)
-            for line in recipients:
-                _para(left, line, size=11, space_after=0)
-        right.paragraphs[0].text = ""
-        right.paragraphs[0].alignment = center
-        for k, line in enumerate(signature):
-            if k == 0:
-                _set_run_font(right.paragraphs[0].add_run(line), size=13, bold=True)
-            else:
-                _para(right, line, align=center, size=13, bold=True, space_after=0)
+        _signature_block(doc, recipients, signature, lang)
     if footer_note:
         _para(doc, "", space_after=6)
         _para(doc, footer_note, size=10, italic=True)

@@ -462,9 +462,9 @@ def write_corpus(folder: Path) -> list[Case]:  # noqa: C901 - one list of cases,
         write_csv(f / "bad_two_unknown.csv", [EN, ["Atlantis", IND, 2023, "20", "percent", "x"],
                                               ["Lemuria", IND, 2023, "21", "percent", "x"]]),
         ("Atlantis", "Lemuria"), n=2, absent=("duplicate",))
-    many = [EN] + [[LONG_AN[i % 14][0], "thcs_to_vocational", 1991 + i // 14, "20", "percent", "x"] for i in range(135)]
+    many = [EN] + [[LONG_AN[i % 14][0], "thcs_to_vocation", 1991 + i // 14, "20", "percent", "x"] for i in range(135)]
     bad("unknown_indicator_135_rows", "refuse", write_csv(f / "bad_indicator_135.csv", many),
-        ("unknown indicator 'thcs_to_vocational'", "rows 2-136", "thcs_to_gdnn_sc_tc (Tỷ lệ học sinh",
+        ("unknown indicator 'thcs_to_vocation'", "rows 2-136", "thcs_to_gdnn_sc_tc (Tỷ lệ học sinh",
          "thpt_to_cao_dang"), n=1)
     bad("rate_exactly_zero", "one_rule_set", write_csv(f / "bad_zero.csv", [EN, ["Tân An", IND, 2023, "0", "percent",
                                                                               "x"]]),
