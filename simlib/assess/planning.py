@@ -8,6 +8,10 @@ with that quota on the same draws (common random numbers, so differences
 between rows are the quota's effect, not noise) and reports, for one unit and
 year, the median and 80 % interval of the shares that matter and the median
 seats by programme, with P(met) for any targets given.
+:func:`defendable_targets` answers "what target can each unit defend?": for
+every unit, indicator (steered or derived from the flows) and scenario, the
+share reached with probability 0.5 and 0.8, and P(met) of a target such as a
+national benchmark applied to every unit.
 
 Shares are fractions 0-1 in the API; the table has percent columns
 (``*_pct``) and seats in students.
@@ -20,11 +24,11 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from simlib.evidence.targets import p_met, threshold
+from simlib.evidence.targets import p_met, threshold, used_targets
 from simlib.scenarios.engine import Baseline, ScenarioRun, apply_scenario, run_scenarios
 from simlib.scenarios.levers import Scenario
 
-__all__ = ["QUOTA_INDICATORS", "QUOTA_SEATS", "quota_options"]
+__all__ = ["QUOTA_INDICATORS", "QUOTA_SEATS", "quota_options", "defendable_targets"]
 
 #: Indicators reported for each quota (registry ids; those not simulated are skipped).
 QUOTA_INDICATORS = ("thcs_to_thpt_public", "thcs_to_gdnn_sc_tc", "thcs_to_vocational", "thcs_transition",
@@ -98,3 +102,80 @@ def _row(run: ScenarioRun, name: str, quota_pct: float, inds, seats, targets, j:
             if tr["indicator"] in inds:
                 row[f"p_met:{tr['target_id']}"] = p_met(run.share(tr["indicator"], name)[:, j, k], threshold(tr))
     return row
+
+
+def defendable_targets(run: ScenarioRun, year: int, *, indicators: Sequence[str] | None = None,
+                       probs: Sequence[float] = (0.5, 0.8), targets: pd.DataFrame | None = None,
+                       units: Sequence[str] | None = None) -> pd.DataFrame:
+    """The share each unit can defend in ``year``, per indicator and scenario, with P(met) of a target.
+
+    "Defendable with probability p" is the share met or exceeded in a fraction
+    p of the draws (the (1-p) quantile), as in
+    :func:`simlib.assess.feasibility.target_options`, but for every simulated
+    indicator, derived ones included (e.g. ``thcs_transition``,
+    ``vet_share_pooled``, which come from the cohort-flow model).
+
+    Parameters
+    ----------
+    run : ScenarioRun
+    year : int
+        Year of the targets (e.g. 2030).
+    indicators : sequence of str, optional
+        Registry ids (default: every simulated indicator, :meth:`ScenarioRun.simulated`).
+    probs : sequence of float
+        Probabilities (0-1); one column ``reach_p<100 p>_pct`` each.
+    targets : DataFrame, optional
+        Target rows (library format) in ``year``. A unit's own target is used
+        where it has one, else the run geography's target (a national or
+        provincial target applied to every unit); of several variants, the
+        used one (:func:`simlib.evidence.targets.used_targets`).
+    units : sequence of str, optional
+        Default: every unit of the run.
+
+    Returns
+    -------
+    DataFrame
+        One row per unit, indicator and scenario: unit, unit_name, indicator,
+        scenario, year, ``reach_p50_pct``, ``reach_p80_pct`` (percent),
+        evidence (the trend's source geography, or ``flow model`` for a derived
+        indicator, None without evidence), n_points, illustrative (the draws rest
+        on illustrative flow inputs), and when ``targets`` has one for the
+        indicator: target_id, target_pct (the threshold, percent), target_of
+        (``own`` or the geography), p_met (fraction 0-1). Shares are NaN for a
+        unit without evidence.
+
+    """
+    b = run.baseline
+    k = b.year_index(year)
+    inds = list(indicators) if indicators is not None else run.simulated()
+    units = list(units) if units is not None else list(b.units)
+    own: dict = {}
+    if targets is not None and len(targets):
+        t = used_targets(targets[targets["year"] == int(year)])
+        for r in t.to_dict("records"):
+            own.setdefault((r["geography"], r["indicator"]), r)
+    rows = []
+    for ind in inds:
+        steered = ind in b.shares
+        for sc in run.scenarios:
+            arr = run.share(ind, sc)[:, :, k]
+            for unit in units:
+                j = b.unit_index(unit)
+                x = arr[:, j]
+                ev = b.evidence.get((unit, ind)) if steered else None
+                row = {"unit": unit, "unit_name": b.bundle.geo_name(unit), "indicator": ind, "scenario": sc,
+                       "year": int(year)}
+                nan = bool(np.isnan(x).all())
+                for p in probs:
+                    row[f"reach_p{round(100 * p)}_pct"] = np.nan if nan else 100.0 * float(np.nanquantile(x, 1.0 - p))
+                row.update({"evidence": (ev.source_geography if ev is not None else None) if steered
+                            else (None if nan else "flow model"),
+                            "n_points": ev.n_points if ev is not None else 0,
+                            "illustrative": run.is_illustrative(ind)})
+                tr = own.get((unit, ind)) or own.get((b.geography, ind))
+                if tr is not None:
+                    thr = threshold(tr)
+                    row.update({"target_id": tr["target_id"], "target_pct": 100.0 * thr.value,
+                                "target_of": "own" if (unit, ind) in own else b.geography, "p_met": p_met(x, thr)})
+                rows.append(row)
+    return pd.DataFrame(rows)
