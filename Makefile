@@ -40,10 +40,8 @@ nbtest: $(STAMP) ## notebooks only, under nbval
 	MPLBACKEND=Agg $(PY) -m pytest -n 2 --dist loadscope --nbval-lax --nbval-current-env \
 	  --nbval-sanitize-with tests/nbval_sanitize.cfg $(NOTEBOOKS)
 
-notebooks: $(STAMP) ## re-execute the notebooks in place (refreshes stored outputs)
-	cd notebooks && for nb in $(notdir $(NOTEBOOKS)); do \
-	  MPLBACKEND=module://matplotlib_inline.backend_inline ../$(PY) -m jupyter nbconvert --to notebook --execute --inplace \
-	    --ExecutePreprocessor.kernel_name=python3 $$nb || exit 1; done
+notebooks: $(STAMP) ## re-execute the notebooks in place (refreshes stored outputs; tools/run_notebooks.py)
+	$(PY) tools/run_notebooks.py $(NOTEBOOKS)
 
 lab: $(STAMP) ## open JupyterLab on the notebooks
 	$(VENV)/bin/jupyter lab $(if $(filter 0,$(shell id -u 2>/dev/null)),--allow-root,) notebooks/
