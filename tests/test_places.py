@@ -27,7 +27,8 @@ def test_every_unit_id_names_one_unit_even_when_names_differ_only_by_diacritics(
     assert ids["Xã Tân Thạnh"] != ids["Xã Tân Thành"]
 
 
-@pytest.mark.parametrize("name", ["Tây Ninh", "Tỉnh Tây Ninh", "tay_ninh", "vn.tay_ninh", "TÂY NINH", "Tay Ninh"])
+@pytest.mark.parametrize("name", ["Tây Ninh", "Tỉnh Tây Ninh", "tay_ninh", "vn.tay_ninh", "TÂY NINH", "Tay Ninh",
+                                  "tinh tay ninh", "Tinh Tay Ninh"])
 def test_province_spellings(name):
     assert places.province(name).geo_id == "vn.tay_ninh"
 
@@ -43,6 +44,8 @@ def test_unknown_province_lists_the_34_closest_first():
 def test_a_former_province_names_its_successor():
     with pytest.raises(places.PlaceError, match="part of Tây Ninh"):
         places.province("Long An")
+    with pytest.raises(places.PlaceError, match="part of Tây Ninh"):
+        places.province("tinh long an")
 
 
 def test_old_district_keeps_its_id_and_gains_its_successor():

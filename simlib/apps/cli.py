@@ -210,7 +210,9 @@ def _cmd_init_case(args: argparse.Namespace) -> int:
 
     files = init_case(args.province, args.folder, as_of=args.as_of, horizon=args.horizon)
     units = sum(1 for _ in open(Path(args.folder) / "units.csv", encoding="utf-8")) - 1
-    print(f"{args.folder}: {len(files)} files for {args.province} ({units} xã, phường / communes and wards)")
+    from simlib.inputs.places import province
+
+    print(f"{args.folder}: {len(files)} files for {province(args.province).name} ({units} xã, phường / communes and wards)")
     for f in files:
         print(f"  {f}")
     print("Đọc README.md trong thư mục để biết cần điền gì. / Read README.md in the folder for what to fill.")

@@ -197,7 +197,7 @@ def _province_lookup() -> dict[str, str]:
 
 
 def province(name: str) -> Place:
-    """The province (map since 1/7/2025) called ``name``: "Tây Ninh", "Tỉnh Tây Ninh", "tay_ninh", "vn.tay_ninh".
+    """The province (map since 1/7/2025) called ``name``: "Tây Ninh", "Tỉnh Tây Ninh", "tinh tay ninh", "tay_ninh", "vn.tay_ninh".
 
     Raises
     ------
@@ -205,11 +205,13 @@ def province(name: str) -> Place:
         For a former province (named with its successor) or an unknown name
         (with the list of the 34, the closest first).
     """
-    geo = _province_lookup().get(fold_key(name)) or _province_lookup().get(fold_key(_split_kind(name)[1]))
+    lookup = _province_lookup()
+    bare = re.sub(r"^(tinh|thanh pho|tp\.?)\s*", "", strip_accents(fold_key(name)))  # "tinh tay ninh", typed without accents
+    geo = lookup.get(fold_key(name)) or lookup.get(fold_key(_split_kind(name)[1])) or lookup.get(fold_key(bare))
     if geo:
         prov = _current()[0].set_index("geo_id").loc[geo]
         return Place(geo, prov["name"], "province", "vn", prov["code"], True)
-    old = _old_province_by_name().get(_split_kind(name)[1])
+    old = _old_province_by_name().get(_split_kind(name)[1]) or _old_province_by_name().get(fold_key(bare))
     if old is not None:
         succ = old["successor"]
         raise PlaceError(f"'{name}' is a former province: since {MAP_CHANGE} it is part of "
