@@ -212,7 +212,7 @@ def _cmd_init_case(args: argparse.Namespace) -> int:
     units = sum(1 for _ in open(Path(args.folder) / "units.csv", encoding="utf-8")) - 1
     from simlib.inputs.places import province
 
-    print(f"{args.folder}: {len(files)} files for {province(args.province).name} ({units} xã, phường / communes and wards)")
+    print(f"{args.folder}: {len(files)} files for {province(args.province).name_vi} ({units} xã, phường / communes and wards)")
     for f in files:
         print(f"  {f}")
     print("Đọc README.md trong thư mục để biết cần điền gì. / Read README.md in the folder for what to fill.")
