@@ -186,6 +186,14 @@ def _unit_panels(c: _Ctx, ind: str, src: str) -> None:
     c.save(fig, f"units_{ind}")
 
 
+def _p_met_title(c) -> str:
+    """'Probability of meeting the 2030 targets' when the targets share one year, else without a year."""
+    years = sorted({int(y) for y in c.data.used["year"].dropna()})
+    if len(years) == 1:
+        return t("report.p_met_title", c.lang, year=str(years[0]))
+    return t("report.p_met_title_years", c.lang)
+
+
 def _p_met_chart(c: _Ctx) -> None:
     b, tab = c.base, c.data.report.table
     rows = []
@@ -205,9 +213,8 @@ def _p_met_chart(c: _Ctx) -> None:
                              "p_met": v["p_met"], "verdict": v["verdict"], "result": result})
     if not rows:
         return
-    year = int(c.data.used["year"].max())
     a, bb, cc = (i18n.fmt_number(x, c.lang, 1) for x, _ in VERDICT_BANDS[:3])
-    fig = charts.probability_bars(pd.DataFrame(rows), lang=c.lang, title=t("report.p_met_title", c.lang, year=str(year)),
+    fig = charts.probability_bars(pd.DataFrame(rows), lang=c.lang, title=_p_met_title(c),
                                   note=t("report.caveat_bands", c.lang, bands=t("verdict_bands_note", c.lang, a=a,
                                                                                b=bb, c=cc)),
                                   source=c.sources()["short"], illustrative=True)
@@ -597,8 +604,7 @@ def _word(c: _Ctx, headline: list[str], caveats: list[str]) -> None:
     lever = c.data.lever_indicator
     sections = [
         DocSection(t("report.verdicts", c.lang), table=vt, columns=cols, table_caption=t("report.verdicts", c.lang),
-                   images=pngs([("p_met", t("report.p_met_title", c.lang, year=str(int(c.data.used["year"].max()))
-                                            if len(c.data.used) else ""))]
+                   images=pngs([("p_met", _p_met_title(c))]
                                + [(f"fan_{i}", t("report.fan_title", c.lang, ind=c.ind(i), geo=c.geo_name))
                                   for i in heads])),
         DocSection(t("report.levers", c.lang), images=pngs([(f"waterfall_{lever}", t("report.levers", c.lang))])),
