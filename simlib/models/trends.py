@@ -1131,6 +1131,18 @@ def _fit_pooled(obs, *, unit, prior, **kw):
     return _fit_pooled_units(obs, prior=prior, require=unit, **kw)[unit]
 
 
+def _prepare_units(by_geo: Mapping[str, list[Observation]], require: str | None, kw: Mapping) -> dict:
+    """:func:`_prepare` for each unit of a panel; a unit whose figures cannot be used is left out, unless it is ``require``."""
+    prepared = {}
+    for g, lst in by_geo.items():
+        try:
+            prepared[g] = _prepare(lst, **kw)
+        except TrendError:
+            if g == require:
+                raise
+    return prepared
+
+
 def _fit_pooled_units(obs, *, prior, require=None, **kw) -> dict[str, TrendResult]:
     """Fit the pooled model once and return a result for every usable unit."""
     by_geo: dict[str, list[Observation]] = {}
@@ -1141,13 +1153,7 @@ def _fit_pooled_units(obs, *, prior, require=None, **kw) -> dict[str, TrendResul
             "Partial pooling needs a panel of at least two geographies; only "
             f"{sorted(by_geo)} given. Use method='logit_linear' for a single unit."
         )
-    prepared = {}
-    for g, lst in by_geo.items():
-        try:
-            prepared[g] = _prepare(lst, **kw)
-        except TrendError:
-            if g == require:
-                raise
+    prepared = _prepare_units(by_geo, require, kw)
     if len(prepared) < 2:
         raise TrendError("Partial pooling needs at least two geographies with usable observations.")
     dists, opt, t_ref = _pooled_all(prepared, prior)
@@ -1228,13 +1234,7 @@ def _fit_walk_units(obs, *, prior, walk=None, require=None, **kw) -> dict[str, T
     by_geo: dict[str, list[Observation]] = {}
     for o in obs:
         by_geo.setdefault(o.geography, []).append(o)
-    prepared = {}
-    for g, lst in by_geo.items():
-        try:
-            prepared[g] = _prepare(lst, **kw)
-        except TrendError:
-            if g == require:
-                raise
+    prepared = _prepare_units(by_geo, require, kw)
     units = {}
     for g, uses in prepared.items():
         used = [u for u in uses if u.used]
