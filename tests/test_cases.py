@@ -162,3 +162,17 @@ def test_cli_init_case_and_internal_errors(tmp_path):
     r = subprocess.run([sys.executable, "-m", "simlib", "init-case", "--province", "Tây Ninh", str(tmp_path / "tn")],
                        capture_output=True, text=True, cwd=REPO)
     assert r.returncode == 1 and "not empty" in r.stderr and "Traceback" not in r.stderr
+
+
+def test_a_new_province_without_figures_says_whose_figures_its_headline_uses(tmp_path):
+    """A freshly created case has no figures of its own: the headline names the series it borrows (the country's)."""
+    from simlib.apps.render import _Ctx, _headline
+    from simlib.apps.report import compute
+
+    init_case("Quảng Trị", tmp_path / "qt", as_of=2026)
+    data = compute(tmp_path / "qt", n_draws=200)
+    ev = data.plan_evidence[(data.run.baseline.geography, "thcs_to_gdnn_sc_tc")]
+    assert ev.source_geography == "vn" and ev.n_points > 0   # borrowed from the national series
+    for lang, words in (("vi", "Quảng Trị chưa có số liệu riêng cho chỉ số này: các số liệu trên là của Việt Nam"),
+                        ("en", "Quảng Trị has no figure of its own for this indicator: the figures above are Việt Nam")):
+        assert any(words in p for p in _headline(_Ctx(data, lang, tmp_path))), lang

@@ -392,6 +392,9 @@ def _defensible(c: _Ctx) -> list[str]:
                      p50=c.pct(r["reach_p50_pct"], 1), p80=c.pct(r["reach_p80_pct"], 1),
                      last=c.pct(100 * last_obs.value_share, 2) if last_obs else "–",
                      last_year=str(last_obs.year) if last_obs else "–", n_points=i18n.fmt_int(ev.n_points, c.lang)))
+        if ev.source_geography != c.geo:  # borrowed from a wider area (e.g. the national series): say whose figures
+            out[-1] += " " + t("report.headline_source_other", c.lang, geo=c.geo_name,
+                               src=c.bundle.geo_name(ev.source_geography))
     return out
 
 
