@@ -335,12 +335,13 @@ def _evidence_chart(c: _Ctx) -> None:
 # --------------------------------------------------------------------------------------------------------------
 def _headline(c: _Ctx) -> list[str]:
     tab, b = c.data.report.table, c.base
-    paras = []
+    paras, unassessed = [], []
     for ind in c.data.headline():
         tg = c.data.used[(c.data.used["indicator"] == ind) & (c.data.used["geography"] == c.geo)]
         for tid in tg["target_id"]:
             r = tab[(tab["target_id"] == tid) & (tab["scenario"] == "baseline")].iloc[0]
             if r["verdict"] == NOT_ASSESSED:
+                unassessed.append(f"{c.ind(ind)} {c.pct(r['target_pct'])} ({int(r['year'])})")
                 continue
             target = c.pct(r["target_pct"])
             kw = dict(ind=c.ind(ind), year=str(int(r["year"])), target=target)
@@ -368,6 +369,8 @@ def _headline(c: _Ctx) -> list[str]:
             if ceiling is not None and r["target_pct"] / 100.0 > float(np.max(ceiling)):
                 txt += " " + t("report.headline_ceiling", c.lang)
             paras.append(txt)
+    if unassessed:  # said, not dropped: the planner sees which targets need data first
+        paras.append(t("report.headline_not_assessed", c.lang, targets="; ".join(unassessed)))
     paras += _defensible(c)
     borrowed = sum(ev.hops > 0 for (u, _), ev in c.data.plan_evidence.items() if u != c.geo)
     if borrowed:
