@@ -54,8 +54,11 @@ from simlib.evidence.series import Observation, series_for, sub_units, unit_tree
 from simlib.evidence.targets import Threshold, p_met
 from simlib.inputs.bundle import Bundle
 from simlib.logit import expit, logit
+from simlib.inputs.destinations import read_destinations
 from simlib.models import assumptions as fa
+from simlib.models import composition as comp_mod
 from simlib.models import trends
+from simlib.models.composition import Component
 from simlib.models.cohorts import Cohort, cohort_matrix, latest_count
 from simlib.models.flows import PROGRAMMES, THCS_TRACKS, THPT_ENTRY, THPT_TRACKS, Capacity, simulate_flows
 from simlib.scenarios.levers import (
@@ -74,7 +77,8 @@ __all__ = [
     "DEFAULT_DRAWS", "DEFAULT_SEED", "DEFAULT_PROBS", "RunConfig", "Evidence", "Baseline", "ScenarioResult",
     "ScenarioRun", "simulate_baseline", "apply_scenario", "run_scenarios", "unit_list", "baseline_shares",
     "with_draws", "students_per_school", "evidence_series", "VOCATIONAL_TRACKS", "base_destination_shares",
-    "RunPlan", "plan_run", "chunk_size", "BYTES_PER_CELL_DRAW", "progress_bar",
+    "RunPlan", "plan_run", "chunk_size", "BYTES_PER_CELL_DRAW", "progress_bar", "RestsOn", "rests_on",
+    "decisive_components", "scenario_notes",
 ]
 
 #: One Monte Carlo size for the command line, the notebooks and the report (tests use fewer).
@@ -180,6 +184,75 @@ class Evidence:
         return f"{self.n_points} real point(s), {own}"
 
 
+@dataclass(frozen=True)
+class RestsOn:
+    """What decides an indicator in a unit: the components it depends on, each with its evidence or prior.
+
+    Attributes
+    ----------
+    parts : tuple of (Component, Evidence or None)
+        The decisive components (those the indicator counts, or, when it
+        counts most of the origin, those it leaves out) and their evidence
+        (None or not assessable: the component rests on its prior).
+    """
+
+    indicator: str
+    unit: str
+    parts: tuple[tuple[Component, Evidence | None], ...]
+
+    @property
+    def n_points(self) -> int:
+        """Real figures behind the decisive components (own or borrowed)."""
+        return sum(ev.n_points for _, ev in self.parts if ev is not None and ev.assessable)
+
+    @property
+    def assessable(self) -> bool:
+        """True when at least one decisive component rests on figures (not only on priors)."""
+        return any(ev is not None and ev.assessable for _, ev in self.parts)
+
+    @property
+    def sources(self) -> tuple[str, ...]:
+        """Geographies whose figures are used."""
+        return tuple(dict.fromkeys(ev.source_geography for _, ev in self.parts if ev is not None and ev.assessable))
+
+    def describe(self) -> str:
+        """E.g. "rests on 1 figure of thcs_not_continuing (vn.long_an) and the prior for gdtx"."""
+        figs, priors = [], []
+        for comp, ev in self.parts:
+            if ev is not None and ev.assessable:
+                own = "" if ev.hops == 0 else ", borrowed with a between-unit spread"
+                figs.append(f"{ev.n_points} figure(s) of {comp.key} ({ev.source_geography}{own})")
+            else:
+                priors.append(f"the prior for {comp.name} ({comp.prior_share:.1%}, {comp.prior_status})")
+        parts = figs + priors
+        text = parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " and " + parts[-1]
+        return f"rests on {text}" if parts else "rests on no component"
+
+
+def decisive_components(components: Sequence[Component], destinations: Iterable[str]) -> list[Component]:
+    """The components that decide a share of ``destinations``: those it counts, or those it leaves out.
+
+    An indicator that counts more than half of the origin's components (the
+    transition rate: everything but not continuing) is decided by what it
+    leaves out; otherwise by what it counts. A component split between the
+    two sides counts on both.
+    """
+    dest = set(destinations)
+    inside = [c for c in components if set(c.tracks) & dest]
+    outside = [c for c in components if set(c.tracks) - dest]
+    return outside if len(inside) > len(components) / 2 else inside
+
+
+def rests_on(base: Baseline, indicator: Indicator, unit: str) -> RestsOn:
+    """Which evidence and which priors decide ``indicator`` in ``unit`` (see :class:`RestsOn`)."""
+    parts = []
+    for origin in indicator.origins:
+        comps = base.components.get(origin, ())
+        for comp in decisive_components(comps, indicator.destinations):
+            parts.append((comp, base.evidence.get((unit, comp.key))))
+    return RestsOn(indicator.id, unit, tuple(parts))
+
+
 def unit_list(bundle: Bundle, geography: str, indicators: Iterable[str]) -> list[str]:
     """The geography and those of its children that have a target on one of the indicators."""
     kids = bundle.children(geography)
@@ -278,10 +351,22 @@ class Baseline:
     illustrative: tuple[str, ...]
     registry: Registry
     cohort_info: Cohort | None = None
+    composition: Mapping[str, Mapping[str, np.ndarray]] = field(default_factory=dict)
+    components: Mapping[str, tuple[Component, ...]] = field(default_factory=dict)
 
     @property
     def n(self) -> int:
         return self.config.n_draws
+
+    def active_years(self) -> np.ndarray:
+        """Boolean mask of the years a scenario can change: after the case's "today" (``as_of``); all without one."""
+        yrs = np.asarray(self.years)
+        a = self.config.as_of
+        return np.ones(len(yrs), dtype=bool) if a is None else yrs > int(a)
+
+    def rests_on(self, indicator: Indicator, unit: str) -> RestsOn:
+        """Which evidence and which priors decide an indicator in a unit (see :class:`RestsOn`)."""
+        return rests_on(self, indicator, unit)
 
     def unit_index(self, unit: str) -> int:
         try:
@@ -308,8 +393,14 @@ class Baseline:
         if ci is not None:
             ci = dataclasses.replace(ci, values=ci.values[idx], weights=ci.weights[idx],
                                      source=tuple(ci.source[i] for i in idx))
+        def pick_comp(arr):
+            a = np.asarray(arr)
+            return a[:, idx, :] if a.ndim == 3 and a.shape[1] == len(self.units) else a
+        composition = MappingProxyType({o: MappingProxyType({t: pick_comp(v) for t, v in d.items()})
+                                        for o, d in self.composition.items()})
         return dataclasses.replace(
-            self, units=[self.units[i] for i in idx], trend=pick(self.trend), shares=pick(self.shares),
+            self, composition=composition,
+            units=[self.units[i] for i in idx], trend=pick(self.trend), shares=pick(self.shares),
             evidence=MappingProxyType({k: v for k, v in self.evidence.items() if k[0] in units}),
             cohort=self.cohort[idx], schools=MappingProxyType({k: v[idx] for k, v in self.schools.items()}),
             cohort_info=ci)
@@ -389,6 +480,50 @@ def _evidence(bundle: Bundle, unit: str, spec: Indicator, config: RunConfig, lev
     return dataclasses.replace(fits[(geo, spec.id)], unit=unit, hops=hops)
 
 
+def _complement(o: Observation) -> Observation | None:
+    """A figure of "everything else" read as a figure of the component (``1 - value``); None when it cannot be."""
+    if o.value_share is not None:
+        lo = None if o.high_share is None else 1.0 - o.high_share
+        hi = None if o.low_share is None else 1.0 - o.low_share
+        if lo is not None and hi is not None and lo > hi:
+            lo, hi = hi, lo
+        return dataclasses.replace(o, value_share=1.0 - o.value_share, low_share=lo, high_share=hi,
+                                   high_open=False, flags=";".join(filter(None, [o.flags, "complement"])))
+    if o.low_share is not None and o.high_share is not None and not o.high_open:
+        return dataclasses.replace(o, low_share=1.0 - o.high_share, high_share=1.0 - o.low_share,
+                                   flags=";".join(filter(None, [o.flags, "complement"])))
+    return None  # "over x %" of the rest says only "under 1 - x %" of the component: too little to use
+
+
+def _component_evidence(bundle: Bundle, unit: str, comp: Component, reg: Registry, config: RunConfig,
+                        levers: LeverSet, fits: dict, memo: dict) -> Evidence:
+    """A unit's evidence for one destination component: its own indicator, else the complement's figures."""
+    direct = (_evidence(bundle, unit, reg[comp.indicator], config, levers, fits, memo)
+              if comp.indicator is not None else None)
+    if comp.complement is None or (direct is not None and direct.assessable and direct.hops == 0):
+        return direct if direct is not None else Evidence(unit, comp.key, None, 0, 0, None, None, None)
+    spec = reg[comp.complement]
+    geo, hops, series = evidence_series(bundle, unit, spec.id, config.readings,
+                                        weight_indicator=spec.weight_indicator,
+                                        spread=levers.district_spread_logit, memo=memo)
+    series = [c for c in (_complement(o) for o in series) if c is not None]
+    if geo is None or not series or (direct is not None and direct.assessable and direct.hops <= hops):
+        return direct if direct is not None else Evidence(unit, comp.key, None, 0, 0, None, None, None)
+    key = (geo, f"{comp.key}~{spec.id}")
+    if key not in fits:
+        fit = _fit(series, config.method)
+        exact = [o for o in series if o.value_share is not None]
+        last = max(exact, key=lambda o: o.year) if exact else None
+        try:
+            lo, hi = fit.slope_interval(0.5)
+            slope = 0.5 * (lo + hi)
+        except trends.TrendError:
+            slope = None
+        fits[key] = Evidence(geo, comp.key, geo, 0, fit.n_used, int(last.year) if last else None,
+                             float(last.value_share) if last else None, slope, fit, tuple(series))
+    return dataclasses.replace(fits[key], unit=unit, hops=hops)
+
+
 @dataclass(frozen=True)
 class RunPlan:
     """Everything about a run except the trend draws: units, evidence and fits, cohort, schools, lever draws.
@@ -413,11 +548,68 @@ class RunPlan:
     flow_table: pd.DataFrame
     illustrative: tuple[str, ...]
     registry: Registry
+    components: Mapping[str, tuple[Component, ...]] = field(default_factory=dict)
 
     def _source_draws(self, geo: str, ind: str, fit) -> np.ndarray:
         """Logit draws (n, years) of a source geography's trend (the same for every unit borrowing it)."""
         c = self.config
         return logit(fit.sample(c.n_draws, c.years, child_rng(c.seed, f"trend:{geo}:{ind}")))
+
+    def _component_logits(self, comp: Component, units: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
+        """Logit draws of a component in each unit, and their variance over draws (the reconciliation weights).
+
+        A unit with evidence (its own or an ancestor's) gets the trend's draws
+        (plus the between-unit spread when borrowed); a unit with none gets the
+        prior: the flow assumptions' share with ``prior_sd_logit``, one draw
+        for all units (the prior is about the province, not about communes).
+        """
+        c = self.config
+        n, ny = c.n_draws, len(c.years)
+        sd = comp.prior_sd_logit
+        with np.errstate(divide="ignore"):
+            centre = float(logit(np.clip(comp.prior_share, 0.0, 1.0)))
+        prior_z = centre + (sd * child_rng(c.seed, f"prior:{comp.origin}:{comp.name}").standard_normal((n, 1))
+                            if sd > 0 and np.isfinite(centre) else 0.0)
+        prior_z = np.broadcast_to(prior_z, (n, ny))
+        prior_var = sd * sd if np.isfinite(centre) else 0.0
+        evs = [self.evidence.get((u, comp.key)) for u in units]
+        if not any(ev is not None and ev.assessable for ev in evs):
+            return prior_z[:, None, :], np.full((1, 1, ny), prior_var)
+        z = np.empty((n, len(units), ny))
+        cache: dict[str, np.ndarray] = {}
+        for j, (unit, ev) in enumerate(zip(units, evs)):
+            if ev is None or not ev.assessable:
+                z[:, j, :] = prior_z
+                continue
+            if ev.source_geography not in cache:
+                cache[ev.source_geography] = self._source_draws(ev.source_geography, comp.key, ev.fit)
+            zz = cache[ev.source_geography]
+            if ev.hops:
+                spread = self.levers.district_spread_logit * math.sqrt(ev.hops)
+                zz = zz + child_rng(c.seed, f"spread:{unit}:{comp.key}").normal(0.0, spread, (n, 1))
+            z[:, j, :] = zz
+        return z, np.var(z, axis=0)[None, :, :]
+
+    def _composition(self, units: Sequence[str]) -> tuple[dict, dict]:
+        """Destination shares of each origin (reconciled, bounded) and the steered components' draws."""
+        comps_out, steered = {}, {}
+        for origin, comps in self.components.items():
+            zs, ws = {}, {}
+            for comp in comps:
+                zs[comp.name], ws[comp.name] = self._component_logits(comp, units)
+                if not comp.absorbs:
+                    ws[comp.name] = np.zeros_like(ws[comp.name])
+            p = comp_mod.reconcile(zs, ws)
+            st = next((k for k in comps if k.steered), None)
+            if st is not None and st.indicator in self.draws.max_feasible:
+                # one plausibility bound for trend and levers (levers.yaml combination.max_feasible_share)
+                bound = self.draws.max_feasible[st.indicator][:, None, None]
+                if np.any(p[st.name] > bound):
+                    p = comp_mod.transfer(p, [st.name], np.minimum(p[st.name], bound))
+            comps_out[origin] = comp_mod.split(p, {k.name: k.within for k in comps})
+            if st is not None:
+                steered[st.indicator] = p[st.name]
+        return comps_out, steered
 
     def baseline(self, units: Sequence[str] | None = None) -> Baseline:
         """The baseline of ``units`` (default all; a chunk keeps every draw and the same numbers)."""
@@ -425,23 +617,21 @@ class RunPlan:
         idx = [self.units.index(u) for u in units]
         c = self.config
         n, years = c.n_draws, c.years
+        composition, steered = self._composition(units)
         trend: dict[str, np.ndarray] = {}
         for ind in self.indicators:
-            arr = np.full((n, len(units), len(years)), np.nan)
-            cache: dict[str, np.ndarray] = {}
+            arr = np.array(np.broadcast_to(steered[ind], (n, len(units), len(years))))
             for j, unit in enumerate(units):
-                ev = self.evidence[(unit, ind)]
-                if not ev.assessable:
-                    continue
-                if ev.source_geography not in cache:
-                    cache[ev.source_geography] = self._source_draws(ev.source_geography, ind, ev.fit)
-                z = cache[ev.source_geography]
-                if ev.hops:
-                    sd = self.levers.district_spread_logit * math.sqrt(ev.hops)
-                    z = z + child_rng(c.seed, f"spread:{unit}:{ind}").normal(0.0, sd, (n, 1))
-                arr[:, j, :] = expit(z)
+                if not self.evidence[(unit, ind)].assessable:
+                    arr[:, j, :] = np.nan
             trend[ind] = arr
         shares = baseline_shares(trend, self.levers, self.draws, years)
+        for origin, dest in composition.items():
+            st = self.registry.steered_for(origin)
+            if st is not None and st.id in shares:
+                now = sum(np.asarray(dest[t]) for t in st.destinations if t in dest)
+                composition[origin] = comp_mod.transfer(dest, st.destinations,
+                                                        np.where(np.isnan(shares[st.id]), now, shares[st.id]))
         co = self.cohort
         cohort = dataclasses.replace(co, values=co.values[idx], weights=co.weights[idx],
                                      source=tuple(co.source[i] for i in idx))
@@ -449,7 +639,9 @@ class RunPlan:
         return Baseline(self.bundle, self.levers, c, self.geography, units, years, MappingProxyType(trend),
                         MappingProxyType(shares), MappingProxyType(evidence), self.draws, cohort.values, co.known,
                         MappingProxyType({k: v[idx] for k, v in self.schools.items()}), self.flow_table,
-                        self.illustrative, self.registry, cohort)
+                        self.illustrative, self.registry, cohort,
+                        MappingProxyType({o: MappingProxyType(d) for o, d in composition.items()}),
+                        self.components)
 
     def chunks(self, size: int) -> list[list[str]]:
         """The units in consecutive chunks of at most ``size`` (the run's geography first)."""
@@ -475,7 +667,8 @@ def chunk_size(n_draws: int, n_years: int, *, n_scenarios: int = 4, budget_bytes
 
 
 def plan_run(bundle: Bundle, geography: str, config: RunConfig = RunConfig(), *, levers: LeverSet | None = None,
-             flow_table: pd.DataFrame | None = None, units: Sequence[str] | None = None) -> RunPlan:
+             flow_table: pd.DataFrame | None = None, units: Sequence[str] | None = None,
+             destinations: pd.DataFrame | None = None) -> RunPlan:
     """Prepare a run: check the indicators and levers, find each unit's evidence and fit it, size the cohort.
 
     Parameters are those of :func:`simulate_baseline`.
@@ -500,6 +693,16 @@ def plan_run(bundle: Bundle, geography: str, config: RunConfig = RunConfig(), *,
     fits: dict = {}
     memo: dict = {}
     evidence = {(u, ind): _evidence(bundle, u, reg[ind], config, levers, fits, memo) for ind in wanted for u in units}
+    if destinations is None:
+        destinations = read_destinations(bundle.data_dir / "destinations.csv")
+    components = comp_mod.components_for(destinations, base_destination_shares(flow_table), reg)
+    for comps in components.values():
+        for comp in comps:
+            if comp.indicator is None and comp.complement is None:
+                continue
+            for u in units:
+                if (u, comp.key) not in evidence:
+                    evidence[(u, comp.key)] = _component_evidence(bundle, u, comp, reg, config, levers, fits, memo)
     cohort = cohort_matrix(bundle.observations, bundle.context, units, config.years,
                            indicator=reg[wanted[0]].weight_indicator if wanted else "thcs_graduates",
                            growth=fa.assumption(flow_table, "cohort_growth"),
@@ -508,7 +711,7 @@ def plan_run(bundle: Bundle, geography: str, config: RunConfig = RunConfig(), *,
     illustrative = tuple(r["parameter"] for _, r in flow_table.iterrows() if r["status"] == "illustrative")
     return RunPlan(bundle, levers, config, geography, tuple(units), tuple(wanted), MappingProxyType(evidence),
                    draw_levers(levers, config.n_draws, config.seed), cohort, MappingProxyType(schools), flow_table,
-                   illustrative, reg)
+                   illustrative, reg, MappingProxyType(components))
 
 
 def simulate_baseline(bundle: Bundle, geography: str, config: RunConfig = RunConfig(), *,
@@ -580,6 +783,7 @@ class ScenarioResult:
     seats: Mapping[str, np.ndarray]
     costs: Mapping[str, np.ndarray]
     capped: bool
+    notes: tuple[str, ...] = ()
 
     def flow_share(self, indicator: Indicator) -> np.ndarray:
         """An indicator computed from the flows: intake into its destinations over its origins' graduates."""
@@ -599,19 +803,6 @@ class ScenarioResult:
         if not arrs:
             return np.zeros_like(next(iter(self.graduates.values())))
         return np.sum(arrs, axis=0)
-
-
-def _scaled_shares(base: Mapping[str, float], focus: Sequence[str], value: np.ndarray) -> dict[str, np.ndarray]:
-    """Destination shares with the ``focus`` tracks summing to ``value``, others scaled to fill the rest."""
-    f_total = sum(base.get(t, 0.0) for t in focus)
-    rest_total = 1.0 - f_total
-    out = {}
-    for t, b in base.items():
-        if t in focus:
-            out[t] = value * (b / f_total) if f_total > 0 else value / len(focus)
-        else:
-            out[t] = (1.0 - value) * (b / rest_total) if rest_total > 0 else np.zeros_like(value)
-    return out
 
 
 def base_destination_shares(flow_table: pd.DataFrame) -> dict[str, dict[str, float]]:
@@ -640,9 +831,11 @@ def students_per_school(base: Baseline, indicator: str) -> np.ndarray | None:
 
 def _demand(base: Baseline, scenario: Scenario):
     demand, effects, combined = {}, {}, {}
+    active = base.active_years().astype(float)[None, None, :]
     for ind, s0 in base.shares.items():
         eff = lever_effects(base.levers, scenario, base.draws, ind, base.years, s0,
                             students_per_school=students_per_school(base, ind))
+        eff = {k: e * active for k, e in eff.items()}  # the past is past: no lever acts on a year <= as_of
         if eff:
             room = base.draws.max_feasible[ind][:, None, None] - s0
             comb = combine(list(eff.values()), room)
@@ -715,7 +908,7 @@ def _new_tracks(base: Baseline, scenario: Scenario, thcs: dict) -> tuple[dict, n
     changed = np.zeros((n, u, y), dtype=bool)
     thcs = dict(thcs)
     for track, sources in base.levers.track_sources.items():
-        share = scenario.by_year("tracks", track, base.years, 0.0)
+        share = scenario.by_year("tracks", track, base.years, 0.0) * base.active_years()
         if not np.any(share > 0):
             continue
         pool = sum(np.broadcast_to(np.asarray(thcs.get(t, 0.0), dtype=float), (n, u, y)) for t in sources)
@@ -728,12 +921,57 @@ def _new_tracks(base: Baseline, scenario: Scenario, thcs: dict) -> tuple[dict, n
     return thcs, changed
 
 
-def _quota_caps(base: Baseline, scenario: Scenario) -> dict:
-    """Share caps on public THPT from the scenario's grade-10 quota (1 = no cap in years without one)."""
-    q = scenario.by_year("quota", "grade10_public_share", base.years, np.nan)
-    if not np.isfinite(q).any():
-        return {}
-    return {"thpt_public": np.where(np.isfinite(q), q, 1.0)[None, None, :]}
+def _quota_caps(base: Baseline, scenario: Scenario) -> tuple[dict, dict | str]:
+    """Share caps from the scenario's grade-10 quota and private places, and where the displaced students go.
+
+    Returns ``(share_caps, reroute)`` for :class:`simlib.models.flows.Capacity`:
+    public THPT capped at ``grade10_public_share`` (1 = no cap in years
+    without one, and in every year up to ``as_of``), private THPT at
+    ``thpt_private_share`` where given; the students above the public quota
+    split as the scenario's ``quota.overflow`` says, else by the lever file's
+    default split drawn per draw (``quota.overflow`` in levers.yaml).
+    """
+    active = base.active_years()
+    caps = {}
+    for key, track in (("grade10_public_share", "thpt_public"), ("thpt_private_share", "thpt_private")):
+        q = scenario.by_year("quota", key, base.years, np.nan)
+        q = np.where(active, q, np.nan)
+        if np.isfinite(q).any():
+            caps[track] = np.where(np.isfinite(q), q, 1.0)[None, None, :]
+    if "thpt_public" not in caps:
+        return caps, "proportional"
+    given = scenario.quota.get("overflow")
+    if given is not None:
+        split = {t: float(v) for t, v in given.items()}
+    elif base.draws.overflow:
+        split = {t: np.asarray(v)[:, None, None] for t, v in base.draws.overflow.items()}
+    else:
+        return caps, "proportional"
+    return caps, {"thpt_public": split}
+
+
+def scenario_notes(base: Baseline, scenario: Scenario) -> tuple[str, ...]:
+    """What a run changes in a scenario as written: settings that ask for years up to ``as_of`` (the past)."""
+    a = base.config.as_of
+    if a is None:
+        return ()
+    first = []
+    for sets in scenario.settings.values():
+        for v in sets.values():
+            if isinstance(v, Mapping):
+                first.append(min(int(y) for y in v))
+            else:
+                first.append(base.years[0])
+    for section in ("quota", "tracks"):
+        for key, v in getattr(scenario, section).items():
+            if key == "overflow":
+                continue
+            first.append(min(int(y) for y in v) if isinstance(v, Mapping) else base.years[0])
+    early = [y for y in first if y <= a]
+    if not early:
+        return ()
+    return (f"{scenario.name}: the file starts some settings in {min(early)}, not after today ({a}); levers, "
+            f"quotas and new tracks act from {a + 1} (the past is past)",)
 
 
 def apply_scenario(base: Baseline, scenario: Scenario) -> ScenarioResult:
@@ -746,30 +984,31 @@ def apply_scenario(base: Baseline, scenario: Scenario) -> ScenarioResult:
     scenario.check_extra(base.levers)
     n, u, y = base.n, len(base.units), len(base.years)
     demand, effects, combined = _demand(base, scenario)
-    base_dest = base_destination_shares(base.flow_table)
+    base_dest = base.composition or base_destination_shares(base.flow_table)
     origin_shares = {}
     for origin, dest in base_dest.items():
         ind = base.steered(origin)
-        if ind is None:
-            origin_shares[origin] = dest
+        if ind is None or not np.any(combined[ind.id] != 0):
+            origin_shares[origin] = dict(dest)
             continue
-        placeholder = sum(dest[t] for t in ind.destinations)
-        v = np.nan_to_num(demand[ind.id], nan=placeholder)
-        origin_shares[origin] = _scaled_shares(dest, ind.destinations, v)
+        now = sum(np.asarray(dest[t]) for t in ind.destinations if t in dest)
+        v = np.where(np.isnan(demand[ind.id]), now, demand[ind.id])
+        origin_shares[origin] = comp_mod.transfer(dest, ind.destinations, v)
     origin_shares["thcs"], moved = _new_tracks(base, scenario, origin_shares["thcs"])
     caps = _capacity(base, scenario)
-    quota = _quota_caps(base, scenario)
+    quota, reroute = _quota_caps(base, scenario)
     cohort = pd.DataFrame(base.cohort, index=pd.Index(base.units, name="unit"), columns=list(base.years))
     try:
         params = fa.flow_parameters(
             base.flow_table, thcs_shares=origin_shares["thcs"], thpt_shares=origin_shares["thpt"],
-            thcs_capacity=Capacity(caps["thcs"], share_caps=quota), thpt_capacity=Capacity(caps["thpt"]))
+            thcs_capacity=Capacity(caps["thcs"], share_caps=quota, reroute=reroute),
+            thpt_capacity=Capacity(caps["thpt"]))
         res = simulate_flows(cohort, params, outputs=_FLOW_OUTPUTS)
     except InputError as exc:  # a setting the flows cannot take (e.g. a new track before its first intake)
         where = scenario.path.name if scenario.path else scenario.name
         raise LeverError(f"{where}: {exc}") from None
-    if quota:
-        moved = moved | (quota["thpt_public"] < 1.0)
+    for arr_q in quota.values():
+        moved = moved | (arr_q < 1.0)
     graduates = {"thcs": res.thcs_graduates, "thpt": res.thpt_graduates}
     intake = {}
     for origin, tracks in TRACKS.items():
@@ -796,7 +1035,7 @@ def apply_scenario(base: Baseline, scenario: Scenario) -> ScenarioResult:
     return ScenarioResult(scenario, MappingProxyType(shares), MappingProxyType(demand), MappingProxyType(effects),
                           MappingProxyType(combined), MappingProxyType(intake), MappingProxyType(graduates),
                           MappingProxyType(seats), MappingProxyType(costs),
-                          bool(caps["thcs"] or caps["thpt"] or quota))
+                          bool(caps["thcs"] or caps["thpt"] or quota), scenario_notes(base, scenario))
 
 
 # --------------------------------------------------------------------------

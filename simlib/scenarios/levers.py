@@ -255,6 +255,71 @@ class Lever:
         return any(status == "illustrative" for _, status, _ in self.cost.values())
 
 
+#: Where students above a quota may go (THCS destinations other than public THPT).
+OVERFLOW_DESTINATIONS: tuple[str, ...] = tuple(t for t in THCS_TRACKS if t != "thpt_public")
+
+
+def check_split(split: Mapping[str, Any], where: str) -> dict[str, float]:
+    """A split of displaced students over THCS destinations: known names, fractions >= 0 summing to 1."""
+    if not isinstance(split, Mapping) or not split:
+        raise LeverError(f"{where}: give fractions by destination, e.g. {{thpt_private: 0.4, gdtx: 0.3, "
+                         "trung_cap: 0.2, not_continuing: 0.1}")
+    out = {}
+    for t, v in split.items():
+        if t not in OVERFLOW_DESTINATIONS:
+            raise LeverError(f"{where}: {t!r} is not a destination students above the quota can go to; use "
+                             f"{', '.join(OVERFLOW_DESTINATIONS)}")
+        try:
+            x = float(v)
+        except (TypeError, ValueError):
+            raise LeverError(f"{where}.{t}: a fraction 0-1; got {v!r}") from None
+        if not 0.0 <= x <= 1.0:
+            raise LeverError(f"{where}.{t}: a fraction 0-1; got {x:g}")
+        out[str(t)] = x
+    total = sum(out.values())
+    if abs(total - 1.0) > 1e-6:
+        raise LeverError(f"{where}: the fractions sum to {total:.4f}; they must sum to 1 (every displaced student "
+                         "goes somewhere)")
+    return {t: x / total for t, x in out.items()}
+
+
+@dataclass(frozen=True)
+class Overflow:
+    """Where students above the public grade-10 quota go: a split over THCS destinations and its uncertainty.
+
+    Parameters
+    ----------
+    split : mapping destination -> fraction
+        Central split (fractions 0-1 summing to 1) over
+        :data:`OVERFLOW_DESTINATIONS`.
+    concentration : float
+        Dirichlet concentration of the per-draw split around ``split``
+        (larger = more certain; ``inf`` = the split exactly).
+    status, source : str
+        Provenance (``evidence``, ``judgement`` or ``illustrative``).
+    """
+
+    split: Mapping[str, float]
+    concentration: float
+    status: str
+    source: str
+
+    def draw(self, n: int, rng: np.random.Generator) -> dict[str, np.ndarray]:
+        """Per-draw splits (arrays of length ``n`` that sum to 1 across destinations)."""
+        keys = list(self.split)
+        mean = np.asarray([self.split[k] for k in keys], dtype=float)
+        if not math.isfinite(self.concentration):
+            return {k: np.full(n, m) for k, m in zip(keys, mean)}
+        alpha = np.maximum(mean * self.concentration, 1e-9)
+        d = rng.dirichlet(alpha, size=n)
+        d = d / d.sum(axis=1, keepdims=True)
+        return {k: d[:, i] for i, k in enumerate(keys)}
+
+    def describe(self) -> str:
+        parts = ", ".join(f"{k} {v:.2f}" for k, v in self.split.items())
+        return f"dirichlet({parts}; concentration {self.concentration:g})"
+
+
 @dataclass(frozen=True)
 class LeverSet:
     """Everything in ``data/levers.yaml``."""
@@ -268,6 +333,7 @@ class LeverSet:
     quota: Mapping[str, Setting] = field(default_factory=dict)
     tracks: Mapping[str, Setting] = field(default_factory=dict)
     track_sources: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    overflow: Overflow | None = None
 
     def for_indicator(self, indicator: str) -> list[Lever]:
         return [lv for lv in self.levers.values() if lv.indicator == indicator]
@@ -288,6 +354,9 @@ class LeverSet:
                      self.utilisation.source))
         for ind, p in self.max_feasible.items():
             rows.append(("combination", f"max_feasible_share[{ind}]", p.describe(), p.status, p.source))
+        if self.overflow is not None:
+            o = self.overflow
+            rows.append(("quota", "overflow", o.describe(), o.status, o.source))
         return pd.DataFrame(rows, columns=["lever", "parameter", "distribution", "status", "source"])
 
 
@@ -382,8 +451,10 @@ def load_levers(path: str | Path | None = None) -> LeverSet:
                              f"(lever {lv.key})")
     spread, _, _ = _value((doc.get("districts") or {}).get("spread_logit"), f"{path.name}: districts.spread_logit")
     quota = {}
+    overflow = None
     for name, spec in (doc.get("quota") or {}).items():
         if name == "overflow":
+            overflow = _overflow(spec, f"{path.name}: quota.overflow")
             continue
         quota[name] = _setting(spec, f"{path.name}: quota.{name}", default=float("nan"))
     tracks, sources = {}, {}
@@ -400,7 +471,25 @@ def load_levers(path: str | Path | None = None) -> LeverSet:
         sources[name] = src
     return LeverSet(MappingProxyType(levers), MappingProxyType(shocks),
                     _prior(cap, f"{path.name}: capacity.utilisation"), MappingProxyType(max_feasible),
-                    spread, path, MappingProxyType(quota), MappingProxyType(tracks), MappingProxyType(sources))
+                    spread, path, MappingProxyType(quota), MappingProxyType(tracks), MappingProxyType(sources),
+                    overflow)
+
+
+def _overflow(spec: Any, where: str) -> Overflow:
+    """The lever file's default split of students above the quota (``quota.overflow``)."""
+    if not isinstance(spec, Mapping):
+        raise LeverError(f"{where}: expected split, concentration, status and source")
+    split = check_split(spec.get("split"), f"{where}.split")
+    try:
+        conc = float(spec.get("concentration", float("inf")))
+    except (TypeError, ValueError):
+        raise LeverError(f"{where}.concentration: a number > 0; got {spec.get('concentration')!r}") from None
+    if not conc > 0:
+        raise LeverError(f"{where}.concentration: a number > 0; got {conc:g}")
+    status, source = str(spec.get("status", "")), str(spec.get("source", ""))
+    if status not in ("evidence", "judgement", "illustrative") or not source:
+        raise LeverError(f"{where}: give status (evidence, judgement or illustrative) and source")
+    return Overflow(MappingProxyType(split), conc, status, source)
 
 
 def _setting(spec: Any, where: str, *, default: float) -> Setting:
@@ -454,6 +543,12 @@ class Scenario:
     quota : mapping name -> number or {year: number}
         ``grade10_public_share``: public grade-10 places as a share (0-1) of
         THCS graduates in every unit; no quota before the first year given.
+        ``thpt_private_share``: private THPT places as a share of THCS
+        graduates (a cap; none when not given). ``overflow``: where the
+        students above the quota go, fractions by destination summing to 1
+        (e.g. ``{thpt_private: 0.4, gdtx: 0.3, trung_cap: 0.2,
+        not_continuing: 0.1}``); default: the lever file's ``quota.overflow``
+        split, drawn with its uncertainty.
     tracks : mapping track -> number or {year: number}
         Share (0-1) of THCS graduates entering a new track (``trung_hoc_nghe``),
         0 before the first year given; taken from the destinations the lever
@@ -494,6 +589,9 @@ class Scenario:
         where = self.path.name if self.path else self.name
         for section, known in (("quota", levers.quota), ("tracks", levers.tracks)):
             for key, v in getattr(self, section).items():
+                if section == "quota" and key == "overflow":
+                    check_split(v, f"{where}: quota.overflow")
+                    continue
                 if key not in known:
                     raise LeverError(f"{where}: {section}.{key} is not known; the lever file ({levers.path.name}) "
                                      f"has {', '.join(known) or 'no ' + section + ' section'}")
@@ -609,7 +707,10 @@ def load_scenario(name_or_path: str | Path, levers: LeverSet | None = None,
             raise LeverError(f"{p.name}: {section}: expected {{name: number or {{year: number}}}}, e.g. "
                              + ("grade10_public_share: {2027: 0.70}" if section == "quota"
                                 else "trung_hoc_nghe: {2027: 0.03}"))
-        extra[section] = MappingProxyType({str(k): _by_year(v, f"{p.name}: {section}.{k}") for k, v in sec.items()})
+        extra[section] = MappingProxyType({
+            str(k): (MappingProxyType(check_split(v, f"{p.name}: quota.overflow"))
+                     if section == "quota" and str(k) == "overflow" else _by_year(v, f"{p.name}: {section}.{k}"))
+            for k, v in sec.items()})
     sc = Scenario(str(doc.get("name", p.stem)), str(doc.get("title_en", "")), str(doc.get("title_vi", "")),
                   " ".join(str(doc.get("description", "")).split()), MappingProxyType(settings),
                   MappingProxyType(capacity), p, extra["quota"], extra["tracks"])
@@ -631,6 +732,7 @@ class LeverDraws:
     max_feasible: Mapping[str, np.ndarray]
     utilisation: np.ndarray
     n: int
+    overflow: Mapping[str, np.ndarray] = field(default_factory=dict)
 
 
 def draw_levers(levers: LeverSet, n: int, seed: int,
@@ -660,7 +762,10 @@ def draw_levers(levers: LeverSet, n: int, seed: int,
     shocks = {k: get(f"shock:{k}", "effect", sh["effect"]) for k, sh in levers.shocks.items()}
     mf = {ind: get("combination", ind, p) for ind, p in levers.max_feasible.items()}
     util = get("capacity", "utilisation", levers.utilisation)
-    return LeverDraws(MappingProxyType(params), MappingProxyType(shocks), MappingProxyType(mf), util, n)
+    overflow = (levers.overflow.draw(n, child_rng(seed, "lever:quota:overflow"))
+                if levers.overflow is not None else {})
+    return LeverDraws(MappingProxyType(params), MappingProxyType(shocks), MappingProxyType(mf), util, n,
+                      MappingProxyType(overflow))
 
 
 def combine(effects: Sequence[np.ndarray], room: np.ndarray) -> np.ndarray:
