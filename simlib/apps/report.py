@@ -154,7 +154,6 @@ def _tables(rep: F.FeasibilityReport, run: ScenarioRun, levers: LeverSet, lever_
     return tables
 
 
-#: Public grade-10 quotas tried in the quota table (shares of THCS graduates; the lever file bounds them).
 #: Public grade-10 quotas the report sweeps (shares of THCS graduates; provinces use about 55-85 %, Hà Nội 2023 55.7 %).
 QUOTA_GRID = (0.45, 0.50, 0.55, 0.60, 0.65, 0.70, 0.75, 0.80)
 

@@ -957,11 +957,9 @@ def scenario_notes(base: Baseline, scenario: Scenario) -> tuple[str, ...]:
         return ()
     first = []
     for sets in scenario.settings.values():
-        for v in sets.values():
-            if isinstance(v, Mapping):
-                first.append(min(int(y) for y in v))
-            else:
-                first.append(base.years[0])
+        starts = [min(int(y) for y in v) for v in sets.values() if isinstance(v, Mapping)]
+        # a lever set by numbers only acts in every year; one with a {year: value} setting from its first year
+        first.append(min(starts) if starts else base.years[0])
     for section in ("quota", "tracks"):
         for key, v in getattr(scenario, section).items():
             if key == "overflow":
@@ -984,6 +982,7 @@ def apply_scenario(base: Baseline, scenario: Scenario) -> ScenarioResult:
     scenario.check_extra(base.levers)
     n, u, y = base.n, len(base.units), len(base.years)
     demand, effects, combined = _demand(base, scenario)
+    active = base.active_years()[None, None, :]
     base_dest = base.composition or base_destination_shares(base.flow_table)
     origin_shares = {}
     for origin, dest in base_dest.items():
@@ -993,7 +992,9 @@ def apply_scenario(base: Baseline, scenario: Scenario) -> ScenarioResult:
             continue
         now = sum(np.asarray(dest[t]) for t in ind.destinations if t in dest)
         v = np.where(np.isnan(demand[ind.id]), now, demand[ind.id])
-        origin_shares[origin] = comp_mod.transfer(dest, ind.destinations, v)
+        moved_to = comp_mod.transfer(dest, ind.destinations, v)
+        # years up to as_of keep the baseline's shares bit for bit (the past is past)
+        origin_shares[origin] = {t: np.where(active, moved_to[t], dest[t]) for t in dest}
     origin_shares["thcs"], moved = _new_tracks(base, scenario, origin_shares["thcs"])
     caps = _capacity(base, scenario)
     quota, reroute = _quota_caps(base, scenario)
