@@ -146,7 +146,12 @@ def _skip_reason(run: ScenarioRun, ind: str, geo: str, year: int) -> str | None:
         return f"year {year} is outside the simulated years"
     if spec.role == "steered" and not b.evidence[(geo, ind)].assessable:
         return b.evidence[(geo, ind)].describe()
-    if spec.role == "derived":
+    if spec.role == "derived" and b.components:
+        ro = b.rests_on(spec, geo)
+        if not ro.assessable:
+            return (f"derived from the flows; the shares that decide it have no figure for this unit or any parent "
+                    f"unit: it {ro.describe()} only")
+    elif spec.role == "derived":
         for origin in spec.origins:
             st = b.steered(origin)
             if st is not None and not b.evidence[(geo, st.id)].assessable:
@@ -199,6 +204,10 @@ def _notes(run: ScenarioRun, ind: str, geo: str, thr: Threshold, pace: dict) -> 
         if b.schools.get(ind) is None or not np.isfinite(b.schools[ind]).all() or not b.cohort_known:
             notes.append("school counts or cohort unknown: counselling levers assume 250 students per teacher "
                          "(full intensity), an optimistic dose")
+    elif b.components:
+        ro = b.rests_on(spec, geo)
+        notes.append(f"derived from the cohort flows; it {ro.describe()}")
+        extra = {"evidence": ", ".join(ro.sources) or "priors only", "n_points": ro.n_points}
     else:
         steer = [b.steered(o) for o in spec.origins]
         names = ", ".join(s.id for s in steer if s is not None) or "none"

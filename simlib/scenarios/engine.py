@@ -207,8 +207,10 @@ class RestsOn:
 
     @property
     def assessable(self) -> bool:
-        """True when at least one decisive component rests on figures (not only on priors)."""
-        return any(ev is not None and ev.assessable for _, ev in self.parts)
+        """True when every origin of the indicator has a decisive component resting on figures (not only priors)."""
+        origins = {comp.origin for comp, _ in self.parts}
+        return bool(origins) and all(any(ev is not None and ev.assessable for comp, ev in self.parts
+                                         if comp.origin == o) for o in origins)
 
     @property
     def sources(self) -> tuple[str, ...]:
