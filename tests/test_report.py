@@ -108,7 +108,8 @@ def test_excel_reopens_with_the_same_numbers(full):
     for r in csv[csv["scenario"] == "baseline"].itertuples():
         v = got[(r.target_id, titles[r.scenario])]
         assert (v is None and pd.isna(r.p_met)) or abs(v - r.p_met) < 0.005 + 1e-12  # shown to two decimals
-    assert all(isinstance(r[col], float) for r in body if r[col] is not None)  # numbers are numbers, not text
+    assert all(isinstance(r[col], (int, float)) and not isinstance(r[col], bool)  # numbers are numbers, not text
+               for r in body if r[col] is not None)
     assert ws.freeze_panes is not None and ws.auto_filter.ref is not None
 
 

@@ -298,10 +298,13 @@ def assess_run(run: ScenarioRun, targets: pd.DataFrame, *, prior: trends.Nationa
                 v = MET if is_met(observed, thr) else MISSED
             else:
                 v = verdict(p)
+            sc_notes = list(run.results[sc].notes) if past and sc != "baseline" else []
+            if past and sc != "baseline":
+                sc_notes.append(f"a past year: every scenario gives the baseline ({year} <= today, {as_of})")
             rows.append({**common, "timing": timing, "scenario": sc, "p_met": p, "verdict": v,
                          "observed_pct": _pct(observed), "median_pct": 100 * q[1], "q0.1_pct": 100 * q[0],
                          "q0.9_pct": 100 * q[2], **extra, **pace_cols, "illustrative": illus,
-                         "note": "; ".join(notes)})
+                         "note": "; ".join(notes + sc_notes)})
     return pd.DataFrame(rows).reindex(columns=COLUMNS)
 
 
