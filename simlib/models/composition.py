@@ -52,7 +52,7 @@ def simplex_gap(shares: Mapping[str, np.ndarray]) -> float:
 
 
 def reconcile(logits: Mapping[str, np.ndarray], variances: Mapping[str, np.ndarray], *,
-              tol: float = 1e-13, max_iter: int = 100) -> dict[str, np.ndarray]:
+              tol: float = 1e-12, max_iter: int = 200) -> dict[str, np.ndarray]:
     """Shares that sum to 1 in every cell, each component moved in proportion to its uncertainty.
 
     Parameters
@@ -103,60 +103,60 @@ def reconcile(logits: Mapping[str, np.ndarray], variances: Mapping[str, np.ndarr
         raise CompositionError("variances must be zero or more (logit units squared)")
     if any(np.any(np.isnan(x)) for x in zs):
         raise CompositionError("component logits must not be NaN (use -inf for a share of exactly 0)")
-    p0 = [expit(x) for x in zs]
-    v = [w * p * (1.0 - p) for w, p in zip(ws, p0)]
-    fixed = sum(np.where(vk > 0, 0.0, pk) for vk, pk in zip(v, p0))
-    n_free = sum((vk > 0).astype(float) for vk in v)
-    bad = (n_free == 0) & (np.abs(fixed - 1.0) > 1e-9) | (fixed >= 1.0) & (n_free > 0)
+    shape = zs[0].shape
+    z = np.stack([x.reshape(-1) for x in zs])            # (K, M)
+    p0 = expit(z)
+    v = np.stack([w.reshape(-1) for w in ws]) * p0 * (1.0 - p0)
+    free = v > 0
+    fixed = np.where(free, 0.0, p0).sum(axis=0)
+    n_free = free.sum(axis=0)
+    bad = ((n_free == 0) & (np.abs(fixed - 1.0) > 1e-9)) | ((fixed >= 1.0) & (n_free > 0))
     if np.any(bad):
         raise CompositionError(
             "the destination shares cannot be made to sum to 1: in some draw every component is fixed or the "
             f"fixed ones already sum to {float(np.max(np.where(bad, fixed, 0.0))):.4f}; give at least one "
             "component an uncertainty (prior_sd_logit in destinations.csv)")
+    m = z.shape[1]
+    c = np.zeros(m)
+    idx = np.flatnonzero(n_free > 0)
 
-    def total(c: np.ndarray) -> np.ndarray:
-        return sum(expit(x + c * vk) for x, vk in zip(zs, v))
+    def f_at(ids: np.ndarray, cc: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        vi = v[:, ids]
+        pi = expit(z[:, ids] + cc * vi)
+        return pi.sum(axis=0) - 1.0, (pi * (1.0 - pi) * vi).sum(axis=0)
 
-    def slope(c: np.ndarray) -> np.ndarray:
-        out = 0.0
-        for x, vk in zip(zs, v):
-            p = expit(x + c * vk)
-            out = out + p * (1.0 - p) * vk
-        return out
-
-    shape = zs[0].shape
-    c = np.zeros(shape)
-    f = total(c) - 1.0
-    lo, hi = np.full(shape, -1.0), np.full(shape, 1.0)
-    # brackets: f(lo) <= 0 <= f(hi) (f increases with c)
-    for _ in range(200):
-        need = (total(lo) - 1.0 > 0) & (n_free > 0)
-        if not need.any():
+    # Newton's method from c = 0, kept inside the bracket [lo, hi] that the signs of f close (f increases with
+    # c); a step that leaves it is replaced by bisection
+    vmax = v.max(axis=0)[idx]
+    lo, hi = np.full(idx.size, -np.inf), np.full(idx.size, np.inf)
+    cur = np.zeros(idx.size)
+    act = np.arange(idx.size)
+    for it in range(max_iter):
+        if act.size == 0:
             break
-        lo = np.where(need, lo * 2.0, lo)
-    for _ in range(200):
-        need = (total(hi) - 1.0 < 0) & (n_free > 0)
-        if not need.any():
+        fv, d = f_at(idx, cur) if it == 0 else f_at(idx[act], cur[act])
+        go = np.abs(fv) > tol
+        act, fv, d = act[go], fv[go], d[go]
+        if act.size == 0:
             break
-        hi = np.where(need, hi * 2.0, hi)
-    for _ in range(max_iter):
-        if float(np.max(np.abs(np.where(n_free > 0, f, 0.0)), initial=0.0)) <= tol:
-            break
-        lo = np.where(f < 0, np.maximum(lo, c), lo)
-        hi = np.where(f > 0, np.minimum(hi, c), hi)
-        d = slope(c)
-        step = np.divide(f, d, out=np.zeros(shape), where=d > 0)
-        nxt = c - step
-        outside = ~((nxt > lo) & (nxt < hi)) | (d <= 0)
-        c = np.where(n_free > 0, np.where(outside, 0.5 * (lo + hi), nxt), 0.0)
-        f = total(c) - 1.0
-    out = {k: expit(x + c * vk) for k, x, vk in zip(keys, zs, v)}
-    # the last rounding: spread the remaining (1e-13) error over the free components in proportion to v
-    resid = 1.0 - sum(out.values())
-    vsum = sum(v)
-    for k, vk in zip(keys, v):
-        out[k] = np.clip(out[k] + np.divide(resid * vk, vsum, out=np.zeros(shape), where=vsum > 0), 0.0, 1.0)
-    return out
+        c0, l0, h0 = cur[act], lo[act], hi[act]
+        l0 = np.where(fv < 0, c0, l0)
+        h0 = np.where(fv > 0, c0, h0)
+        nxt = c0 - np.divide(fv, d, out=np.zeros_like(fv), where=d > 0)
+        flat = d <= 0  # no slope left (shares saturated): walk toward the root
+        nxt = np.where(flat, c0 - np.sign(fv) * 10.0 / vmax[act], nxt)
+        inside = (nxt > l0) & (nxt < h0)
+        both = np.isfinite(l0) & np.isfinite(h0)
+        cur[act] = np.where(inside | ~both, nxt, 0.5 * (l0 + h0))
+        lo[act], hi[act] = l0, h0
+    c[idx] = cur
+    out_flat = expit(z + c * v)
+    # the last rounding: spread the remaining error (below tol) over the free components in proportion to v
+    resid = 1.0 - out_flat.sum(axis=0)
+    vsum = v.sum(axis=0)
+    out_flat = out_flat + v * np.divide(resid, vsum, out=np.zeros_like(resid), where=vsum > 0)
+    np.clip(out_flat, 0.0, 1.0, out=out_flat)
+    return {k: out_flat[i].reshape(shape) for i, k in enumerate(keys)}
 
 
 def transfer(shares: Mapping[str, np.ndarray], focus: Sequence[str], value: np.ndarray) -> dict[str, np.ndarray]:
