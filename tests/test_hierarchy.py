@@ -192,3 +192,48 @@ def test_weighted_aggregate_holds_in_every_draw(weights, effects, province, seed
     draws = res.sample(50, [2025, 2026], seed, province=prov, weights=w)
     agg = np.einsum("nuy,u->ny", draws, w / w.sum())
     np.testing.assert_allclose(agg, prov, atol=1e-9)
+
+
+# --------------------------------------------------------------------------------------------------
+# in the engine: a province whose every commune reports
+# --------------------------------------------------------------------------------------------------
+def test_engine_province_equals_its_communes_and_communes_are_shrunk():
+    import dataclasses
+
+    from simlib.inputs.case import load_case, load_case_inputs
+    from simlib.models.cohorts import cohort_matrix
+    from simlib.scenarios import engine
+
+    ind = "thcs_to_gdnn_sc_tc"
+    b = load_case_inputs(load_case("tay_ninh_2030")).bundle
+    g = b.geographies
+    kids = list(g.loc[(g["parent"] == "vn.tay_ninh") & g["valid_to"].isna(), "geo_id"])
+    rng = np.random.default_rng(0)
+    rows = []
+    for i, k in enumerate(kids):
+        n = int(rng.integers(40, 400))
+        kk = 0 if i == 0 else int(rng.binomial(n, expit(-1.6 + rng.normal(0, 0.3))))
+        rows.append({"obs_id": f"c{i}", "geography": k, "indicator": ind, "year": 2026, "value": 100 * kk / n,
+                     "unit": "percent", "value_share": kk / n, "numerator": kk, "denominator": n,
+                     "basis": "same", "flags": "planner_data", "breakdown": ""})
+    b2 = dataclasses.replace(b, observations=pd.concat([b.observations, pd.DataFrame(rows)], ignore_index=True))
+    cfg = engine.RunConfig(years=(2026, 2027, 2028, 2029, 2030), n_draws=400, seed=3, indicators=(ind,))
+    plan = engine.plan_run(b2, "vn.tay_ninh", cfg, units=["vn.tay_ninh", kids[0], kids[1]])
+    base = plan.baseline()
+    fit = engine.unit_hierarchy(plan, ind)
+    assert fit.information == ("own",) * len(kids) and int(fit.n_figures.sum()) == len(kids)
+    every = engine._unit_draws(plan, ind, kids)                       # (n, 96, years)
+    co = cohort_matrix(b2.observations, b2.context, ["vn.tay_ninh"] + kids, cfg.years,
+                       indicator="thcs_graduates", components=["vn.long_an", "vn.tay_ninh_pre2025"])
+    w = co.values[1:] / co.values[1:].sum(axis=0)
+    prov = base.trend[ind][:, 0, :]
+    combined = np.einsum("nuy,uy->ny", every, w)
+    np.testing.assert_allclose(combined, prov, atol=1e-9)             # in every draw
+    assert np.median(combined[:, -1]) == pytest.approx(np.median(prov[:, -1]), abs=1e-9)
+    # the chunk's communes are the same draws as in the full set (chunks give the same numbers)
+    np.testing.assert_array_equal(base.trend[ind][:, 1:, :], every[:, :2, :])
+    # shrinkage: 2026 medians spread less than the observed rates (logit scale, level-free)
+    med = np.median(every[:, :, 0], axis=0)
+    observed = np.array([r["value_share"] for r in rows])
+    assert np.std(logit(med[1:])) < np.std(logit(observed[1:]))
+    assert 0.0 < med[0] < np.median(med)                                # 0 of n: read, low, not 0

@@ -185,7 +185,7 @@ def binomial_rows(rows: pd.DataFrame, *, unit: str | None = None, size: Mapping[
 @dataclass(frozen=True)
 class _Design:
     ti: np.ndarray   # year index of each figure
-    ui: np.ndarray   # unit index (among units with figures)
+    ui: np.ndarray   # unit index (among units with figures); U for a figure of the province (location only)
     dt: np.ndarray   # year - t_ref
     k: np.ndarray
     n: np.ndarray
@@ -211,9 +211,10 @@ class _Mode:
 
 
 def _eta(d: _Design, alpha: np.ndarray, beta: np.ndarray) -> np.ndarray:
-    e = alpha[d.ti] + beta[d.ui, 0]
+    bp = np.vstack([beta, np.zeros((1, beta.shape[1]))])  # the province's figures have no unit effect
+    e = alpha[d.ti] + bp[d.ui, 0]
     if d.slopes:
-        e = e + beta[d.ui, 1] * d.dt
+        e = e + bp[d.ui, 1] * d.dt
     return e
 
 
@@ -232,18 +233,19 @@ def _blocks(d: _Design, alpha, beta, prec_u):
     T, U, m = d.T, d.U, d.m
     g_a = np.bincount(d.ti, r, T) - alpha / _LOCATION_SD ** 2
     A = np.bincount(d.ti, w, T) + 1.0 / _LOCATION_SD ** 2
-    cell = d.ti * U + d.ui
+    V = U + 1  # slot U: the province's own figures
+    cell = d.ti * V + d.ui
     g_u = np.empty((U, m))
     D = np.zeros((U, m, m))
     B = np.empty((T, U, m))
-    g_u[:, 0] = np.bincount(d.ui, r, U)
-    D[:, 0, 0] = np.bincount(d.ui, w, U)
-    B[:, :, 0] = np.bincount(cell, w, T * U).reshape(T, U)
+    g_u[:, 0] = np.bincount(d.ui, r, V)[:U]
+    D[:, 0, 0] = np.bincount(d.ui, w, V)[:U]
+    B[:, :, 0] = np.bincount(cell, w, T * V).reshape(T, V)[:, :U]
     if d.slopes:
-        g_u[:, 1] = np.bincount(d.ui, r * d.dt, U)
-        D[:, 1, 1] = np.bincount(d.ui, w * d.dt ** 2, U)
-        D[:, 0, 1] = D[:, 1, 0] = np.bincount(d.ui, w * d.dt, U)
-        B[:, :, 1] = np.bincount(cell, w * d.dt, T * U).reshape(T, U)
+        g_u[:, 1] = np.bincount(d.ui, r * d.dt, V)[:U]
+        D[:, 1, 1] = np.bincount(d.ui, w * d.dt ** 2, V)[:U]
+        D[:, 0, 1] = D[:, 1, 0] = np.bincount(d.ui, w * d.dt, V)[:U]
+        B[:, :, 1] = np.bincount(cell, w * d.dt, T * V).reshape(T, V)[:, :U]
     g_u -= prec_u[None, :] * beta
     D[:, np.arange(m), np.arange(m)] += prec_u[None, :]
     return g_a, g_u, A, D, B
@@ -512,7 +514,7 @@ class UnitsResult:
 def fit_units(figures: pd.DataFrame, units: Sequence[str], *, indicator: str = "", weights=None,
               slopes: bool = False, spread_scale: float = DEFAULT_SPREAD_SCALE,
               slope_scale: float = DEFAULT_SLOPE_SCALE, spread: float | None = None,
-              t_ref: float | None = None, n_grid: int = 60) -> UnitsResult:
+              t_ref: float | None = None, n_grid: int = 60, province: str | None = None) -> UnitsResult:
     """Fit the partial-pooling model to binomial figures of a province's units.
 
     Parameters
@@ -533,6 +535,12 @@ def fit_units(figures: pd.DataFrame, units: Sequence[str], *, indicator: str = "
         Fix tau instead of learning it (hand-computed checks; a judgement otherwise).
     t_ref : float, optional
         Reference year of the paces (default: the mean year of the figures).
+    province : str, optional
+        Id under which ``figures`` may hold the province's own figures: they
+        inform the yearly location only (no unit effect), which anchors years
+        in which few units report (a former district's years). Use them only for
+        years in which no unit has a figure of its own (else the units' figures
+        count twice).
     n_grid : int
         Grid points for tau (with paces: half as many, times an eighth as many for the pace spread).
 
@@ -549,7 +557,7 @@ def fit_units(figures: pd.DataFrame, units: Sequence[str], *, indicator: str = "
     f = figures.copy() if figures is not None else pd.DataFrame(columns=["unit", "year", "k", "n", "group"])
     if "group" not in f.columns:
         f["group"] = False
-    unknown = sorted(set(f["unit"]) - set(uidx))
+    unknown = sorted(set(f["unit"]) - set(uidx) - ({province} if province is not None else set()))
     if unknown:
         raise HierarchyError(f"figures for unit(s) not in the list: {', '.join(map(str, unknown[:5]))}")
     f = f[(f["n"].astype(float) > 0)].reset_index(drop=True)
@@ -561,6 +569,8 @@ def fit_units(figures: pd.DataFrame, units: Sequence[str], *, indicator: str = "
     data_units_names = [u for u in units if u in set(f["unit"])]
     data_units = np.array([uidx[u] for u in data_units_names], dtype=int)
     didx = {u: i for i, u in enumerate(data_units_names)}
+    if province is not None:
+        didx[province] = len(data_units_names)
     tr = float(np.mean(f["year"])) if t_ref is None and len(f) else float(t_ref or 0.0)
     d = _Design(ti=np.array([years_fit.index(int(y)) for y in f["year"]], dtype=int),
                 ui=np.array([didx[u] for u in f["unit"]], dtype=int),
@@ -606,11 +616,11 @@ def fit_units(figures: pd.DataFrame, units: Sequence[str], *, indicator: str = "
     n_for = np.zeros(len(units), dtype=int)
     observed = np.full(len(units), np.nan)
     if len(f):
-        own = f[~f["group"].astype(bool)]
+        own = f[~f["group"].astype(bool) & (f["unit"] != province)]
         for u, grp in own.groupby("unit"):
             n_fig[uidx[u]] = len(grp)
             observed[uidx[u]] = grp["k"].sum() / grp["n"].sum()
-        for u, grp in f[f["group"].astype(bool)].groupby("unit"):
+        for u, grp in f[f["group"].astype(bool) & (f["unit"] != province)].groupby("unit"):
             n_for[uidx[u]] = len(grp)
     info = tuple("own" if n_fig[i] else ("former_area" if n_for[i] else "not_commune_information")
                  for i in range(len(units)))

@@ -404,8 +404,8 @@ def _own_draws(plan: RunPlan, ind: str, units: Sequence[str]) -> np.ndarray:
     arr = np.full((n, len(units), len(years)), np.nan)
     cache: dict[str, np.ndarray] = {}
     for j, unit in enumerate(units):
-        ev = plan.evidence[(unit, ind)]
-        if not ev.assessable:
+        ev = plan.evidence.get((unit, ind))
+        if ev is None or not ev.assessable:
             continue
         if ev.source_geography not in cache:
             cache[ev.source_geography] = plan._source_draws(ev.source_geography, ind, ev.fit)
@@ -457,8 +457,23 @@ def unit_hierarchy(plan: RunPlan, ind: str):
                 frames.append(hierarchy.binomial_rows(rows, unit=k, size=size, spread_scale=spread))
         for area, w, frows in former_area_rows(obs, k, ind, plan.config.readings):
             frames.append(hierarchy.binomial_rows(frows, unit=k, group=True, group_weight=w, spread_scale=spread))
+    # the province's own series anchors the years in which no unit has a figure of its own (e.g. the former
+    # districts' years); in the other years the units' figures define it (not counted twice)
+    own_years = {int(y) for fr in frames for y, g in zip(fr["year"], fr["group"]) if not g}
+    pev = plan.evidence.get((plan.geography, ind))
+    if pev is not None and pev.assessable and pev.hops == 0 and (frames or own_years):
+        prow = pd.DataFrame([{"obs_id": o.obs_id, "year": o.year, "value_share": o.value_share,
+                              "low_share": o.low_share, "high_share": o.high_share if not o.high_open else None,
+                              "se_share": o.se_share, "flags": o.flags, "basis": o.basis}
+                             for o in pev.series if o.year not in own_years and o.year_first in (None, o.year)])
+        if len(prow):
+            psize = {int(y): float(v) for y, v in count_series(sizes, plan.geography,
+                                                                   spec.weight_indicator).items()} \
+                if spec.weight_indicator else {}
+            frames.append(hierarchy.binomial_rows(prow, unit=plan.geography, size=psize, spread_scale=spread))
     figs = pd.concat(frames, ignore_index=True) if frames else None
-    fit = hierarchy.fit_units(figs, kids, indicator=ind, spread_scale=spread) if kids else None
+    fit = hierarchy.fit_units(figs, kids, indicator=ind, spread_scale=spread,
+                              province=plan.geography) if kids else None
     cache[ind] = fit
     return fit
 
