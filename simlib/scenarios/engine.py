@@ -488,30 +488,35 @@ def _unit_draws(plan: RunPlan, ind: str, units: Sequence[str]) -> np.ndarray:
     units (none in a province run) keep their own evidence's draws.
     """
     units = list(units)
-    out = _own_draws(plan, ind, units)
     kids = _province_units(plan)
     pos = {u: i for i, u in enumerate(kids)}
     want = [j for j, u in enumerate(units) if u in pos]
     ev = plan.evidence.get((plan.geography, ind))
     if not want or ev is None or not ev.assessable:
-        return out
-    fit = unit_hierarchy(plan, ind)
+        return _own_draws(plan, ind, units)
     c = plan.config
-    province = _own_draws(plan, ind, [plan.geography])[:, 0, :]
-    cohort_units = list(plan.units)
-    if all(k in cohort_units for k in kids):
-        w = plan.cohort.values[[cohort_units.index(k) for k in kids]]
-    else:
-        co = cohort_matrix(plan.bundle.observations, plan.bundle.context, [plan.geography] + kids, c.years,
-                           indicator=plan.registry[ind].weight_indicator or "thcs_graduates",
-                           growth=fa.assumption(plan.flow_table, "cohort_growth"),
-                           components=sub_units(plan.bundle.geographies, plan.geography)[1])
-        w = co.values[1:]
-    w = np.where(np.isfinite(w) & (w > 0), w, 0.0)
-    w = np.where(w.sum(axis=0, keepdims=True) > 0, w, 1.0)
-    draws = fit.sample(c.n_draws, c.years, child_rng(c.seed, f"hierarchy:{plan.geography}:{ind}"),
-                       province=province, weights=w)
-    out[:, want, :] = draws[:, [pos[units[j]] for j in want], :]
+    out = np.full((c.n_draws, len(units), len(c.years)), np.nan)
+    rest = [j for j in range(len(units)) if units[j] not in pos]
+    if rest:
+        out[:, rest, :] = _own_draws(plan, ind, [units[j] for j in rest])
+    cache = plan.__dict__.setdefault("_hierarchy_draws", {})
+    if ind not in cache:  # every unit's draws once per run: the chunks slice them
+        fit = unit_hierarchy(plan, ind)
+        province = _own_draws(plan, ind, [plan.geography])[:, 0, :]
+        cohort_units = list(plan.units)
+        if all(k in cohort_units for k in kids):
+            w = plan.cohort.values[[cohort_units.index(k) for k in kids]]
+        else:
+            co = cohort_matrix(plan.bundle.observations, plan.bundle.context, [plan.geography] + kids, c.years,
+                               indicator=plan.registry[ind].weight_indicator or "thcs_graduates",
+                               growth=fa.assumption(plan.flow_table, "cohort_growth"),
+                               components=sub_units(plan.bundle.geographies, plan.geography)[1])
+            w = co.values[1:]
+        w = np.where(np.isfinite(w) & (w > 0), w, 0.0)
+        w = np.where(w.sum(axis=0, keepdims=True) > 0, w, 1.0)
+        cache[ind] = fit.sample(c.n_draws, c.years, child_rng(c.seed, f"hierarchy:{plan.geography}:{ind}"),
+                                province=province, weights=w)
+    out[:, want, :] = cache[ind][:, [pos[units[j]] for j in want], :]
     return out
 
 
