@@ -237,3 +237,31 @@ def test_engine_province_equals_its_communes_and_communes_are_shrunk():
     observed = np.array([r["value_share"] for r in rows])
     assert np.std(logit(med[1:])) < np.std(logit(observed[1:]))
     assert 0.0 < med[0] < np.median(med)                                # 0 of n: read, low, not 0
+
+
+def test_commune_answers_rank_only_communes_with_their_own_figures():
+    from types import SimpleNamespace
+
+    from simlib.assess.communes import commune_answers
+    from simlib.scenarios.engine import Evidence
+
+    units = ["P", "P.a", "P.b", "P.c"]
+    arr = np.zeros((101, 4, 2))
+    for j, level in enumerate([0.20, 0.10, 0.30, 0.25]):
+        arr[:, j, 1] = level + np.linspace(-0.05, 0.05, 101)   # median = level, q0.1 = level - 0.04
+    ev = {("P", "x"): Evidence("P", "x", "P", 0, 4, 2025, 0.2, None),
+          ("P.a", "x"): Evidence("P.a", "x", "P.a", 0, 3, 2026, 0.1, None),
+          ("P.b", "x"): Evidence("P.b", "x", "P.old_district", 1, 4, 2024, 0.3, None),
+          ("P.c", "x"): Evidence("P.c", "x", "P", 1, 4, 2025, 0.2, None)}
+    bundle = SimpleNamespace(ancestors=lambda g: ["vn"], geo_name=lambda g: g.upper())
+    base = SimpleNamespace(units=units, years=(2029, 2030), geography="P", bundle=bundle, shares={"x": arr},
+                           evidence=ev, year_index=lambda y: (2029, 2030).index(y))
+    run = SimpleNamespace(baseline=base, share=lambda ind, sc: arr)
+    t = commune_answers(run, "x")
+    assert list(t["unit"]) == ["P.b", "P.c", "P.a"]                       # by median, highest first
+    assert t.set_index("unit").loc["P.a", ["median", "low", "high"]].tolist() == pytest.approx([0.10, 0.06, 0.14])
+    info = dict(zip(t["unit"], t["information"]))
+    assert info == {"P.a": "own", "P.b": "former_area", "P.c": "not_commune_information"}
+    assert t.set_index("unit").loc["P.a", "n_figures"] == 3 and t["has_own_data"].sum() == 1
+    assert t.set_index("unit")["rank"].tolist()[2] == 1 and t["rank"].isna().sum() == 2
+    assert commune_answers(run, "x", include_geography=True)["information"].tolist().count("province") == 1
