@@ -64,3 +64,40 @@ def test_no_target_gives_an_empty_table():
     t = monitoring_table(_obs([("P", 2026, 0.1)]), empty, geography="P",
                          units=["P"], indicator="x", start_year=2026, as_of=2027)
     assert t.empty and "status" in t.columns
+
+
+def _obs_sized(rows):
+    df = _obs([(g, y, v) for g, y, v, _ in rows])
+    df["denominator"] = [n for *_, n in rows]
+    return df
+
+
+def test_behind_only_when_the_shortfall_exceeds_what_the_size_explains():
+    from simlib.assess.monitoring import share_interval
+
+    # path from 20 % (2026) to 30 % (2030): 22.5 % in 2027; both communes report 18 % (4.5 points short)
+    obs = _obs_sized([("P", 2026, 0.20, None), ("S", 2027, 0.18, 40), ("L", 2027, 0.18, 4000)])
+    tg = _targets([("P", 2030, 0.30, ">=")])
+    t = monitoring_table(obs, tg, geography="P", units=["S", "L"], indicator="x", start_year=2026, as_of=2027)
+    t = t.set_index("unit")
+    lo, hi = share_interval(0.18, 40)
+    assert lo < 0.225 < hi                                  # 40 graduates: 22.5 % is within the noise
+    assert t.loc["S", "status"] == "on_track" and t.loc["S", "gap_pts"] == pytest.approx(-4.5)
+    assert t.loc["S", "interval_low_pct"] == pytest.approx(100 * lo)
+    assert t.loc["S", "interval_high_pct"] == pytest.approx(100 * hi) and t.loc["S", "n_students"] == 40
+    assert t.loc["L", "status"] == "behind"                 # 4,000 graduates: the same shortfall is real
+    assert t.loc["L", "interval_high_pct"] < 22.5
+
+
+def test_jeffreys_interval_by_hand_and_unknown_size():
+    from scipy import stats
+
+    from simlib.assess.monitoring import share_interval
+
+    lo, hi = share_interval(0.25, 20, level=0.9)
+    assert lo == pytest.approx(stats.beta.ppf(0.05, 5.5, 15.5))
+    assert hi == pytest.approx(stats.beta.ppf(0.95, 5.5, 15.5))
+    assert all(np.isnan(share_interval(0.25, float("nan"))))
+    # a 0-of-40 commune has an interval from about 0 to the share 40 graduates cannot rule out
+    lo0, hi0 = share_interval(0.0, 40)
+    assert lo0 < 1e-3 and hi0 == pytest.approx(stats.beta.ppf(0.95, 0.5, 40.5))

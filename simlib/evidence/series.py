@@ -27,7 +27,7 @@ from simlib.errors import InputError
 __all__ = [
     "BASES", "SHARE_UNITS", "READINGS", "NATIONAL_GEOGRAPHY", "NATIONAL_INDICATOR", "SeriesError", "Observation", "check_share",
     "observations_from_frame", "national_history", "series_for", "aggregate_children", "sub_units", "unit_tree",
-    "count_value",
+    "count_value", "lineage_view", "unit_rows", "former_area_rows",
 ]
 
 BASES = ("same", "broader", "narrower", "unclear")
@@ -370,7 +370,9 @@ def _exact_rows(observations: pd.DataFrame, geography: str, indicator: str) -> p
     if "value_share" not in sel.columns:
         return sel.iloc[0:0]
     v = pd.to_numeric(sel["value_share"], errors="coerce")
-    sel = sel[(v > 0) & (v < 1)]
+    den = pd.to_numeric(sel["denominator"], errors="coerce") if "denominator" in sel.columns else v * np.nan
+    # 0 % and 100 % are figures when their size is known (0 of 40 graduates): they enter weighted means
+    sel = sel[((v > 0) & (v < 1)) | (((v == 0) | (v == 1)) & (den > 0))]
     if "breakdown" in sel.columns:
         sel = sel[sel["breakdown"].isna() | (sel["breakdown"].astype(str).str.strip() == "")]
     if "flags" in sel.columns:
@@ -444,7 +446,7 @@ def sub_units(geographies: pd.DataFrame, parent: str, *, tree: tuple | None = No
 
 def aggregate_children(observations: pd.DataFrame, geographies: pd.DataFrame, parent: str, indicator: str, *,
                        weight_indicator: str = "", spread: float = 0.35, min_coverage: float = 0.5,
-                       tree: tuple | None = None) -> list[Observation]:
+                       tree: tuple | None = None, readings: str = "primary") -> list[Observation]:
     """Year-by-year aggregates of the sub-units' own exact rates, as observations of the parent.
 
     The rule (the same for districts of a former province, communes of a
@@ -489,16 +491,20 @@ def aggregate_children(observations: pd.DataFrame, geographies: pd.DataFrame, pa
         return []
     mine = observations[(observations["indicator"] == indicator)
                         & observations["geography"].isin(current + former)]
-    if mine.empty:
+    if mine.empty and not former:
         return []
     out = []
     for kids in (current, former):
         if not kids:
             continue
-        present = [k for k in kids if k in set(mine["geography"])]
-        if not present:
-            continue
-        rows = pd.concat([_exact_rows(mine, k, indicator) for k in present], ignore_index=True)
+        if kids is former:
+            # a former unit (a province before a merger) counts with its own series, its districts' included
+            rows = _former_rows(observations, geographies, kids, indicator, weight_indicator, spread, readings)
+        else:
+            present = [k for k in kids if k in set(mine["geography"])]
+            if not present:
+                continue
+            rows = pd.concat([_exact_rows(mine, k, indicator) for k in present], ignore_index=True)
         if rows.empty:
             continue
         done = {o.year for o in out}
@@ -510,6 +516,18 @@ def aggregate_children(observations: pd.DataFrame, geographies: pd.DataFrame, pa
             if agg is not None:
                 out.append(agg)
     return sorted(out, key=lambda o: o.year)
+
+
+def _former_rows(observations, geographies, former, indicator, weight_indicator, spread, readings) -> pd.DataFrame:
+    """Exact one-year points of each former unit's series (its own figures, else its sub-units' aggregate)."""
+    recs = []
+    for k in former:
+        for ob in series_for(observations, k, indicator, readings=readings, geographies=geographies,
+                             weight_indicator=weight_indicator, spread=spread):
+            if ob.value_share is not None and ob.year_first in (None, ob.year):
+                recs.append({"geography": k, "year": ob.year, "value_share": ob.value_share,
+                             "denominator": np.nan, "flags": ob.flags, "basis": ob.basis})
+    return pd.DataFrame(recs, columns=["geography", "year", "value_share", "denominator", "flags", "basis"])
 
 
 def _aggregate_year(observations, parent, indicator, kids, year, grp, weight_indicator, spread, min_coverage):
@@ -533,7 +551,7 @@ def _aggregate_year(observations, parent, indicator, kids, year, grp, weight_ind
     else:
         mean = float(np.mean(p))
         cover = len(grp) / len(kids)
-    if cover < min_coverage:
+    if cover < min_coverage or not 0.0 < mean < 1.0:
         return None
     floor = spread * mean * (1.0 - mean)
     sd = max(float(np.std(p, ddof=1)) if len(p) > 1 else 0.0, floor)
@@ -581,6 +599,11 @@ def series_for(observations: pd.DataFrame, geography: str, indicator: str, *, re
     list of Observation
         Sorted by year.
     """
+    if geographies is not None:
+        view = lineage_view(observations, geographies, geography)
+        if view is not None:
+            observations, geographies = view
+            tree = None
     o = observations
     sel = o[(o["geography"] == geography) & (o["indicator"] == indicator)]
     own: list[Observation] = []
@@ -591,11 +614,154 @@ def series_for(observations: pd.DataFrame, geography: str, indicator: str, *, re
             for c in shares:
                 v = pd.to_numeric(sel[c], errors="coerce")
                 edge |= ((v <= 0) | (v >= 1)).fillna(False).to_numpy()
-            sel = sel[~edge]
+            kept = _edge_with_size(sel[edge])
+            sel = pd.concat([sel[~edge], kept], ignore_index=True) if len(kept) else sel[~edge]
         own = observations_from_frame(sel, indicator, geography, readings=readings)
     if geographies is not None:
         exact_years = {ob.year for ob in own if ob.value_share is not None and ob.year_first in (None, ob.year)}
         agg = aggregate_children(o, geographies, geography, indicator, weight_indicator=weight_indicator,
-                                 spread=spread, tree=tree)
+                                 spread=spread, tree=tree, readings=readings)
         own = own + [a for a in agg if a.year not in exact_years]
     return sorted(own, key=lambda ob: ob.year)
+
+
+def _edge_with_size(rows: pd.DataFrame) -> pd.DataFrame:
+    """0 % / 100 % rows whose size is known, as a point off the edge for the logit scale.
+
+    ``k`` of ``n`` becomes ``(k + 0.5) / (n + 1)`` with the binomial standard
+    error ``sqrt(p (1 - p) / n)``, flagged ``edge_adjusted`` (the half-count
+    rule; the partial-pooling model of :mod:`simlib.models.hierarchy` reads
+    the count itself). Rows without a ``denominator`` are dropped.
+    """
+    if rows.empty or "denominator" not in rows.columns:
+        return rows.iloc[0:0]
+    den = pd.to_numeric(rows["denominator"], errors="coerce")
+    rows = rows[den > 0].copy()
+    if rows.empty:
+        return rows
+    n = pd.to_numeric(rows["denominator"], errors="coerce").to_numpy(dtype=float)
+    v = pd.to_numeric(rows["value_share"], errors="coerce").to_numpy(dtype=float)
+    p = (v * n + 0.5) / (n + 1.0)
+    rows["value_share"] = p
+    rows["se_share"] = np.sqrt(p * (1 - p) / n)
+    for c in ("low_share", "high_share"):
+        if c in rows.columns:
+            rows[c] = np.nan
+    fl = rows["flags"].fillna("").astype(str) if "flags" in rows.columns else pd.Series("", index=rows.index)
+    rows["flags"] = (fl + ";edge_adjusted").str.lstrip(";")
+    return rows
+
+
+def lineage_view(observations: pd.DataFrame, geographies: pd.DataFrame, geography: str):
+    """Observations and geographies in which a name-keeping merged province's past is its own unit.
+
+    For a province formed on 1/7/2025 from several former provinces and
+    keeping one's id (Thái Nguyên + Bắc Kạn -> ``vn.thai_nguyen``), rows of
+    that id for years up to :data:`simlib.inputs.lineage.LAST_OLD_YEAR` are the
+    former province's (a smaller area): they move to
+    :func:`simlib.inputs.lineage.pre_merger_id` (``vn.thai_nguyen_pre2025``),
+    which becomes a former unit of the merged province next to the other former
+    provinces, and the former districts listed under the merged id move under
+    it. The merged province's early years are then the cohort-weighted
+    combination of all its former provinces (:func:`aggregate_children`).
+
+    Returns
+    -------
+    (observations, geographies) or None
+        None when ``geography`` is not such a province (or its pre-merger id).
+    """
+    from simlib.inputs import lineage
+
+    base = geography[: -len(lineage.PRE_MERGER_SUFFIX)] if geography.endswith(lineage.PRE_MERGER_SUFFIX) \
+        else geography
+    ids = set(geographies["geo_id"])
+    if base not in ids or not base.startswith("vn.") or base.count(".") != 1:
+        return None
+    if not lineage.kept_name(base):
+        return None
+    pre = lineage.pre_merger_id(base)
+    o = observations
+    move = (o["geography"] == base) & (pd.to_numeric(o["year"], errors="coerce") <= lineage.LAST_OLD_YEAR)
+    obs = o.copy()
+    obs.loc[move, "geography"] = pre
+    geos = geographies.copy()
+    if "valid_to" in geos.columns:
+        old = geos["valid_to"].notna() & (geos["parent"] == base)
+        geos.loc[old, "parent"] = pre
+    if pre not in ids:
+        row = {c: None for c in geos.columns}
+        row.update({"geo_id": pre, "name_vi": f"{base} (trước 1/7/2025)", "level": "province", "parent": "vn",
+                    "successor": base})
+        if "valid_to" in geos.columns:
+            row["valid_to"] = "2025-06-30"
+        geos = pd.concat([geos, pd.DataFrame([row])], ignore_index=True)
+    for former in lineage.former_provinces(base):
+        if former != base and former in ids and "successor" in geos.columns:
+            geos.loc[geos["geo_id"] == former, "successor"] = base
+    return obs, geos
+
+
+def unit_rows(observations: pd.DataFrame, geography: str, indicator: str, readings: str = "primary",
+              years: tuple[int, int] | None = None) -> pd.DataFrame:
+    """A unit's own share rows of one indicator, as counts allow: 0 % and 100 % kept when their size is known.
+
+    The selection rules of :func:`observations_from_frame` (totals, one reading,
+    share units, years known); the rows keep ``numerator`` and ``denominator``
+    for a binomial model (:func:`simlib.models.hierarchy.binomial_rows`).
+    ``years``: (first, last) inclusive, optional.
+    """
+    o = observations
+    sel = o[(o["geography"] == geography) & (o["indicator"] == indicator) & o["year"].notna()]
+    if sel.empty:
+        return sel
+    if "unit" in sel.columns:
+        sel = sel[sel["unit"].isna() | sel["unit"].isin(SHARE_UNITS)]
+    if "breakdown" in sel.columns:
+        sel = sel[sel["breakdown"].isna() | (sel["breakdown"].astype(str).str.strip() == "")]
+    alt = sel["flags"].fillna("").astype(str).str.contains("alternative_reading") if "flags" in sel.columns \
+        else pd.Series(False, index=sel.index)
+    if readings == "primary":
+        sel = sel[~alt]
+    elif alt.any():
+        keep = {o_.obs_id for o_ in observations_from_frame(sel, indicator, geography, readings=readings)}
+        sel = sel[sel["obs_id"].astype(str).isin(keep)]
+    if years is not None:
+        y = pd.to_numeric(sel["year"], errors="coerce")
+        sel = sel[(y >= years[0]) & (y <= years[1])]
+    if "value_share" in sel.columns:
+        v = pd.to_numeric(sel["value_share"], errors="coerce")
+        den = pd.to_numeric(sel["denominator"], errors="coerce") if "denominator" in sel.columns else v * np.nan
+        edge = ((v <= 0) | (v >= 1)).fillna(False)
+        sel = sel[~edge | (den > 0)]
+    return sel
+
+
+def former_area_rows(observations: pd.DataFrame, geography: str, indicator: str, readings: str = "primary"
+                     ) -> list[tuple[str, float, pd.DataFrame]]:
+    """The figures of the former areas a new commune or ward was formed from (official conversion tables).
+
+    Former districts (each with its share of the unit's former communes) and
+    former communes (each an equal part), rows up to the last year of the old
+    map only, so that a former area's series speaks for the new unit inside
+    it and never mixes with the new unit's own figures.
+
+    Returns
+    -------
+    list of (former geo id, weight 0-1, rows)
+        Only areas with rows; empty for a unit the tables do not know.
+    """
+    from simlib.inputs import lineage
+
+    out = []
+    if not isinstance(geography, str) or geography.count(".") < 2:
+        return out
+    have = set(observations.loc[observations["indicator"] == indicator, "geography"])
+    districts = lineage.former_districts(geography) if have else {}
+    communes = lineage.former_communes(geography) if have else []
+    for area, w in list(districts.items()) + [(c, 1.0 / len(communes)) for c in communes]:
+        if area not in have:
+            continue
+        rows = unit_rows(observations, area, indicator, readings, years=(0, lineage.LAST_OLD_YEAR))
+        if len(rows):
+            out.append((area, float(w), rows))
+    return out

@@ -150,12 +150,12 @@ def reconcile(logits: Mapping[str, np.ndarray], variances: Mapping[str, np.ndarr
         cur[act] = np.where(inside | ~both, nxt, 0.5 * (l0 + h0))
         lo[act], hi[act] = l0, h0
     c[idx] = cur
-    out_flat = expit(z + c * v)
-    # the last rounding: spread the remaining error (below tol) over the free components in proportion to v
-    resid = 1.0 - out_flat.sum(axis=0)
-    vsum = v.sum(axis=0)
-    out_flat = out_flat + v * np.divide(resid, vsum, out=np.zeros_like(resid), where=vsum > 0)
-    np.clip(out_flat, 0.0, 1.0, out=out_flat)
+    out_flat = np.where(free, expit(z + c * v), p0)
+    # the last rounding: the free components are scaled to fill exactly what the fixed ones leave
+    free_total = np.where(free, out_flat, 0.0).sum(axis=0)
+    room = 1.0 - fixed
+    scale = np.divide(room, free_total, out=np.ones_like(room), where=free_total > 0)
+    out_flat = np.where(free, out_flat * scale, out_flat)
     return {k: out_flat[i].reshape(shape) for i, k in enumerate(keys)}
 
 

@@ -50,16 +50,17 @@ import pandas as pd
 
 from simlib.errors import InputError
 from simlib.evidence.indicators import Indicator, Registry, registry
-from simlib.evidence.series import Observation, series_for, sub_units, unit_tree
+from simlib.evidence.series import (Observation, former_area_rows, series_for, sub_units, unit_rows,
+                                    unit_tree)
 from simlib.evidence.targets import Threshold, p_met
 from simlib.inputs.bundle import Bundle
 from simlib.logit import expit, logit
 from simlib.inputs.destinations import read_destinations
 from simlib.models import assumptions as fa
 from simlib.models import composition as comp_mod
-from simlib.models import trends
+from simlib.models import hierarchy, trends
+from simlib.models.cohorts import Cohort, cohort_matrix, count_series, latest_count
 from simlib.models.composition import Component
-from simlib.models.cohorts import Cohort, cohort_matrix, latest_count
 from simlib.models.flows import PROGRAMMES, THCS_TRACKS, THPT_ENTRY, THPT_TRACKS, Capacity, simulate_flows
 from simlib.scenarios.levers import (
     LeverDraws,
@@ -466,6 +467,13 @@ def _evidence(bundle: Bundle, unit: str, spec: Indicator, config: RunConfig, lev
     """A unit's evidence for one steered indicator, fitting its source series once (``fits`` caches by source)."""
     geo, hops, series = evidence_series(bundle, unit, spec.id, config.readings, weight_indicator=spec.weight_indicator,
                                         spread=levers.district_spread_logit, memo=memo)
+    if hops or geo is None:  # no figure of its own: the former areas it was formed from (official conversion tables) come first
+        former = former_area_rows(bundle.observations, unit, spec.id, config.readings)
+        if former:
+            area = former[0][0]
+            fs = series_for(bundle.observations, area, spec.id, readings=config.readings)
+            if fs:
+                geo, hops, series = area, 1, fs
     if geo is None:
         return Evidence(unit, spec.id, None, 0, 0, None, None, None)
     if (geo, spec.id) not in fits:
@@ -521,9 +529,132 @@ def _component_evidence(bundle: Bundle, unit: str, comp: Component, reg: Registr
             slope = 0.5 * (lo + hi)
         except trends.TrendError:
             slope = None
-        fits[key] = Evidence(geo, comp.key, geo, 0, fit.n_used, int(last.year) if last else None,
+        fits[key] = Evidence(geo, spec.id, geo, 0, fit.n_used, int(last.year) if last else None,
                              float(last.value_share) if last else None, slope, fit, tuple(series))
     return dataclasses.replace(fits[key], unit=unit, hops=hops)
+
+
+def _own_draws(plan: RunPlan, ind: str, units: Sequence[str]) -> np.ndarray:
+    """Share draws (n, units, years) from each unit's evidence source, plus the between-unit spread where borrowed."""
+    c = plan.config
+    n, years = c.n_draws, c.years
+    arr = np.full((n, len(units), len(years)), np.nan)
+    cache: dict[str, np.ndarray] = {}
+    for j, unit in enumerate(units):
+        ev = plan.evidence.get((unit, ind))
+        if ev is None or not ev.assessable:
+            continue
+        if ev.source_geography not in cache:
+            cache[ev.source_geography] = plan._source_draws(ev.source_geography, ind, ev.fit)
+        z = cache[ev.source_geography]
+        if ev.hops:
+            sd = plan.levers.district_spread_logit * math.sqrt(ev.hops)
+            z = z + child_rng(c.seed, f"spread:{unit}:{ind}").normal(0.0, sd, (n, 1))
+        arr[:, j, :] = expit(z)
+    return arr
+
+
+def _province_units(plan: RunPlan) -> list[str]:
+    """Every unit of the run's geography on the same map (new communes of a province, districts of a former one)."""
+    g = plan.bundle.geographies
+    kids = g[g["parent"] == plan.geography]
+    if "valid_to" in g.columns:
+        mine = g.loc[g["geo_id"] == plan.geography, "valid_to"]
+        if len(mine) and pd.isna(mine.iloc[0]):
+            kids = kids[kids["valid_to"].isna()]
+    return list(kids["geo_id"])
+
+
+def unit_hierarchy(plan: RunPlan, ind: str):
+    """The partial-pooling fit (:func:`simlib.models.hierarchy.fit_units`) of the geography's units for an indicator.
+
+    Figures: each unit's own (0 % and 100 % read with their counts), and the
+    former districts' and communes' figures it was formed from (official
+    conversion tables, up to the old map's last year). Cached on the plan.
+    """
+    cache = plan.__dict__.setdefault("_hierarchy_cache", {})
+    if ind in cache:
+        return cache[ind]
+    kids = _province_units(plan)
+    allobs = plan.bundle.observations
+    spec = plan.registry[ind]
+    spread = plan.levers.district_spread_logit
+    obs = allobs[allobs["indicator"] == ind]
+    sizes = allobs[allobs["indicator"] == spec.weight_indicator] if spec.weight_indicator else allobs.iloc[0:0]
+    have = set(obs["geography"])
+    by_geo = dict(tuple(obs.groupby("geography", sort=False)))
+    frames = []
+    for k in kids:
+        size = {}
+        if k in have:
+            rows = unit_rows(by_geo[k], k, ind, plan.config.readings)
+            if len(rows):
+                size = {int(y): float(v) for y, v in count_series(sizes, k, spec.weight_indicator).items()} \
+                    if spec.weight_indicator else {}
+                frames.append(hierarchy.binomial_rows(rows, unit=k, size=size, spread_scale=spread))
+        for area, w, frows in former_area_rows(obs, k, ind, plan.config.readings):
+            frames.append(hierarchy.binomial_rows(frows, unit=k, group=True, group_weight=w, spread_scale=spread))
+    # the province's own series anchors the years in which no unit has a figure of its own (e.g. the former
+    # districts' years); in the other years the units' figures define it (not counted twice)
+    own_years = {int(y) for fr in frames for y, g in zip(fr["year"], fr["group"]) if not g}
+    pev = plan.evidence.get((plan.geography, ind))
+    if pev is not None and pev.assessable and pev.hops == 0 and (frames or own_years):
+        prow = pd.DataFrame([{"obs_id": o.obs_id, "year": o.year, "value_share": o.value_share,
+                              "low_share": o.low_share, "high_share": o.high_share if not o.high_open else None,
+                              "se_share": o.se_share, "flags": o.flags, "basis": o.basis}
+                             for o in pev.series if o.year not in own_years and o.year_first in (None, o.year)])
+        if len(prow):
+            psize = {int(y): float(v) for y, v in count_series(sizes, plan.geography,
+                                                                   spec.weight_indicator).items()} \
+                if spec.weight_indicator else {}
+            frames.append(hierarchy.binomial_rows(prow, unit=plan.geography, size=psize, spread_scale=spread))
+    figs = pd.concat(frames, ignore_index=True) if frames else None
+    fit = hierarchy.fit_units(figs, kids, indicator=ind, spread_scale=spread,
+                              province=plan.geography) if kids else None
+    cache[ind] = fit
+    return fit
+
+
+def _unit_draws(plan: RunPlan, ind: str, units: Sequence[str]) -> np.ndarray:
+    """Share draws (n, units, years) of an indicator: the geography from its trend, its units by partial pooling.
+
+    The run's geography keeps its own trend draws; every unit of it (all of
+    them, whether in this chunk or not, so chunks give the same numbers) is
+    drawn from :func:`unit_hierarchy` so that in every draw and year the
+    units' cohort-weighted combination equals the geography's value. Other
+    units (none in a province run) keep their own evidence's draws.
+    """
+    units = list(units)
+    kids = _province_units(plan)
+    pos = {u: i for i, u in enumerate(kids)}
+    want = [j for j, u in enumerate(units) if u in pos]
+    ev = plan.evidence.get((plan.geography, ind))
+    if not want or ev is None or not ev.assessable:
+        return _own_draws(plan, ind, units)
+    c = plan.config
+    out = np.full((c.n_draws, len(units), len(c.years)), np.nan)
+    rest = [j for j in range(len(units)) if units[j] not in pos]
+    if rest:
+        out[:, rest, :] = _own_draws(plan, ind, [units[j] for j in rest])
+    cache = plan.__dict__.setdefault("_hierarchy_draws", {})
+    if ind not in cache:  # every unit's draws once per run: the chunks slice them
+        fit = unit_hierarchy(plan, ind)
+        province = _own_draws(plan, ind, [plan.geography])[:, 0, :]
+        cohort_units = list(plan.units)
+        if all(k in cohort_units for k in kids):
+            w = plan.cohort.values[[cohort_units.index(k) for k in kids]]
+        else:
+            co = cohort_matrix(plan.bundle.observations, plan.bundle.context, [plan.geography] + kids, c.years,
+                               indicator=plan.registry[ind].weight_indicator or "thcs_graduates",
+                               growth=fa.assumption(plan.flow_table, "cohort_growth"),
+                               components=sub_units(plan.bundle.geographies, plan.geography)[1])
+            w = co.values[1:]
+        w = np.where(np.isfinite(w) & (w > 0), w, 0.0)
+        w = np.where(w.sum(axis=0, keepdims=True) > 0, w, 1.0)
+        cache[ind] = fit.sample(c.n_draws, c.years, child_rng(c.seed, f"hierarchy:{plan.geography}:{ind}"),
+                                province=province, weights=w)
+    out[:, want, :] = cache[ind][:, [pos[units[j]] for j in want], :]
+    return out
 
 
 @dataclass(frozen=True)
@@ -557,8 +688,8 @@ class RunPlan:
         c = self.config
         return logit(fit.sample(c.n_draws, c.years, child_rng(c.seed, f"trend:{geo}:{ind}")))
 
-    def _component_logits(self, comp: Component, units: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
-        """Logit draws of a component in each unit, and their variance over draws (the reconciliation weights).
+    def _component_logits(self, comp: Component, units: Sequence[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Logit draws of a component in each unit, their variance over draws (the reconciliation weights), the shares.
 
         A unit with evidence (its own or an ancestor's) gets the trend's draws
         (plus the between-unit spread when borrowed); a unit with none gets the
@@ -576,7 +707,17 @@ class RunPlan:
         prior_var = sd * sd if np.isfinite(centre) else 0.0
         evs = [self.evidence.get((u, comp.key)) for u in units]
         if not any(ev is not None and ev.assessable for ev in evs):
-            return prior_z[:, None, :], np.full((1, 1, ny), prior_var)
+            return prior_z[:, None, :], np.full((1, 1, ny), prior_var), expit(prior_z[:, None, :])
+        if comp.indicator is not None and all(ev is None or not ev.assessable or ev.indicator == comp.indicator
+                                              for ev in evs):
+            # the component's own indicator: the geography's trend and its units by partial pooling
+            share = _unit_draws(self, comp.indicator, units)
+            with np.errstate(divide="ignore"):
+                z = logit(share)
+            miss = np.isnan(z)
+            if miss.any():
+                z = np.where(miss, prior_z[:, None, :], z)
+            return z, np.var(z, axis=0)[None, :, :], np.where(miss, expit(z), share)
         z = np.empty((n, len(units), ny))
         cache: dict[str, np.ndarray] = {}
         for j, (unit, ev) in enumerate(zip(units, evs)):
@@ -584,24 +725,27 @@ class RunPlan:
                 z[:, j, :] = prior_z
                 continue
             if ev.source_geography not in cache:
-                cache[ev.source_geography] = self._source_draws(ev.source_geography, comp.key, ev.fit)
+                cache[ev.source_geography] = self._source_draws(ev.source_geography, ev.indicator, ev.fit)
             zz = cache[ev.source_geography]
             if ev.hops:
                 spread = self.levers.district_spread_logit * math.sqrt(ev.hops)
                 zz = zz + child_rng(c.seed, f"spread:{unit}:{comp.key}").normal(0.0, spread, (n, 1))
             z[:, j, :] = zz
-        return z, np.var(z, axis=0)[None, :, :]
+        return z, np.var(z, axis=0)[None, :, :], expit(z)
 
     def _composition(self, units: Sequence[str]) -> tuple[dict, dict]:
         """Destination shares of each origin (reconciled, bounded) and the steered components' draws."""
         comps_out, steered = {}, {}
         for origin, comps in self.components.items():
-            zs, ws = {}, {}
+            zs, ws, exact = {}, {}, {}
             for comp in comps:
-                zs[comp.name], ws[comp.name] = self._component_logits(comp, units)
+                zs[comp.name], ws[comp.name], exact[comp.name] = self._component_logits(comp, units)
                 if not comp.absorbs:
                     ws[comp.name] = np.zeros_like(ws[comp.name])
             p = comp_mod.reconcile(zs, ws)
+            for comp in comps:
+                if not comp.absorbs:  # a fixed component keeps its draws bit for bit (not through logit and back)
+                    p[comp.name] = np.broadcast_to(exact[comp.name], np.shape(p[comp.name]))
             st = next((k for k in comps if k.steered), None)
             if st is not None and st.indicator in self.draws.max_feasible:
                 # one plausibility bound for trend and levers (levers.yaml combination.max_feasible_share)
