@@ -46,7 +46,8 @@ import yaml
 from simlib.errors import InputError
 from simlib.inputs.resources import bundled_data_dir
 
-__all__ = ["Case", "CaseError", "CaseInputs", "load_case", "list_cases", "default_case", "load_case_inputs", "CASE_FILE", "KINDS"]
+__all__ = ["Case", "CaseError", "CaseInputs", "load_case", "list_cases", "default_case", "load_case_inputs", "CASE_FILE", "KINDS",
+           "read_case_yaml"]
 
 CASE_FILE = "case.yaml"
 KINDS = ("plan", "retrospective")
@@ -151,7 +152,7 @@ def default_case(data_dir: str | Path | None = None) -> Case:
     """The bundled case marked ``default: true`` in its ``case.yaml`` (what ``make report`` runs)."""
     for cid in list_cases(data_dir):
         path = Path(data_dir or bundled_data_dir()) / "cases" / cid / CASE_FILE
-        doc = yaml.safe_load(path.read_text(encoding="utf-8-sig")) or {}
+        doc = read_case_yaml(path) or {}
         if doc.get("default") is True:
             return load_case(cid, data_dir=data_dir)
     raise CaseError("no bundled case is marked 'default: true'; name one with --case (bundled: "
@@ -168,14 +169,109 @@ def _where(path: Path, key: str) -> str:
     return f"{path}: '{key}'"
 
 
+def _whole(v: Any) -> bool:
+    """A whole number as YAML gives it (2026 or 2026.0; not True, not 2026.5, not "2026a")."""
+    if isinstance(v, bool):
+        return False
+    if isinstance(v, int):
+        return True
+    if isinstance(v, float):
+        return v.is_integer()
+    return isinstance(v, str) and v.strip().isdigit()
+
+
 def _int(doc: Mapping, key: str, path: Path) -> int:
     v = doc.get(key)
+    if not _whole(v):
+        raise CaseError(f"{_where(path, key)} must be a whole year such as 2026; found {v!r}")
+    return int(v)
+
+
+#: Years a case may simulate: the first school year with figures in the library to a horizon planners use.
+FIRST_YEAR, LAST_YEAR = 2010, 2045
+#: At most this many years simulated (the engine's memory grows with years x draws x units).
+MAX_SPAN = 25
+
+
+def _check_years(path: Path, y0: int, y1: int, as_of: int, years: Any, as_of_raw: Any) -> None:
+    """Bounds on ``years`` and ``as_of``, checked before any computation (an absurd year would run for hours)."""
+    for y in (y0, y1):
+        if not FIRST_YEAR <= y <= LAST_YEAR:
+            raise CaseError(f"{_where(path, 'years')}: {y} is outside {FIRST_YEAR}-{LAST_YEAR} (found {years!r}); "
+                            "write the first and last school years simulated (the calendar year each ends), e.g. "
+                            "[2022, 2030]")
+    if y1 - y0 + 1 > MAX_SPAN:
+        raise CaseError(f"{_where(path, 'years')}: {y1 - y0 + 1} years simulated (found {years!r}); at most "
+                        f"{MAX_SPAN}: e.g. [2022, 2030]")
+    if not y0 <= as_of <= y1:
+        raise CaseError(f"{_where(path, 'as_of')}: {as_of_raw!r} is outside the years simulated {y0}-{y1}; 'as_of' "
+                        "is 'today', the latest school year whose graduates have streamed (e.g. 2026), and must lie "
+                        "within 'years'")
+
+
+class _CaseLoader(yaml.SafeLoader):
+    """YAML for case files: no aliases (a few lines of anchors can expand to gigabytes), no duplicate keys."""
+
+
+def _compose_node(self, parent, index):
+    if self.check_event(yaml.AliasEvent):
+        event = self.peek_event()
+        raise yaml.MarkedYAMLError(None, None, f"the alias *{event.anchor} repeats another part of the file; "
+                                   "case files may not use anchors and aliases (& and *): write the values out",
+                                   event.start_mark)
+    return yaml.SafeLoader.compose_node(self, parent, index)
+
+
+def _construct_mapping(self, node, deep=False):
+    seen: dict = {}
+    for key_node, _ in node.value:
+        key = self.construct_object(key_node, deep=True)
+        try:
+            hash(key)
+        except TypeError:
+            continue
+        if key in seen:
+            raise yaml.MarkedYAMLError(None, None, f"the key '{key}' appears twice (line {seen[key] + 1} and line "
+                                       f"{key_node.start_mark.line + 1}); keep one of them",
+                                       key_node.start_mark)
+        seen[key] = key_node.start_mark.line
+    return yaml.SafeLoader.construct_mapping(self, node, deep=deep)
+
+
+_CaseLoader.compose_node = _compose_node
+_CaseLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
+
+
+def _line_of_byte(data: bytes, offset: int) -> tuple[int, int]:
+    line = data.count(b"\n", 0, offset) + 1
+    col = offset - (data.rfind(b"\n", 0, offset) + 1) + 1
+    return line, col
+
+
+def read_case_yaml(path: Path) -> Any:
+    """Parse a case's YAML safely: UTF-8 (line and column on a bad byte), no aliases, no duplicate keys.
+
+    Raises
+    ------
+    CaseError
+        Naming the file, the line and what to do.
+    """
+    data = Path(path).read_bytes()
+    if data.startswith(b"\xef\xbb\xbf"):
+        data = data[3:]
     try:
-        if isinstance(v, bool):
-            raise TypeError
-        return int(v)
-    except (TypeError, ValueError):
-        raise CaseError(f"{_where(path, key)} must be a year such as 2026; found {v!r}") from None
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line, col = _line_of_byte(data, exc.start)
+        raise CaseError(f"{path}: line {line}, column {col}: not UTF-8 text (byte 0x{data[exc.start]:02x}); "
+                        "save the file as UTF-8 (in Notepad: Save As, Encoding: UTF-8) / dòng "
+                        f"{line}: tệp không phải UTF-8; hãy lưu lại với mã UTF-8") from None
+    try:
+        return yaml.load(text, Loader=_CaseLoader)  # noqa: S506 - a SafeLoader subclass
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
+        where = f" (line {mark.line + 1}, column {mark.column + 1})" if mark else ""
+        raise CaseError(f"{path}: not valid YAML{where}: {getattr(exc, 'problem', None) or exc}") from None
 
 
 def _strings(v: Any, key: str, path: Path) -> tuple[str, ...]:
@@ -215,14 +311,7 @@ def load_case(case: str | Path, *, data_dir: str | Path | None = None) -> Case:
     if not path.exists():
         raise CaseError(f"{p}: the folder has no {CASE_FILE}; create one with: python -m simlib init-case "
                         f"--province \"<tên tỉnh>\" {p}")
-    try:
-        doc = yaml.safe_load(path.read_text(encoding="utf-8-sig"))
-    except UnicodeDecodeError as exc:
-        raise CaseError(f"{path}: not UTF-8 text ({exc.reason} at byte {exc.start}); save it as UTF-8") from None
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f" (line {mark.line + 1}, column {mark.column + 1})" if mark else ""
-        raise CaseError(f"{path}: not valid YAML{where}: {getattr(exc, 'problem', exc)}") from None
+    doc = read_case_yaml(path)
     if not isinstance(doc, Mapping):
         raise CaseError(f"{path}: expected keys such as id, geography, as_of, years")
     unknown = [k for k in doc if k not in _KEYS]
@@ -240,12 +329,15 @@ def load_case(case: str | Path, *, data_dir: str | Path | None = None) -> Case:
     if not (isinstance(years, Sequence) and not isinstance(years, str) and len(years) == 2):
         raise CaseError(f"{_where(path, 'years')} must be [first, last], e.g. [2022, 2030]; found {years!r}")
     try:
+        if not all(_whole(y) for y in years):
+            raise ValueError
         y0, y1 = int(years[0]), int(years[1])
     except (TypeError, ValueError):
         raise CaseError(f"{_where(path, 'years')} must be two years, e.g. [2022, 2030]; found {years!r}") from None
     if y1 < y0:
         raise CaseError(f"{_where(path, 'years')}: the last year {y1} is before the first {y0}")
     as_of = _int(doc, "as_of", path)
+    _check_years(path, y0, y1, as_of, years, doc.get("as_of"))
     units: str | tuple[str, ...] = doc.get("units", "plan")
     if isinstance(units, str):
         if units not in ("plan", "children"):

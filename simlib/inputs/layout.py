@@ -115,7 +115,7 @@ def table_from_grid(label: str, sheet: str | None, grid: Grid, notes: list[str],
         where = (("trang tính " if vi else "sheet ") + f"'{sheet}'") if sheet else ("tệp" if vi else "the file")
         others = ", ".join(f"'{n}'" for n in grid.others)
         if vi:
-            msg = (f"{where} không có dòng tiêu đề với các cột của simlib (Địa bàn, Chỉ tiêu, Năm, Giá trị, Đơn vị, "
+            msg = (f"{where} không có dòng tiêu đề với các cột của simlib (Địa bàn, Chỉ số, Năm, Giá trị, Đơn vị, "
                    "Nguồn — xem data/template/observations_template.csv)"
                    + (f"; các trang khác có số liệu: {others} — chọn bằng --sheet TÊN" if others else ""))
         else:
@@ -143,6 +143,11 @@ def table_from_grid(label: str, sheet: str | None, grid: Grid, notes: list[str],
                 and not _is_number_row(row2):
             sub = nxt
     width = max(len(cells[i]) for i in nonempty)
+    header_width = max([j + 1 for j, c in enumerate(header) if not is_missing(c)]
+                       + ([j + 1 for j, c in enumerate(cells[sub]) if not is_missing(c)] if sub is not None else [])
+                       + [1])
+    if grid.delimiter is not None:
+        width = header_width  # a text file's longer rows are reported below, not read as unnamed columns
     header += [None] * (width - len(header))
     names: list[str] = []
     for j in range(width):
@@ -219,9 +224,26 @@ def table_from_grid(label: str, sheet: str | None, grid: Grid, notes: list[str],
             first_text = next((str(v) for v in row if _is_text(v)), "")
             excluded.append((grid.row0 + i, kind + ": " + first_text[:60]))
             continue
-        if len(row) > width and any(not is_missing(c) for c in row[width:]):
-            problems.append(Problem(label, grid.row0 + i, None, f"the row has {len(row)} cells but the header has "
-                                    f"{width}; a value may contain an unquoted delimiter", sheet=sheet))
+        if grid.delimiter is not None and len(row) > header_width \
+                and any(not is_missing(c) for c in row[header_width:]):
+            # A delimiter inside an unquoted value ("Xã Hòa Bình, Tỉnh X") shifts every cell after it: one problem
+            # for the row, not one per shifted column.
+            extra = len(row) - header_width
+            while extra > 0 and is_missing(row[header_width + extra - 1]):
+                extra -= 1
+            d = grid.delimiter if grid.delimiter != "\t" else "Tab"
+            j0 = first_col
+            joined = (grid.delimiter if grid.delimiter != "\t" else " ").join(
+                "" if c is None else str(c) for c in row[j0:j0 + extra + 1])
+            vi_ = (lang or ("vi" if _is_vietnamese([str(c) for c in header if _is_text(c)]) else "en")) == "vi"
+            msg = (f"dòng có {header_width + extra} ô nhưng dòng tiêu đề có {header_width}: dấu '{d}' trong một giá trị "
+                   f"không có ngoặc kép đã tách nó thành nhiều ô (có lẽ '{joined}'), nên các ô sau bị lệch cột; đặt "
+                   f"giá trị đó trong ngoặc kép (\"...\") hoặc bỏ dấu '{d}'" if vi_ else
+                   f"the row has {header_width + extra} cells but the header has {header_width}: a '{d}' inside an "
+                   f"unquoted value split it (probably '{joined}'), shifting the cells after it; put that value in "
+                   f"quotes (\"...\") or remove the '{d}'")
+            problems.append(Problem(label, grid.row0 + i, None, msg, sheet=sheet, lang="vi" if vi_ else "en"))
+            continue
         data_rows.append([None if v is None or (type(v) is str and len(v) <= 6 and is_missing(v)) else v
                           for v in vals])
         row_numbers.append(grid.row0 + i)

@@ -115,6 +115,7 @@ _KINDS = [  # prefix (folded) -> kind
     ("tỉnh", "province"), ("huyện", "district"), ("quận", "district"), ("thị xã", "district"), ("tx.", "district"),
     ("tx", "district"), ("thị trấn", "town"), ("tt.", "town"), ("tt", "town"), ("xã", "commune"),
     ("phường", "ward"), ("p.", "ward"), ("đặc khu", "special_zone"),
+    ("h.", "district"), ("q.", "district"),  # office abbreviations: "H. Đức Hòa", "Q. 3"
 ]
 
 
@@ -376,7 +377,11 @@ def _index() -> dict[str, list[tuple[str, dict]]]:
     for p in leg["provinces"].values():
         add(fold_key(p["short"]), "old_province", dict(p, current=False, kind="province"))
     for d in leg["districts"].values():
-        add(fold_key(d["short"]), "old_district", dict(d, current=False, kind="district"))
+        rec = dict(d, current=False, kind="district")
+        add(fold_key(d["short"]), "old_district", rec)
+        kind, base = _split_kind(d["short"])
+        if kind is not None and base:  # numbered districts keep their kind in the short name: "Quận 1" -> "1"
+            add(base, "old_district", rec)
     for c in leg["communes"].values():
         kind, base = _split_kind(c["name_vi"])
         add(base, "old_commune", dict(c, current=False, kind=kind))

@@ -49,6 +49,7 @@ class Grid:
     row0: int = 1
     merged: list[tuple[int, int, int, int]] = field(default_factory=list)  # (r1, c1, r2, c2), 0-based inclusive
     others: list[str] = field(default_factory=list)  # other visible sheets holding data (workbooks)
+    delimiter: str | None = None  # text files: the delimiter the cells were split on
 
 
 
@@ -538,10 +539,25 @@ def read_csv(p: Path, label: str, lang) -> tuple[Grid, list[str]]:
     if delim is None:
         delim = _sniff_delimiter(text)
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delim)
+    rows = []
     try:
-        rows = [r for r in reader]
+        for r in reader:
+            rows.append(r)
     except csv.Error as exc:
-        raise ValidationError([Problem(label, None, None, f"the CSV structure is broken ({exc})")]) from None
+        line = row0 + reader.line_num - 1
+        start = row0 + len(rows)
+        if "field larger than field limit" in str(exc):
+            limit = csv.field_size_limit()
+            msg = (f"một ô từ dòng {start} dài hơn {limit:,} ký tự (tới dòng {line}): không phải số liệu hay tên địa "
+                   "bàn; thường do một dấu ngoặc kép (\") mở mà không đóng, nối phần còn lại của tệp vào một ô: kiểm "
+                   "tra dòng này trong trình soạn thảo văn bản" if lang == "vi" else
+                   f"a cell starting on line {start} is longer than {limit:,} characters (up to line {line}): no "
+                   "figure or place name is; usually a quote (\") opened and never closed joins the rest of the file "
+                   "into one cell: check this line in a text editor")
+        else:
+            msg = (f"cấu trúc CSV bị hỏng ở dòng {line} ({exc})" if lang == "vi" else
+                   f"the CSV structure is broken on line {line} ({exc})")
+        raise ValidationError([Problem(label, start, None, msg, lang=lang or "en")]) from None
     memo: dict[str, object] = {}
 
     def clean(c: str):
@@ -553,7 +569,7 @@ def read_csv(p: Path, label: str, lang) -> tuple[Grid, list[str]]:
         return v
 
     cells = [[clean(c) if c else None for c in r] for r in rows]
-    return Grid(cells, row0, []), notes
+    return Grid(cells, row0, [], delimiter=delim), notes
 
 
 def _count_outside_quotes(line: str, ch: str) -> int:
