@@ -41,10 +41,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
 
 from simlib.errors import InputError
 from simlib.inputs.resources import bundled_data_dir
+from simlib.inputs.yamlio import read_yaml
 
 __all__ = ["Case", "CaseError", "CaseInputs", "load_case", "list_cases", "default_case", "load_case_inputs", "CASE_FILE", "KINDS",
            "read_case_yaml"]
@@ -209,71 +209,6 @@ def _check_years(path: Path, y0: int, y1: int, as_of: int, years: Any, as_of_raw
                         "within 'years'")
 
 
-class _CaseLoader(yaml.SafeLoader):
-    """YAML for case files: no aliases (a few lines of anchors can expand to gigabytes), no duplicate keys."""
-
-
-def _compose_node(self, parent, index):
-    if self.check_event(yaml.AliasEvent):
-        event = self.peek_event()
-        raise yaml.MarkedYAMLError(None, None, f"the alias *{event.anchor} repeats another part of the file; "
-                                   "case files may not use anchors and aliases (& and *): write the values out",
-                                   event.start_mark)
-    return yaml.SafeLoader.compose_node(self, parent, index)
-
-
-def _construct_mapping(self, node, deep=False):
-    seen: dict = {}
-    for key_node, _ in node.value:
-        key = self.construct_object(key_node, deep=True)
-        try:
-            hash(key)
-        except TypeError:
-            continue
-        if key in seen:
-            raise yaml.MarkedYAMLError(None, None, f"the key '{key}' appears twice (line {seen[key] + 1} and line "
-                                       f"{key_node.start_mark.line + 1}); keep one of them",
-                                       key_node.start_mark)
-        seen[key] = key_node.start_mark.line
-    return yaml.SafeLoader.construct_mapping(self, node, deep=deep)
-
-
-_CaseLoader.compose_node = _compose_node
-_CaseLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
-
-
-def _line_of_byte(data: bytes, offset: int) -> tuple[int, int]:
-    line = data.count(b"\n", 0, offset) + 1
-    col = offset - (data.rfind(b"\n", 0, offset) + 1) + 1
-    return line, col
-
-
-def read_case_yaml(path: Path) -> Any:
-    """Parse a case's YAML safely: UTF-8 (line and column on a bad byte), no aliases, no duplicate keys.
-
-    Raises
-    ------
-    CaseError
-        Naming the file, the line and what to do.
-    """
-    data = Path(path).read_bytes()
-    if data.startswith(b"\xef\xbb\xbf"):
-        data = data[3:]
-    try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        line, col = _line_of_byte(data, exc.start)
-        raise CaseError(f"{path}: line {line}, column {col}: not UTF-8 text (byte 0x{data[exc.start]:02x}); "
-                        "save the file as UTF-8 (in Notepad: Save As, Encoding: UTF-8) / dòng "
-                        f"{line}: tệp không phải UTF-8; hãy lưu lại với mã UTF-8") from None
-    try:
-        return yaml.load(text, Loader=_CaseLoader)  # noqa: S506 - a SafeLoader subclass
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
-        where = f" (line {mark.line + 1}, column {mark.column + 1})" if mark else ""
-        raise CaseError(f"{path}: not valid YAML{where}: {getattr(exc, 'problem', None) or exc}") from None
-
-
 def _strings(v: Any, key: str, path: Path) -> tuple[str, ...]:
     if v is None:
         return ()
@@ -282,6 +217,18 @@ def _strings(v: Any, key: str, path: Path) -> tuple[str, ...]:
     if isinstance(v, Sequence) and all(isinstance(x, str) for x in v):
         return tuple(v)
     raise CaseError(f"{_where(path, key)} must be a list of names, e.g. [thcs_to_gdnn_sc_tc]; found {v!r}")
+
+
+def read_case_yaml(path: Path) -> Any:
+    """Parse a case's YAML safely (:func:`simlib.inputs.yamlio.read_yaml`): UTF-8 (a bad byte's line and
+    column), no aliases, no duplicate keys.
+
+    Raises
+    ------
+    CaseError
+        Naming the file, the line and what to do.
+    """
+    return read_yaml(path, error=CaseError)
 
 
 def load_case(case: str | Path, *, data_dir: str | Path | None = None) -> Case:

@@ -197,11 +197,16 @@ def read_xlsx(p: Path, label: str, sheet, lang) -> tuple[Grid, str, list[str]]:
     xml = info.sheet_xml(names[idx])
     pct = info.percent_cells(xml)
     formulas = _xlsx_formulas_without_value(p, names[idx], xml)
+    errors = _errors_in(xml)
     cells: list[list[object]] = []
     for r_i, row in enumerate(rows):
         out = []
         for c_i, v in enumerate(row):
             if v == "" or v is None:
+                e = errors.get((r_i, c_i)) if errors else None
+                if e is not None:  # python-calamine gives an error cell as empty: keep Excel's error value
+                    out.append(e)
+                    continue
                 f = formulas.get((r_i, c_i)) if formulas else None
                 out.append(FormulaCell(f) if f is not None else None)
             elif pct and (r_i, c_i) in pct and isinstance(v, (int, float)) and not isinstance(v, bool):
@@ -337,6 +342,26 @@ def _formulas_in(xml: bytes) -> dict[tuple[int, int], str]:
             col = col * 26 + ord(ch) - 64
         text = (fm.group(1) or b"").decode("utf-8", "replace")
         out[(int(m.group(2)) - 1, col - 1)] = "=" + text if text else "(shared formula)"
+    return out
+
+
+_ERR_CELL_RE = re.compile(rb"<c r=\"([A-Z]+)(\d+)\"[^>]*?\st=\"e\"[^>]*>(.*?)</c>", re.S)
+_V_TEXT_RE = re.compile(rb"<v>([^<]*)</v>")
+
+
+def _errors_in(xml: bytes | None) -> dict[tuple[int, int], str]:
+    """(row, column) 0-based -> Excel error value ("#DIV/0!") of cells whose saved result is an error."""
+    if not xml or b't="e"' not in xml:
+        return {}
+    out = {}
+    for m in _ERR_CELL_RE.finditer(xml):
+        v = _V_TEXT_RE.search(m.group(3) or b"")
+        if v is None:
+            continue
+        col = 0
+        for ch in m.group(1).decode():
+            col = col * 26 + ord(ch) - 64
+        out[(int(m.group(2)) - 1, col - 1)] = v.group(1).decode("utf-8", "replace").strip()
     return out
 
 

@@ -768,9 +768,13 @@ def validate_table(raw: RawTable, kind: str, ref: Reference | None = None, *, st
         ctx.whole.append(Problem(p.file, p.row, p.column, p.message, p.sheet, p.letter, p.rows, lang))
     present = set(header_map.values())
     header_unit = _header_unit(raw, header_map)
+    # An office export without a unit column: each row's unit is its indicator's (data/indicators.csv), which a
+    # percent-formatted cell confirms; said in a note.
+    infer_unit = (kind == "observations" and not strict and ref is not None and "unit" not in present
+                  and header_unit is None and "indicator" in present)
     for col in schema.columns:
         required = col.required or (strict and kind == "observations" and col.name in {"obs_id", "basis", "url", "locator"})
-        if col.name == "unit" and header_unit is not None:
+        if col.name == "unit" and (header_unit is not None or infer_unit):
             required = False
         if required and col.name not in present:
             ctx.add_file(col.name, _m(lang, "missing_col", col=col.name, doc=f" ({col.doc})" if col.doc else ""),
@@ -795,7 +799,7 @@ def validate_table(raw: RawTable, kind: str, ref: Reference | None = None, *, st
 
     typed: dict[str, object] = {}
     for col in schema.columns:
-        if col.kind in ("geography", "indicator", "plan"):
+        if col.kind in ("geography", "indicator", "plan") or (infer_unit and col.name == "unit"):
             continue
         typed[col.name] = _parse_column(cols[col.name], col, ctx, kind, strict)
     if header_unit is not None and "unit" in present:
@@ -811,6 +815,8 @@ def validate_table(raw: RawTable, kind: str, ref: Reference | None = None, *, st
             typed[col.name] = _parse_indicators(cols[col.name], col, ctx, ref)
         elif col.kind == "plan":
             typed[col.name] = _parse_plans(cols[col.name], col, ctx, ref)
+    if infer_unit:
+        typed["unit"] = _registry_units(typed["indicator"], cols, ref, ctx)
     if "map" in typed:
         years = _map_years(typed["map"], years, ctx)
     for col in schema.columns:
@@ -859,6 +865,22 @@ def _drop_unfilled_rows(raw: RawTable, header_map: dict[str, str], ctx: "_Ctx") 
                      f"{int(empty.sum())} rows not filled in (no figure, no source) were left out")
     return dataclasses.replace(raw, frame=raw.frame[keep].reset_index(drop=True),
                                rows=tuple(r for r, k in zip(raw.rows, keep) if k))
+
+
+def _registry_units(indicators: list, cols: dict, ref: Reference, ctx: "_Ctx") -> list:
+    """Each row's unit from its indicator's registry unit (no unit column in the file), with one note."""
+    units = dict(zip(ref.indicators["indicator_id"], ref.indicators["unit"]))
+    out = [units.get(i) if i is not None else None for i in indicators]
+    vals = cols["value"].to_numpy(dtype=object) if "value" in cols else [None] * len(out)
+    n_pct = sum(1 for v in vals if isinstance(v, PercentCell))
+    shown = ", ".join(f"{i} -> {units[i]}" for i in dict.fromkeys(x for x in indicators if x is not None))
+    if ctx.lang == "vi":
+        ctx.notes.append(f"tệp không có cột đơn vị: đơn vị của mỗi dòng lấy theo chỉ số (data/indicators.csv: {shown})"
+                         + (f"; {n_pct} ô định dạng phần trăm khớp với đơn vị đó" if n_pct else ""))
+    else:
+        ctx.notes.append(f"no unit column: each row's unit is its indicator's (data/indicators.csv: {shown})"
+                         + (f"; {n_pct} percent-formatted cells agree" if n_pct else ""))
+    return out
 
 
 _MAP_NEW = ("mới", "moi", "new", "hiện nay", "hien nay", "từ 1/7/2025", "sau 1/7/2025", "since 1/7/2025", "2025 mới")
