@@ -185,6 +185,7 @@ def closest_provinces(name: str) -> list[str]:
     return list(scored)
 
 
+@functools.lru_cache(maxsize=1)
 def _province_lookup() -> dict[str, str]:
     prov = _current()[0]
     out: dict[str, str] = {}
@@ -631,17 +632,24 @@ def _unknown_message(raw: str, base: str, ctx_new, ctx_old, found) -> str:
     return msg
 
 
+@functools.lru_cache(maxsize=256)
+def _suggest_index(ctx_new, ctx_old):
+    """(names without diacritics -> folded key, their NameIndex) of the units in a context (built once)."""
+    from simlib.inputs.fuzzy import NameIndex
+
+    idx = _index()
+    plain: dict[str, str] = {}
+    for k, lst in idx.items():
+        if any(_in_context(t, r, ctx_new, ctx_old) for t, r in lst):
+            plain.setdefault(strip_accents(k), k)
+    return plain, NameIndex(plain)
+
+
 def _suggest(base: str, ctx_new, ctx_old) -> list[str]:
     idx = _index()
     target = strip_accents(base)
-    keys = []
-    for k, lst in idx.items():
-        if any(_in_context(t, r, ctx_new, ctx_old) for t, r in lst):
-            keys.append(k)
-    plain: dict[str, str] = {}
-    for k in keys:
-        plain.setdefault(strip_accents(k), k)
-    hits = difflib.get_close_matches(target, list(plain), n=3, cutoff=0.8)
+    plain, names = _suggest_index(ctx_new, ctx_old)
+    hits = names.close(target, n=3, cutoff=0.8)
     out: list[str] = []
     for h in hits:
         for t, r in idx[plain[h]]:

@@ -480,7 +480,10 @@ def _looks_text(p: Path) -> bool:
         data = fh.read(4096)
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
         return True
-    return b"\x00" not in data and not any(b < 9 or 13 < b < 32 for b in data if b != 27)
+    if b"\x00" in data or any(b < 9 or 13 < b < 32 for b in data if b != 27):
+        return False
+    first = next((ln for ln in data.splitlines() if ln.strip()), b"")
+    return any(d in first for d in (b",", b";", b"\t"))  # a table: its first line holds a delimiter
 
 
 def read_table(path: str | Path, *, sheet: str | int | None = None, header_names: set[str] | None = None,

@@ -553,7 +553,7 @@ class Reference:
         return gid, None, place
 
     def _unknown_geo(self, name: str, places_msg: str, lang: str) -> str:
-        sugg = _suggest(name, self._geo_lookup.keys(), self._display_name, lang)
+        sugg = _suggest(name, self._geo_lookup.keys(), self._display_name, lang, cache=self._cache)
         tail = places_msg.split("did you mean", 1)
         if not sugg and len(tail) == 2:
             sugg = ("; có phải là" if lang == "vi" else "; did you mean") + tail[1]
@@ -627,16 +627,24 @@ def _geo_ambiguous(name: str, msg: str, lang: str) -> str:
     return msg
 
 
-def _suggest(name: str, keys, display: Callable[[str], str], lang: str = "en", cutoff: float = 0.8) -> str:
-    """A did-you-mean, only when close, each suggestion once."""
-    keys = list(keys)
-    plain: dict[str, str] = {}
-    for k in keys:
-        plain.setdefault(strip_accents(k), k)
+def _suggest(name: str, keys, display: Callable[[str], str], lang: str = "en", cutoff: float = 0.8,
+             cache: dict | None = None) -> str:
+    """A did-you-mean, only when close, each suggestion once (``cache``: keeps the name index between calls)."""
+    from simlib.inputs.fuzzy import NameIndex
+
+    hit = cache.get("_suggest") if cache is not None else None
+    if hit is None:
+        plain: dict[str, str] = {}
+        for k in keys:
+            plain.setdefault(strip_accents(k), k)
+        hit = (plain, NameIndex(plain))
+        if cache is not None:
+            cache["_suggest"] = hit
+    plain, index = hit
     target = strip_accents(name)
     if target in plain:
         return _m(lang, "diacritics", s=display(plain[target]))
-    close = difflib.get_close_matches(target, list(plain), n=3, cutoff=cutoff)
+    close = index.close(target, n=3, cutoff=cutoff)
     shown: list[str] = []
     for c in close:
         d = display(plain[c])
