@@ -1671,6 +1671,7 @@ def _rules_targets(df: pd.DataFrame, ctx: _Ctx, ref: Reference | None, strict: b
     out = df.copy()
     vals, lows, highs = [], [], []
     kinds = dict(zip(ref.indicators["indicator_id"], ref.indicators["kind"])) if ref is not None else {}
+    vi = ctx.lang == "vi"
 
     def num(t):
         return None if t is None else t[0]
@@ -1678,27 +1679,34 @@ def _rules_targets(df: pd.DataFrame, ctx: _Ctx, ref: Reference | None, strict: b
     for i, r in enumerate(df.itertuples(index=False)):
         v, lo, hi = num(r.value), num(r.low), num(r.high)
         if r.unit is not None and r.unit not in RATE_UNITS:
-            ctx.add(i, "unit", f"a target must be a rate: unit percent or share (found '{r.unit}')")
+            ctx.add(i, "unit", f"chỉ tiêu phải là tỷ lệ: đơn vị percent hoặc share (thấy '{r.unit}')" if vi else
+                    f"a target must be a rate: unit percent or share (found '{r.unit}')")
         if r.comparator == "range":
             if lo is None or hi is None:
-                ctx.add(i, "low", "a range target needs both low and high")
+                ctx.add(i, "low", "chỉ tiêu dạng khoảng cần cả cận dưới và cận trên" if vi else
+                        "a range target needs both low and high")
             elif lo >= hi:
-                ctx.add(i, "low", f"the low end ({lo:g}) must be below the high end ({hi:g})")
+                ctx.add(i, "low", f"cận dưới ({lo:g}) phải nhỏ hơn cận trên ({hi:g})" if vi else
+                        f"the low end ({lo:g}) must be below the high end ({hi:g})")
             if v is not None:
-                ctx.add(i, "value", "a range target takes low and high, not value")
+                ctx.add(i, "value", "chỉ tiêu dạng khoảng ghi cận dưới và cận trên, không ghi giá trị" if vi else
+                        "a range target takes low and high, not value")
         elif r.comparator is not None:
             if v is None:
-                ctx.add(i, "value", f"a '{r.comparator}' target needs a value")
+                ctx.add(i, "value", f"chỉ tiêu '{r.comparator}' cần một giá trị" if vi else
+                        f"a '{r.comparator}' target needs a value")
             if lo is not None or hi is not None:
-                ctx.add(i, "low", "low/high are only for range targets")
+                ctx.add(i, "low", "cận dưới/cận trên chỉ dùng cho chỉ tiêu dạng khoảng (range)" if vi else
+                        "low/high are only for range targets")
         for c, x in (("value", v), ("low", lo), ("high", hi)):
             if x is not None and r.unit in RATE_UNITS and not 0 <= x <= RATE_UNITS[r.unit]:
                 top = RATE_UNITS[r.unit]
                 hint = _m(ctx.lang, "looks_pct") if r.unit == "share" and 1 < x <= 100 else ""
-                ctx.add(i, c, _m(ctx.lang, "rate_range", top=_g(top), what="%" if r.unit == "percent" else "(share)",
+                ctx.add(i, c, _m(ctx.lang, "rate_range", top=_g(top), what="%" if r.unit == "percent" else ("(tỷ lệ 0-1)" if vi else "(share)"),
                                  v=_g(x), hint=hint))
         if ref is not None and r.indicator is not None and kinds.get(r.indicator) == "count":
-            ctx.add(i, "indicator", f"'{r.indicator}' is a count indicator; targets must be rates")
+            ctx.add(i, "indicator", f"'{r.indicator}' là chỉ số đếm (số lượng); chỉ tiêu phải là tỷ lệ" if vi else
+                    f"'{r.indicator}' is a count indicator; targets must be rates")
         vals.append(np.nan if v is None else v)
         lows.append(np.nan if lo is None else lo)
         highs.append(np.nan if hi is None else hi)
