@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 
 from simlib.apps.cli import main
-from simlib.apps.init_case import CaseFolderError, init_case
+from simlib.apps.init_case import TEMPLATE_INDICATORS, CaseFolderError, init_case
 from simlib.errors import SimlibError
 from simlib.inputs.bundle import load_bundle, load_planner_file
 from simlib.inputs.case import CaseError, load_case, load_case_inputs
@@ -33,7 +33,11 @@ def test_init_case_lists_the_official_communes(tay_ninh_case):
     assert units["code"].notna().all() and units["geo_id"].is_unique
     assert {"commune", "ward"} <= set(units["level"])
     entry = pd.read_csv(tay_ninh_case / "mau_nhap_lieu_xa_phuong.csv", encoding="utf-8-sig")
-    assert list(entry.columns[:4]) == ["Địa bàn", "Chỉ tiêu", "Năm", "Giá trị"] and len(entry) == 2 * 96
+    assert list(entry.columns[:5]) == ["Địa bàn", "Chỉ số", "Năm học", "Bản đồ", "Giá trị"]
+    assert len(entry) == 96 * 5 * len(TEMPLATE_INDICATORS)  # every commune, the past five school years, every indicator
+    assert set(entry["Năm học"]) == {f"{y - 1}-{y}" for y in range(2022, 2027)}
+    assert {"thcs_to_thpt", "thcs_to_trung_hoc_nghe", "thcs_to_gdnn_sc_tc", "thpt_to_cao_dang",
+            "thcs_graduates"} <= set(entry["Chỉ số"])
     readme = (tay_ninh_case / "README.md").read_text(encoding="utf-8")
     assert "Cần điền gì" in readme and "96 xã, phường" in readme
     case = load_case(tay_ninh_case)

@@ -47,7 +47,7 @@ def test_the_corpus_is_large_and_covers_every_class():
     assert kinds[".xlsx"] >= 15 and kinds[".csv"] >= 25 and kinds[".ods"] >= 4 and kinds[".xls"] >= 3, kinds
     classes = {c.cls for c in CASES}
     assert {"csv", "unicode", "xlsx", "title_block", "percent_format", "merged_header", "sheets", "ods", "xls",
-            "places", "meaning", "one_rule_set", "formulas", "encoding", "language", "refuse"} <= classes
+            "places", "meaning", "one_rule_set", "formulas", "encoding", "language", "refuse", "case"} <= classes
     assert sum(c.rows is None for c in CASES) >= 25 and sum(c.rows is not None for c in CASES) >= 30
 
 

@@ -241,7 +241,6 @@ def test_thousands_separators_in_a_count_are_read(write):
 @pytest.mark.parametrize("row, fragment, same_figure", [
     ("Long An,thcs_to_gdnn_sc_tc,2021,0,,,,,percent,report\n", "exactly 0 %", {"value_share": 0.0}),
     ("Long An,thcs_to_gdnn_sc_tc,2021,100,,,,,percent,report\n", "exactly 100 %", {"value_share": 1.0}),
-    ("Long An,thcs_to_gdnn_sc_tc,2021,,,,0,800,percent,report\n", "exactly 0 %", {"value_share": 0.0}),
     ("Long An,thcs_to_gdnn_sc_tc,2021,,0,20,,,percent,report\n", "upper bound alone",
      {"low_share": 0.0, "high_share": 0.2}),
     ("Long An,thcs_to_gdnn_sc_tc,2021,,,20,,,percent,report\n", "upper bound alone", {"high_share": 0.2}),
@@ -257,6 +256,34 @@ def test_validate_refuses_what_the_models_refuse(write, row, fragment, same_figu
     assert len(probs) == 1 and fragment in probs[0].message
     with pytest.raises(SeriesError):
         Observation("x", "vn.long_an", "thcs_to_gdnn_sc_tc", 2021, **same_figure)
+
+
+def test_zero_and_hundred_percent_are_read_when_the_counts_are_known(write):
+    """Issue 19 item 4: 0 of 800 is a fact when numerator and denominator (or the unit's cohort) are given."""
+    p = write("edge_ok.csv", PLANNER_HEADER
+              + "Tân An,thcs_to_gdnn_sc_tc,2021,,,,0,800,percent,report\n"
+              + "Tân Trụ,thcs_to_gdnn_sc_tc,2021,,,,244,244,percent,report\n"
+              + "Bến Lức,thcs_to_gdnn_sc_tc,2021,0,,,,,percent,report\n"
+              + "Bến Lức,thcs_graduates,2021,1234,,,,,students,report\n")
+    df = load_planner_file(p, ref=REF).set_index(["geography", "indicator"])
+    rate = "thcs_to_gdnn_sc_tc"
+    assert df.loc[("vn.long_an.tan_an", rate), "value_share"] == 0.0
+    assert df.loc[("vn.long_an.tan_tru", rate), "value_share"] == 1.0
+    ben = df.loc[("vn.long_an.ben_luc", rate)]
+    assert (ben["value_share"], ben["numerator"], ben["denominator"]) == (0.0, 0.0, 1234.0)  # the cohort's count
+    assert any("cohort" in n for n in df.attrs["notes"])
+    # without its cohort the same 0 % is refused with the present message
+    p2 = write("edge_bad.csv", PLANNER_HEADER + "Bến Lức,thcs_to_gdnn_sc_tc,2021,0,,,,,percent,report\n"
+               + "Tân An,thcs_graduates,2021,1234,,,,,students,report\n")
+    assert "exactly 0 %" in only(problems_of(p2), "value").message
+
+
+def test_a_standard_error_of_zero_is_read_for_administrative_counts(write):
+    header = PLANNER_HEADER.replace("source\n", "source,se\n")
+    p = write("se0.csv", header + "Tân An,thcs_to_gdnn_sc_tc,2021,,,,120,800,percent,report,0\n"
+              + "Tân An,thcs_graduates,2021,800,,,,,students,report,0\n")
+    df = load_planner_file(p, ref=REF)
+    assert sorted(df["se"]) == [0.0, 0.0] and df["value_share"].iloc[0] == pytest.approx(0.15)
 
 
 def test_files_validate_accepts_feed_the_models(write):

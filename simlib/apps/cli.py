@@ -81,7 +81,7 @@ def _cmd_validate(args: argparse.Namespace) -> int:
 
     df = validate_file(args.path, kind=args.kind, sheet=args.sheet, data_dir=args.data, lang=args.lang,
                        province=args.province)
-    kind = args.kind or guess_kind(Path(args.path).name)
+    kind = df.attrs.get("kind") or args.kind or guess_kind(Path(args.path).name)
     notes = df.attrs.get("notes", ())
     vi = (args.lang or df.attrs.get("lang")) == "vi"
     sheet = df.attrs.get("sheet")

@@ -9,9 +9,11 @@ The folder it writes (nothing is overwritten; an existing non-empty folder is re
 * ``observations.csv`` — the planner's figures (Vietnamese headers, empty):
   rates and counts with their source, one row per place, indicator and year;
 * ``mau_nhap_lieu_xa_phuong.csv`` — a filled-in entry sheet: one row per
-  commune or ward for the THCS -> vocational rate and the THCS cohort of the
-  latest year, values and sources left blank. Fill it and copy the rows into
-  ``observations.csv``;
+  commune or ward, school year (the past five, labelled "2024-2025") and
+  indicator a commune follows under Circular 16 (:data:`TEMPLATE_INDICATORS`),
+  names on today's map (column "Bản đồ" = "mới"), values and sources left
+  blank. Fill it and copy the rows into ``observations.csv``; unfilled rows
+  are skipped;
 * ``targets.csv`` — the province's own targets (Vietnamese headers, empty);
 * ``scenarios/`` — the library's general scenarios and two examples of the
   new settings (the grade-10 quota, trung học nghề);
@@ -34,12 +36,22 @@ from simlib.inputs import places
 from simlib.inputs.resources import bundled_data_dir
 from simlib.inputs.textio import read_table, strip_accents
 
-__all__ = ["init_case", "OBSERVATION_HEADER", "TARGET_HEADER"]
+__all__ = ["init_case", "template_rows", "OBSERVATION_HEADER", "TARGET_HEADER", "TEMPLATE_INDICATORS"]
 
 #: Vietnamese headers of the planner template (the validator reads them; English headers work too).
-OBSERVATION_HEADER = ("Địa bàn", "Chỉ tiêu", "Năm", "Giá trị", "Cận dưới", "Cận trên", "Tử số", "Mẫu số", "Đơn vị",
-                      "Nguồn", "Ghi chú")
-TARGET_HEADER = ("Địa bàn", "Chỉ tiêu", "Năm", "So sánh", "Giá trị", "Đơn vị", "Nguồn", "Ghi chú")
+#: "Chỉ số" is the indicator, "Chỉ tiêu" its numeric target (as the report says); "Năm học" takes "2024-2025";
+#: "Bản đồ" says which map the row's place name follows ("mới": since 1/7/2025; "cũ": before).
+OBSERVATION_HEADER = ("Địa bàn", "Chỉ số", "Năm học", "Bản đồ", "Giá trị", "Cận dưới", "Cận trên", "Tử số", "Mẫu số",
+                      "Đơn vị", "Nguồn", "Ghi chú")
+TARGET_HEADER = ("Địa bàn", "Chỉ số", "Năm", "So sánh", "Giá trị", "Đơn vị", "Nguồn", "Ghi chú")
+#: What a commune follows each year under Circular 16/2026/TT-BGDĐT (young people after THCS and THPT), with the
+#: unit of each; the template lists them for every commune and each of the past five school years.
+TEMPLATE_INDICATORS = (("thcs_graduates", "students"), ("thcs_to_thpt", "percent"),
+                       ("thcs_to_trung_hoc_nghe", "percent"), ("thcs_to_gdnn_sc_tc", "percent"),
+                       ("thcs_not_continuing", "percent"), ("thpt_graduates", "students"),
+                       ("thpt_to_cao_dang", "percent"), ("thpt_not_continuing", "percent"))
+#: The template's map column: every row names today's commune or ward, whatever its year.
+MAP_NEW = "mới (từ 1/7/2025)"
 _GENERAL_SCENARIOS = ("baseline.yaml", "waiver_plus.yaml", "all_levers.yaml")
 
 
@@ -88,23 +100,51 @@ chính từ ngày 1/7/2025). Mã kịch bản: `{case_id}`.
 
 1. **Số liệu thực tế** (`observations.csv`): mỗi dòng một địa bàn, một chỉ tiêu, một năm, kèm **nguồn** (văn bản,
    báo cáo, ngày). Tỷ lệ ghi theo phần trăm (`percent`, ví dụ `15,2`), số học sinh ghi theo `students`.
-   `mau_nhap_lieu_xa_phuong.csv` đã có sẵn tên tất cả xã, phường: điền số liệu và nguồn rồi chép các dòng đã điền
-   sang `observations.csv`. Các dòng còn trống không được đọc.
+   `mau_nhap_lieu_xa_phuong.csv` đã có sẵn mọi xã, phường, năm năm học gần nhất (cột "Năm học", ví dụ
+   `2024-2025`) và các chỉ số xã theo dõi theo Thông tư 16/2026/TT-BGDĐT: điền số liệu và nguồn rồi chép các dòng
+   đã điền sang `observations.csv` (hoặc đổi tên tệp mẫu thành `observations.csv`). Các dòng chưa điền (không có
+   số liệu, không có nguồn) được bỏ qua. Cột "Bản đồ" = `mới`: tên xã, phường theo bản đồ từ 1/7/2025, kể cả ở các
+   năm học trước (số liệu tính lại cho địa bàn xã mới). Số liệu của huyện, xã cũ (trước 1/7/2025) ghi tên cũ với
+   "Bản đồ" = `cũ`: được giữ làm chuỗi lịch sử của địa bàn cũ.
 2. **Chỉ tiêu của tỉnh** (`targets.csv`, không bắt buộc): địa bàn, chỉ tiêu, năm, phép so sánh (`>=` = ít nhất),
    giá trị, đơn vị, văn bản giao chỉ tiêu. Thông tư 16/2026/TT-BGDĐT không áp đặt tỷ lệ: tỉnh tự đặt chỉ tiêu.
 3. **Kịch bản** (`scenarios/`): sao chép một tệp, đổi `name`, tiêu đề và các thiết lập (chỉ tiêu lớp 10 công lập
    `quota`, trung học nghề `tracks`, các giải pháp `levers`).
 
-Mã chỉ tiêu (cột "Chỉ tiêu") và ý nghĩa: xem `data/indicators.csv` của simlib (có tên tiếng Việt; có thể ghi tên
-tiếng Việt thay cho mã). Kiểm tra tệp trước khi chạy: `python -m simlib validate observations.csv --province "{name}"`.
+Mã chỉ số (cột "Chỉ số") và ý nghĩa: xem `data/indicators.csv` của simlib (có tên tiếng Việt; có thể ghi tên
+tiếng Việt thay cho mã). "Chỉ tiêu" là mức tỉnh đặt ra cho một chỉ số (`targets.csv`). Kiểm tra tệp trước khi
+chạy: `python -m simlib validate observations.csv --province "{name}"`.
 
 ## Chạy
 
     python -m simlib report --case . --lang vi --out baocao
 
+Các lệnh `python -m simlib ...` cần môi trường Python đã cài simlib. Nếu chưa kích hoạt môi trường ảo (venv), gọi
+thẳng Python của nó, ví dụ với simlib ở `C:\\simlib` (Windows) hoặc `~/simlib` (Linux, macOS):
+
+    C:\\simlib\\.venv\\Scripts\\python -m simlib report --case . --lang vi --out baocao
+    ~/simlib/.venv/bin/python -m simlib report --case . --lang vi --out baocao
+
+hoặc kích hoạt trước: `C:\\simlib\\.venv\\Scripts\\activate` (Windows), `source ~/simlib/.venv/bin/activate`
+(Linux, macOS); với conda: `conda activate simlib`.
+
 Báo cáo (trang HTML, bảng tính Excel, báo cáo Word, biểu đồ) nằm trong `baocao/`. `run.json` ghi lại hạt giống ngẫu
 nhiên và mã băm của mọi tệp đầu vào: trích dẫn kèm các con số.
 """
+
+
+def template_rows(names, as_of: int, years: int = 5) -> list[list[str]]:
+    """Rows of the entry sheet: every unit x each of the ``years`` school years up to ``as_of`` x every indicator.
+
+    Names are today's communes and wards (map column "mới"), so a figure of a past year is read as the figure of
+    today's unit (recomputed for its area), never as a former unit of the same name. Values and sources are blank.
+    """
+    out = []
+    for name in names:
+        for y in range(as_of - years + 1, as_of + 1):
+            for ind, unit in TEMPLATE_INDICATORS:
+                out.append([name, ind, f"{y - 1}-{y}", MAP_NEW, "", "", "", "", "", unit, "", ""])
+    return out
 
 
 def init_case(province: str, folder: str | Path, *, as_of: int, horizon: int = 2030, first_year: int | None = None
@@ -163,11 +203,7 @@ def init_case(province: str, folder: str | Path, *, as_of: int, horizon: int = 2
     put("units.csv", _csv(rows, ("geo_id", "name_vi", "name_en", "level", "parent", "aliases", "notes", "code"))
         .lstrip("\ufeff"))
     put("observations.csv", _csv([], OBSERVATION_HEADER))
-    entry = []
-    for r in units.itertuples():
-        entry.append([r.name_vi, "thcs_to_gdnn_sc_tc", as_of, "", "", "", "", "", "percent", "", ""])
-        entry.append([r.name_vi, "thcs_graduates", as_of, "", "", "", "", "", "students", "", ""])
-    put("mau_nhap_lieu_xa_phuong.csv", _csv(entry, OBSERVATION_HEADER))
+    put("mau_nhap_lieu_xa_phuong.csv", _csv(template_rows(units["name_vi"], as_of), OBSERVATION_HEADER))
     put("targets.csv", _csv([], TARGET_HEADER))
     lib = bundled_data_dir() / "scenarios"
     for name in _GENERAL_SCENARIOS:

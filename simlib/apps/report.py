@@ -34,6 +34,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import shutil
 import tempfile
 from collections.abc import Sequence
@@ -43,6 +44,7 @@ from pathlib import Path
 import pandas as pd
 
 import simlib
+from simlib.errors import InputError
 from simlib.apps.render import history_frame, render_language, sensitivity_label
 from simlib.assess import feasibility as F
 from simlib.assess.monitoring import monitoring_table
@@ -55,7 +57,7 @@ from simlib.present import i18n
 from simlib.scenarios.engine import DEFAULT_DRAWS, DEFAULT_SEED, RunConfig, ScenarioRun, chunk_size
 from simlib.scenarios.levers import LeverSet, Scenario, list_scenarios, load_levers, load_scenario
 
-__all__ = ["ReportData", "compute", "render", "run_report", "history_frame", "sensitivity_label"]
+__all__ = ["ReportData", "OutputFolderError", "check_out", "compute", "render", "run_report", "history_frame", "sensitivity_label"]
 
 def _sha256(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
@@ -288,14 +290,101 @@ def render(data: ReportData, lang: str, folder: str | Path) -> list[Path]:
     return sorted(folder.iterdir())
 
 
+class OutputFolderError(InputError):
+    """``--out`` cannot take the report: a file, a symlink, an unwritable folder or one holding other files."""
+
+
+def _previous_report(folder: Path) -> list[str] | None:
+    """The files of a report simlib wrote in ``folder`` (every regular file listed in its run.json), else None."""
+    rec = folder / "run.json"
+    if rec.is_symlink() or not rec.is_file():
+        return None
+    try:
+        listed = set(json.loads(rec.read_text(encoding="utf-8")).get("outputs", ()))
+    except (OSError, ValueError, AttributeError):
+        return None
+    names = []
+    for p in folder.iterdir():
+        if p.is_symlink() or not p.is_file() or p.name not in listed:
+            return None
+        names.append(p.name)
+    return names
+
+
+def check_out(out: str | Path, langs: Sequence[str]) -> Path:
+    """Check before any computation that ``out`` can take the report; returns it as an absolute path.
+
+    ``out`` may be missing, an empty folder, or a folder holding a report
+    simlib wrote earlier (every file listed in its ``run.json``; with several
+    languages one such folder per language): that report is replaced as a
+    whole. Anything else is refused, naming what is in the way: a file, a
+    symbolic link (never written through), a folder holding other files (none
+    is deleted), a folder one cannot write to.
+
+    Raises
+    ------
+    OutputFolderError
+    """
+    out = Path(out)
+    hint = "choose a new or empty folder with --out"
+    if out.is_symlink():
+        raise OutputFolderError(f"--out {out}: is a symbolic link (to {os.readlink(out)}); simlib never writes "
+                                f"through a link: {hint}")
+    if out.exists() and not out.is_dir():
+        raise OutputFolderError(f"--out {out}: is a file, not a folder; {hint}")
+    if out.is_dir():
+        entries = sorted(out.iterdir())
+        if entries:
+            multi = len(langs) > 1 or any(p.name in ("vi", "en") and p.is_dir() for p in entries)
+            ok = _previous_report(out) is not None
+            if not ok and multi:
+                ok = all(p.name in ("vi", "en") and p.is_dir() and not p.is_symlink()
+                         and _previous_report(p) is not None for p in entries)
+            if not ok:
+                shown = ", ".join(p.name + ("@" if p.is_symlink() else "") for p in entries[:6])
+                raise OutputFolderError(
+                    f"--out {out}: the folder holds files simlib did not list in a report's run.json ({shown}"
+                    f"{', ...' if len(entries) > 6 else ''}); simlib replaces only a report it wrote and deletes "
+                    f"nothing else: {hint}")
+    parent = out.absolute().parent
+    try:
+        parent.mkdir(parents=True, exist_ok=True)
+        probe = Path(tempfile.mkdtemp(prefix=".simlib-check-", dir=parent))
+        probe.rmdir()
+    except OSError as exc:
+        raise OutputFolderError(f"--out {out}: cannot write in {parent} ({exc.strerror or exc}); {hint}") from None
+    return out.absolute()
+
+
+def _publish(tmp: Path, out: Path) -> None:
+    """Move the finished report folder ``tmp`` to ``out`` (same parent: a rename), replacing an earlier report."""
+    old = None
+    if out.exists():
+        old = Path(tempfile.mkdtemp(prefix=f".{out.name}.old-", dir=out.parent))
+        old.rmdir()
+        os.replace(out, old)
+    try:
+        os.replace(tmp, out)
+    except OSError:
+        if old is not None:
+            os.replace(old, out)
+        raise
+    if old is not None:
+        shutil.rmtree(old, ignore_errors=True)
+
+
 def run_report(out: str | Path = "reports", *, case: Case | str | Path, langs: Sequence[str] = ("vi",),
                data_dir: str | Path | None = None, planner_file: str | Path | None = None,
                n_draws: int = DEFAULT_DRAWS, seed: int = DEFAULT_SEED, progress=None) -> list[Path]:
     """Compute a case once and write its report in each language.
 
     One language writes into ``out``; several write into ``out/<lang>/``.
-    Everything is written to a temporary folder first and copied when all
-    succeeded, so a failed run leaves nothing partial.
+    ``out`` is checked before anything is computed (:func:`check_out`).
+    Everything is written to a temporary folder next to ``out`` and moved
+    into place when all succeeded (a rename), so a failed run leaves nothing
+    partial, a symbolic link is never written through and no file of an
+    earlier run stays behind unlisted: ``run.json`` lists every file of its
+    folder.
 
     Returns
     -------
@@ -303,21 +392,26 @@ def run_report(out: str | Path = "reports", *, case: Case | str | Path, langs: S
         The files written.
     """
     langs = [i18n.check_lang(x) for x in langs]
+    out = check_out(out, langs)
     data = compute(case, data_dir=data_dir, planner_file=planner_file, n_draws=n_draws, seed=seed,
                    progress=progress)
-    out = Path(out)
-    written: list[Path] = []
-    with tempfile.TemporaryDirectory() as tmp:
+    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.new-", dir=out.parent))
+    try:
         for lang in langs:
-            sub = Path(tmp) / lang
+            sub = tmp if len(langs) == 1 else tmp / lang
             _say(progress, f"writing charts, workbook and page ({lang})")
             files = render(data, lang, sub)
             record = _run_record(data, langs if len(langs) == 1 else [lang], [p.name for p in files])
             (sub / "run.json").write_text(json.dumps(record, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
-        for lang in langs:
-            dest = out if len(langs) == 1 else out / lang
-            dest.mkdir(parents=True, exist_ok=True)
-            for p in sorted((Path(tmp) / lang).iterdir()):
-                shutil.copyfile(p, dest / p.name)
-                written.append(dest / p.name)
-    return written
+        tmp.chmod(0o777 & ~_umask())
+        _publish(tmp, out)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    return sorted(p for p in out.rglob("*") if p.is_file())
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask

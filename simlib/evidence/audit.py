@@ -92,7 +92,9 @@ def audit(bundle: Bundle, *, plans: list[str] | None = None, planner_data: pd.Da
         A planner's validated observations (:func:`simlib.inputs.bundle.load_planner_file`).
         Count rows for an indicator's ``weight_indicator`` (e.g. ``thcs_graduates``
         per district) become extra weights in check (b); rate rows join the
-        evidence in check (c).
+        evidence in check (c). Default: the rows of ``bundle`` that came from a
+        planner's file (a case's ``observations.csv``, ``--planner``), flagged
+        ``planner_data`` by :meth:`Bundle.with_planner_data`.
     outlier_min_pts, outlier_z : float
         A sub-unit target is an outlier when it is at least ``outlier_min_pts``
         percentage points from the median of its siblings *and* its robust
@@ -105,7 +107,13 @@ def audit(bundle: Bundle, *, plans: list[str] | None = None, planner_data: pd.Da
             raise InputError(f"unknown plan id(s): {', '.join(unknown)}; known: {', '.join(bundle.plans['plan_id'])}")
         targets = targets[targets["plan_id"].isin(plans)]
     kinds = bundle.indicators.set_index("indicator_id")["kind"]
-    observations = bundle.with_planner_data(planner_data).observations
+    if planner_data is None:
+        # A case's own files and --planner have already joined the bundle (flagged planner_data): their counts are
+        # the planner's weights (a case audited from the command line or the report reads them the same way).
+        observations = bundle.observations
+        planner_data = planner_rows(bundle)
+    else:
+        observations = bundle.with_planner_data(planner_data).observations
     outliers = _outliers(bundle, targets, outlier_min_pts, outlier_z)
     return AuditResult(
         contradictions=_contradictions(targets),
@@ -114,6 +122,15 @@ def audit(bundle: Bundle, *, plans: list[str] | None = None, planner_data: pd.Da
         outliers=outliers,
         untested=_untested(used_targets(targets), kinds, observations),
     )
+
+
+def planner_rows(bundle: Bundle) -> pd.DataFrame | None:
+    """The bundle's observations that came from a planner's file (flagged ``planner_data``), or None."""
+    obs = bundle.observations
+    if "flags" not in obs.columns:
+        return None
+    sel = obs["flags"].fillna("").astype(str).str.split(";").map(lambda f: "planner_data" in f)
+    return obs[sel] if sel.any() else None
 
 
 # ----------------------------------------------------------------------------

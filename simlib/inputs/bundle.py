@@ -221,14 +221,20 @@ def validate_file(path: Path | str, *, kind: str | None = None, sheet: str | int
     is checked as the bundle loader checks it (full provenance).
     """
     name = Path(path).name
+    given = kind
     kind = kind or guess_kind(name)
     root = Path(data_dir or bundled_data_dir()).resolve()
     in_bundle = Path(path).resolve().parent == root and FILES.get(kind) == name
+    if given is None and kind == "targets" and not in_bundle:
+        kind = "case_targets"  # a case's targets.csv (planner template), not the library's table of plans' targets
     raw = read_table(path, sheet=sheet, header_names=header_words(kind), lang=lang)
     if kind in ("geographies", "indicators"):
-        return validate_table(raw, kind, lang=lang)
-    ref = load_reference(data_dir, province=province)
-    return validate_table(raw, kind, ref, strict=in_bundle, lang=lang)
+        df = validate_table(raw, kind, lang=lang)
+    else:
+        ref = load_reference(data_dir, province=province)
+        df = validate_table(raw, kind, ref, strict=in_bundle, lang=lang)
+    df.attrs["kind"] = kind
+    return df
 
 
 def geography_names(bundle: Bundle) -> dict[str, str]:

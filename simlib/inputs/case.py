@@ -41,12 +41,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
 
 from simlib.errors import InputError
 from simlib.inputs.resources import bundled_data_dir
+from simlib.inputs.yamlio import read_yaml
 
-__all__ = ["Case", "CaseError", "CaseInputs", "load_case", "list_cases", "default_case", "load_case_inputs", "CASE_FILE", "KINDS"]
+__all__ = ["Case", "CaseError", "CaseInputs", "load_case", "list_cases", "default_case", "load_case_inputs", "CASE_FILE", "KINDS",
+           "read_case_yaml"]
 
 CASE_FILE = "case.yaml"
 KINDS = ("plan", "retrospective")
@@ -151,7 +152,7 @@ def default_case(data_dir: str | Path | None = None) -> Case:
     """The bundled case marked ``default: true`` in its ``case.yaml`` (what ``make report`` runs)."""
     for cid in list_cases(data_dir):
         path = Path(data_dir or bundled_data_dir()) / "cases" / cid / CASE_FILE
-        doc = yaml.safe_load(path.read_text(encoding="utf-8-sig")) or {}
+        doc = read_case_yaml(path) or {}
         if doc.get("default") is True:
             return load_case(cid, data_dir=data_dir)
     raise CaseError("no bundled case is marked 'default: true'; name one with --case (bundled: "
@@ -168,14 +169,44 @@ def _where(path: Path, key: str) -> str:
     return f"{path}: '{key}'"
 
 
+def _whole(v: Any) -> bool:
+    """A whole number as YAML gives it (2026 or 2026.0; not True, not 2026.5, not "2026a")."""
+    if isinstance(v, bool):
+        return False
+    if isinstance(v, int):
+        return True
+    if isinstance(v, float):
+        return v.is_integer()
+    return isinstance(v, str) and v.strip().isdigit()
+
+
 def _int(doc: Mapping, key: str, path: Path) -> int:
     v = doc.get(key)
-    try:
-        if isinstance(v, bool):
-            raise TypeError
-        return int(v)
-    except (TypeError, ValueError):
-        raise CaseError(f"{_where(path, key)} must be a year such as 2026; found {v!r}") from None
+    if not _whole(v):
+        raise CaseError(f"{_where(path, key)} must be a whole year such as 2026; found {v!r}")
+    return int(v)
+
+
+#: Years a case may simulate: the first school year with figures in the library to a horizon planners use.
+FIRST_YEAR, LAST_YEAR = 2010, 2045
+#: At most this many years simulated (the engine's memory grows with years x draws x units).
+MAX_SPAN = 25
+
+
+def _check_years(path: Path, y0: int, y1: int, as_of: int, years: Any, as_of_raw: Any) -> None:
+    """Bounds on ``years`` and ``as_of``, checked before any computation (an absurd year would run for hours)."""
+    for y in (y0, y1):
+        if not FIRST_YEAR <= y <= LAST_YEAR:
+            raise CaseError(f"{_where(path, 'years')}: {y} is outside {FIRST_YEAR}-{LAST_YEAR} (found {years!r}); "
+                            "write the first and last school years simulated (the calendar year each ends), e.g. "
+                            "[2022, 2030]")
+    if y1 - y0 + 1 > MAX_SPAN:
+        raise CaseError(f"{_where(path, 'years')}: {y1 - y0 + 1} years simulated (found {years!r}); at most "
+                        f"{MAX_SPAN}: e.g. [2022, 2030]")
+    if not y0 <= as_of <= y1:
+        raise CaseError(f"{_where(path, 'as_of')}: {as_of_raw!r} is outside the years simulated {y0}-{y1}; 'as_of' "
+                        "is 'today', the latest school year whose graduates have streamed (e.g. 2026), and must lie "
+                        "within 'years'")
 
 
 def _strings(v: Any, key: str, path: Path) -> tuple[str, ...]:
@@ -186,6 +217,18 @@ def _strings(v: Any, key: str, path: Path) -> tuple[str, ...]:
     if isinstance(v, Sequence) and all(isinstance(x, str) for x in v):
         return tuple(v)
     raise CaseError(f"{_where(path, key)} must be a list of names, e.g. [thcs_to_gdnn_sc_tc]; found {v!r}")
+
+
+def read_case_yaml(path: Path) -> Any:
+    """Parse a case's YAML safely (:func:`simlib.inputs.yamlio.read_yaml`): UTF-8 (a bad byte's line and
+    column), no aliases, no duplicate keys.
+
+    Raises
+    ------
+    CaseError
+        Naming the file, the line and what to do.
+    """
+    return read_yaml(path, error=CaseError)
 
 
 def load_case(case: str | Path, *, data_dir: str | Path | None = None) -> Case:
@@ -215,14 +258,7 @@ def load_case(case: str | Path, *, data_dir: str | Path | None = None) -> Case:
     if not path.exists():
         raise CaseError(f"{p}: the folder has no {CASE_FILE}; create one with: python -m simlib init-case "
                         f"--province \"<tên tỉnh>\" {p}")
-    try:
-        doc = yaml.safe_load(path.read_text(encoding="utf-8-sig"))
-    except UnicodeDecodeError as exc:
-        raise CaseError(f"{path}: not UTF-8 text ({exc.reason} at byte {exc.start}); save it as UTF-8") from None
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f" (line {mark.line + 1}, column {mark.column + 1})" if mark else ""
-        raise CaseError(f"{path}: not valid YAML{where}: {getattr(exc, 'problem', exc)}") from None
+    doc = read_case_yaml(path)
     if not isinstance(doc, Mapping):
         raise CaseError(f"{path}: expected keys such as id, geography, as_of, years")
     unknown = [k for k in doc if k not in _KEYS]
@@ -240,12 +276,15 @@ def load_case(case: str | Path, *, data_dir: str | Path | None = None) -> Case:
     if not (isinstance(years, Sequence) and not isinstance(years, str) and len(years) == 2):
         raise CaseError(f"{_where(path, 'years')} must be [first, last], e.g. [2022, 2030]; found {years!r}")
     try:
+        if not all(_whole(y) for y in years):
+            raise ValueError
         y0, y1 = int(years[0]), int(years[1])
     except (TypeError, ValueError):
         raise CaseError(f"{_where(path, 'years')} must be two years, e.g. [2022, 2030]; found {years!r}") from None
     if y1 < y0:
         raise CaseError(f"{_where(path, 'years')}: the last year {y1} is before the first {y0}")
     as_of = _int(doc, "as_of", path)
+    _check_years(path, y0, y1, as_of, years, doc.get("as_of"))
     units: str | tuple[str, ...] = doc.get("units", "plan")
     if isinstance(units, str):
         if units not in ("plan", "children"):

@@ -115,7 +115,7 @@ def table_from_grid(label: str, sheet: str | None, grid: Grid, notes: list[str],
         where = (("trang tính " if vi else "sheet ") + f"'{sheet}'") if sheet else ("tệp" if vi else "the file")
         others = ", ".join(f"'{n}'" for n in grid.others)
         if vi:
-            msg = (f"{where} không có dòng tiêu đề với các cột của simlib (Địa bàn, Chỉ tiêu, Năm, Giá trị, Đơn vị, "
+            msg = (f"{where} không có dòng tiêu đề với các cột của simlib (Địa bàn, Chỉ số, Năm, Giá trị, Đơn vị, "
                    "Nguồn — xem data/template/observations_template.csv)"
                    + (f"; các trang khác có số liệu: {others} — chọn bằng --sheet TÊN" if others else ""))
         else:
@@ -143,6 +143,9 @@ def table_from_grid(label: str, sheet: str | None, grid: Grid, notes: list[str],
                 and not _is_number_row(row2):
             sub = nxt
     width = max(len(cells[i]) for i in nonempty)
+    header_width = max([j + 1 for r in (header, cells[sub] if sub is not None else ()) for j, c in enumerate(r)
+                        if not is_missing(c)] + [1])
+    width = header_width if grid.delimiter is not None else width  # a text file's longer rows: see _split_row
     header += [None] * (width - len(header))
     names: list[str] = []
     for j in range(width):
@@ -219,9 +222,10 @@ def table_from_grid(label: str, sheet: str | None, grid: Grid, notes: list[str],
             first_text = next((str(v) for v in row if _is_text(v)), "")
             excluded.append((grid.row0 + i, kind + ": " + first_text[:60]))
             continue
-        if len(row) > width and any(not is_missing(c) for c in row[width:]):
-            problems.append(Problem(label, grid.row0 + i, None, f"the row has {len(row)} cells but the header has "
-                                    f"{width}; a value may contain an unquoted delimiter", sheet=sheet))
+        split = _split_row(label, sheet, grid, row, i, header_width, first_col, header, lang)
+        if split is not None:
+            problems.append(split)
+            continue
         data_rows.append([None if v is None or (type(v) is str and len(v) <= 6 and is_missing(v)) else v
                           for v in vals])
         row_numbers.append(grid.row0 + i)
@@ -234,6 +238,27 @@ def table_from_grid(label: str, sheet: str | None, grid: Grid, notes: list[str],
     return RawTable(label, frame, tuple(row_numbers), tuple(problems), sheet, tuple(notes),
                     grid.row0 + (sub if sub is not None else h), letters, units, tuple(title), tuple(excluded),
                     final_lang)
+
+
+def _split_row(label, sheet, grid: Grid, row, i: int, header_width: int, first_col: int, header, lang) -> Problem | None:
+    """A text file's row longer than its header: a delimiter inside an unquoted value ("Xã Hòa Bình, Tỉnh X")
+    shifts every cell after it. One problem for the row (not one per shifted column), or None."""
+    if grid.delimiter is None or len(row) <= header_width or all(is_missing(c) for c in row[header_width:]):
+        return None
+    extra = len(row) - header_width
+    while extra > 0 and is_missing(row[header_width + extra - 1]):
+        extra -= 1
+    d = grid.delimiter if grid.delimiter != "\t" else "Tab"
+    joined = (grid.delimiter if grid.delimiter != "\t" else " ").join(
+        "" if c is None else str(c) for c in row[first_col:first_col + extra + 1])
+    vi = (lang or ("vi" if _is_vietnamese([str(c) for c in header if _is_text(c)]) else "en")) == "vi"
+    msg = (f"dòng có {header_width + extra} ô nhưng dòng tiêu đề có {header_width}: dấu '{d}' trong một giá trị "
+           f"không có ngoặc kép đã tách nó thành nhiều ô (có lẽ '{joined}'), nên các ô sau bị lệch cột; đặt giá trị "
+           f"đó trong ngoặc kép (\"...\") hoặc bỏ dấu '{d}'" if vi else
+           f"the row has {header_width + extra} cells but the header has {header_width}: a '{d}' inside an unquoted "
+           f"value split it (probably '{joined}'), shifting the cells after it; put that value in quotes (\"...\") "
+           f"or remove the '{d}'")
+    return Problem(label, grid.row0 + i, None, msg, sheet=sheet, lang="vi" if vi else "en")
 
 
 def _count_in(row, v) -> int:

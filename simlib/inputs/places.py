@@ -115,6 +115,7 @@ _KINDS = [  # prefix (folded) -> kind
     ("tỉnh", "province"), ("huyện", "district"), ("quận", "district"), ("thị xã", "district"), ("tx.", "district"),
     ("tx", "district"), ("thị trấn", "town"), ("tt.", "town"), ("tt", "town"), ("xã", "commune"),
     ("phường", "ward"), ("p.", "ward"), ("đặc khu", "special_zone"),
+    ("h.", "district"), ("q.", "district"),  # office abbreviations: "H. Đức Hòa", "Q. 3"
 ]
 
 
@@ -184,6 +185,7 @@ def closest_provinces(name: str) -> list[str]:
     return list(scored)
 
 
+@functools.lru_cache(maxsize=1)
 def _province_lookup() -> dict[str, str]:
     prov = _current()[0]
     out: dict[str, str] = {}
@@ -376,7 +378,11 @@ def _index() -> dict[str, list[tuple[str, dict]]]:
     for p in leg["provinces"].values():
         add(fold_key(p["short"]), "old_province", dict(p, current=False, kind="province"))
     for d in leg["districts"].values():
-        add(fold_key(d["short"]), "old_district", dict(d, current=False, kind="district"))
+        rec = dict(d, current=False, kind="district")
+        add(fold_key(d["short"]), "old_district", rec)
+        kind, base = _split_kind(d["short"])
+        if kind is not None and base:  # numbered districts keep their kind in the short name: "Quận 1" -> "1"
+            add(base, "old_district", rec)
     for c in leg["communes"].values():
         kind, base = _split_kind(c["name_vi"])
         add(base, "old_commune", dict(c, current=False, kind=kind))
@@ -626,17 +632,24 @@ def _unknown_message(raw: str, base: str, ctx_new, ctx_old, found) -> str:
     return msg
 
 
+@functools.lru_cache(maxsize=256)
+def _suggest_index(ctx_new, ctx_old):
+    """(names without diacritics -> folded key, their NameIndex) of the units in a context (built once)."""
+    from simlib.inputs.fuzzy import NameIndex
+
+    idx = _index()
+    plain: dict[str, str] = {}
+    for k, lst in idx.items():
+        if any(_in_context(t, r, ctx_new, ctx_old) for t, r in lst):
+            plain.setdefault(strip_accents(k), k)
+    return plain, NameIndex(plain)
+
+
 def _suggest(base: str, ctx_new, ctx_old) -> list[str]:
     idx = _index()
     target = strip_accents(base)
-    keys = []
-    for k, lst in idx.items():
-        if any(_in_context(t, r, ctx_new, ctx_old) for t, r in lst):
-            keys.append(k)
-    plain: dict[str, str] = {}
-    for k in keys:
-        plain.setdefault(strip_accents(k), k)
-    hits = difflib.get_close_matches(target, list(plain), n=3, cutoff=0.8)
+    plain, names = _suggest_index(ctx_new, ctx_old)
+    hits = names.close(target, n=3, cutoff=0.8)
     out: list[str] = []
     for h in hits:
         for t, r in idx[plain[h]]:

@@ -49,6 +49,7 @@ class Grid:
     row0: int = 1
     merged: list[tuple[int, int, int, int]] = field(default_factory=list)  # (r1, c1, r2, c2), 0-based inclusive
     others: list[str] = field(default_factory=list)  # other visible sheets holding data (workbooks)
+    delimiter: str | None = None  # text files: the delimiter the cells were split on
 
 
 
@@ -196,11 +197,16 @@ def read_xlsx(p: Path, label: str, sheet, lang) -> tuple[Grid, str, list[str]]:
     xml = info.sheet_xml(names[idx])
     pct = info.percent_cells(xml)
     formulas = _xlsx_formulas_without_value(p, names[idx], xml)
+    errors = _errors_in(xml)
     cells: list[list[object]] = []
     for r_i, row in enumerate(rows):
         out = []
         for c_i, v in enumerate(row):
             if v == "" or v is None:
+                e = errors.get((r_i, c_i)) if errors else None
+                if e is not None:  # python-calamine gives an error cell as empty: keep Excel's error value
+                    out.append(e)
+                    continue
                 f = formulas.get((r_i, c_i)) if formulas else None
                 out.append(FormulaCell(f) if f is not None else None)
             elif pct and (r_i, c_i) in pct and isinstance(v, (int, float)) and not isinstance(v, bool):
@@ -336,6 +342,26 @@ def _formulas_in(xml: bytes) -> dict[tuple[int, int], str]:
             col = col * 26 + ord(ch) - 64
         text = (fm.group(1) or b"").decode("utf-8", "replace")
         out[(int(m.group(2)) - 1, col - 1)] = "=" + text if text else "(shared formula)"
+    return out
+
+
+_ERR_CELL_RE = re.compile(rb"<c r=\"([A-Z]+)(\d+)\"[^>]*?\st=\"e\"[^>]*>(.*?)</c>", re.S)
+_V_TEXT_RE = re.compile(rb"<v>([^<]*)</v>")
+
+
+def _errors_in(xml: bytes | None) -> dict[tuple[int, int], str]:
+    """(row, column) 0-based -> Excel error value ("#DIV/0!") of cells whose saved result is an error."""
+    if not xml or b't="e"' not in xml:
+        return {}
+    out = {}
+    for m in _ERR_CELL_RE.finditer(xml):
+        v = _V_TEXT_RE.search(m.group(3) or b"")
+        if v is None:
+            continue
+        col = 0
+        for ch in m.group(1).decode():
+            col = col * 26 + ord(ch) - 64
+        out[(int(m.group(2)) - 1, col - 1)] = v.group(1).decode("utf-8", "replace").strip()
     return out
 
 
@@ -538,10 +564,25 @@ def read_csv(p: Path, label: str, lang) -> tuple[Grid, list[str]]:
     if delim is None:
         delim = _sniff_delimiter(text)
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delim)
+    rows = []
     try:
-        rows = [r for r in reader]
+        for r in reader:
+            rows.append(r)
     except csv.Error as exc:
-        raise ValidationError([Problem(label, None, None, f"the CSV structure is broken ({exc})")]) from None
+        line = row0 + reader.line_num - 1
+        start = row0 + len(rows)
+        if "field larger than field limit" in str(exc):
+            limit = csv.field_size_limit()
+            msg = (f"một ô từ dòng {start} dài hơn {limit:,} ký tự (tới dòng {line}): không phải số liệu hay tên địa "
+                   "bàn; thường do một dấu ngoặc kép (\") mở mà không đóng, nối phần còn lại của tệp vào một ô: kiểm "
+                   "tra dòng này trong trình soạn thảo văn bản" if lang == "vi" else
+                   f"a cell starting on line {start} is longer than {limit:,} characters (up to line {line}): no "
+                   "figure or place name is; usually a quote (\") opened and never closed joins the rest of the file "
+                   "into one cell: check this line in a text editor")
+        else:
+            msg = (f"cấu trúc CSV bị hỏng ở dòng {line} ({exc})" if lang == "vi" else
+                   f"the CSV structure is broken on line {line} ({exc})")
+        raise ValidationError([Problem(label, start, None, msg, lang=lang or "en")]) from None
     memo: dict[str, object] = {}
 
     def clean(c: str):
@@ -553,7 +594,7 @@ def read_csv(p: Path, label: str, lang) -> tuple[Grid, list[str]]:
         return v
 
     cells = [[clean(c) if c else None for c in r] for r in rows]
-    return Grid(cells, row0, []), notes
+    return Grid(cells, row0, [], delimiter=delim), notes
 
 
 def _count_outside_quotes(line: str, ch: str) -> int:

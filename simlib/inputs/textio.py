@@ -63,6 +63,18 @@ __all__ = [
 
 EXCEL_SUFFIXES = {".xlsx", ".xlsm"}
 SUPPORTED = ".csv, .tsv, .txt, .xlsx, .xlsm, .xls, .ods"
+#: Excel's error values, with what each means (English, Vietnamese).
+EXCEL_ERRORS = {
+    "#DIV/0!": ("division by zero", "chia cho 0"),
+    "#REF!": ("a reference to a cell that no longer exists", "tham chiếu tới ô không còn tồn tại"),
+    "#N/A": ("a value not found, e.g. by a lookup", "không tìm thấy giá trị, ví dụ khi tra cứu"),
+    "#VALUE!": ("a wrong kind of value in the formula", "giá trị sai kiểu trong công thức"),
+    "#NAME?": ("an unknown name in the formula", "tên không xác định trong công thức"),
+    "#NUM!": ("an impossible number", "số không hợp lệ"),
+    "#NULL!": ("ranges that do not intersect", "các vùng không giao nhau"),
+    "#SPILL!": ("a result that cannot spill into its cells", "kết quả không tràn được ra các ô"),
+    "#CALC!": ("a calculation error", "lỗi tính toán"),
+}
 MISSING_TOKENS = {"", "na", "n/a", "nan", "none", "null", "-", "—", "–", "..", "…"}
 
 # ----------------------------------------------------------------------------
@@ -348,6 +360,10 @@ def parse_number(value: object, *, integer: bool = False, rate: bool = False) ->
             raise NumberError(f"'{value}' is not a whole number (counts of students or places must be whole)")
         return x, False
     s = str(normalize_text(value))
+    err = EXCEL_ERRORS.get(s.strip().upper())
+    if err is not None:
+        raise NumberError(f"'{s.strip()}' is an Excel error value ({err[0]}): the formula of this cell failed, so "
+                          "there is no figure; correct the formula in Excel (or type the figure) and save again")
     had_pct = s.endswith("%")
     if had_pct:
         s = s[:-1].strip()
@@ -448,6 +464,28 @@ class RawTable:
     lang: str = "en"
 
 
+_ENCRYPTED = "EncryptedPackage".encode("utf-16-le")
+
+
+def _encrypted_office(p: Path) -> bool:
+    """An OLE compound file holding an ``EncryptedPackage`` stream: a password-protected .xlsx/.docx."""
+    with open(p, "rb") as fh:
+        data = fh.read(1 << 20)
+    return _ENCRYPTED in data
+
+
+def _looks_text(p: Path) -> bool:
+    """The first bytes decode as text (UTF-8, UTF-16 with a mark, or single-byte) with no control bytes."""
+    with open(p, "rb") as fh:
+        data = fh.read(4096)
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return True
+    if b"\x00" in data or any(b < 9 or 13 < b < 32 for b in data if b != 27):
+        return False
+    first = next((ln for ln in data.splitlines() if ln.strip()), b"")
+    return any(d in first for d in (b",", b";", b"\t"))  # a table: its first line holds a delimiter
+
+
 def read_table(path: str | Path, *, sheet: str | int | None = None, header_names: set[str] | None = None,
                lang: str | None = None) -> RawTable:
     """Read a CSV, Excel or OpenDocument file into a :class:`RawTable` without judging its content.
@@ -487,12 +525,32 @@ def read_table(path: str | Path, *, sheet: str | int | None = None, header_names
         raise ValidationError([Problem(label, None, None, "đây là thư mục, không phải tệp" if vi
                                        else "this is a folder, not a file", lang=lang or "en")])
     suffix = p.suffix.lower()
-    head = p.read_bytes()[:8]
+    size = p.stat().st_size
+    if size == 0:
+        raise ValidationError([Problem(label, None, None, "tệp rỗng (0 byte): không có gì để đọc; hãy mở tệp gốc và "
+                                       "lưu lại" if vi else "the file is empty (0 bytes): there is nothing to read; "
+                                       "open the original and save it again", lang=lang or "en")])
+    with open(p, "rb") as fh:
+        head = fh.read(8)
+    ole = head.startswith(b"\xd0\xcf\x11\xe0")
+    if ole and _encrypted_office(p):
+        raise ValidationError([Problem(label, None, None, (
+            "tệp Excel được đặt mật khẩu (mã hóa) nên không đọc được; mở bằng Excel, nhập mật khẩu, vào File > Info > "
+            "Protect Workbook > Encrypt with Password, xóa mật khẩu, lưu lại rồi thử lại" if vi else
+            "the workbook is password-protected (encrypted), so it cannot be read; open it in Excel with its "
+            "password, remove it (File > Info > Protect Workbook > Encrypt with Password: empty), save, and try "
+            "again"), lang=lang or "en")])
     reader = None
-    if suffix in EXCEL_SUFFIXES or (suffix not in {".xls", ".ods"} and head.startswith(b"PK\x03\x04")
-                                     and zip_kind(p) == "xlsx"):
+    text_named_sheet = None
+    if suffix in EXCEL_SUFFIXES | {".xls", ".ods"} and not ole and not head.startswith(b"PK\x03\x04") \
+            and _looks_text(p):
+        text_named_sheet = suffix  # a CSV saved under a workbook's name: read as the text it is, and say so
+    elif suffix in EXCEL_SUFFIXES and ole:
+        reader = read_xls  # an Excel 97-2003 workbook renamed .xlsx
+    elif suffix in EXCEL_SUFFIXES or (suffix not in {".xls", ".ods"} and head.startswith(b"PK\x03\x04")
+                                      and zip_kind(p) == "xlsx"):
         reader = read_xlsx
-    elif suffix == ".xls" or head.startswith(b"\xd0\xcf\x11\xe0"):
+    elif suffix == ".xls" or ole:
         reader = read_xls
     elif suffix == ".ods" or (head.startswith(b"PK\x03\x04") and zip_kind(p) == "ods"):
         reader = read_ods
@@ -521,6 +579,9 @@ def read_table(path: str | Path, *, sheet: str | int | None = None, header_names
                      f"bỏ qua --sheet: {p.name} là tệp văn bản (CSV) chỉ có một bảng")]
         else:
             notes = []
+        if text_named_sheet is not None:
+            notes.append(BiText(f"{p.name} is named {text_named_sheet} but is a text (CSV) file; it was read as text",
+                                f"{p.name} có đuôi {text_named_sheet} nhưng là tệp văn bản (CSV); đã đọc như văn bản"))
         grid, csv_notes = read_csv(p, label, lang)
         notes += csv_notes
         sheet_name = None

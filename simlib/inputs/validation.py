@@ -146,6 +146,9 @@ SCHEMAS: dict[str, Schema] = {
             Column("period", required=False, doc="the period as the source states it"),
             Column("year", "year", aliases=("năm", "nam", "school_year", "năm học", "nam hoc", "năm báo cáo"),
                    doc="reference year: the calendar year in which the school year ends ('2020-2021' is read as 2021)"),
+            Column("map", required=False, aliases=("bản đồ", "ban do", "theo bản đồ", "tên theo bản đồ"),
+                   doc="which map the row's place name follows: 'mới' / 'new' (since 1/7/2025) or 'cũ' / 'old' "
+                       "(before); default: the map of the row's year"),
             Column("year_first", "year", required=False, doc="first year covered when a figure spans several years"),
             Column("value", "number", required=False, aliases=("giá trị", "gia tri", "tỷ lệ", "tỉ lệ", "ty le", "số liệu", "kết quả"),
                    doc="the figure (point value)"),
@@ -199,7 +202,7 @@ SCHEMAS: dict[str, Schema] = {
             Column("target_id", "id", required=False, doc="unique id; generated from the row if absent"),
             Column("geography", "geography", nonempty=True, aliases=("địa bàn", "dia ban", "xã", "phường", "unit"),
                    doc="the commune, ward or province the target is for"),
-            Column("indicator", "indicator", nonempty=True, aliases=("chỉ tiêu", "chi tieu"),
+            Column("indicator", "indicator", nonempty=True, aliases=("chỉ số", "chi so", "chỉ tiêu", "chi tieu"),
                    doc="indicator_id from data/indicators.csv"),
             Column("year", "year", nonempty=True, aliases=("năm", "nam")),
             Column("comparator", "comparator", required=False, aliases=("so sánh", "so sanh"),
@@ -349,9 +352,9 @@ _MSG: dict[str, tuple[str, str]] = {
     "unknown_plan": ("unknown plan '{v}'; known plans are in data/plans.csv: {plans}",
                      "kế hoạch '{v}' không có; các kế hoạch đã biết (data/plans.csv): {plans}"),
     "rate_is_count": ("indicator '{ind}' is a rate, so the unit must be percent or share (found '{unit}')",
-                      "chỉ tiêu '{ind}' là tỷ lệ nên đơn vị phải là percent hoặc share (thấy '{unit}')"),
+                      "chỉ số '{ind}' là tỷ lệ nên đơn vị phải là percent hoặc share (thấy '{unit}')"),
     "count_is_rate": ("indicator '{ind}' is a count, so the unit must be a count unit such as students (found '{unit}')",
-                      "chỉ tiêu '{ind}' là số lượng nên đơn vị phải là đơn vị đếm như students (thấy '{unit}')"),
+                      "chỉ số '{ind}' là số lượng nên đơn vị phải là đơn vị đếm như students (thấy '{unit}')"),
     "pct_share": ("the value has a % sign but the unit column says share (0-1); write the share (0.1319) or set "
                   "the unit to percent", "giá trị có dấu % nhưng cột đơn vị ghi share (0-1); ghi dạng 0,1319 hoặc đổi "
                   "đơn vị thành percent"),
@@ -400,7 +403,7 @@ _MSG: dict[str, tuple[str, str]] = {
     "dup_cols": ("two columns mean '{col}': {a} and {b}, and they differ (row {row}: {va} vs {vb}); keep one of them",
                  "hai cột cùng nghĩa '{col}': {a} và {b}, nhưng khác nhau (dòng {row}: {va} và {vb}); hãy giữ một cột"),
     "unknown_ind": ("unknown indicator '{v}'{sugg}; valid indicators: {known}",
-                    "chỉ tiêu '{v}' không có{sugg}; các chỉ tiêu hợp lệ: {known}"),
+                    "chỉ số '{v}' không có{sugg}; các chỉ số hợp lệ: {known}"),
     "did_you_mean": ("; did you mean {s}?", "; có phải là {s}?"),
     "diacritics": ("; did you mean {s}? (letters with diacritics must match)", "; có phải là {s}? (dấu tiếng Việt phải khớp)"),
 }
@@ -451,15 +454,16 @@ class Reference:
         if province is not None:
             from simlib.inputs import places
 
-            p = places.province(province)
-            province = p.geo_id
-            u = places.units(province)
+            new, old = places._context(province)  # a former province ("Long An", for data before 1/7/2025) too
+            p = places.province(new)
+            province = old or p.geo_id
+            u = places.units(new)
             extra = pd.DataFrame({"geo_id": u["geo_id"], "name_vi": u["name_vi"], "name_en": u["name_vi"],
                                   "level": u["kind"], "parent": u["parent"], "aliases": None, "notes": None,
                                   "code": u["code"]})
             extra = extra[~extra["geo_id"].isin(set(geographies["geo_id"]))]
-            if province not in set(geographies["geo_id"]):
-                extra = pd.concat([pd.DataFrame([{"geo_id": province, "name_vi": p.name_vi, "name_en": p.name_vi,
+            if p.geo_id not in set(geographies["geo_id"]):
+                extra = pd.concat([pd.DataFrame([{"geo_id": p.geo_id, "name_vi": p.name_vi, "name_en": p.name_vi,
                                                   "level": "province", "parent": "vn", "code": p.code}]), extra])
             geographies = pd.concat([geographies, extra], ignore_index=True)
         lookup: dict[str, set[str]] = {}
@@ -549,16 +553,20 @@ class Reference:
         return gid, None, place
 
     def _unknown_geo(self, name: str, places_msg: str, lang: str) -> str:
-        sugg = _suggest(name, self._geo_lookup.keys(), self._display_name, lang)
+        sugg = _suggest(name, self._geo_lookup.keys(), self._display_name, lang, cache=self._cache)
         tail = places_msg.split("did you mean", 1)
         if not sugg and len(tail) == 2:
             sugg = ("; có phải là" if lang == "vi" else "; did you mean") + tail[1]
         where = ""
-        if "in " in places_msg.split(";")[0]:
-            where = " " + places_msg.split(";")[0].split("' ", 1)[1]
+        head = places_msg.split(";")[0]
+        m = re.search(r"' (in .*)$", head)  # "unknown unit 'X' in Tỉnh Y": the name itself may hold "in "
+        if m:
+            where = " " + m.group(1)
         elsewhere = ""
         if "exists elsewhere" in places_msg:
             elsewhere = "; " + places_msg.split("; ", 1)[1].split("; did you mean")[0]
+        if lang == "vi":
+            where, elsewhere, sugg = (_vi_places(x) for x in (where, elsewhere, sugg))
         if lang == "vi":
             return (f"địa bàn '{name}' không có{where}{elsewhere}{sugg}"
                     + ("" if sugg else " (các địa bàn hợp lệ: data/geographies.csv và các xã, phường của bản đồ hành "
@@ -599,6 +607,18 @@ class Reference:
         return _m(lang, "unknown_ind", v=name, sugg=sugg, known=known)
 
 
+_PLACES_VI = ((" in ", " ở "), ("(former ", "(trước đây "), ("a unit of that name exists elsewhere: ",
+              "có đơn vị cùng tên ở nơi khác: "), (", since 1/7/2025)", ", từ 1/7/2025)"),
+              (", until 30/6/2025)", ", đến 30/6/2025)"), ("; did you mean", "; có phải là"), (" or ", " hoặc "))
+
+
+def _vi_places(text: str) -> str:
+    """The map's English connecting words in a Vietnamese message (names and ids stay as they are)."""
+    for en, vi in _PLACES_VI:
+        text = text.replace(en, vi)
+    return text
+
+
 def _geo_ambiguous(name: str, msg: str, lang: str) -> str:
     if lang == "vi":
         body = msg.split("it could be ", 1)[-1].split("; write the kind")[0]
@@ -607,16 +627,24 @@ def _geo_ambiguous(name: str, msg: str, lang: str) -> str:
     return msg
 
 
-def _suggest(name: str, keys, display: Callable[[str], str], lang: str = "en", cutoff: float = 0.8) -> str:
-    """A did-you-mean, only when close, each suggestion once."""
-    keys = list(keys)
-    plain: dict[str, str] = {}
-    for k in keys:
-        plain.setdefault(strip_accents(k), k)
+def _suggest(name: str, keys, display: Callable[[str], str], lang: str = "en", cutoff: float = 0.8,
+             cache: dict | None = None) -> str:
+    """A did-you-mean, only when close, each suggestion once (``cache``: keeps the name index between calls)."""
+    from simlib.inputs.fuzzy import NameIndex
+
+    hit = cache.get("_suggest") if cache is not None else None
+    if hit is None:
+        plain: dict[str, str] = {}
+        for k in keys:
+            plain.setdefault(strip_accents(k), k)
+        hit = (plain, NameIndex(plain))
+        if cache is not None:
+            cache["_suggest"] = hit
+    plain, index = hit
     target = strip_accents(name)
     if target in plain:
         return _m(lang, "diacritics", s=display(plain[target]))
-    close = difflib.get_close_matches(target, list(plain), n=3, cutoff=cutoff)
+    close = index.close(target, n=3, cutoff=cutoff)
     shown: list[str] = []
     for c in close:
         d = display(plain[c])
@@ -748,9 +776,13 @@ def validate_table(raw: RawTable, kind: str, ref: Reference | None = None, *, st
         ctx.whole.append(Problem(p.file, p.row, p.column, p.message, p.sheet, p.letter, p.rows, lang))
     present = set(header_map.values())
     header_unit = _header_unit(raw, header_map)
+    # An office export without a unit column: each row's unit is its indicator's (data/indicators.csv), which a
+    # percent-formatted cell confirms; said in a note.
+    infer_unit = (kind == "observations" and not strict and ref is not None and "unit" not in present
+                  and header_unit is None and "indicator" in present)
     for col in schema.columns:
         required = col.required or (strict and kind == "observations" and col.name in {"obs_id", "basis", "url", "locator"})
-        if col.name == "unit" and header_unit is not None:
+        if col.name == "unit" and (header_unit is not None or infer_unit):
             required = False
         if required and col.name not in present:
             ctx.add_file(col.name, _m(lang, "missing_col", col=col.name, doc=f" ({col.doc})" if col.doc else ""),
@@ -758,6 +790,9 @@ def validate_table(raw: RawTable, kind: str, ref: Reference | None = None, *, st
     if ctx.whole and any("missing" in p.message or "thiếu cột" in p.message for p in ctx.whole):
         raise ValidationError(ctx.problems(), ctx.notes)
 
+    if kind == "observations" and not strict:
+        raw = _drop_unfilled_rows(raw, header_map, ctx)
+        ctx.raw, ctx.rows = raw, list(raw.rows)
     n = len(raw.frame)
     cols: dict[str, pd.Series] = {}
     for col in schema.columns:
@@ -772,7 +807,7 @@ def validate_table(raw: RawTable, kind: str, ref: Reference | None = None, *, st
 
     typed: dict[str, object] = {}
     for col in schema.columns:
-        if col.kind in ("geography", "indicator", "plan"):
+        if col.kind in ("geography", "indicator", "plan") or (infer_unit and col.name == "unit"):
             continue
         typed[col.name] = _parse_column(cols[col.name], col, ctx, kind, strict)
     if header_unit is not None and "unit" in present:
@@ -788,6 +823,10 @@ def validate_table(raw: RawTable, kind: str, ref: Reference | None = None, *, st
             typed[col.name] = _parse_indicators(cols[col.name], col, ctx, ref)
         elif col.kind == "plan":
             typed[col.name] = _parse_plans(cols[col.name], col, ctx, ref)
+    if infer_unit:
+        typed["unit"] = _registry_units(typed["indicator"], cols, ref, ctx)
+    if "map" in typed:
+        years = _map_years(typed["map"], years, ctx)
     for col in schema.columns:
         if col.kind == "geography":
             typed[col.name] = _parse_geographies(cols[col.name], col, ctx, ref, years, province)
@@ -801,11 +840,81 @@ def validate_table(raw: RawTable, kind: str, ref: Reference | None = None, *, st
     problems = ctx.problems()
     if problems:
         raise ValidationError(problems, ctx.notes)
+    if "map" in df.columns:
+        df = df.drop(columns="map")
     df.attrs["notes"] = tuple(ctx.notes)
     df.attrs["geographies"] = ctx.__dict__.get("new_geographies", ())
     df.attrs["sheet"] = raw.sheet
     df.attrs["lang"] = lang
     return df
+
+
+_FIGURE_COLUMNS = ("value", "low", "high", "numerator", "denominator", "se", "source")
+
+
+def _drop_unfilled_rows(raw: RawTable, header_map: dict[str, str], ctx: "_Ctx") -> RawTable:
+    """Leave out template rows nobody filled: no figure and no source (the name, indicator and year were printed).
+
+    The case README says such rows are not read; one note counts them.
+    """
+    import dataclasses
+
+    cols = [c for c, name in header_map.items() if name in _FIGURE_COLUMNS and c in raw.frame.columns]
+    if not cols or "source" not in header_map.values() or not len(raw.frame):
+        return raw
+    empty = np.ones(len(raw.frame), dtype=bool)
+    for c in cols:
+        empty &= _missing_mask(raw.frame[c].reset_index(drop=True))
+    if not empty.any():
+        return raw
+    keep = ~empty
+    ctx.notes.append(f"{int(empty.sum())} dòng chưa điền (không có số liệu, không có nguồn) được bỏ qua"
+                     if ctx.lang == "vi" else
+                     f"{int(empty.sum())} rows not filled in (no figure, no source) were left out")
+    return dataclasses.replace(raw, frame=raw.frame[keep].reset_index(drop=True),
+                               rows=tuple(r for r, k in zip(raw.rows, keep) if k))
+
+
+def _registry_units(indicators: list, cols: dict, ref: Reference, ctx: "_Ctx") -> list:
+    """Each row's unit from its indicator's registry unit (no unit column in the file), with one note."""
+    units = dict(zip(ref.indicators["indicator_id"], ref.indicators["unit"]))
+    out = [units.get(i) if i is not None else None for i in indicators]
+    vals = cols["value"].to_numpy(dtype=object) if "value" in cols else [None] * len(out)
+    n_pct = sum(1 for v in vals if isinstance(v, PercentCell))
+    shown = ", ".join(f"{i} -> {units[i]}" for i in dict.fromkeys(x for x in indicators if x is not None))
+    if ctx.lang == "vi":
+        ctx.notes.append(f"tệp không có cột đơn vị: đơn vị của mỗi dòng lấy theo chỉ số (data/indicators.csv: {shown})"
+                         + (f"; {n_pct} ô định dạng phần trăm khớp với đơn vị đó" if n_pct else ""))
+    else:
+        ctx.notes.append(f"no unit column: each row's unit is its indicator's (data/indicators.csv: {shown})"
+                         + (f"; {n_pct} percent-formatted cells agree" if n_pct else ""))
+    return out
+
+
+_MAP_NEW = ("mới", "moi", "new", "hiện nay", "hien nay", "từ 1/7/2025", "sau 1/7/2025", "since 1/7/2025", "2025 mới")
+_MAP_OLD = ("cũ", "cu", "old", "trước 1/7/2025", "truoc 1/7/2025", "before 1/7/2025")
+
+
+def _map_years(maps: list, years, ctx: "_Ctx") -> list:
+    """The year each row's name is looked up on: 2026 for names of the map since 1/7/2025, 2025 for the old map."""
+    yrs = list(years) if years is not None else [None] * len(maps)
+    bad: dict[str, list[int]] = {}
+    for i, m in enumerate(maps):
+        if m is None:
+            continue
+        k = fold_key(str(m))
+        if k.startswith(_MAP_NEW):
+            yrs[i] = 2026 if yrs[i] is None or yrs[i] <= 2025 else yrs[i]
+        elif k.startswith(_MAP_OLD):
+            yrs[i] = 2025 if yrs[i] is None or yrs[i] > 2025 else yrs[i]
+        else:
+            bad.setdefault(str(m), []).append(i)
+    for v, idx in bad.items():
+        ctx.add(idx, "map", f"'{v}' không rõ là bản đồ nào; ghi 'mới' (tên theo bản đồ từ 1/7/2025) hoặc 'cũ' (trước "
+                            "1/7/2025), hoặc để trống (theo năm của dòng)" if ctx.lang == "vi" else
+                f"'{v}' is not a map; write 'new' (names of the map since 1/7/2025) or 'old' (before), or leave it "
+                "empty (the map of the row's year)")
+    return yrs
 
 
 def _obj(values, n: int) -> pd.Series:
@@ -1087,6 +1196,9 @@ _REASONS_VI = [
     (re.compile(r"^'(.*)' is not a whole number.*$"), "'{0}' không phải số nguyên (số học sinh, số chỗ phải là số "
                                                       "nguyên)"),
     (re.compile(r"^'(.*)' has misplaced thousands separators$"), "'{0}' đặt dấu phân cách hàng nghìn sai chỗ"),
+    (re.compile(r"^'(.*)' is an Excel error value \((.*)\): .*$"),
+     "'{0}' là giá trị lỗi của Excel ({1}): công thức của ô này bị lỗi nên không có số liệu; hãy sửa công thức trong "
+     "Excel (hoặc gõ số liệu) rồi lưu lại"),
     (re.compile(r"^'(.*)' mixes separators.*$"), "'{0}' trộn dấu chấm và dấu phẩy không đọc được"),
 ]
 
@@ -1097,7 +1209,12 @@ def _number_reason(why: str, lang: str) -> str:
     for rx, vi in _REASONS_VI:
         m = rx.match(why)
         if m:
-            return vi.format(*m.groups())
+            g = list(m.groups())
+            if "Excel" in vi:
+                from simlib.inputs.textio import EXCEL_ERRORS
+
+                g[1] = next((v[1] for v in EXCEL_ERRORS.values() if v[0] == g[1]), g[1])
+            return vi.format(*g)
     return why
 
 
@@ -1206,6 +1323,10 @@ def _parse_geographies(s: pd.Series, col: Column, ctx: _Ctx, ref: Reference | No
                           else "từ các dòng khác của tệp") + ") để xác định các tên trùng") if lang == "vi" else
                          (f"the file's province was taken as '{pname}' (" + ("from the title block" if source == "title"
                           else "from the file's other rows") + ") to settle names found in several provinces"))
+    for key, r in list(results.items()):
+        clash = _same_name_today(key[0], key[1], r[2], lang)
+        if clash is not None:
+            results[key] = (None, clash, None)
     out: list = [None] * len(s)
     failed = miss.copy()
     notes: dict[str, list[int]] = {}
@@ -1259,6 +1380,46 @@ def _parse_geographies(s: pd.Series, col: Column, ctx: _Ctx, ref: Reference | No
     if new_geos:
         ctx.new_geographies = tuple(new_geos.values())
     return out
+
+
+def _same_name_today(name: str, year, place, lang: str) -> str | None:
+    """A reason to refuse a past row whose name is both a former commune and a different commune of today.
+
+    A row copied from the template (today's communes) with an earlier year is
+    read on the map of its year: "Xã Minh Hóa" in 2024 is the former Xã Minh
+    Hóa, whose area went into Xã Kim Phú, not today's Xã Minh Hóa. When both
+    exist and are different areas the row cannot be placed without the
+    planner saying which is meant.
+    """
+    if place is None or place.current or year is None or year > 2025 or place.level != "commune":
+        return None
+    from simlib.inputs import places
+
+    try:
+        today = places.resolve(name, province=place.successor, when=2026)
+    except places.PlaceError:
+        return None
+    if not today.current or today.geo_id == place.successor_unit:
+        return None
+    if places._split_kind(today.name_vi)[1] != places._split_kind(name)[1]:
+        return None
+    went = ""
+    if place.successor_unit:
+        try:
+            went = places.resolve(place.successor_unit).name_vi
+        except places.PlaceError:  # pragma: no cover - ids come from the map itself
+            went = place.successor_unit
+    if lang == "vi":
+        return (f"'{name}' ({year}) là tên của hai địa bàn khác nhau: {place.name_vi} cũ ({place.geo_id}, đến "
+                f"30/6/2025" + (f", nay thuộc {went}" if went else "") + f") và {today.name_vi} từ 1/7/2025 "
+                f"({today.geo_id}), một địa bàn khác. Dòng có năm trước 2025-2026 được đọc theo bản đồ của năm đó "
+                f"(xã cũ), nên simlib không tự chọn: nếu là số liệu của {today.name_vi} hiện nay (tính lại cho "
+                f"các năm trước), ghi mã {today.geo_id}; nếu là của xã cũ, ghi mã {place.geo_id}")
+    return (f"'{name}' ({year}) names two different areas: the former {place.name_vi} ({place.geo_id}, until "
+            f"30/6/2025" + (f", its area now in {went}" if went else "") + f") and {today.name_vi} since 1/7/2025 "
+            f"({today.geo_id}), another area. A row of a year before 2025-2026 is read on the map of its year (the "
+            f"former commune), so simlib will not choose: for figures of today's {today.name_vi} (recomputed for "
+            f"past years) write the geo id {today.geo_id}; for the former commune write {place.geo_id}")
 
 
 # ----------------------------------------------------------------------------
@@ -1356,11 +1517,27 @@ def _rules_observations(df: pd.DataFrame, ctx: _Ctx, ref: Reference | None, stri
     outside = ~np.isnan(v) & ~np.isnan(lo) & ~np.isnan(hi) & ~lah & ((v < lo) | (v > hi))
     for i in np.flatnonzero(outside):
         ctx.add(i, "value", _m(lang, "outside_range", v=_g(v[i]), lo=_g(lo[i]), hi=_g(hi[i])))
-    _check_rates(ctx, v, lo, hi, den, unit, scale, is_rate_unit & unit_ok, strict)
+    # A 0 % or 100 % is a reported fact when the counts behind it are known: its numerator and denominator, or the
+    # cohort of the same unit and year in this file (the indicator's weight indicator, e.g. thcs_graduates).
+    cohort = _cohort_of_rows(df, ref, is_count_unit & unit_ok, v)
+    counted = okr | (~np.isnan(cohort) & (cohort > 0))
+    edge_known = is_rate_unit & unit_ok & counted & ~np.isnan(v) & ((v == 0) | (v == scale))
+    from_cohort = edge_known & ~okr
+    if from_cohort.any():
+        num[from_cohort] = np.where(v[from_cohort] == 0, 0.0, cohort[from_cohort])
+        den[from_cohort] = cohort[from_cohort]
+        ctx.notes.append((f"dòng {_rows_text(ctx, from_cohort)}: tỷ lệ 0 % hoặc 100 % được đọc kèm số học sinh cùng "
+                          "địa bàn, cùng năm trong tệp (tử số, mẫu số)") if lang == "vi" else
+                         (f"row(s) {_rows_text(ctx, from_cohort)}: a rate of 0 % or 100 % was read with the cohort of "
+                          "the same unit and year in this file (numerator, denominator)"))
+    _check_rates(ctx, v, lo, hi, den, unit, scale, is_rate_unit & unit_ok, strict, known=counted)
     _check_counts(ctx, arrays, v, lo, hi, is_count_unit & unit_ok)
     for i in np.flatnonzero(~np.isnan(se) & (se < 0)):
         ctx.add(i, "se", _m(lang, "se_neg", v=_g(se[i])))
-    ctx.add(np.flatnonzero(~np.isnan(se) & (se == 0)), "se", _m(lang, "se_zero"))
+    # A standard error of 0 says the figure is exact: an administrative count is (a count unit, or numerator and
+    # denominator given); a survey estimate or a published rate alone is not.
+    exact = (is_count_unit & unit_ok) | okr
+    ctx.add(np.flatnonzero(~np.isnan(se) & (se == 0) & ~exact), "se", _m(lang, "se_zero"))
     yf = df["year_first"].to_numpy(dtype=object)
     yy = df["year"].to_numpy(dtype=object)
     for i in range(n):
@@ -1392,14 +1569,48 @@ def _rules_observations(df: pd.DataFrame, ctx: _Ctx, ref: Reference | None, stri
         out[f"{c}_share"] = out[c].astype(float) / scale
     out["year"] = pd.array(list(out["year"]), dtype="Int64")
     out["year_first"] = pd.array(list(out["year_first"]), dtype="Int64")
-    for c in ("numerator", "denominator"):
-        out[c] = out[c].astype(float)
+    out["numerator"], out["denominator"] = num, den  # with counts read from the file's cohort rows (0 % / 100 %)
     return out
 
 
-def _check_rates(ctx: _Ctx, v, lo, hi, den, unit, scale, rate_rows, strict: bool) -> None:
-    """Rates lie within 0..top; planner figures strictly inside (the logit scale), as the models require."""
+def _rows_text(ctx: _Ctx, mask: np.ndarray) -> str:
+    from simlib.inputs.textio import _ranges
+
+    return _ranges(tuple(sorted({ctx.rows[i] for i in np.flatnonzero(mask)})))
+
+
+def _cohort_of_rows(df: pd.DataFrame, ref: Reference | None, count_rows: np.ndarray, v: np.ndarray) -> np.ndarray:
+    """For each row, the count of its indicator's weight indicator (its cohort) for the same unit and year in this
+    file, else NaN."""
+    n = len(df)
+    out = np.full(n, np.nan)
+    if ref is None or "weight_indicator" not in ref.indicators.columns or not count_rows.any():
+        return out
+    weight = dict(zip(ref.indicators["indicator_id"], ref.indicators["weight_indicator"]))
+    geo, ind, yr = (df[c].to_numpy(dtype=object) for c in ("geography", "indicator", "year"))
+    counts = {(geo[i], ind[i], yr[i]): v[i] for i in np.flatnonzero(count_rows & ~np.isnan(v))}
+    if not counts:
+        return out
+    for i in range(n):
+        w = weight.get(ind[i])
+        if isinstance(w, str) and w:
+            out[i] = counts.get((geo[i], w, yr[i]), np.nan)
+    return out
+
+
+def _check_rates(ctx: _Ctx, v, lo, hi, den, unit, scale, rate_rows, strict: bool, known=None) -> None:
+    """Rates lie within 0..top; planner figures strictly inside (the logit scale) unless their counts are known.
+
+    ``known``: rows whose numerator and denominator (or cohort) are known; there a 0 % or 100 % is a reported fact
+    (0 of 244 graduates) that the models read with its counts.
+    """
     lang = ctx.lang
+    if known is not None:
+        rate_rows = rate_rows.copy()
+        edge_v = ~np.isnan(v) & ((v == 0) | (v == scale))
+        rate_rows_known_edge = rate_rows & known & edge_v
+    else:
+        rate_rows_known_edge = np.zeros(len(v), dtype=bool)
     # Rates: within 0..top, and (planner data) strictly inside it: the logit scale, the same rule the models apply.
     # The bundled tables record reported facts such as "no student went to vocational school" (0 %) for a single
     # school; they are loaded with strict=True and never modelled.
@@ -1410,7 +1621,7 @@ def _check_rates(ctx: _Ctx, v, lo, hi, den, unit, scale, rate_rows, strict: bool
             hint = _m(lang, "looks_pct") if unit[i] == "share" and 1 < x[i] <= 100 else ""
             what = "%" if unit[i] == "percent" else ("(tỷ lệ 0-1)" if lang == "vi" else "(share)")
             ctx.add(i, c, _m(lang, "rate_range", top=_g(scale[i]), what=what, v=_g(x[i]), hint=hint))
-        edge = has & ~out & ((x == 0) | (x == scale)) & (not strict)
+        edge = has & ~out & ((x == 0) | (x == scale)) & (not strict) & ~rate_rows_known_edge
         if c == "value":
             for i in np.flatnonzero(edge):
                 shown = f"{_g(x[i])} %" if unit[i] == "percent" else f"{_g(x[i])} ({unit[i]})"
@@ -1460,6 +1671,7 @@ def _rules_targets(df: pd.DataFrame, ctx: _Ctx, ref: Reference | None, strict: b
     out = df.copy()
     vals, lows, highs = [], [], []
     kinds = dict(zip(ref.indicators["indicator_id"], ref.indicators["kind"])) if ref is not None else {}
+    vi = ctx.lang == "vi"
 
     def num(t):
         return None if t is None else t[0]
@@ -1467,27 +1679,34 @@ def _rules_targets(df: pd.DataFrame, ctx: _Ctx, ref: Reference | None, strict: b
     for i, r in enumerate(df.itertuples(index=False)):
         v, lo, hi = num(r.value), num(r.low), num(r.high)
         if r.unit is not None and r.unit not in RATE_UNITS:
-            ctx.add(i, "unit", f"a target must be a rate: unit percent or share (found '{r.unit}')")
+            ctx.add(i, "unit", f"chỉ tiêu phải là tỷ lệ: đơn vị percent hoặc share (thấy '{r.unit}')" if vi else
+                    f"a target must be a rate: unit percent or share (found '{r.unit}')")
         if r.comparator == "range":
             if lo is None or hi is None:
-                ctx.add(i, "low", "a range target needs both low and high")
+                ctx.add(i, "low", "chỉ tiêu dạng khoảng cần cả cận dưới và cận trên" if vi else
+                        "a range target needs both low and high")
             elif lo >= hi:
-                ctx.add(i, "low", f"the low end ({lo:g}) must be below the high end ({hi:g})")
+                ctx.add(i, "low", f"cận dưới ({lo:g}) phải nhỏ hơn cận trên ({hi:g})" if vi else
+                        f"the low end ({lo:g}) must be below the high end ({hi:g})")
             if v is not None:
-                ctx.add(i, "value", "a range target takes low and high, not value")
+                ctx.add(i, "value", "chỉ tiêu dạng khoảng ghi cận dưới và cận trên, không ghi giá trị" if vi else
+                        "a range target takes low and high, not value")
         elif r.comparator is not None:
             if v is None:
-                ctx.add(i, "value", f"a '{r.comparator}' target needs a value")
+                ctx.add(i, "value", f"chỉ tiêu '{r.comparator}' cần một giá trị" if vi else
+                        f"a '{r.comparator}' target needs a value")
             if lo is not None or hi is not None:
-                ctx.add(i, "low", "low/high are only for range targets")
+                ctx.add(i, "low", "cận dưới/cận trên chỉ dùng cho chỉ tiêu dạng khoảng (range)" if vi else
+                        "low/high are only for range targets")
         for c, x in (("value", v), ("low", lo), ("high", hi)):
             if x is not None and r.unit in RATE_UNITS and not 0 <= x <= RATE_UNITS[r.unit]:
                 top = RATE_UNITS[r.unit]
                 hint = _m(ctx.lang, "looks_pct") if r.unit == "share" and 1 < x <= 100 else ""
-                ctx.add(i, c, _m(ctx.lang, "rate_range", top=_g(top), what="%" if r.unit == "percent" else "(share)",
+                ctx.add(i, c, _m(ctx.lang, "rate_range", top=_g(top), what="%" if r.unit == "percent" else ("(tỷ lệ 0-1)" if vi else "(share)"),
                                  v=_g(x), hint=hint))
         if ref is not None and r.indicator is not None and kinds.get(r.indicator) == "count":
-            ctx.add(i, "indicator", f"'{r.indicator}' is a count indicator; targets must be rates")
+            ctx.add(i, "indicator", f"'{r.indicator}' là chỉ số đếm (số lượng); chỉ tiêu phải là tỷ lệ" if vi else
+                    f"'{r.indicator}' is a count indicator; targets must be rates")
         vals.append(np.nan if v is None else v)
         lows.append(np.nan if lo is None else lo)
         highs.append(np.nan if hi is None else hi)
@@ -1570,6 +1789,9 @@ def _check_duplicates(df: pd.DataFrame, schema: Schema, ctx: _Ctx, kind: str, st
             keys.append((first_id.name,))
     for key in keys:
         bad = ctx.failed_mask(*key)
+        if key == (schema.columns[0].name,) and not schema.columns[0].nonempty:
+            # an optional id (a case's targets.csv: generated from the row when absent) is compared where given
+            bad = bad | np.array([v is None or (isinstance(v, float) and np.isnan(v)) for v in df[key[0]]], dtype=bool)
         sub = df[list(key)].astype(str)[~bad]
         dup = sub.duplicated(keep=False)
         if not dup.any():

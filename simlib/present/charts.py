@@ -83,7 +83,9 @@ _BANDS = (("q0.05", "q0.95", 0.22, "band_90"), ("q0.2", "q0.8", 0.45, "band_60")
 _RC = {"font.family": "DejaVu Sans", "font.size": 8, "axes.titlesize": 8.5, "axes.titleweight": "bold",
        "axes.labelsize": 8, "xtick.labelsize": 7.5, "ytick.labelsize": 7.5, "axes.spines.top": False,
        "axes.spines.right": False, "axes.unicode_minus": True, "axes.edgecolor": "0.3", "axes.linewidth": 0.7,
-       "xtick.color": "0.25", "ytick.color": "0.25", "legend.fontsize": 7.5, "hatch.linewidth": 0.6}
+       "xtick.color": "0.25", "ytick.color": "0.25", "legend.fontsize": 7.5, "hatch.linewidth": 0.6,
+       # planner text (titles, unit names) is plain text: a '$' is a dollar sign, never math
+       "text.parse_math": False, "text.usetex": False}
 # text sizes (points) of the page blocks
 _TITLE_PT, _SUBTITLE_PT, _MARK_PT, _NOTE_PT, _SOURCE_PT = 10.0, 8.0, 8.0, 7.5, 7.0
 _DEBUG = False

@@ -57,7 +57,6 @@ from types import MappingProxyType
 from typing import Any
 
 import numpy as np
-import yaml
 from scipy import stats
 
 from simlib.errors import InputError
@@ -369,18 +368,9 @@ _NEEDED_COST = {"counselling": ("periods_per_week", "teaching_weeks", "vnd_per_p
 
 
 def _read_yaml(path: Path) -> Any:
-    try:
-        text = path.read_text(encoding="utf-8-sig")
-    except FileNotFoundError:
-        raise LeverError(f"{path}: file not found") from None
-    except UnicodeDecodeError as exc:
-        raise LeverError(f"{path}: not UTF-8 text ({exc.reason} at byte {exc.start})") from None
-    try:
-        return yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f" (line {mark.line + 1}, column {mark.column + 1})" if mark else ""
-        raise LeverError(f"{path}: not valid YAML{where}: {getattr(exc, 'problem', exc)}") from None
+    from simlib.inputs.yamlio import read_yaml  # no aliases, no duplicate keys, a bad byte by its line
+
+    return read_yaml(path, error=LeverError)
 
 
 def load_levers(path: str | Path | None = None) -> LeverSet:

@@ -469,13 +469,19 @@ def write_corpus(folder: Path) -> list[Case]:  # noqa: C901 - one list of cases,
     bad("rate_exactly_zero", "one_rule_set", write_csv(f / "bad_zero.csv", [EN, ["Tân An", IND, 2023, "0", "percent",
                                                                               "x"]]),
         ("exactly 0 %", "logit", "0.5 / cohort size"))
-    bad("rate_exactly_hundred_from_counts", "one_rule_set",
-        write_csv(f / "bad_hundred.csv", [["geography", "indicator", "year", "numerator", "denominator", "unit",
-                                           "source"], ["Tân An", IND, 2023, "1200", "1200", "percent", "x"]]),
-        ("exactly 100 %", "logit", "99.96"))
+    # 0 % and 100 % are reported facts when the counts are known (issue 19, item 4): read, with their counts.
+    ok("rate_exactly_hundred_from_counts", "one_rule_set",
+       write_csv(f / "ok_hundred.csv", [["geography", "indicator", "year", "numerator", "denominator", "unit",
+                                         "source"], ["Tân An", IND, 2023, "1200", "1200", "percent", "x"],
+                                        ["Tân Trụ", IND, 2023, "0", "244", "percent", "x"]]),
+       rows=sorted([("vn.long_an.tan_an", IND, 2023, 1.0), ("vn.long_an.tan_tru", IND, 2023, 0.0)]))
     bad("standard_error_zero", "one_rule_set",
         write_csv(f / "bad_se0.csv", [EN + ["se"], ["Tân An", IND, 2023, "20", "percent", "x", "0"]]),
         ("standard error of 0",))
+    ok("standard_error_zero_for_counts", "one_rule_set",  # an administrative count is exact
+       write_csv(f / "ok_se0_counts.csv", [["geography", "indicator", "year", "numerator", "denominator", "se", "unit",
+                                            "source"], ["Tân An", IND, 2023, "300", "1500", "0", "percent", "x"]]),
+       rows=[("vn.long_an.tan_an", IND, 2023, 0.2)])
     bad("range_upper_bound_only", "one_rule_set",
         write_csv(f / "bad_upper.csv", [["geography", "indicator", "year", "high", "unit", "source"],
                                         ["Tân An", IND, 2023, "20", "percent", "x"]]),
@@ -568,7 +574,106 @@ def write_corpus(folder: Path) -> list[Case]:  # noqa: C901 - one list of cases,
     bad("empty_file", "refuse", write_csv(f / "bad_empty.csv", []), ("empty",))
     (f / "bad_not_a_sheet.xlsx").write_bytes(b"PK\x03\x04 not really a zip")
     bad("corrupt_xlsx", "refuse", f / "bad_not_a_sheet.xlsx", ("not a readable Excel workbook",))
+    _round_two(f, T, ok, bad)
     return cases
+
+
+def _round_two(f: Path, T: list[Row], ok, bad) -> None:  # noqa: C901 - one list of cases, read top to bottom
+    """Issue 23: what real offices send and what careless or hostile files do."""
+    exp = expected(T)
+    no_unit = [c for c in EN if c != "unit"]
+    ok("no_unit_column_registry_unit", "meaning",
+       write_csv(f / "r2_no_unit.csv", [no_unit] + [[r.name, IND, r.year, fmt(r.value), "x"] for r in T]),
+       words=("no unit column", f"{IND} -> percent"), options={"lang": "en"})
+    sh = Sheet("S", [no_unit] + [[r.name, IND, r.year, r.value / 100, "x"] for r in T],
+               pct={(i, 4) for i in range(2, len(T) + 2)})
+    ok("no_unit_column_percent_cells", "percent_format", write_xlsx(f / "r2_no_unit_pct.xlsx", [sh]),
+       words=("percent-formatted cells agree",), options={"lang": "en"})
+    abbrev = {"Đức Hòa": "H. Đức Hòa", "Kiến Tường": "TX. Kiến Tường", "Tân An": "TP. Tân An"}
+    ok("office_abbreviations_h_tx_tp", "places",
+       write_csv(f / "r2_abbrev.csv", plain_table(T, name=lambda r: abbrev.get(r.name, "Huyện " + r.name))))
+    ok("hcmc_numbered_districts_before_2025", "places",
+       write_csv(f / "r2_hcmc.csv", [EN, ["Quận 1", IND, 2024, "12,5", "percent", "x"],
+                                     ["Q. 3", IND, 2024, "14", "percent", "x"],
+                                     ["Quận 10", IND, 2023, "11", "percent", "x"]], delimiter=";"),
+       rows=sorted([("vn.ho_chi_minh.quan_1", IND, 2024, 0.125), ("vn.ho_chi_minh.quan_3", IND, 2024, 0.14),
+                    ("vn.ho_chi_minh.quan_10", IND, 2023, 0.11)]))
+    ok("former_province_option_for_2024_data", "places",
+       write_csv(f / "r2_province_long_an.csv", [EN, ["Đức Hòa", IND, 2024, "20", "percent", "x"],
+                                                  ["Châu Thành", IND, 2024, "19", "percent", "x"]]),
+       rows=sorted([("vn.long_an.duc_hoa", IND, 2024, 0.2), ("vn.long_an.chau_thanh", IND, 2024, 0.19)]),
+       options={"province": "Long An"})
+    bad("unknown_names_containing_in", "refuse",
+        write_csv(f / "r2_unknown_in.csv", [EN, ["Xin Hoa", IND, 2023, "20", "percent", "x"],
+                                            ["British Virgin Islands", IND, 2023, "21", "percent", "x"]]),
+        ("unknown geography 'Xin Hoa'", "unknown geography 'British Virgin Islands'"), n=2)
+    bad("vietnamese_message_without_english_words", "language",
+        write_csv(f / "r2_ten_la_vi.csv", [VI, ["Xin Hoa", IND, 2026, "20", "%", "BC"]]),
+        ("địa bàn 'Xin Hoa' không có ở Tỉnh Tây Ninh", "có phải là"),
+        absent=(" in ", "did you mean", "unknown", " or "), options={"province": "Tây Ninh"})
+    err = Sheet("S", [EN] + [[r.name, IND, r.year, r.value, "percent", "x"] for r in T[:3]])
+    for i, e in enumerate(("#DIV/0!", "#REF!", "#N/A")):
+        err.cells[i + 1][3] = e
+    bad("excel_error_values_named", "formulas", write_xlsx(f / "r2_excel_errors.xlsx", [err]),
+        ("'#DIV/0!' is an Excel error value (division by zero)", "'#REF!' is an Excel error value",
+         "'#N/A' is an Excel error value"), n=3, options={"lang": "en"})
+    # An encrypted .xlsx is an OLE compound file holding an EncryptedPackage stream (what Excel writes with a
+    # password): the header and the stream's directory name are enough for what simlib reads.
+    ole = bytearray(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(504))
+    ole += "EncryptionInfo".encode("utf-16-le") + bytes(100) + "EncryptedPackage".encode("utf-16-le") + bytes(400)
+    (f / "r2_encrypted.xlsx").write_bytes(bytes(ole))
+    bad("encrypted_xlsx", "refuse", f / "r2_encrypted.xlsx", ("password-protected",), absent=("BadZipFile",))
+    (f / "r2_zero_bytes.xls").write_bytes(b"")
+    bad("zero_byte_xls", "refuse", f / "r2_zero_bytes.xls", ("empty (0 bytes)",))
+    ok("csv_named_xlsx", "csv", write_csv(f / "r2_csv_named.xlsx", plain_table(T)),
+       words=("named .xlsx but is a text (CSV) file",), options={"lang": "en"})
+    split = plain_table(T[:3], source="BC 123")
+    split[2] = ["Tân An", "Long An"] + split[2][1:]  # written without quotes: "Tân An, Long An" became two cells
+    text = "\n".join(",".join(str(c) for c in row) for row in split) + "\n"
+    (f / "r2_unquoted_comma.csv").write_text(text, encoding="utf-8")
+    bad("unquoted_comma_in_name", "refuse", f / "r2_unquoted_comma.csv",
+        ("a ',' inside an unquoted value split it", "'Tân An,Long An'", "row 3"), n=1, options={"lang": "en"})
+    big = "x" * 200_000  # far above the csv module's 131,072-character field limit (an office sent 30 MB)
+    (f / "r2_huge_cell.csv").write_text("geography,indicator,year,value,unit,source\n"
+                                        f"Tân An,{IND},2023,20,percent,x\nTân Trụ,{IND},2023,\"{big}\",percent,x\n",
+                                        encoding="utf-8")
+    bad("huge_cell", "refuse", f / "r2_huge_cell.csv", ("longer than 131,072 characters", "line 3", "quote"), n=1,
+        options={"lang": "en"})
+    # The init-case template: unfilled rows (name, indicator, school year, unit printed) are skipped; a past year's
+    # row on today's map ("Bản đồ" = mới) is today's commune.
+    head = ["Địa bàn", "Chỉ số", "Năm học", "Bản đồ", "Giá trị", "Tử số", "Mẫu số", "Đơn vị", "Nguồn", "Ghi chú"]
+    rows = [head]
+    for name in ("Xã Đức Hòa", "Xã Hậu Nghĩa"):
+        for y in range(2022, 2027):
+            rows.append([name, "thcs_graduates", f"{y - 1}-{y}", "mới (từ 1/7/2025)", "", "", "", "students", "", ""])
+            rows.append([name, IND, f"{y - 1}-{y}", "mới (từ 1/7/2025)", "", "", "", "percent", "", ""])
+    rows[4][4], rows[4][8] = "21,5", "Phòng GD 2023"  # Xã Đức Hòa, 2022-2023
+    rows[12][4], rows[12][8] = "18", "Báo cáo xã 2022"  # Xã Hậu Nghĩa, 2021-2022
+    ok("template_blank_rows_and_new_map", "places", write_csv(f / "r2_template.csv", rows),
+       rows=sorted([("vn.tay_ninh.xa_duc_hoa", IND, 2023, 0.215), ("vn.tay_ninh.xa_hau_nghia", IND, 2022, 0.18)]),
+       words=("18 dòng chưa điền",), options={"province": "Tây Ninh"})
+    bad("past_row_named_like_todays_commune", "places",
+        write_csv(f / "r2_minh_hoa.csv", [EN, ["Xã Minh Hóa", IND, 2024, "20", "percent", "x"],
+                                          ["Xã Minh Hóa", IND, 2026, "22", "percent", "x"]]),
+        ("names two different areas", "vn.quang_tri.xa_minh_hoa", "Xã Kim Phú", "vn.quang_binh.minh_hoa.xa_minh_hoa"),
+        n=1, options={"province": "Quảng Trị", "lang": "en"})
+    ok("past_row_on_todays_map_by_column", "places",
+       write_csv(f / "r2_minh_hoa_map.csv", [EN[:3] + ["map"] + EN[3:],
+                                             ["Xã Minh Hóa", IND, 2024, "new", "20", "percent", "x"],
+                                             ["Xã Minh Hóa", IND, 2026, "", "22", "percent", "x"]]),
+       rows=sorted([("vn.quang_tri.xa_minh_hoa", IND, 2024, 0.2), ("vn.quang_tri.xa_minh_hoa", IND, 2026, 0.22)]),
+       options={"province": "Quảng Trị"})
+    # A case's targets.csv, validated without --kind: several rows (an interim and a final target, two indicators).
+    tgt = [["Địa bàn", "Chỉ số", "Năm", "So sánh", "Giá trị", "Đơn vị", "Nguồn", "Ghi chú"],
+           ["Tỉnh Tây Ninh", IND, 2028, ">=", "25", "percent", "KH 12/KH-UBND", ""],
+           ["Tỉnh Tây Ninh", IND, 2030, ">=", "30", "percent", "KH 12/KH-UBND", ""],
+           ["Tỉnh Tây Ninh", "thpt_to_cao_dang", 2030, ">=", "20,5", "percent", "KH 12/KH-UBND", ""]]
+    ok("case_targets_several_rows", "case", write_csv(f / "targets.csv", tgt),
+       rows=sorted([("vn.tay_ninh", IND, 2028, 0.25), ("vn.tay_ninh", IND, 2030, 0.3),
+                    ("vn.tay_ninh", "thpt_to_cao_dang", 2030, 0.205)]))
+    bad("case_targets_true_duplicate", "case",
+        write_csv(f / "targets_dup.csv", tgt + [tgt[2]]),
+        ("trùng với dòng 3", "geography + indicator + year"), n=1, absent=("target_id",))
 
 
 if __name__ == "__main__":

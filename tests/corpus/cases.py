@@ -1,0 +1,123 @@
+"""Case folders and scenario files as planners (and careless or hostile testers) write them, each with what simlib
+must make of it: the words its refusal must contain, or what it must read.
+
+``write_case_corpus(folder)`` writes every case folder and scenario file under ``folder`` and returns the
+:class:`CaseFolder` list. Everything is illustrative test data: provinces and units are real, the targets and
+counts are made up here and mean nothing.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+#: A minimal valid case.yaml (Tây Ninh is in the bundled geographies: no units.csv needed).
+BASE = ("# Kịch bản thử\n"
+        "id: thu\n"
+        "title_vi: \"Thử\"\n"
+        "geography: vn.tay_ninh\n"
+        "as_of: 2026\n"
+        "years: [2022, 2030]\n"
+        "units: plan\n"
+        "language: vi\n")
+
+SCENARIO = ("name: thu\n"
+            "title_vi: \"Thử\"\n"
+            "title_en: \"Test\"\n"
+            "description: a test\n"
+            "quota:\n"
+            "  grade10_public_share: {2027: 0.70}\n")
+
+
+@dataclass
+class CaseFolder:
+    """One case folder (``kind="case"``) or scenario file (``kind="scenario"``) and what simlib must make of it.
+
+    ``refuse``: substrings of the refusal (empty: the folder must load). ``absent``: substrings that must not
+    appear. ``targets``: for a folder that loads, the case's own targets as (geography, indicator, year, share).
+    """
+
+    name: str
+    path: Path
+    kind: str = "case"
+    refuse: tuple[str, ...] = ()
+    absent: tuple[str, ...] = ()
+    targets: tuple[tuple, ...] = field(default_factory=tuple)
+
+
+def _case(folder: Path, name: str, yaml_text: str | bytes, files: dict[str, str] | None = None) -> Path:
+    d = folder / name
+    d.mkdir(parents=True)
+    data = yaml_text if isinstance(yaml_text, bytes) else yaml_text.encode("utf-8")
+    (d / "case.yaml").write_bytes(data)
+    for fname, text in (files or {}).items():
+        (d / fname).write_text(text, encoding="utf-8")
+    return d
+
+
+TARGETS_HEADER = "Địa bàn,Chỉ số,Năm,So sánh,Giá trị,Đơn vị,Nguồn,Ghi chú\n"
+
+
+def write_case_corpus(folder: Path) -> list[CaseFolder]:
+    """Write the case folders and scenario files; return what each must give."""
+    folder = Path(folder)
+    out: list[CaseFolder] = []
+
+    def refused(name, text, words, files=None, absent=()):
+        out.append(CaseFolder(name, _case(folder, name, text, files), "case", tuple(words), tuple(absent)))
+
+    # --- case.yaml: keys, YAML tricks, bytes -------------------------------------------------------------------
+    refused("duplicate_key", BASE + "geography: vn.lai_chau\n",
+            ("the key 'geography' appears twice (line 4 and line 9)", "keep one"))
+    refused("duplicate_nested_key", BASE.replace("units: plan\n", "units: plan\nheadline: [a]\nheadline: [b]\n"),
+            ("'headline' appears twice",))
+    bomb = BASE.replace("units: plan\n", "units: plan\ndescription: &a [x, x, x, x, x, x, x, x, x]\n"
+                        "notes: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a]\n")
+    refused("alias_bomb", bomb, ("alias *a", "anchors and aliases"))
+    refused("not_utf8", BASE.replace("title_vi: \"Thử\"", "title_vi: \"Th\xff\"").encode("latin-1", "replace")
+            .replace(b"Th\xe1\xbb\xad", b"Thu"),
+            ("line 3", "not UTF-8", "dòng 3"), absent=("byte 4",))
+    # --- years and "today": bounded, whole, within the run -------------------------------------------------------
+    refused("years_absurd", BASE.replace("[2022, 2030]", "[2022, 3000]"), ("3000 is outside 2010-2045",))
+    refused("years_too_many", BASE.replace("[2022, 2030]", "[2010, 2045]").replace("2026", "2026"),
+            ("36 years simulated", "at most 25"))
+    refused("years_fractional", BASE.replace("[2022, 2030]", "[2022.5, 2030]"), ("must be two years",))
+    refused("as_of_fractional", BASE.replace("as_of: 2026", "as_of: 2026.5"), ("'as_of' must be a whole year",))
+    refused("as_of_after_horizon", BASE.replace("as_of: 2026", "as_of: 2031"),
+            ("'as_of': 2031 is outside the years simulated 2022-2030",))
+    refused("as_of_long_ago", BASE.replace("as_of: 2026", "as_of: 2010"),
+            ("'as_of': 2010 is outside the years simulated 2022-2030",))
+    # --- targets.csv: several rows load; a true duplicate is refused by its rows --------------------------------
+    rows = ("Tỉnh Tây Ninh,thcs_to_gdnn_sc_tc,2028,>=,25,percent,KH 12/KH-UBND,giữa kỳ\n"
+            "Tỉnh Tây Ninh,thcs_to_gdnn_sc_tc,2030,>=,30,percent,KH 12/KH-UBND,\n"
+            "Tỉnh Tây Ninh,thpt_to_cao_dang,2030,ít nhất,\"20,5\",percent,KH 12/KH-UBND,\n")
+    d = _case(folder, "targets_several_rows", BASE, {"targets.csv": TARGETS_HEADER + rows})
+    out.append(CaseFolder("targets_several_rows", d, targets=(
+        ("vn.tay_ninh", "thcs_to_gdnn_sc_tc", 2028, 0.25), ("vn.tay_ninh", "thcs_to_gdnn_sc_tc", 2030, 0.30),
+        ("vn.tay_ninh", "thpt_to_cao_dang", 2030, 0.205))))
+    refused("targets_true_duplicate", BASE,
+            ("dòng 5", "trùng với dòng 3", "geography + indicator + year"),
+            {"targets.csv": TARGETS_HEADER + rows + rows.splitlines(keepends=True)[1]}, absent=("target_id",))
+    # --- scenario files (read by the same safe YAML reader) -------------------------------------------------
+    sdir = folder / "scenarios"
+    sdir.mkdir()
+
+    def scenario(name, text, words):
+        p = sdir / f"{name}.yaml"
+        p.write_text(text, encoding="utf-8")
+        out.append(CaseFolder(name, p, "scenario", tuple(words)))
+
+    scenario("scenario_ok", SCENARIO, ())
+    scenario("scenario_duplicate_key", SCENARIO + "quota:\n  grade10_public_share: {2027: 0.5}\n",
+             ("the key 'quota' appears twice (line 5 and line 7)",))
+    scenario("scenario_alias_bomb", SCENARIO.replace("description: a test\n", "description: &a [x, x, x]\n"
+                                                     "notes: [*a, *a]\n"), ("alias *a",))
+    return out
+
+
+if __name__ == "__main__":  # pragma: no cover
+    import sys
+    import tempfile
+
+    for c in write_case_corpus(Path(sys.argv[1] if len(sys.argv) > 1 else tempfile.mkdtemp())):
+        print(f"{c.kind:9s} {c.name:30s} {'refused' if c.refuse else 'ok'}  {c.path}")
