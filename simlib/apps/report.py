@@ -52,6 +52,7 @@ from simlib.evidence.targets import used_targets
 from simlib.inputs.case import Case, CaseInputs, load_case, load_case_inputs
 from simlib.models.assumptions import load_flow_assumptions
 from simlib.present import i18n
+from simlib.present.export import write_csv
 from simlib.scenarios.engine import DEFAULT_DRAWS, DEFAULT_SEED, RunConfig, ScenarioRun, chunk_size
 from simlib.scenarios.levers import LeverSet, Scenario, list_scenarios, load_levers, load_scenario
 
@@ -149,7 +150,7 @@ def _tables(rep: F.FeasibilityReport, run: ScenarioRun, levers: LeverSet, lever_
                                             output="mean share (%)")
     tables["costs"] = run.cost_table()
     tables["capacity"] = F.capacity_check(run, last)
-    tables["seats"] = run.seats_table(units=[geo])
+    tables["seats"] = run.seats_table(units=[geo], probs=(0.1, 0.5, 0.9))  # the 80 % interval, as everywhere
     tables["priors"] = levers.priors_frame()
     return tables
 
@@ -239,17 +240,25 @@ def compute(case: Case | str | Path, *, data_dir: str | Path | None = None, plan
 # render (per language)
 # --------------------------------------------------------------------------
 def _csv(df: pd.DataFrame, path: Path) -> None:
-    df.to_csv(path, index=False, lineterminator="\n", float_format="%.4f")
+    write_csv(df, path)
 
 
-def _write_tables(data: ReportData, t: Path) -> None:
+def _labelled(name: str, df: pd.DataFrame, lang: str) -> pd.DataFrame:
+    """The quota table with an explicit row label first ("không đặt chỉ tiêu" / "no quota" for the empty quota)."""
+    if name != "quota" or "quota_pct" not in df.columns:
+        return df
+    lab = [i18n.t("report.no_quota", lang) if pd.isna(q) else i18n.fmt_percent(q, lang, 0) for q in df["quota_pct"]]
+    return df.assign(quota_label=lab)[["quota_label"] + list(df.columns)]
+
+
+def _write_tables(data: ReportData, t: Path, lang: str = "en") -> None:
     aud = data.audit
     _csv(aud.to_frame(), t / "audit.csv")
     for name in ("gaps", "aggregates", "contradictions", "outliers"):
         _csv(getattr(aud, name), t / f"audit_{name}.csv")
     (t / "audit.txt").write_text(aud.to_text(data.inputs.bundle) + "\n", encoding="utf-8")
     for name, df in data.tables.items():
-        _csv(df, t / f"{name}.csv")
+        _csv(_labelled(name, df, lang), t / f"{name}.csv")
 
 
 def _run_record(data: ReportData, langs: Sequence[str], outputs: list[str]) -> dict:
@@ -283,7 +292,7 @@ def render(data: ReportData, lang: str, folder: str | Path) -> list[Path]:
     i18n.check_lang(lang)
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
-    _write_tables(data, folder)
+    _write_tables(data, folder, lang)
     render_language(data, lang, folder)
     return sorted(folder.iterdir())
 
