@@ -53,6 +53,10 @@ def nghe_an(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("nghe_an")
     d = tmp / "case"
     init_case("Nghệ An", d, as_of=2026)
+    # a target for a bundled former unit with a long name: it gets a panel and a row in the ranked chart
+    (d / "targets.csv").write_text("Địa bàn,Chỉ tiêu,Năm,So sánh,Giá trị,Đơn vị,Nguồn,Ghi chú\n"
+                                   "vn.nghe_an.thcs_nguyen_thi_minh_khai,thcs_to_gdnn_sc_tc,2030,ít nhất,30,percent,"
+                                   "Kế hoạch thử,\n", encoding="utf-8")
     return compute(d, n_draws=DRAWS), tmp
 
 

@@ -190,7 +190,7 @@ def _fan_charts(c: _Ctx) -> None:
         if ev is not None and ev.assessable and ev.source_geography != c.geo and hist is not None and len(hist):
             src_name = _geo_word(c, ev.source_geography)
             note = t("report.fan_other_geo", c.lang, geo=c.geo_name, src=src_name)
-            history_label = t("report.observed_of", c.lang, src=src_name)
+            history_label = src_name
         low = min([float(np.nanmin(q.to_numpy()))] + [x for _, x, _ in targets])
         ylim = (max(0.0, 10.0 * np.floor((100 * low - 5) / 10)), 100.0) if low > 0.5 else None
         fig = charts.fan_chart(
@@ -227,15 +227,16 @@ def _unit_targets(c: _Ctx, ind: str) -> pd.DataFrame:
 
 def _unit_panels(c: _Ctx, ind: str, src: str) -> None:
     b, used = c.base, c.data.used
-    tyears = sorted(int(y) for y in used.loc[used["indicator"] == ind, "year"])
+    sub_t = _unit_targets(c, ind)
+    tyears = sorted(int(y) for y in sub_t["year"])
     year = tyears[0] if tyears else b.years[-1]
     units_all = _sub_units(c)
     own = _own_units(c, ind)
-    with_target = list(dict.fromkeys(_unit_targets(c, ind)["geography"]))
+    with_target = list(dict.fromkeys(sub_t["geography"]))
     candidates = list(dict.fromkeys(own + with_target))
     units = c.units_word()
     title = t("report.districts_title", c.lang, ind=c.ind(ind), year=str(year), units=units)
-    if not units_all:
+    if not units_all or not candidates:  # nothing of their own: the commune section says so once
         return
     panels, tmap, pmap = {}, {}, {}
     fans = c.data.report.fans
@@ -311,7 +312,7 @@ def _ranked_units(c: _Ctx, ind: str, src: str) -> None:
     units = c.units_word()
     title = t("report.ranked_title", c.lang, ind=c.ind(ind), year=str(last), units=units)
     if df.empty or df["median"].isna().all():
-        if _sub_units(c):
+        if _own_units(c, ind) or len(_unit_targets(c, ind)):
             c.skip(f"communes_{ind}", title)
         return
     fig = charts.ranked_intervals(df.head(MAX_RANKED), lang=c.lang, title=title,
@@ -365,13 +366,27 @@ def _lever_charts(c: _Ctx) -> None:
     parts = parts[parts.abs() > 1e-9]
     parts.index = [p.replace("shock:", "") for p in parts.index]
     base_mean = float(contrib["trend"])
-    median = 100.0 * float(np.median(b.trend[ind][:, 0, b.year_index(last)]))
+    j, k = b.unit_index(c.geo), b.year_index(last)
+    start = 100.0 * float(np.median(b.trend[ind][:, j, k]))
+    total = 100.0 * float(np.median(c.run.share(ind, sc.name)[:, j, k]))
+    gap, sum_parts = total - start, float(parts.sum())
+    if abs(sum_parts) > 1e-6 and gap * sum_parts > 0:
+        # one central value per answer: start and total are medians (as in the headline and the tables); the
+        # levers' parts split the difference of the medians by their mean contributions
+        parts = parts * (gap / sum_parts)
+        base, tot = start, total
+        note = t("report.waterfall_median_note", c.lang, base=c.pct(start, 1), total=c.pct(total, 1),
+                 year=str(last), draws=c.draws)
+        subtitle = t("report.fan_subtitle", c.lang, unit=c.unit_label(ind), scenario=c.scenario(sc.name))
+    else:  # the medians move against the mean contributions: show the means, and say so
+        base, tot = base_mean, float(contrib.sum())
+        note = t("report.baseline_explained", c.lang, value=c.pct(base_mean, 1), year=str(last), draws=c.draws,
+                 median=c.pct(start, 1))
+        subtitle = t("report.waterfall_subtitle", c.lang, unit=c.unit_label(ind), draws=c.draws)
     fig = charts.waterfall(
-        parts, baseline=base_mean, total=float(contrib.sum()), lang=c.lang,
+        parts, baseline=base, total=tot, lang=c.lang,
         title=t("report.waterfall_title", c.lang, year=str(last), scenario=c.scenario(sc.name)),
-        subtitle=t("report.waterfall_subtitle", c.lang, unit=c.unit_label(ind), draws=c.draws),
-        note=t("report.baseline_explained", c.lang, value=c.pct(base_mean, 1), year=str(last), draws=c.draws,
-               median=c.pct(median, 1)),
+        subtitle=subtitle, note=note,
         baseline_label=t("report.waterfall_baseline", c.lang), unit_label=c.unit_label(ind),
         source=c.sources()["levers"], illustrative=True)
     c.save(fig, f"waterfall_{ind}", t("report.waterfall_title", c.lang, year=str(last), scenario=c.scenario(sc.name)))
@@ -619,7 +634,11 @@ def _lever_headline(c: _Ctx) -> list[str]:
     with_ = 100 * float(np.median(c.run.share(ind, sc.name)[:, j, k]))
     without = 100 * float(np.median(c.run.share(ind, "baseline")[:, j, k]))
     contrib = c.run.contributions(ind, sc.name, c.geo, last) * 100.0
-    parts = contrib.drop(labels=["trend"], errors="ignore")
+    # the levers' own parts (shocks such as free THPT are in the baseline too), splitting the difference of the
+    # two medians by their mean contributions: one central value, as everywhere
+    parts = contrib[[k_ for k_ in contrib.index if k_ != "trend" and not str(k_).startswith("shock:")]]
+    if abs(float(parts.sum())) > 1e-6 and (with_ - without) * float(parts.sum()) > 0:
+        parts = parts * ((with_ - without) / float(parts.sum()))
     parts = parts[parts.abs() > 0.05]
     words = [t("report.lever_part", c.lang, lever=i18n.label(str(k_).replace("shock:", ""), c.lang,
                                                              ("lever.", "")),
@@ -822,6 +841,14 @@ def _quota_display(c: _Ctx, numeric: bool = False) -> tuple[pd.DataFrame, list[C
         return None
     inds = [i for i in ("thcs_to_thpt_public", "thcs_to_gdnn_sc_tc", "thcs_to_vocational", "thcs_transition",
                         "vet_share_pooled") if f"{i}_pct" in q.columns]
+    # an indicator equal to one already shown in every row (e.g. GDNN with trung học nghề while it has no
+    # students) is one column, not two identical ones
+    kept: list[str] = []
+    for i in inds:
+        if not any(np.allclose(q[f"{i}_pct"].to_numpy(float), q[f"{k}_pct"].to_numpy(float), equal_nan=True)
+                   for k in kept):
+            kept.append(i)
+    inds = kept
     # a programme no quota changes (all zero: e.g. trung học nghề before it opens) is left out
     seats = [tr for tr in ("thpt", "trung_cap", "trung_hoc_nghe", "gdtx") if f"seats_{tr}" in q.columns
              and (q[f"seats_{tr}"].fillna(0).abs() > 0.5).any()]
@@ -891,7 +918,8 @@ def _verdict_table(c: _Ctx, communes: bool = False) -> tuple[pd.DataFrame, list[
 def _reach_table(c: _Ctx) -> tuple[pd.DataFrame, list[Column]]:
     inds, scs = _names(c)
     reach = c.data.tables["targets_reachable"]
-    reach = reach[(reach["unit"] == c.geo) & reach["indicator"].isin(c.data.headline())].reset_index(drop=True)
+    reach = reach[(reach["unit"] == c.geo) & reach["indicator"].isin(c.data.headline())
+                  & reach["reach_p50_pct"].notna()].reset_index(drop=True)  # no figures: said in the headline
     cols = [Column("indicator", "code", values=inds), Column("scenario", "code", codes="scenario", values=scs),
             Column("reach_p50_pct", "percent"), Column("reach_p80_pct", "percent"), Column("n_points", "int")]
     return reach, cols
@@ -920,7 +948,7 @@ def _commune_text(c: _Ctx) -> list[str]:
 
 def _html(c: _Ctx, headline: list[str], caveats: list[str]) -> None:
     img = lambda *names: [c.folder / f"{n}.svg" for n in names if n in c.written]  # noqa: E731
-    cap = lambda *names: [c.captions.get(n, "") for n in names if n in c.written]  # noqa: E731
+    cap = lambda *names: []  # noqa: E731 - a chart carries its title: no caption repeating it on the page
     heads = c.data.headline()
     vt, cols = _verdict_table(c)
     cvt, ccols = _verdict_table(c, communes=True)

@@ -208,7 +208,8 @@ def compute(case: Case | str | Path, *, data_dir: str | Path | None = None, plan
         terminal); True/None/False set the Monte Carlo progress bar (None: only in a terminal).
     """
     case = case if isinstance(case, Case) else load_case(case, data_dir=data_dir)
-    _say(progress, f"reading and validating the inputs of case {case.id}")
+    lang = case.language if case.language in i18n.LANGS else "vi"
+    _say(progress, i18n.t("report.progress_read", lang, case=case.id))
     inputs = load_case_inputs(case, data_dir=data_dir, planner_file=planner_file)
     bundle = inputs.bundle
     levers = load_levers(inputs.levers_path)
@@ -220,7 +221,8 @@ def compute(case: Case | str | Path, *, data_dir: str | Path | None = None, plan
     aud = audit(bundle, plans=own, planner_data=planner_rows if len(planner_rows) else None)
     config = RunConfig(years=case.years, n_draws=int(n_draws), seed=int(seed), as_of=case.as_of,
                        progress=None if callable(progress) else progress)
-    _say(progress, f"simulating {len(inputs.units)} unit(s) x {len(scenarios)} scenario(s) x {int(n_draws):,} draws")
+    _say(progress, i18n.t("report.progress_simulate", lang, units=i18n.fmt_int(len(inputs.units), lang),
+                          scenarios=str(len(scenarios)), draws=i18n.fmt_int(int(n_draws), lang)))
     rep = F.assess_targets(bundle, geography=inputs.geography, units=inputs.units, plans=inputs.plans,
                            scenarios=scenarios, config=config, levers=levers, flow_table=flow, as_of=case.as_of,
                            run_id=case.id, chunk_units=chunk_size(int(n_draws), len(case.years),
@@ -229,9 +231,9 @@ def compute(case: Case | str | Path, *, data_dir: str | Path | None = None, plan
     reg = run.baseline.registry
     headline = [i for i in (list(case.headline) or [x.id for x in reg.headline()]) if i in run.simulated()]
     lever_sc, lever_ind = _lever_choice(run, scenarios, headline)
-    _say(progress, "tables: targets reachable, contributions, sensitivity, costs, seats")
+    _say(progress, i18n.t("report.progress_tables", lang))
     tables = _tables(rep, run, levers, lever_sc, lever_ind)
-    _say(progress, "planning tables: the grade-10 quota, monitoring")
+    _say(progress, i18n.t("report.progress_planning", lang))
     tables.update(_planning_tables(inputs, rep, run, levers))
     return ReportData(inputs, config, levers, scenarios, aud, rep, run, tables, lever_sc, lever_ind)
 
@@ -319,7 +321,7 @@ def run_report(out: str | Path = "reports", *, case: Case | str | Path, langs: S
     with tempfile.TemporaryDirectory() as tmp:
         for lang in langs:
             sub = Path(tmp) / lang
-            _say(progress, f"writing charts, workbook and page ({lang})")
+            _say(progress, i18n.t("report.progress_write", lang))
             files = render(data, lang, sub)
             record = _run_record(data, langs if len(langs) == 1 else [lang], [p.name for p in files])
             (sub / "run.json").write_text(json.dumps(record, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")

@@ -736,13 +736,14 @@ def _draw_history(ax, hist: pd.DataFrame, lang: str, *, span: float, label_value
     return kinds, xmin
 
 
-def _history_handles(kinds: set, lang: str, same_label: str | None = None) -> list:
+def _history_handles(kinds: set, lang: str, place: str | None = None) -> list:
     h = []
     if "same" in kinds:
         h.append(Line2D([], [], marker="o", ls="", color="black", ms=5,
-                        label=same_label or t("observed_same", lang)))
+                        label=t("observed_same_of", lang, place=place) if place else t("observed_same", lang)))
     if "other" in kinds:
-        h.append(Line2D([], [], marker="o", ls="", mfc="white", mec="black", ms=5, label=t("observed_other", lang)))
+        h.append(Line2D([], [], marker="o", ls="", mfc="white", mec="black", ms=5,
+                        label=t("observed_other_of", lang, place=place) if place else t("observed_other", lang)))
     if "planner" in kinds:
         h.append(Line2D([], [], marker="s", ls="", color=OKABE_ITO["green"], ms=5, label=t("observed_planner", lang)))
     if "range_same" in kinds:
@@ -820,9 +821,10 @@ def fan_chart(
     width, height : float
         Figure width and plot height, inches (when ``ax`` is None).
     history_label : str, optional
-        Legend text of the observed points when they are not the titled
-        place's own (e.g. "Số liệu thực tế (Cả nước)"): a chart never shows
-        another geography's figures under this one's name unsaid.
+        Whose figures the observed points are when they are not the titled
+        place's own (e.g. "Cả nước"): the legend says "Số liệu thực tế của Cả
+        nước ...", so a chart never shows another geography's figures under
+        this one's name unsaid.
 
     Returns
     -------

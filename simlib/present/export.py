@@ -889,6 +889,12 @@ def _fill_planner_sheet(ws, sheet: Sheet, lang: str) -> None:
         elif col.kind in ("text", "code", "id", "verdict"):
             for i in range(2, n_rows + 2):
                 ws.cell(row=i, column=j).alignment = top
+    # the header row's height set from its wrapped lines (LibreOffice does not grow it: the header would cover row 2)
+    lines = 1
+    for j, header in enumerate(headers, start=1):
+        width = ws.column_dimensions[get_column_letter(j)].width or _MIN_WIDTH
+        lines = max(lines, math.ceil(_text_width(str(header)) / max(1.0, width - 1)))
+    ws.row_dimensions[1].height = 15.0 * min(lines, 6) + 3
     if cols:
         freeze = max(0, min(int(sheet.freeze_columns), len(cols) - 1))
         ws.freeze_panes = f"{get_column_letter(freeze + 1)}2"
