@@ -380,3 +380,18 @@ def test_ranked_intervals_draws_each_place_with_its_target_and_figure():
     meds = [ln for ln in ax.lines if ln.get_gid() == "median"]
     assert [ln.get_markerfacecolor() == "white" for ln in meds] == [False, True, True]
     assert ax.get_xlim()[1] >= 40
+
+
+def test_fan_says_whose_figures_and_draws_the_80_percent_band():
+    q = pd.DataFrame({c: 0.15 + z * 0.02 for c, z in zip(charts.FAN_COLUMNS, (-1.28, -0.67, 0.0, 0.67, 1.28))},
+                     index=YEARS)
+    fig = charts.fan_chart(q, history=HISTORY, lang="vi", history_label="Cả nước", today=2025.5)
+    texts = _texts(fig)
+    assert any(x.startswith("Số liệu thực tế của Cả nước") for x in texts)
+    assert "Khoảng dự báo 50%, 80%" in texts and "Hôm nay (năm học 2024-2025)" in texts
+    ax = fig.axes[0]
+    bands = [c for c in ax.collections if str(c.get_gid()).startswith("fan:")]
+    assert sorted(c.get_gid() for c in bands) == ["fan:band_50", "fan:band_80"]
+    # the 80 % band spans the 10th to the 90th percentile, in percent
+    ys = bands[[c.get_gid() for c in bands].index("fan:band_80")].get_paths()[0].vertices[:, 1]
+    assert min(ys) == pytest.approx(100 * (0.15 - 1.28 * 0.02)) and max(ys) == pytest.approx(100 * (0.15 + 1.28 * 0.02))

@@ -34,7 +34,7 @@ def test_every_province_renders_its_full_report(tmp_path):
     """All 34 provinces of the current map, from `init-case` with no data: every file, charts included, in
     Vietnamese (English is rendered for Nghệ An below). A failure names the province and the error."""
     failed = {}
-    names = list(places.provinces()["name_vi"])
+    names = list(places.provinces()["short"])
     assert len(names) == 34
     for name in names:
         try:

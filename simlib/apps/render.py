@@ -356,6 +356,13 @@ def _p_met_chart(c: _Ctx) -> None:
     c.save(fig, "p_met", _p_met_title(c))
 
 
+def _scalable(gap: float, sum_parts: float) -> bool:
+    """True when the levers' mean contributions can split the difference of two medians: same sign and the
+    same size within a factor of two (a skewed share can move its median much more, or less, than its mean:
+    then the means are shown as they are, and said to be means)."""
+    return abs(sum_parts) > 1e-6 and gap * sum_parts > 0 and 0.5 <= gap / sum_parts <= 2.0
+
+
 def _lever_charts(c: _Ctx) -> None:
     sc, ind = c.data.lever_scenario, c.data.lever_indicator
     if sc is None or ind is None:
@@ -370,7 +377,7 @@ def _lever_charts(c: _Ctx) -> None:
     start = 100.0 * float(np.median(b.trend[ind][:, j, k]))
     total = 100.0 * float(np.median(c.run.share(ind, sc.name)[:, j, k]))
     gap, sum_parts = total - start, float(parts.sum())
-    if abs(sum_parts) > 1e-6 and gap * sum_parts > 0:
+    if _scalable(gap, sum_parts):
         # one central value per answer: start and total are medians (as in the headline and the tables); the
         # levers' parts split the difference of the medians by their mean contributions
         parts = parts * (gap / sum_parts)
@@ -637,13 +644,15 @@ def _lever_headline(c: _Ctx) -> list[str]:
     # the levers' own parts (shocks such as free THPT are in the baseline too), splitting the difference of the
     # two medians by their mean contributions: one central value, as everywhere
     parts = contrib[[k_ for k_ in contrib.index if k_ != "trend" and not str(k_).startswith("shock:")]]
-    if abs(float(parts.sum())) > 1e-6 and (with_ - without) * float(parts.sum()) > 0:
+    key = "report.headline_levers_mean"
+    if _scalable(with_ - without, float(parts.sum())):
         parts = parts * ((with_ - without) / float(parts.sum()))
+        key = "report.headline_levers"
     parts = parts[parts.abs() > 0.05]
     words = [t("report.lever_part", c.lang, lever=i18n.label(str(k_).replace("shock:", ""), c.lang,
                                                              ("lever.", "")),
                pp=i18n.fmt_number(v, c.lang, 1, sign=True)) for k_, v in parts.items()]
-    return [t("report.headline_levers", c.lang, scenario=c.scenario(sc.name), ind=c.ind(ind), year=str(last),
+    return [t(key, c.lang, scenario=c.scenario(sc.name), ind=c.ind(ind), year=str(last),
               **{"with": c.pct(with_, 1)}, without=c.pct(without, 1), parts="; ".join(words) or "–")]
 
 

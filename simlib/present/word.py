@@ -46,7 +46,7 @@ FONT = "Times New Roman"
 FONT_SIZE_PT = 13
 _ROMAN = ("I", "II", "III", "IV", "V", "VI", "VII", "VIII", "IX", "X", "XI", "XII", "XIII", "XIV", "XV")
 _TEXT_WIDTH_CM = 16.0  # 21 cm - 3 cm - 2 cm
-_MAX_FIGURE_HEIGHT_CM = 12.5  # a figure leaves room for text on its page (two fit a page when they are short)
+_MAX_FIGURE_HEIGHT_CM = 21.0  # a tall figure (four panels) is narrowed to fit a page, never shrunk to a stamp
 
 
 @dataclass(frozen=True)
@@ -322,8 +322,8 @@ def _table(doc, frame: pd.DataFrame, columns: Sequence[Column] | None, lang: str
 def _column_widths(shown: pd.DataFrame, size: float) -> list[float]:
     """Column widths in cm sized to the content: never narrower than the longest word (no word is broken:
     "THCS+THPT → GDNN" wraps between words), wider columns for longer text, the whole within the text width."""
-    cm_per_char = 0.021 * size  # Times New Roman, an average character, cm per point of size
-    pad = 0.25
+    cm_per_char = 0.023 * size  # Times New Roman, an average character (bold headers included), cm per point
+    pad = 0.45  # the cell's left and right margins (0.19 cm each in Word and LibreOffice) and a little
     floor, want = [], []
     for j, name in enumerate(shown.columns):
         texts = [str(name)] + [str(v) for v in shown.iloc[:, j]]
@@ -425,7 +425,9 @@ def _signature_block(doc, recipients: Sequence[str], signature: Sequence[str], l
     if recipients:
         _set_run_font(left.paragraphs[0].add_run(i18n.t("word.recipients", lang)), size=12, bold=True, italic=True)
         for line in recipients:
-            _para(left, line, size=11, space_after=0)
+            text = str(line)
+            bullet = text.startswith("- ")
+            _para(left, text[2:] if bullet else text, size=11, space_after=0, bullet=bullet)
     right.paragraphs[0].text = ""
     right.paragraphs[0].alignment = center
     for k, line in enumerate(signature):
