@@ -40,6 +40,7 @@ draw them in percent. Each argument says its unit.
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -152,14 +153,32 @@ def save_figure(fig: Figure, path: str | Path, *, dpi: int = 200, tight: bool | 
 # the page: header, axes grid, legend, note and source, laid out once
 # ============================================================================================
 
+@functools.lru_cache(maxsize=4096)
+def _measure(text: str, size: float, weight: str, dpi: float) -> float:
+    """Width of one line of DejaVu Sans text in inches at ``dpi`` (Agg's hinting), cached: the same source lines
+    and labels are measured for every chart of a report."""
+    from matplotlib.backends.backend_agg import RendererAgg
+
+    r = _agg(dpi)
+    prop = FontProperties(family="DejaVu Sans", size=size, weight=weight)
+    return RendererAgg.get_text_width_height_descent(r, text, prop, ismath=False)[0] / dpi
+
+
+@functools.lru_cache(maxsize=4)
+def _agg(dpi: float):
+    from matplotlib.backends.backend_agg import RendererAgg
+
+    return RendererAgg(10, 10, dpi)
+
+
 def _wrap_text(renderer, text: str, size: float, width_in: float, dpi: float, weight: str = "normal") -> str:
     """Greedy word wrap of ``text`` to ``width_in`` inches, measuring each line (existing newlines kept)."""
     if not text:
         return ""
-    prop = FontProperties(family="DejaVu Sans", size=size, weight=weight)
+    weight = str(weight)
 
     def width(s: str) -> float:
-        return renderer.get_text_width_height_descent(s, prop, ismath=False)[0] / dpi
+        return _measure(s, float(size), weight, float(dpi))
 
     out = []
     for para in str(text).split("\n"):
@@ -183,10 +202,10 @@ def _fit_lines(renderer, text: str, size: float, width_in: float, dpi: float, *,
     A long place name (e.g. "Trường THCS Nguyễn Thị Minh Khai (Hưng Nguyên, Nghệ An)") stays readable in a
     narrow panel; a single word longer than the width is cut too.
     """
-    prop = FontProperties(family="DejaVu Sans", size=size, weight=weight)
+    weight = str(weight)
 
     def width(s: str) -> float:
-        return renderer.get_text_width_height_descent(s, prop, ismath=False)[0] / dpi
+        return _measure(s, float(size), weight, float(dpi))
 
     text = "\n".join(" ".join(part.split()) for part in str(text).split("\n"))
     lines = _wrap_text(renderer, text, size, width_in, dpi, weight).split("\n")
