@@ -33,7 +33,7 @@ pytestmark = pytest.mark.skipif(not HAVE_CHROMIUM, reason="Chromium is not insta
 
 YEARS = np.arange(2025, 2031)
 Q = pd.DataFrame({c: 0.15 + 0.01 * (YEARS - 2024) + z * 0.02 for c, z in
-                  zip(charts.FAN_COLUMNS, (-1.6, -0.8, -0.4, 0.0, 0.4, 0.8, 1.6))}, index=YEARS)
+                  zip(charts.FAN_COLUMNS, (-1.28, -0.67, 0.0, 0.67, 1.28))}, index=YEARS)
 WIDE = pd.DataFrame({
     "geography_name": ["Thành phố Tân An", "Huyện Cần Giuộc"] * 6,
     "indicator": [t("thcs_to_gdnn_sc_tc", "vi"), t("thpt_to_cao_dang", "vi")] * 6,

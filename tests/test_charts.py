@@ -96,9 +96,9 @@ def _texts(fig) -> list[str]:
 KINDS = ["fan", "small", "waterfall", "tornado", "probability", "evidence"]
 VI_EXPECTED = {
     "fan": ["Năm (năm kết thúc năm học)", "% số học sinh tốt nghiệp", "Dự báo (trung vị)", "Khoảng dự báo 30%, 60%, 90%",
-            "Chỉ tiêu năm 2025: ≥40,12%", "QĐ 522: ≥30%", "Hôm nay (năm học 2025-2026)", "Số liệu do địa phương cung cấp",
+            "Chỉ tiêu năm 2025: ≥40,12%", "QĐ 522: ≥30%", "Hôm nay (năm học 2024-2025)", "Số liệu do địa phương cung cấp",
             "Ước tính cho năm đã qua (trung vị)", "10 đến trên 16%", "15,2%"],
-    "small": ["Đức Hòa", "Cần Giuộc", "Chỉ tiêu: 40%\nXác suất đạt: 0,08", "Chỉ tiêu: 40%\nĐã đạt", "Hôm nay (năm học 2025-2026)"],
+    "small": ["Đức Hòa", "Cần Giuộc", "Chỉ tiêu: 40%\nXác suất đạt: 0,08", "Chỉ tiêu: 40%\nĐã đạt", "Hôm nay (năm học 2024-2025)"],
     "waterfall": ["Xu hướng hiện tại, chưa có giải pháp mới", "Tổng cộng", "Tương tác giữa các giải pháp",
                   "Một giải pháp khác", "+2,1 điểm %", "−1,8 điểm %", "15,2%"],
     "tornado": ["Giá trị trung tâm: 31,2%", "Độ co giãn theo học phí", "36,5% (−0,5)", "Các giải pháp (thang đo riêng)",
@@ -336,3 +336,62 @@ def test_verdict_key_is_the_assess_rule():
 def test_formatting_helpers_match_i18n():
     assert re.fullmatch(r"\d+,\d+%", charts._pct(40.12, "vi"))
     assert charts._pct(40.0, "vi") == i18n.fmt_percent(40, "vi", 0) == "40%"
+
+
+# --------------------------------------------------------------------------- long names, ranked places (issue 25)
+
+LONG = "Trường THCS Nguyễn Thị Minh Khai (Hưng Nguyên, Nghệ An)"
+
+
+def test_small_multiples_shorten_long_names_instead_of_failing():
+    names = [LONG, LONG + " 2", "Xã Kim Phú", "Trường THCS Phan Bội Châu và Trường THCS Lê Hồng Phong (Vinh)"]
+    panels = {n: _quantiles(0.10 + 0.01 * i, 0.005) for i, n in enumerate(names)}
+    fig = charts.small_multiples(panels, targets={}, lang="vi", title="t", today=2025.5)
+    titles = [ax.get_title(loc="left") for ax in fig.axes if ax.get_title(loc="left")]
+    assert len(titles) == 4
+    width_in = fig.get_figwidth()
+    r = fig.canvas.get_renderer()
+    for ax in fig.axes:
+        title = ax._left_title
+        if title.get_text():
+            assert title.get_text().count("\n") <= 1  # at most two lines
+            # the title stays within its panel (plus the gap to the next one)
+            assert title.get_window_extent(r).x1 / fig.dpi <= width_in
+    assert any("…" in x for x in titles)  # the longest was shortened, not overflowing
+
+
+def test_a_chart_too_narrow_names_itself_in_the_planners_language():
+    panels = {"A": _quantiles()}
+    with pytest.raises(ValueError, match="Biểu đồ «Tên biểu đồ»"):
+        charts.small_multiples(panels, targets={}, lang="vi", title="Tên biểu đồ", width=1.2)
+
+
+def test_ranked_intervals_draws_each_place_with_its_target_and_figure():
+    df = pd.DataFrame({"label": ["Xã A", LONG, "Xã C"], "median": [0.1, 0.2, 0.3], "low": [0.05, 0.1, 0.2],
+                       "high": [0.2, 0.3, 0.4], "target": [0.25, float("nan"), 0.35],
+                       "reported": [0.12, float("nan"), float("nan")], "own": [True, False, False],
+                       "p_met": [0.1, float("nan"), 0.3]})
+    fig = charts.ranked_intervals(df, lang="vi", title="t")
+    (ax,) = [a for a in fig.axes if a.get_gid() != "legend"][:1]
+    gids = [ln.get_gid() for ln in ax.lines]
+    assert gids.count("interval") == 3 and gids.count("median") == 3
+    assert gids.count("target") == 2 and gids.count("reported") == 1
+    # hollow dot for the places without figures of their own
+    meds = [ln for ln in ax.lines if ln.get_gid() == "median"]
+    assert [ln.get_markerfacecolor() == "white" for ln in meds] == [False, True, True]
+    assert ax.get_xlim()[1] >= 40
+
+
+def test_fan_says_whose_figures_and_draws_the_80_percent_band():
+    q = pd.DataFrame({c: 0.15 + z * 0.02 for c, z in zip(charts.FAN_COLUMNS, (-1.28, -0.67, 0.0, 0.67, 1.28))},
+                     index=YEARS)
+    fig = charts.fan_chart(q, history=HISTORY, lang="vi", history_label="Cả nước", today=2025.5)
+    texts = _texts(fig)
+    assert any(x.startswith("Số liệu thực tế của Cả nước") for x in texts)
+    assert "Khoảng dự báo 50%, 80%" in texts and "Hôm nay (năm học 2024-2025)" in texts
+    ax = fig.axes[0]
+    bands = [c for c in ax.collections if str(c.get_gid()).startswith("fan:")]
+    assert sorted(c.get_gid() for c in bands) == ["fan:band_50", "fan:band_80"]
+    # the 80 % band spans the 10th to the 90th percentile, in percent
+    ys = bands[[c.get_gid() for c in bands].index("fan:band_80")].get_paths()[0].vertices[:, 1]
+    assert min(ys) == pytest.approx(100 * (0.15 - 1.28 * 0.02)) and max(ys) == pytest.approx(100 * (0.15 + 1.28 * 0.02))

@@ -58,7 +58,7 @@ def test_round_trip_keeps_types_and_values(tmp_path):
     # the values exactly, with their Python types: numbers are numbers, not text
     assert rows[1] == ("Tân Thạnh", 1200, 40.12, True, 7)
     assert rows[2] == ("Đức Huệ", 950, None, False, 8)  # NaN -> empty cell
-    assert rows[3] == ("=1+1", 30, 0.5, True, 2**40)  # text that looks like a formula stays text
+    assert rows[3] == ("'=1+1", 30, 0.5, True, 2**40)  # text that looks like a formula is neutralised (OWASP)
     assert [type(v) for v in rows[1]] == [str, int, float, bool, int]
     assert ws["C3"].value is None and ws["C3"].data_type == "n"
     assert ws["A4"].data_type == "s"
@@ -73,7 +73,7 @@ def test_round_trip_keeps_types_and_values(tmp_path):
     assert back["students"].tolist() == [1200, 950, 30]
     assert back["seats"].tolist() == [7, 8, 2**40]
     assert back["met"].tolist() == [True, False, True]
-    assert back["district"].tolist() == ["Tân Thạnh", "Đức Huệ", "=1+1"]
+    assert back["district"].tolist() == ["Tân Thạnh", "Đức Huệ", "'=1+1"]  # neutralised, read back as written
     assert back["share_pct"].iloc[0] == 40.12 and math.isnan(back["share_pct"].iloc[1])
 
 
@@ -114,7 +114,7 @@ def test_headers_translated_and_mapped_back(tmp_path):
     assert list(raw.columns) == ["Huyện", "Số học sinh", "Tỷ lệ (%)", "Đạt", "seats"]
     back = read_workbook(path, header_map={v: k for k, v in LABELS.items()})["flows"]
     assert list(back.columns) == list(df.columns)
-    assert back["district"].tolist() == df["district"].tolist()
+    assert back["district"].tolist() == [*df["district"].tolist()[:2], "'=1+1"]
 
     # a callable works too; returning None keeps the key
     path2 = write_workbook({"flows": df}, tmp_path / "h2.xlsx", column_labels=lambda k: LABELS.get(k, None))
@@ -408,3 +408,42 @@ def test_html_table_with_column_spec(tmp_path):
     assert '<section class="page-break">' in text and '<p class="note">Cách đọc: ...</p>' in text
     assert '<p class="subtitle">năm học 2025-2026</p>' in text
     assert "@page { size: A4" in text and "max-width: 180mm" in text
+
+
+# --------------------------------------------------------------------------- planner text and CSV (issue 25)
+
+from simlib.present.safety import neutralise  # noqa: E402
+
+
+@pytest.mark.parametrize("text", ['=HYPERLINK("x","INJ")', "+1+2", "-2+3", "@SUM(A1)", "\tx", "\rx"])
+def test_formula_like_text_is_neutralised(text):
+    assert neutralise(text) == "'" + text
+
+
+@pytest.mark.parametrize("value", ["Xã Kim Phú", "", "-3.5", "-3,5", "+4", -3.5, 12, None, "x=1"])
+def test_ordinary_values_are_left_alone(value):
+    assert neutralise(value) == value
+
+
+def test_write_csv_has_a_bom_integer_years_and_neutral_text(tmp_path):
+    df = pd.DataFrame({"unit_name": ['=HYPERLINK("x","INJ")', "Phường Tân Ninh"], "year": [2030.0, 2025.0],
+                       "target_year": [2030.0, np.nan], "p_met": [0.123456, 0.5]})
+    p = export.write_csv(df, tmp_path / "t.csv")
+    raw = p.read_bytes()
+    assert raw.startswith(b"\xef\xbb\xbf")
+    lines = raw.decode("utf-8-sig").splitlines()
+    assert lines[0] == "unit_name,year,target_year,p_met"
+    assert lines[1] == "\"'=HYPERLINK(\"\"x\"\",\"\"INJ\"\")\",2030,2030,0.1235"
+    assert lines[2] == "Phường Tân Ninh,2025,,0.5000"
+    back = pd.read_csv(p)  # pandas skips the mark
+    assert list(back.columns) == ["unit_name", "year", "target_year", "p_met"]
+
+
+def test_xlsx_and_html_neutralise_planner_text(tmp_path):
+    df = pd.DataFrame({"unit": ['=HYPERLINK("x","INJ")'], "n": [3]})
+    write_workbook({"t": df}, tmp_path / "w.xlsx")
+    ws = openpyxl.load_workbook(tmp_path / "w.xlsx")["t"]
+    assert ws["A2"].value == "'" + '=HYPERLINK("x","INJ")' and ws["A2"].data_type == "s"
+    page = write_html_summary(tmp_path / "p.html", title="t", lang="vi", sections=[Section("h", table=df)])
+    text = page.read_text(encoding="utf-8")
+    assert "<td>&#x27;=HYPERLINK" in text and "<td>=HYPERLINK" not in text

@@ -24,7 +24,7 @@ DRAWS = 200  # small Monte Carlo in tests; make report uses 10,000
 CASE = "long_an_2025"
 HEAD = ("thcs_to_gdnn_sc_tc", "thpt_to_cao_dang")
 CHARTS = (["targets_vs_evidence", "p_met"] + [f"fan_{i}" for i in HEAD] + [f"units_{i}" for i in HEAD]
-          + ["waterfall_thcs_to_gdnn_sc_tc", "tornado_thcs_to_gdnn_sc_tc"])
+          + [f"communes_{i}" for i in HEAD] + ["waterfall_thcs_to_gdnn_sc_tc", "tornado_thcs_to_gdnn_sc_tc"])
 TABLES = ["feasibility", "targets_reachable", "contributions", "sensitivity", "costs", "capacity", "seats", "priors",
           "quota", "monitoring"]
 EXPECTED = ({"audit.csv", "audit.txt", "audit_gaps.csv", "audit_aggregates.csv", "audit_contradictions.csv",
@@ -68,8 +68,15 @@ def test_rerender_is_byte_identical(full, data, tmp_path):
 
 def test_languages_differ_only_in_words(full):
     vi, en = full / "vi", full / "en"
-    for t in TABLES:  # the numbers are the same in both languages
+    for t in TABLES:  # the numbers are the same in both languages (the quota table's row label is in words)
+        if t == "quota":
+            a, b = (pd.read_csv(x / "quota.csv") for x in (vi, en))
+            assert a.columns[0] == "quota_label" and a["quota_label"].iloc[0] == "Không đặt chỉ tiêu"
+            assert b["quota_label"].iloc[0] == "No quota"
+            pd.testing.assert_frame_equal(a.drop(columns="quota_label"), b.drop(columns="quota_label"))
+            continue
         assert (vi / f"{t}.csv").read_bytes() == (en / f"{t}.csv").read_bytes(), t
+        assert (vi / f"{t}.csv").read_bytes().startswith(b"\xef\xbb\xbf"), t  # Excel reads the diacritics
     html_vi = (vi / "summary.html").read_text(encoding="utf-8")
     html_en = (en / "summary.html").read_text(encoding="utf-8")
     assert '<html lang="vi"' in html_vi and '<html lang="en"' in html_en
@@ -178,3 +185,29 @@ def test_planner_district_evidence_is_used(write):
     row = f[(f["target_id"] == "la25.thcs.rate.app.tan_an") & (f["scenario"] == "baseline")].iloc[0]
     assert row["evidence"] == "vn.long_an.tan_an" and row["last_year"] == 2024
     assert "planner/mine.csv" in d.inputs.files
+
+
+def test_word_report_carries_what_a_department_signs(full):
+    """The defensible targets, the communes (districts here) and the monitoring table, every chart with a caption,
+    "Nơi nhận" and the signature block."""
+    import zipfile
+
+    xml = zipfile.ZipFile(full / "vi" / "report.docx").read("word/document.xml").decode("utf-8")
+    for words in ("Chỉ tiêu có thể đăng ký", "Theo dõi tiến độ", "Nơi nhận", "GIÁM ĐỐC", "Các huyện"):
+        assert words.upper() in xml.upper(), words
+    n_png = sum(1 for p in (full / "vi").glob("*.png"))
+    assert xml.count("<pic:pic") == n_png  # every chart is in the document
+    assert xml.count("Hình ") >= n_png
+
+
+def test_vietnamese_workbook_holds_no_english_phrases(full):
+    wb = openpyxl.load_workbook(full / "vi" / "simlib_report.xlsx", read_only=True)
+    english = ("flow model", "capacity unknown", "no intake capacity", "trend (business as usual)",
+               "effect_full", "q0.05", "q0.95", "mean share")  # (the priors' sources cite English documents)
+    for ws in wb.worksheets:
+        if ws.title in ("Hướng dẫn",):
+            continue
+        for row in ws.iter_rows(values_only=True):
+            for v in row:
+                if isinstance(v, str):
+                    assert not any(e in v for e in english) and v not in ("judgement", "evidence"), (ws.title, v)

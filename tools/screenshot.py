@@ -4,7 +4,8 @@
 
 Checks, in a real browser (Debian's /usr/bin/chromium):
 
-* no horizontal overflow at A4 width (794 CSS pixels = 210 mm at 96 dpi):
+* no horizontal overflow at A4 width (794 CSS pixels = 210 mm at 96 dpi),
+  and with ``--pdf`` at the printed text width too (680 px = 180 mm):
   the page is not wider than the window and no element sticks out of it
   (the offenders are listed);
 * every image loaded (``<img>`` complete with a non-zero natural size) and
@@ -32,6 +33,8 @@ from pathlib import Path
 
 #: A4 width in CSS pixels (210 mm at 96 px per inch).
 A4_WIDTH_PX = 794
+#: The printed text width of A4 with the page's 15 mm margins (180 mm), CSS pixels: what fits it fits the paper.
+A4_TEXT_PX = 680
 CHROMIUM = "/usr/bin/chromium"
 _FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
           "--disable-component-update", "--disable-sync", "--hide-scrollbars", "--mute-audio",
@@ -188,6 +191,13 @@ def main(argv: list[str] | None = None) -> int:
             print(f"error: {exc}", file=sys.stderr)
             return 2
         pages = pdf_pages_to_png(pdf) if pdf else []
+        if pdf:  # the printed page: the text width of A4 (180 mm) must hold every element too
+            printed = check_page(page, width=A4_TEXT_PX, chromium=a.chromium)
+            if printed["overflowing"] or printed["scroll_width"] > printed["window_width"]:
+                rep["ok"] = False
+                rep["overflowing"] = rep["overflowing"] + [dict(el, tag=f"print:{el['tag']}")
+                                                          for el in printed["overflowing"]]
+                print(f"{page}: the A4 text width ({A4_TEXT_PX} px) is exceeded: {printed['scroll_width']} px")
         verdict = "ok" if rep["ok"] else "FAILED"
         print(f"{page}: {verdict}: width {rep['scroll_width']}/{rep['window_width']} px, "
               f"{len(rep['images'])} images ({len(rep['broken_images'])} broken), {len(rep['svgs'])} svg, "

@@ -54,6 +54,7 @@ from simlib.evidence.targets import used_targets
 from simlib.inputs.case import Case, CaseInputs, load_case, load_case_inputs
 from simlib.models.assumptions import load_flow_assumptions
 from simlib.present import i18n
+from simlib.present.export import write_csv
 from simlib.scenarios.engine import DEFAULT_DRAWS, DEFAULT_SEED, RunConfig, ScenarioRun, chunk_size
 from simlib.scenarios.levers import LeverSet, Scenario, list_scenarios, load_levers, load_scenario
 
@@ -151,7 +152,7 @@ def _tables(rep: F.FeasibilityReport, run: ScenarioRun, levers: LeverSet, lever_
                                             output="mean share (%)")
     tables["costs"] = run.cost_table()
     tables["capacity"] = F.capacity_check(run, last)
-    tables["seats"] = run.seats_table(units=[geo])
+    tables["seats"] = run.seats_table(units=[geo], probs=(0.1, 0.5, 0.9))  # the 80 % interval, as everywhere
     tables["priors"] = levers.priors_frame()
     return tables
 
@@ -209,7 +210,8 @@ def compute(case: Case | str | Path, *, data_dir: str | Path | None = None, plan
         terminal); True/None/False set the Monte Carlo progress bar (None: only in a terminal).
     """
     case = case if isinstance(case, Case) else load_case(case, data_dir=data_dir)
-    _say(progress, f"reading and validating the inputs of case {case.id}")
+    lang = case.language if case.language in i18n.LANGS else "vi"
+    _say(progress, i18n.t("report.progress_read", lang, case=case.id))
     inputs = load_case_inputs(case, data_dir=data_dir, planner_file=planner_file)
     bundle = inputs.bundle
     levers = load_levers(inputs.levers_path)
@@ -221,7 +223,8 @@ def compute(case: Case | str | Path, *, data_dir: str | Path | None = None, plan
     aud = audit(bundle, plans=own, planner_data=planner_rows if len(planner_rows) else None)
     config = RunConfig(years=case.years, n_draws=int(n_draws), seed=int(seed), as_of=case.as_of,
                        progress=None if callable(progress) else progress)
-    _say(progress, f"simulating {len(inputs.units)} unit(s) x {len(scenarios)} scenario(s) x {int(n_draws):,} draws")
+    _say(progress, i18n.t("report.progress_simulate", lang, units=i18n.fmt_int(len(inputs.units), lang),
+                          scenarios=str(len(scenarios)), draws=i18n.fmt_int(int(n_draws), lang)))
     rep = F.assess_targets(bundle, geography=inputs.geography, units=inputs.units, plans=inputs.plans,
                            scenarios=scenarios, config=config, levers=levers, flow_table=flow, as_of=case.as_of,
                            run_id=case.id, chunk_units=chunk_size(int(n_draws), len(case.years),
@@ -230,9 +233,9 @@ def compute(case: Case | str | Path, *, data_dir: str | Path | None = None, plan
     reg = run.baseline.registry
     headline = [i for i in (list(case.headline) or [x.id for x in reg.headline()]) if i in run.simulated()]
     lever_sc, lever_ind = _lever_choice(run, scenarios, headline)
-    _say(progress, "tables: targets reachable, contributions, sensitivity, costs, seats")
+    _say(progress, i18n.t("report.progress_tables", lang))
     tables = _tables(rep, run, levers, lever_sc, lever_ind)
-    _say(progress, "planning tables: the grade-10 quota, monitoring")
+    _say(progress, i18n.t("report.progress_planning", lang))
     tables.update(_planning_tables(inputs, rep, run, levers))
     return ReportData(inputs, config, levers, scenarios, aud, rep, run, tables, lever_sc, lever_ind)
 
@@ -241,17 +244,25 @@ def compute(case: Case | str | Path, *, data_dir: str | Path | None = None, plan
 # render (per language)
 # --------------------------------------------------------------------------
 def _csv(df: pd.DataFrame, path: Path) -> None:
-    df.to_csv(path, index=False, lineterminator="\n", float_format="%.4f")
+    write_csv(df, path)
 
 
-def _write_tables(data: ReportData, t: Path) -> None:
+def _labelled(name: str, df: pd.DataFrame, lang: str) -> pd.DataFrame:
+    """The quota table with an explicit row label first ("không đặt chỉ tiêu" / "no quota" for the empty quota)."""
+    if name != "quota" or "quota_pct" not in df.columns:
+        return df
+    lab = [i18n.t("report.no_quota", lang) if pd.isna(q) else i18n.fmt_percent(q, lang, 0) for q in df["quota_pct"]]
+    return df.assign(quota_label=lab)[["quota_label"] + list(df.columns)]
+
+
+def _write_tables(data: ReportData, t: Path, lang: str = "en") -> None:
     aud = data.audit
     _csv(aud.to_frame(), t / "audit.csv")
     for name in ("gaps", "aggregates", "contradictions", "outliers"):
         _csv(getattr(aud, name), t / f"audit_{name}.csv")
     (t / "audit.txt").write_text(aud.to_text(data.inputs.bundle) + "\n", encoding="utf-8")
     for name, df in data.tables.items():
-        _csv(df, t / f"{name}.csv")
+        _csv(_labelled(name, df, lang), t / f"{name}.csv")
 
 
 def _run_record(data: ReportData, langs: Sequence[str], outputs: list[str]) -> dict:
@@ -285,7 +296,7 @@ def render(data: ReportData, lang: str, folder: str | Path) -> list[Path]:
     i18n.check_lang(lang)
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
-    _write_tables(data, folder)
+    _write_tables(data, folder, lang)
     render_language(data, lang, folder)
     return sorted(folder.iterdir())
 
@@ -399,7 +410,7 @@ def run_report(out: str | Path = "reports", *, case: Case | str | Path, langs: S
     try:
         for lang in langs:
             sub = tmp if len(langs) == 1 else tmp / lang
-            _say(progress, f"writing charts, workbook and page ({lang})")
+            _say(progress, i18n.t("report.progress_write", lang))
             files = render(data, lang, sub)
             record = _run_record(data, langs if len(langs) == 1 else [lang], [p.name for p in files])
             (sub / "run.json").write_text(json.dumps(record, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")

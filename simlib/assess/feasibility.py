@@ -385,7 +385,7 @@ def feasibility(bundle: Bundle, *, plans: Sequence[str] | None = None,
     return FeasibilityReport(pd.concat(frames, ignore_index=True), MappingProxyType(runs))
 
 
-FAN_PROBS = (0.05, 0.2, 0.35, 0.5, 0.65, 0.8, 0.95)
+FAN_PROBS = (0.05, 0.1, 0.2, 0.25, 0.35, 0.5, 0.65, 0.75, 0.8, 0.9, 0.95)  # 80 % and 50 % bands for charts
 
 
 def assess_targets(bundle: Bundle, *, geography: str, units: Sequence[str], plans: Sequence[str],

@@ -52,7 +52,7 @@ __all__ = ["Case", "CaseError", "CaseInputs", "load_case", "list_cases", "defaul
 CASE_FILE = "case.yaml"
 KINDS = ("plan", "retrospective")
 _KEYS = ("id", "title_vi", "title_en", "geography", "as_of", "years", "units", "plans", "benchmarks", "headline",
-         "language", "kind", "description", "scenarios", "notes", "default")
+         "language", "kind", "description", "scenarios", "notes", "default", "department", "signer")
 _ID = re.compile(r"^[a-z][a-z0-9_]*$")
 
 
@@ -90,6 +90,9 @@ class Case:
         Scenario names to run (None: every scenario file available).
     folder : Path or None
         The case folder (None for a case built in code).
+    department, signer : str
+        Optional: the department issuing the Word report (e.g. "Sở Giáo dục và Đào tạo tỉnh Quảng Trị") and who
+        signs it (e.g. "Nguyễn Văn A"); blank lines for the clerk when not given.
     """
 
     id: str
@@ -108,6 +111,8 @@ class Case:
     scenarios: tuple[str, ...] | None = None
     description: str = ""
     folder: Path | None = field(default=None, compare=False)
+    department: str = ""
+    signer: str = ""
 
     @property
     def years(self) -> tuple[int, ...]:
@@ -305,7 +310,8 @@ def load_case(case: str | Path, *, data_dir: str | Path | None = None) -> Case:
         plans=_strings(doc.get("plans"), "plans", path), benchmarks=_strings(doc.get("benchmarks"), "benchmarks", path),
         headline=_strings(doc.get("headline"), "headline", path),
         language=lang, kind=kind, scenarios=None if scenarios is None else _strings(scenarios, "scenarios", path),
-        description=" ".join(str(doc.get("description", "")).split()), folder=p.resolve())
+        description=" ".join(str(doc.get("description", "")).split()), folder=p.resolve(),
+        department=" ".join(str(doc.get("department") or "").split()), signer=" ".join(str(doc.get("signer") or "").split()))
 
 
 # --------------------------------------------------------------------------

@@ -40,6 +40,7 @@ draw them in percent. Each argument says its unit.
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -57,10 +58,11 @@ from matplotlib.patches import Patch, Rectangle
 from simlib.assess.verdicts import MET, MISSED, NOT_ASSESSED, VERDICT_BANDS, verdict
 from simlib.errors import InputError
 from simlib.present.i18n import check_lang, fmt_number, fmt_percent, fmt_prob, label, school_year, t
+from simlib.present.safety import neutralise
 
 __all__ = [
     "OKABE_ITO", "FAN_COLUMNS", "VERDICT_BANDS", "save_figure", "fan_chart", "small_multiples", "waterfall",
-    "tornado", "probability_bars", "targets_vs_evidence", "verdict_key",
+    "tornado", "probability_bars", "targets_vs_evidence", "verdict_key", "ranked_intervals",
 ]
 
 #: The Okabe-Ito colour-blind-safe palette.
@@ -68,8 +70,11 @@ OKABE_ITO = {
     "black": "#000000", "orange": "#E69F00", "sky": "#56B4E9", "green": "#009E73",
     "yellow": "#F0E442", "blue": "#0072B2", "vermillion": "#D55E00", "purple": "#CC79A7",
 }
-#: Quantile columns expected by :func:`fan_chart` and :func:`small_multiples` (fractions 0-1).
-FAN_COLUMNS = ("q0.05", "q0.2", "q0.35", "q0.5", "q0.65", "q0.8", "q0.95")
+#: Quantile columns expected by :func:`fan_chart` and :func:`small_multiples` (fractions 0-1): the median,
+#: the 80 % interval (10th-90th percentile, the main band: the interval every table and text of a report gives)
+#: and the 50 % interval. The older set (5, 20, 35, 50, 65, 80, 95: 90/60/30 % bands) is still drawn.
+FAN_COLUMNS = ("q0.1", "q0.25", "q0.5", "q0.75", "q0.9")
+_LEGACY_COLUMNS = ("q0.05", "q0.2", "q0.35", "q0.5", "q0.65", "q0.8", "q0.95")
 #: Default width of a chart, inches: the text width of an A4 page with the margins of a Vietnamese
 #: administrative document (21 cm - 3 cm left - 2 cm right = 16 cm), plus a little.
 WIDTH_IN = 6.5
@@ -78,8 +83,9 @@ _BLUE, _VERMILLION, _SKY = OKABE_ITO["blue"], OKABE_ITO["vermillion"], OKABE_ITO
 _VERMILLION_LIGHT = "#E8975C"
 _INK, _MUTED = "#1a1a1a", "0.35"
 # (lower quantile, upper quantile, colour strength, label key): widest first
-_BANDS = (("q0.05", "q0.95", 0.22, "band_90"), ("q0.2", "q0.8", 0.45, "band_60"),
-          ("q0.35", "q0.65", 0.75, "band_30"))
+_BANDS = (("q0.1", "q0.9", 0.30, "band_80"), ("q0.25", "q0.75", 0.62, "band_50"))
+_LEGACY_BANDS = (("q0.05", "q0.95", 0.22, "band_90"), ("q0.2", "q0.8", 0.45, "band_60"),
+                 ("q0.35", "q0.65", 0.75, "band_30"))
 _RC = {"font.family": "DejaVu Sans", "font.size": 8, "axes.titlesize": 8.5, "axes.titleweight": "bold",
        "axes.labelsize": 8, "xtick.labelsize": 7.5, "ytick.labelsize": 7.5, "axes.spines.top": False,
        "axes.spines.right": False, "axes.unicode_minus": True, "axes.edgecolor": "0.3", "axes.linewidth": 0.7,
@@ -149,14 +155,32 @@ def save_figure(fig: Figure, path: str | Path, *, dpi: int = 200, tight: bool | 
 # the page: header, axes grid, legend, note and source, laid out once
 # ============================================================================================
 
+@functools.lru_cache(maxsize=4096)
+def _measure(text: str, size: float, weight: str, dpi: float) -> float:
+    """Width of one line of DejaVu Sans text in inches at ``dpi`` (Agg's hinting), cached: the same source lines
+    and labels are measured for every chart of a report."""
+    from matplotlib.backends.backend_agg import RendererAgg
+
+    r = _agg(dpi)
+    prop = FontProperties(family="DejaVu Sans", size=size, weight=weight)
+    return RendererAgg.get_text_width_height_descent(r, text, prop, ismath=False)[0] / dpi
+
+
+@functools.lru_cache(maxsize=4)
+def _agg(dpi: float):
+    from matplotlib.backends.backend_agg import RendererAgg
+
+    return RendererAgg(10, 10, dpi)
+
+
 def _wrap_text(renderer, text: str, size: float, width_in: float, dpi: float, weight: str = "normal") -> str:
     """Greedy word wrap of ``text`` to ``width_in`` inches, measuring each line (existing newlines kept)."""
     if not text:
         return ""
-    prop = FontProperties(family="DejaVu Sans", size=size, weight=weight)
+    weight = str(weight)
 
     def width(s: str) -> float:
-        return renderer.get_text_width_height_descent(s, prop, ismath=False)[0] / dpi
+        return _measure(s, float(size), weight, float(dpi))
 
     out = []
     for para in str(text).split("\n"):
@@ -170,6 +194,30 @@ def _wrap_text(renderer, text: str, size: float, width_in: float, dpi: float, we
             else:
                 line = cand
         out.append(line)
+    return "\n".join(out)
+
+
+def _fit_lines(renderer, text: str, size: float, width_in: float, dpi: float, *, weight: str = "normal",
+               max_lines: int = 2) -> str:
+    """``text`` wrapped to ``width_in`` inches in at most ``max_lines`` lines, the last one shortened with "…".
+
+    A long place name (e.g. "Trường THCS Nguyễn Thị Minh Khai (Hưng Nguyên, Nghệ An)") stays readable in a
+    narrow panel; a single word longer than the width is cut too.
+    """
+    weight = str(weight)
+
+    def width(s: str) -> float:
+        return _measure(s, float(size), weight, float(dpi))
+
+    text = "\n".join(" ".join(part.split()) for part in str(text).split("\n"))
+    lines = _wrap_text(renderer, text, size, width_in, dpi, weight).split("\n")
+    out = lines[:max_lines]
+    cut = len(lines) > max_lines
+    last = out[-1]
+    if cut or width(last) > 0.98 * width_in:
+        while last and width(last + "…") > 0.98 * width_in:
+            last = last[:-1].rstrip()
+        out[-1] = last + "…"
     return "\n".join(out)
 
 
@@ -192,6 +240,7 @@ class _Page:
         self.renderer = self.fig.canvas.get_renderer()
         self.width = float(width)
         self.lang = lang
+        self.title = title
         inner = self.width - 2 * _PAD_IN
         self.header: list = []
         self.footer: list = []
@@ -211,7 +260,7 @@ class _Page:
 
     def _add(self, block: list, text: str, size: float, width_in: float, *, weight: str = "normal",
              color: str = _INK, gid: str | None = None) -> None:
-        wrapped = _wrap_text(self.renderer, text, size, width_in, self.fig.dpi, weight)
+        wrapped = _wrap_text(self.renderer, neutralise(str(text)), size, width_in, self.fig.dpi, weight)
         txt = self.fig.text(0, 0, wrapped, ha="left", va="top", fontsize=size, fontweight=weight, color=color,
                             gid=gid, parse_math=False, linespacing=1.25)
         block.append(txt)
@@ -254,18 +303,33 @@ class _Page:
         right = [0.0] * ncols
         top = [0.0] * nrows
         bottom = [0.0] * nrows
-        for i, row in enumerate(grid):
-            for j, ax in enumerate(row):
-                if ax is None or not ax.get_visible():
-                    continue
-                tb, bb = ax.get_tightbbox(r), ax.bbox
-                if _DEBUG:
-                    print("overhang", i, j, (bb.x0 - tb.x0) / dpi, (tb.x1 - bb.x1) / dpi, (tb.y1 - bb.y1) / dpi,
-                          (bb.y0 - tb.y0) / dpi)
-                left[j] = max(left[j], (bb.x0 - tb.x0) / dpi)
-                right[j] = max(right[j], (tb.x1 - bb.x1) / dpi)
-                top[i] = max(top[i], (tb.y1 - bb.y1) / dpi)
-                bottom[i] = max(bottom[i], (bb.y0 - tb.y0) / dpi)
+        axes = [(i, j, ax) for i, row in enumerate(grid) for j, ax in enumerate(row)
+                if ax is not None and ax.get_visible()]
+        # widths first, without the axes titles: a title is wrapped to its cell below, so a long place name never
+        # squeezes the plot (nor stops the chart)
+        for i, j, ax in axes:
+            titles = [x for x in (ax.title, ax._left_title, ax._right_title) if x.get_text()]
+            for x in titles:
+                x.set_visible(False)
+            tb, bb = ax.get_tightbbox(r), ax.bbox
+            for x in titles:
+                x.set_visible(True)
+            left[j] = max(left[j], (bb.x0 - tb.x0) / dpi)
+            right[j] = max(right[j], (tb.x1 - bb.x1) / dpi)
+        cell_w = (self.width - 2 * _PAD_IN - sum(left) - sum(right) - wspace * (ncols - 1)) / ncols
+        if cell_w < 1.0:
+            raise InputError(t("chart.too_narrow", self.lang, chart=self.title or "?"))
+        for i, j, ax in axes:
+            for x in (ax.title, ax._left_title, ax._right_title):
+                if x.get_text():
+                    x.set_text(_fit_lines(r, neutralise(x.get_text()), x.get_fontsize(), cell_w + right[j], dpi,
+                                          weight=x.get_fontweight(), max_lines=2))
+            tb, bb = ax.get_tightbbox(r), ax.bbox
+            if _DEBUG:
+                print("overhang", i, j, (bb.x0 - tb.x0) / dpi, (tb.x1 - bb.x1) / dpi, (tb.y1 - bb.y1) / dpi,
+                      (bb.y0 - tb.y0) / dpi)
+            top[i] = max(top[i], (tb.y1 - bb.y1) / dpi)
+            bottom[i] = max(bottom[i], (bb.y0 - tb.y0) / dpi)
         head_h = sum(self._height(x) for x in self.header) + _GAP_IN * len(self.header)
         foot_h = sum(self._height(x) for x in self.footer) + _GAP_IN * len(self.footer)
         leg_h = (self._height(self.legend) + 2 * _GAP_IN) if self.legend is not None else 0.0
@@ -279,10 +343,6 @@ class _Page:
             y -= self._height(txt) + _GAP_IN
         y -= _GAP_IN
         # axes
-        cell_w = (self.width - 2 * _PAD_IN - sum(left) - sum(right) - wspace * (ncols - 1)) / ncols
-        if cell_w < 1.0:
-            raise InputError("the chart's labels leave less than an inch for the plot; shorten the labels or "
-                             "use fewer columns")
         for i, row in enumerate(grid):
             y -= top[i]
             y0 = y - row_heights[i]
@@ -403,20 +463,24 @@ def _num_or_nan(v) -> float:
     return float(x) if not pd.isna(x) else math.nan
 
 
-def _wrap_labels(fig, labels: Sequence[str], width_in: float, size: float = 7.5) -> list[str]:
+def _wrap_labels(fig, labels: Sequence[str], width_in: float, size: float = 7.5, max_lines: int = 3) -> list[str]:
+    """Tick labels wrapped to ``width_in`` inches, at most ``max_lines`` lines (the last shortened with "…")."""
     r = fig.canvas.get_renderer()
-    return [_wrap_text(r, str(s), size, width_in, fig.dpi) for s in labels]
+    return [_fit_lines(r, neutralise(str(s)), size, width_in, fig.dpi, max_lines=max_lines) for s in labels]
 
 
 def _check_quantiles(quantiles: pd.DataFrame, name: str = "quantiles") -> pd.DataFrame:
     if not isinstance(quantiles, pd.DataFrame):
         raise InputError(f"{name} must be a pandas DataFrame indexed by year")
-    missing = [c for c in FAN_COLUMNS if c not in quantiles.columns]
+    # the set most of whose columns are there: the report's (80 % and 50 % bands) or the older one
+    cols = max((FAN_COLUMNS, _LEGACY_COLUMNS), key=lambda cs: (sum(c in quantiles.columns for c in cs) / len(cs)))
+    missing = [c for c in cols if c not in quantiles.columns]
     if missing:
-        raise InputError(f"{name} is missing quantile column(s) {missing}; expected {list(FAN_COLUMNS)}")
+        raise InputError(f"{name} is missing quantile column(s) {missing}; expected {list(FAN_COLUMNS)} "
+                         f"(or {list(_LEGACY_COLUMNS)})")
     if quantiles.empty:
         raise InputError(f"{name} has no rows")
-    q = quantiles.loc[:, list(FAN_COLUMNS)].astype(float)
+    q = quantiles.loc[:, list(cols)].astype(float)
     q.index = pd.Index(np.asarray(quantiles.index, dtype=float), name="year")
     return q.sort_index()
 
@@ -449,7 +513,8 @@ def _today_text(today: float | None, today_label: str | None, lang: str) -> str 
         return None
     if today_label is not None:
         return today_label
-    return t("today", lang, school_year=school_year(int(math.ceil(today))))
+    # the latest school year with results: today 2026.5 -> "2025-2026" (its graduates have streamed)
+    return t("today", lang, school_year=school_year(int(math.floor(today))))
 
 
 def _draw_fan(ax, q: pd.DataFrame, anchor: tuple[float, float] | None = None, lw: float = 1.6,
@@ -459,11 +524,11 @@ def _draw_fan(ax, q: pd.DataFrame, anchor: tuple[float, float] | None = None, lw
     Returns (first x, last x, has estimate part, has forecast part).
     """
     xs = q.index.to_numpy(dtype=float)
-    cols = {c: 100 * q[c].to_numpy(dtype=float) for c in FAN_COLUMNS}
+    cols = {c: 100 * q[c].to_numpy(dtype=float) for c in q.columns}
     if anchor is not None and anchor[0] < xs[0]:
         xs = np.concatenate([[anchor[0]], xs])
         cols = {c: np.concatenate([[100 * anchor[1]], v]) for c, v in cols.items()}
-    for lo, hi, strength, key in _BANDS:
+    for lo, hi, strength, key in (_BANDS if "q0.1" in q.columns else _LEGACY_BANDS):
         ax.fill_between(xs, cols[lo], cols[hi], color=_shade(_BLUE, strength), lw=0, zorder=1, gid=f"fan:{key}")
     med = cols["q0.5"]
     past = future = True
@@ -488,21 +553,23 @@ def _draw_fan(ax, q: pd.DataFrame, anchor: tuple[float, float] | None = None, lw
     return float(xs[0]), float(xs[-1]), past, future
 
 
-def _fan_handles(lang: str, past: bool, future: bool) -> list:
+def _fan_handles(lang: str, past: bool, future: bool, legacy: bool = False) -> list:
     handles = []
     if future:
         handles.append(Line2D([], [], color=_BLUE, lw=1.6, label=t("forecast_median", lang)))
     if past:
         handles.append(Line2D([], [], color=_BLUE, lw=1.6, ls=(0, (3, 1.5)), label=t("estimate_median", lang)))
-    handles.append(_BandsHandle(t("bands_legend", lang)))
+    handles.append(_BandsHandle(t("bands_legend", lang), _LEGACY_BANDS) if legacy
+                   else _BandsHandle(t("bands_legend_80", lang), _BANDS))
     return handles
 
 
 class _BandsHandle:
     """One legend entry for the three forecast bands: three swatches, darkest (narrowest interval) first."""
 
-    def __init__(self, text: str):
+    def __init__(self, text: str, bands=None):
         self.text = text
+        self.bands = bands if bands is not None else _BANDS
 
     def get_label(self) -> str:
         return self.text
@@ -513,8 +580,10 @@ class _BandsHandler:
         x0, y0 = handlebox.xdescent, handlebox.ydescent
         w, h = handlebox.width, handlebox.height
         artists = []
-        for k, (*_, strength, _key) in enumerate(_BANDS[::-1]):
-            r = Rectangle((x0 + k * w / 3, y0), w / 3, h, facecolor=_shade(_BLUE, strength), edgecolor="none",
+        bands = getattr(orig_handle, "bands", _BANDS)
+        n = len(bands)
+        for k, (*_, strength, _key) in enumerate(bands[::-1]):
+            r = Rectangle((x0 + k * w / n, y0), w / n, h, facecolor=_shade(_BLUE, strength), edgecolor="none",
                           transform=handlebox.get_transform())
             handlebox.add_artist(r)
             artists.append(r)
@@ -688,12 +757,14 @@ def _draw_history(ax, hist: pd.DataFrame, lang: str, *, span: float, label_value
     return kinds, xmin
 
 
-def _history_handles(kinds: set, lang: str) -> list:
+def _history_handles(kinds: set, lang: str, place: str | None = None) -> list:
     h = []
     if "same" in kinds:
-        h.append(Line2D([], [], marker="o", ls="", color="black", ms=5, label=t("observed_same", lang)))
+        h.append(Line2D([], [], marker="o", ls="", color="black", ms=5,
+                        label=t("observed_same_of", lang, place=place) if place else t("observed_same", lang)))
     if "other" in kinds:
-        h.append(Line2D([], [], marker="o", ls="", mfc="white", mec="black", ms=5, label=t("observed_other", lang)))
+        h.append(Line2D([], [], marker="o", ls="", mfc="white", mec="black", ms=5,
+                        label=t("observed_other_of", lang, place=place) if place else t("observed_other", lang)))
     if "planner" in kinds:
         h.append(Line2D([], [], marker="s", ls="", color=OKABE_ITO["green"], ms=5, label=t("observed_planner", lang)))
     if "range_same" in kinds:
@@ -725,6 +796,7 @@ def fan_chart(
     ylabel: str | None = None,
     width: float = WIDTH_IN,
     height: float = 2.9,
+    history_label: str | None = None,
 ) -> Figure:
     """A forecast fan with the observations, the targets and a "today" line.
 
@@ -759,7 +831,8 @@ def fan_chart(
         known, 2026 is not). Median before it is dashed: an estimate of a
         past year, not a forecast.
     today_label : str, optional
-        Default "Hôm nay (năm học 2025-2026)" for ``today`` 2025.5.
+        Default "Hôm nay (năm học 2024-2025)" for ``today`` 2025.5: the latest school year with results,
+        as the report's subtitle names it.
     ax : Axes, optional
         Draw into this Axes (the caller's figure layout is kept).
     ylim : (low, high), percent, optional
@@ -768,6 +841,11 @@ def fan_chart(
         Default "% số học sinh tốt nghiệp" / "% of graduates".
     width, height : float
         Figure width and plot height, inches (when ``ax`` is None).
+    history_label : str, optional
+        Whose figures the observed points are when they are not the titled
+        place's own (e.g. "Cả nước"): the legend says "Số liệu thực tế của Cả
+        nước ...", so a chart never shows another geography's figures under
+        this one's name unsaid.
 
     Returns
     -------
@@ -778,7 +856,7 @@ def fan_chart(
     hist = _history_frame(history)
     items = _target_items(targets)
     if ylim is None:
-        top = 100 * float(q["q0.95"].max())
+        top = 100 * float(q.iloc[:, -1].max())
         if hist is not None:
             for c in ("value", "low", "high"):
                 v = pd.to_numeric(hist[c], errors="coerce").max()
@@ -815,7 +893,8 @@ def fan_chart(
         _value_axis(ax.yaxis, lang)
         ax.grid(True, axis="y", color="0.9", lw=0.5)
         ax.set_axisbelow(True)
-        handles = _fan_handles(lang, past, future) + _history_handles(kinds, lang)
+        handles = _fan_handles(lang, past, future, "q0.1" not in q.columns) + _history_handles(kinds, lang,
+                                                                                               history_label)
         if items:
             handles.append(Line2D([], [], color=_VERMILLION, ls=(0, (5, 2.5)), marker="D", ms=4.5, mec="white",
                                   label=t("target", lang)))
@@ -843,6 +922,7 @@ def small_multiples(
     source: str = "",
     illustrative: bool = False,
     today: float | None = None,
+    today_label: str | None = None,
     ncols: int = 4,
     ylim: tuple[float, float] | None = None,
     ylabel: str | None = None,
@@ -883,7 +963,7 @@ def small_multiples(
     ncols = max(1, min(int(ncols), n))
     nrows = math.ceil(n / ncols)
     if ylim is None:
-        top = max(100 * float(q["q0.95"].max()) for q in qs.values())
+        top = max(100 * float(q.iloc[:, -1].max()) for q in qs.values())
         top = max([top] + [100 * float(v) for v in targets.values() if v is not None and not pd.isna(v)])
         # headroom: the two-line box at the top of each panel sits above the target line and the bands
         ylim = (0, min(100, 10 * math.ceil(top * 1.32 / 10)) if top > 0 else 10)
@@ -940,11 +1020,11 @@ def small_multiples(
                 ax.tick_params(labelbottom=below is None, labelleft=c == 0)
         if ylabel:
             grid[nrows // 2][0].set_ylabel(ylabel, fontsize=7)
-        handles = _fan_handles(lang, past_any, future_any)
+        handles = _fan_handles(lang, past_any, future_any, any("q0.1" not in q.columns for q in qs.values()))
         handles.append(Line2D([], [], color=_VERMILLION, ls=(0, (4, 2)), label=t("target", lang)))
         if today is not None:
             handles.append(Line2D([], [], color="0.15", lw=0.9, ls=(0, (1, 1.5)),
-                                  label=_today_text(today, None, lang)))
+                                  label=_today_text(today, today_label, lang)))
         page.add_legend(handles)
         return page.finish(grid, [panel_height] * nrows, wspace=0.08, hspace=0.06)
 
@@ -1321,6 +1401,115 @@ def probability_bars(
                                 illustrative=illustrative, handles=None)
             return fig
         return page.finish([[ax]], [0.34 * n + 0.1])
+
+
+# ============================================================================================
+# ranked places: median and 80 % interval, target and reported figure
+# ============================================================================================
+
+def ranked_intervals(
+    frame: pd.DataFrame,
+    *,
+    lang: str = "en",
+    title: str = "",
+    subtitle: str = "",
+    note: str = "",
+    source: str = "",
+    illustrative: bool = False,
+    xlabel: str | None = None,
+    width: float = WIDTH_IN,
+) -> Figure:
+    """Places ranked by their forecast: median and 80 % interval, the target, the latest reported figure.
+
+    Parameters
+    ----------
+    frame : DataFrame
+        One row per place, drawn top to bottom in frame order (rank it first).
+        Columns ``label`` (the place's name), ``median``, ``low``, ``high``
+        (fractions 0-1: the median and the 10th and 90th percentiles);
+        optional ``target`` (fraction, NaN for none), ``reported`` (the
+        latest figure the place reported, fraction, NaN for none), ``own``
+        (True when the place has figures of its own: a filled dot; False: a
+        hollow dot, its forecast borrows the province's trend) and ``p_met``
+        (written at the right).
+    xlabel : str, optional
+        Default "% số học sinh tốt nghiệp" / "% of graduates".
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
+    check_lang(lang)
+    need = {"label", "median", "low", "high"}
+    if not need <= set(frame.columns):
+        raise InputError(f"frame needs columns {sorted(need)}")
+    f = frame.reset_index(drop=True)
+    if f.empty:
+        raise InputError("frame has no rows")
+    n = len(f)
+    num = {c: pd.to_numeric(f[c], errors="coerce") if c in f else pd.Series(np.nan, index=f.index)
+           for c in ("median", "low", "high", "target", "reported", "p_met")}
+    own = f["own"].map(_bool) if "own" in f else pd.Series(True, index=f.index)
+    top = np.nanmax(np.concatenate([100 * num[c].to_numpy(dtype=float) for c in ("high", "target", "reported")]
+                                   + [[0.0]]))
+    xmax = min(100.0, 10 * math.ceil(max(top, 1.0) * 1.1 / 10))
+    with _rc():
+        page = _Page(width=width, lang=lang, title=title, subtitle=subtitle, illustrative=illustrative, note=note,
+                     source=source)
+        fig = page.fig
+        ax = fig.add_axes([0.3, 0.1, 0.6, 0.8])
+        kinds = set()
+        for i in range(n):
+            y = n - 1 - i
+            lo, hi, med = (100 * num[c].iloc[i] for c in ("low", "high", "median"))
+            if not (np.isfinite(lo) and np.isfinite(hi) and np.isfinite(med)):
+                ax.text(1, y, t("no_figures_short", lang), va="center", fontsize=7, style="italic", color="0.35")
+                continue
+            ax.plot([lo, hi], [y, y], color=_shade(_BLUE, 0.45), lw=4.5, solid_capstyle="butt", zorder=2,
+                    gid="interval")
+            filled = bool(own.iloc[i])
+            kinds.add("own" if filled else "borrowed")
+            ax.plot([med], [y], marker="o", ms=5, color=_BLUE, mfc=_BLUE if filled else "white", mew=1.2, zorder=4,
+                    gid="median")
+            tg = 100 * num["target"].iloc[i]
+            if np.isfinite(tg):
+                kinds.add("target")
+                ax.plot([tg], [y], marker="|", ms=11, mew=2.0, color=_VERMILLION, zorder=5, gid="target")
+            rp = 100 * num["reported"].iloc[i]
+            if np.isfinite(rp):
+                kinds.add("reported")
+                ax.plot([rp], [y], marker="s", ms=4.5, color=OKABE_ITO["green"], mec="black", mew=0.4, zorder=6,
+                        gid="reported")
+            p = num["p_met"].iloc[i]
+            if np.isfinite(p):
+                ax.annotate(fmt_prob(p, lang), xy=(1.0, y), xycoords=("axes fraction", "data"), xytext=(4, 0),
+                            textcoords="offset points", va="center", ha="left", fontsize=6.8, color="0.2")
+        if num["p_met"].notna().any():
+            ax.annotate(t("p_met_short", lang), xy=(1.0, 1.0), xycoords="axes fraction", xytext=(4, 2),
+                        textcoords="offset points", va="bottom", ha="left", fontsize=6.8, color="0.2",
+                        fontweight="bold")
+        ax.set_yticks([n - 1 - i for i in range(n)], _wrap_labels(fig, [str(x) for x in f["label"]], 2.0, size=7,
+                                                                 max_lines=2))
+        ax.tick_params(axis="y", length=0, labelsize=7)
+        ax.set_ylim(-0.7, n - 0.3)
+        ax.set_xlim(0, xmax)
+        _value_axis(ax.xaxis, lang)
+        ax.set_xlabel(xlabel if xlabel is not None else t("percent_of_graduates", lang))
+        ax.grid(True, axis="x", color="0.9", lw=0.5)
+        ax.set_axisbelow(True)
+        handles = [Line2D([], [], color=_shade(_BLUE, 0.45), lw=4.5, label=t("band_80", lang))]
+        if "own" in kinds:
+            handles.append(Line2D([], [], marker="o", ls="", color=_BLUE, ms=5, label=t("median_own", lang)))
+        if "borrowed" in kinds:
+            handles.append(Line2D([], [], marker="o", ls="", color=_BLUE, mfc="white", ms=5,
+                                  label=t("median_borrowed", lang)))
+        if "target" in kinds:
+            handles.append(Line2D([], [], marker="|", ls="", color=_VERMILLION, ms=10, mew=2, label=t("target", lang)))
+        if "reported" in kinds:
+            handles.append(Line2D([], [], marker="s", ls="", color=OKABE_ITO["green"], mec="black", mew=0.4, ms=4.5,
+                                  label=t("reported_latest", lang)))
+        page.add_legend(handles)
+        return page.finish([[ax]], [0.22 * n + 0.15])
 
 
 # ============================================================================================

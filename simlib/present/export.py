@@ -38,7 +38,10 @@ from typing import Any, BinaryIO
 import numpy as np
 import pandas as pd
 
+from simlib.present.safety import neutralise, neutralise_frame
+
 __all__ = [
+    "write_csv",
     "Section",
     "Column",
     "Sheet",
@@ -163,6 +166,43 @@ def sheet_names(names: Iterable[object], *, reserved: Iterable[str] = ()) -> lis
     return out
 
 
+# --------------------------------------------------------------------------- CSV
+
+#: Columns holding years (written as integers: 2030, never 2030.0000).
+_YEAR_COLUMNS = re.compile(r"^(year|.*_year|year_.*|as_of)$")
+
+
+def write_csv(df: pd.DataFrame, path: str | Path, *, float_format: str = "%.4f") -> Path:
+    """Write a table as CSV for Excel and scripts: UTF-8 with a byte-order mark, years as integers, text neutralised.
+
+    The byte-order mark makes Excel on Windows read the diacritics ("Phường
+    Tân Ninh"); pandas and simlib's readers skip it. Year columns (``year``,
+    ``*_year``, ``year_*``) are written as integers; every text cell passes
+    through :func:`simlib.present.safety.neutralise`. Written atomically;
+    identical input gives identical bytes.
+
+    Parameters
+    ----------
+    df : DataFrame
+    path : str or Path
+    float_format : str
+        printf format of other floats (default four decimals, decimal point).
+
+    Returns
+    -------
+    Path
+    """
+    out = neutralise_frame(df)
+    for col in out.columns:
+        if _YEAR_COLUMNS.match(str(col)) and pd.api.types.is_numeric_dtype(out[col]) \
+                and not pd.api.types.is_bool_dtype(out[col]):
+            vals = pd.to_numeric(out[col], errors="coerce")
+            if (vals.dropna() == vals.dropna().round()).all():
+                out[col] = vals.round().astype("Int64")
+    text = out.to_csv(index=False, lineterminator="\n", float_format=float_format)
+    return _atomic_write(Path(path), lambda fh: fh.write(("\ufeff" + text).encode("utf-8")))
+
+
 # --------------------------------------------------------------------------- cell values
 
 
@@ -201,6 +241,7 @@ def _excel_value(v: object) -> object:
             raise ValueError(f"{v} cannot be stored in Excel")
         return v
     if isinstance(v, str):
+        v = neutralise(v)
         if len(v) > _EXCEL_MAX_CELL_CHARS:
             raise ValueError(f"text of {len(v)} characters; Excel allows at most {_EXCEL_MAX_CELL_CHARS}")
         bad = _ILLEGAL_XML_CHARS.search(v)
@@ -848,6 +889,12 @@ def _fill_planner_sheet(ws, sheet: Sheet, lang: str) -> None:
         elif col.kind in ("text", "code", "id", "verdict"):
             for i in range(2, n_rows + 2):
                 ws.cell(row=i, column=j).alignment = top
+    # the header row's height set from its wrapped lines (LibreOffice does not grow it: the header would cover row 2)
+    lines = 1
+    for j, header in enumerate(headers, start=1):
+        width = ws.column_dimensions[get_column_letter(j)].width or _MIN_WIDTH
+        lines = max(lines, math.ceil(_text_width(str(header)) / max(1.0, width - 1)))
+    ws.row_dimensions[1].height = 15.0 * min(lines, 6) + 3
     if cols:
         freeze = max(0, min(int(sheet.freeze_columns), len(cols) - 1))
         ws.freeze_panes = f"{get_column_letter(freeze + 1)}2"
@@ -1067,13 +1114,18 @@ figure svg, figure img { max-width: 100%; height: auto; display: block; }
 figcaption { color: var(--muted); font-size: 0.8rem; margin-top: 0.2rem; }
 .note { color: var(--muted); font-size: 0.82rem; }
 footer { margin-top: 2rem; padding-top: 0.5rem; border-top: 1px solid var(--rule); color: var(--muted); font-size: 0.8rem; }
+.illustrative { color: var(--vermillion); font-weight: 700; }
 @page { size: A4; margin: 15mm; }
 @media print {
   body { max-width: none; padding: 0; font-size: 10.5pt; }
-  h2 { break-after: avoid; }
+  h1, h2, h3 { break-after: avoid; page-break-after: avoid; }
+  .lead { break-inside: avoid; page-break-inside: avoid; }
   section.page-break { break-before: page; }
   section.keep { break-inside: avoid; }
-  figure, .callouts, tr { break-inside: avoid; }
+  figure, .callouts, .callout, tr, p { break-inside: avoid; page-break-inside: avoid; }
+  p { orphans: 3; widows: 3; }
+  figure svg, figure img { max-height: 235mm; width: auto; max-width: 100%; margin: 0 auto; }
+  td.num { white-space: normal; }
   thead { display: table-header-group; }
   tbody tr:nth-child(even) { background: none; }
 }
@@ -1088,7 +1140,7 @@ _NUMERIC_KINDS = ("int", "number", "percent", "prob", "money", "year")
 
 
 def _esc(text: object) -> str:
-    return html.escape(str(text), quote=True)
+    return html.escape(str(neutralise(str(text))), quote=True)
 
 
 def _paragraphs(text: str, indent: str = "", cls: str = "") -> list[str]:
@@ -1265,27 +1317,30 @@ def write_html_summary(
     if subtitle:
         out.append(f'<p class="subtitle">{_esc(subtitle)}</p>')
     for s_i, sec in enumerate(sections, start=1):
-        classes = (["page-break"] if sec.page_break_before else []) + \
-            (["keep"] if len(sec.images) <= 1 and sec.table is None else [])
+        short = len(sec.images) <= 1 and sec.table is None and not sec.callouts and len(sec.text) < 600
+        classes = (["page-break"] if sec.page_break_before else []) + (["keep"] if short else [])
         out.append(f'<section class="{" ".join(classes)}">' if classes else "<section>")
-        out.append(f"<h2>{_esc(sec.heading)}</h2>")
-        out.extend(_paragraphs(sec.text))
+        blocks = list(_paragraphs(sec.text))
         if sec.callouts:
-            out.append('<div class="callouts">')
-            for label, value in sec.callouts:
-                out.append(f'<div class="callout"><div class="value">{_esc(value)}</div>'
-                           f'<div class="label">{_esc(label)}</div></div>')
-            out.append("</div>")
+            blocks.append("\n".join(['<div class="callouts">']
+                                    + [f'<div class="callout"><div class="value">{_esc(value)}</div>'
+                                       f'<div class="label">{_esc(label)}</div></div>' for label, value in sec.callouts]
+                                    + ["</div>"]))
         if sec.table is not None:
-            out.append('<div class="table-wrap">')
-            out.append(_table_html(sec.table, lang, ffmt, sec.formatters, sec.columns))
-            out.append("</div>")
+            blocks.append('<div class="table-wrap">\n' + _table_html(sec.table, lang, ffmt, sec.formatters,
+                                                                      sec.columns) + "\n</div>")
         captions = list(sec.captions)
         for i_i, img in enumerate(sec.images, start=1):
             cap = captions[i_i - 1] if i_i - 1 < len(captions) else None
-            out.append(_image_html(Path(img), f"s{s_i}i{i_i}-", cap))
+            blocks.append(_image_html(Path(img), f"s{s_i}i{i_i}-", cap))
         if sec.note:
-            out.extend(_paragraphs(sec.note, cls="note"))
+            blocks.extend(_paragraphs(sec.note, cls="note"))
+        # the heading travels with its first block (never alone at the foot of a printed page)
+        out.append('<div class="lead">')
+        out.append(f"<h2>{_esc(sec.heading)}</h2>")
+        out.extend(blocks[:1])
+        out.append("</div>")
+        out.extend(blocks[1:])
         out.append("</section>")
     out.append("</main>")
     if footer:

@@ -37,6 +37,7 @@ import pandas as pd
 
 from simlib.present import i18n
 from simlib.present.export import FIXED_TIMESTAMP, Column, _atomic_write, _normalise_zip, display_table
+from simlib.present.safety import neutralise
 
 __all__ = ["DocHeader", "DocSection", "write_report_docx", "FONT", "FONT_SIZE_PT"]
 
@@ -45,6 +46,7 @@ FONT = "Times New Roman"
 FONT_SIZE_PT = 13
 _ROMAN = ("I", "II", "III", "IV", "V", "VI", "VII", "VIII", "IX", "X", "XI", "XII", "XIII", "XIV", "XV")
 _TEXT_WIDTH_CM = 16.0  # 21 cm - 3 cm - 2 cm
+_MAX_FIGURE_HEIGHT_CM = 21.0  # a tall figure (four panels) is narrowed to fit a page, never shrunk to a stamp
 
 
 @dataclass(frozen=True)
@@ -143,12 +145,16 @@ def _style_fonts(style, size: float, *, bold: bool | None = None) -> None:
 
 
 def _para(doc_or_cell, text: str = "", *, align=None, size: float | None = None, bold: bool | None = None,
-          italic: bool | None = None, indent: bool = False, space_after: float = 6, keep_with_next: bool = False):
+          italic: bool | None = None, indent: bool = False, space_after: float = 6, keep_with_next: bool = False,
+          bullet: bool = False):
+    """A paragraph; its text passes through :func:`~simlib.present.safety.neutralise` (a bullet's "- " is added
+    after, so only the caller's text is checked)."""
     from docx.shared import Cm, Pt
 
     p = doc_or_cell.add_paragraph()
     if text:
-        _set_run_font(p.add_run(text), size=size, bold=bold, italic=italic)
+        body = neutralise(str(text))
+        _set_run_font(p.add_run(f"- {body}" if bullet else body), size=size, bold=bold, italic=italic)
     fmt = p.paragraph_format
     if align is not None:
         p.alignment = align
@@ -272,6 +278,7 @@ def _title_block(doc, header: DocHeader | None, lang: str) -> None:
 def _table(doc, frame: pd.DataFrame, columns: Sequence[Column] | None, lang: str) -> None:
     from docx.enum.table import WD_TABLE_ALIGNMENT
     from docx.enum.text import WD_ALIGN_PARAGRAPH
+    from docx.shared import Cm
 
     shown = display_table(frame, columns, lang)
     numeric = set()
@@ -283,14 +290,19 @@ def _table(doc, frame: pd.DataFrame, columns: Sequence[Column] | None, lang: str
     table = doc.add_table(rows=1, cols=len(shown.columns))
     table.style = "Table Grid"
     table.alignment = WD_TABLE_ALIGNMENT.CENTER
+    table.autofit = False
     size = 11 if len(shown.columns) <= 6 else 10
+    widths = _column_widths(shown, size)
+    for col, w in zip(table.columns, widths):
+        col.width = Cm(w)
     head = table.rows[0]
     _row_flag(head, "tblHeader")
     _row_flag(head, "cantSplit")
     for j, name in enumerate(shown.columns):
         cell = head.cells[j]
+        cell.width = Cm(widths[j])
         cell.paragraphs[0].text = ""
-        _set_run_font(cell.paragraphs[0].add_run(str(name)), size=size, bold=True)
+        _set_run_font(cell.paragraphs[0].add_run(neutralise(str(name))), size=size, bold=True)
         cell.paragraphs[0].alignment = WD_ALIGN_PARAGRAPH.CENTER
         cell.paragraphs[0].paragraph_format.space_after = 0
         _shade(cell, "DCE9F5")
@@ -298,12 +310,46 @@ def _table(doc, frame: pd.DataFrame, columns: Sequence[Column] | None, lang: str
         row = table.add_row()
         _row_flag(row, "cantSplit")
         for j, value in enumerate(rec):
+            row.cells[j].width = Cm(widths[j])
             p = row.cells[j].paragraphs[0]
             p.text = ""
             p.paragraph_format.space_after = 0
-            _set_run_font(p.add_run(str(value)), size=size)
+            _set_run_font(p.add_run(neutralise(str(value))), size=size)
             if j in numeric:
                 p.alignment = WD_ALIGN_PARAGRAPH.RIGHT
+
+
+def _column_widths(shown: pd.DataFrame, size: float) -> list[float]:
+    """Column widths in cm sized to the content: never narrower than the longest word (no word is broken:
+    "THCS+THPT → GDNN" wraps between words), wider columns for longer text, the whole within the text width."""
+    cm_per_char = 0.023 * size  # Times New Roman, an average character (bold headers included), cm per point
+    pad = 0.45  # the cell's left and right margins (0.19 cm each in Word and LibreOffice) and a little
+    floor, want = [], []
+    for j, name in enumerate(shown.columns):
+        texts = [str(name)] + [str(v) for v in shown.iloc[:, j]]
+        longest_word = max((len(w) for x in texts for w in x.split()), default=1)
+        longest = max((len(x) for x in texts[1:]), default=0)
+        floor.append(longest_word * cm_per_char + pad)
+        want.append(max(floor[-1], min(max(longest, len(str(name)) / 2), 40) * cm_per_char + pad))
+    total = sum(want)
+    if total <= _TEXT_WIDTH_CM:
+        return want
+    spare = _TEXT_WIDTH_CM - sum(floor)
+    if spare <= 0:  # even the longest words do not fit: share the width by them
+        return [_TEXT_WIDTH_CM * f / sum(floor) for f in floor]
+    extra = [w - f for w, f in zip(want, floor)]
+    k = spare / sum(extra) if sum(extra) else 0.0
+    return [f + k * e for f, e in zip(floor, extra)]
+
+
+def _picture_width_cm(path) -> float:
+    """Width of a chart in the document: the text width, narrower when the chart would be taller than
+    :data:`_MAX_FIGURE_HEIGHT_CM` (so a figure shares its page with text)."""
+    head = Path(path).read_bytes()[:24]
+    if head[:8] != b"\x89PNG\r\n\x1a\n":  # not a PNG (a JPEG): full width
+        return _TEXT_WIDTH_CM
+    w, h = int.from_bytes(head[16:20], "big"), int.from_bytes(head[20:24], "big")
+    return min(_TEXT_WIDTH_CM, _MAX_FIGURE_HEIGHT_CM * w / h) if h else _TEXT_WIDTH_CM
 
 
 def _set_page(doc) -> None:
@@ -359,9 +405,9 @@ def _key_figures(doc, key_figures: Sequence[tuple[str, str]]) -> None:
     for label, value in key_figures:
         cells = t.add_row().cells
         cells[0].paragraphs[0].text = ""
-        _set_run_font(cells[0].paragraphs[0].add_run(str(label)), size=12)
+        _set_run_font(cells[0].paragraphs[0].add_run(neutralise(str(label))), size=12)
         cells[1].paragraphs[0].text = ""
-        _set_run_font(cells[1].paragraphs[0].add_run(str(value)), size=14, bold=True)
+        _set_run_font(cells[1].paragraphs[0].add_run(neutralise(str(value))), size=14, bold=True)
         cells[1].paragraphs[0].alignment = WD_ALIGN_PARAGRAPH.CENTER
         cells[0].width, cells[1].width = Cm(12.0), Cm(4.0)
     _para(doc, "", space_after=6)
@@ -379,7 +425,9 @@ def _signature_block(doc, recipients: Sequence[str], signature: Sequence[str], l
     if recipients:
         _set_run_font(left.paragraphs[0].add_run(i18n.t("word.recipients", lang)), size=12, bold=True, italic=True)
         for line in recipients:
-            _para(left, line, size=11, space_after=0)
+            text = str(line)
+            bullet = text.startswith("- ")
+            _para(left, text[2:] if bullet else text, size=11, space_after=0, bullet=bullet)
     right.paragraphs[0].text = ""
     right.paragraphs[0].alignment = center
     for k, line in enumerate(signature):
@@ -492,7 +540,7 @@ def write_report_docx(
         for text in sec.paragraphs:
             _para(doc, text, align=justify, indent=True)
         for text in sec.bullets:
-            _para(doc, f"- {text}", align=justify, indent=True, space_after=3)
+            _para(doc, text, bullet=True, align=justify, indent=True, space_after=3)
         if sec.table is not None:  # the table (one row per target) before the charts that explain it
             n_tab += 1
             if sec.table_caption:
@@ -503,17 +551,17 @@ def write_report_docx(
         for img, caption in sec.images:
             n_fig += 1
             p = _para(doc, "", align=center, space_after=2, keep_with_next=True)
-            p.add_run().add_picture(str(img), width=Cm(_TEXT_WIDTH_CM))
+            p.add_run().add_picture(str(img), width=Cm(_picture_width_cm(img)))
             _para(doc, i18n.t("word.figure", lang, n=str(n_fig), caption=caption), align=center, size=11,
                   italic=True, space_after=10)
     if caveats:
         heading(i18n.t("report.caveats", lang))
         for text in caveats:
-            _para(doc, f"- {text}", align=justify, indent=True, space_after=3)
+            _para(doc, text, bullet=True, align=justify, indent=True, space_after=3)
     if sources:
         heading(i18n.t("report.sources", lang))
         for text in sources:
-            _para(doc, f"- {text}", align=justify, indent=True, space_after=3)
+            _para(doc, text, bullet=True, align=justify, indent=True, space_after=3)
     if recipients or signature:
         _signature_block(doc, recipients, signature, lang)
     if footer_note:
