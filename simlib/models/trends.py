@@ -1653,6 +1653,11 @@ def backtest(
             if len({o.t_mid for o in train}) < min_train or not test:
                 continue
             yrs = [o.year for o in test]
+            t_prev = max(o.t_mid for o in train)
+            prev = [o for o in train if o.t_mid == t_prev]
+            last_v = next((o.value_share for o in prev if o.value_share is not None), None)
+            if last_v is None:
+                last_v = float(_expit(_encode(prev[0], **enc).z))
             encs = [_encode(o, **enc) for o in test]
             sds = [u.sd for u in encs]
             base_sds = [math.sqrt(max(u.sd**2 - u.approx_sd**2, 0.0)) for u in encs]
@@ -1686,13 +1691,13 @@ def backtest(
                     lo, hi = r[_qname(lo_p)], r[_qname(hi_p)]
                     rows.append(dict(
                         method=m, indicator=ind, geography=geo, origin=origin, year=o.year,
-                        lead=o.year - origin, n_train=len(train), actual=v, median=r["median"],
+                        lead=o.year - origin, n_train=len(train), last=last_v, actual=v, median=r["median"],
                         lower=lo, upper=hi, abs_error=abs(r["median"] - v),
                         in_50=bool(r["q0.25"] <= v <= r["q0.75"]),
                         in_80=bool(r["q0.1"] <= v <= r["q0.9"]),
                         in_level=bool(lo <= v <= hi),
                     ))
-    case_cols = ["method", "indicator", "geography", "origin", "year", "lead", "n_train", "actual", "median",
+    case_cols = ["method", "indicator", "geography", "origin", "year", "lead", "n_train", "last", "actual", "median",
                  "lower", "upper", "abs_error", "in_50", "in_80", "in_level"]
     cases = pd.DataFrame(rows, columns=case_cols)
     if per_case:
