@@ -84,9 +84,9 @@ class WalkSettings:
     shrink_n: float = 30.0
     near_frac: float = 0.4
     min_near: int = 12
-    prior_n: float = 6.0
+    prior_n: float = 3.0
     prior_step: float = 0.33
-    prior_years: float = 3.0
+    prior_years: float = 1.0
     carry: bool = True
 
 
@@ -100,8 +100,7 @@ class PanelChanges:
     pace: np.ndarray    # (P,) the unit's pace at the start (NaN when unknown)
     year: np.ndarray    # (P,) start year (rounded)
     carry: dict = field(default_factory=dict)  # lag -> (k_h, n with a pace)
-    common: dict = field(default_factory=dict)  # lag -> (mean common change, sd of common changes, n years)
-    idio: dict = field(default_factory=dict)  # lag -> change minus its start year's common change
+    idio: dict = field(default_factory=dict)  # lag -> change minus the carried pace
 
 
 def unit_pace(t: np.ndarray, z: np.ndarray, at: float, window: float) -> float:
@@ -144,26 +143,31 @@ def panel_changes(units: dict[str, tuple[np.ndarray, np.ndarray]], settings: Wal
         sxx = float((x * x).sum())
         k = float(np.clip((x * y).sum() / sxx, 0.0, 1.0)) if n and sxx > 0 and settings.carry else 0.0
         pc.carry[int(h)] = (k * n / (n + settings.shrink_n), n)
-        # common (panel-wide) change of each start year, and what is left to each unit
         mh = pc.lag == h
-        e = pc.change[mh] - pc.carry[int(h)][0] * h * np.where(np.isfinite(pc.pace[mh]), pc.pace[mh], 0.0)
-        yrs = pc.year[mh]
-        uy = np.unique(yrs)
-        c = np.array([np.median(e[yrs == y]) for y in uy])
-        pc.idio[int(h)] = e - c[np.searchsorted(uy, yrs)] if len(uy) > 1 else e - c[0]
-        ny = len(uy)
-        # the common change to come is taken as 0 (past national paces did not carry on): its spread is the
-        # root mean square of the past common changes, shrunk to the prior walk's by prior_years
-        var_emp = float(np.mean(c**2))
-        var = (ny * var_emp + settings.prior_years * settings.prior_step**2 * h) / (ny + settings.prior_years)
-        pc.common[int(h)] = (float(np.mean(c)), math.sqrt(var), ny)
+        pc.idio[int(h)] = pc.change[mh] - pc.carry[int(h)][0] * h * np.where(np.isfinite(pc.pace[mh]),
+                                                                             pc.pace[mh], 0.0)
     return pc
 
 
-def _residuals(pc: PanelChanges, h: int) -> tuple[np.ndarray, np.ndarray]:
-    """Residuals of lag ``h`` (changes minus the carried pace) and their start levels."""
+def _residuals(pc: PanelChanges, h: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Residuals of lag ``h`` (changes minus the carried pace), their start levels and start years."""
     m = pc.lag == h
-    return pc.idio[int(h)], pc.start[m]
+    return pc.idio[int(h)], pc.start[m], pc.year[m]
+
+
+def _split_common(e: np.ndarray, years: np.ndarray, h: float, settings: WalkSettings) -> tuple[np.ndarray, float]:
+    """Residuals minus their start year's median (what is each unit's own), and the common change's sd.
+
+    The common change to come is taken as 0 (past panel-wide paces did not carry on in the real panels):
+    its sd is the root mean square of the past years' medians, shrunk by ``prior_years`` years towards
+    the root mean square of the units' own residuals (common shocks as large as a unit's own: the
+    level's own scale, not a fixed number).
+    """
+    uy, inv = np.unique(years, return_inverse=True)
+    c = np.array([np.median(e[inv == k]) for k in range(len(uy))])
+    own = e - c[inv] if len(uy) > 1 else e - c[0]
+    var = (float(np.sum(c**2)) + settings.prior_years * float(np.mean(own**2))) / (len(uy) + settings.prior_years)
+    return own, math.sqrt(var)
 
 
 def _silverman(x: np.ndarray) -> float:
@@ -192,27 +196,26 @@ def forecast_unit(pc: PanelChanges, z_last: float, pace_now: float, h: float, se
         k = pc.carry[int(lags.max())][0]
     drift = k * h * (pace_now if np.isfinite(pace_now) else 0.0)
     res = np.empty(0)
-    common_mean, common_sd = 0.0, 0.0
+    common_sd = 0.0
     if len(lags):
         counts = {int(g): int((pc.lag == g).sum()) for g in lags}
         if counts.get(hi, 0) >= settings.min_near:
-            e, s0 = _residuals(pc, hi)
+            e, s0, yr = _residuals(pc, hi)
             scale = 1.0
         else:  # the nearest lag with enough pairs (else the richest), scaled like a random walk
             ok = [g for g, c in counts.items() if c >= settings.min_near] or [max(counts, key=counts.get)]
             g = min(ok, key=lambda g: (abs(g - hi), -g))
-            e, s0 = _residuals(pc, g)
+            e, s0, yr = _residuals(pc, g)
             scale = math.sqrt(h / g)
-        cm, cs, _ = pc.common[int(g) if counts.get(hi, 0) < settings.min_near else hi]
-        common_mean, common_sd = 0.0, cs * scale
         n_near = min(len(e), max(settings.min_near, int(math.ceil(settings.near_frac * len(e)))))
         near = np.argsort(np.abs(s0 - z_last), kind="stable")[:n_near]
-        res = e[near] * scale
+        own, cs = _split_common(e[near] * scale, yr[near], h, settings)
+        res, common_sd = own, cs
     n = len(res)
     bw = _silverman(res) if n >= 2 else 0.0
     w_prior = settings.prior_n / (settings.prior_n + n)
     w = np.concatenate([[w_prior], np.full(n, (1 - w_prior) / n if n else 0.0)])
-    m = np.concatenate([[drift], drift + common_mean + res])
+    m = np.concatenate([[drift], drift + res])
     s = np.concatenate([[settings.prior_step * math.sqrt(h)], np.full(n, math.sqrt(bw**2 + common_sd**2))])
     return w, m, s
 

@@ -1277,8 +1277,15 @@ def _fit_level_units(obs, *, prior, require=None, settings: WalkSettings | None 
     out = {}
     for g, (t, z, sd) in data.items():
         t_last = float(t.max())
-        last = np.flatnonzero(t == t_last)
-        i = int(last[np.argmin(sd[last])])
+        # the level now: every figure is a reading of it, blurred by its own sd and by the walk since
+        # (step prior_step); precision-weighted (an exact latest figure is the level itself)
+        v = sd**2 + st.prior_step**2 * (t_last - t)
+        if np.any(v <= 1e-12):
+            i = int(np.flatnonzero(v <= 1e-12)[-1])
+            z_now, sd_now = float(z[i]), 0.0
+        else:
+            wv = 1.0 / v
+            z_now, sd_now = float(wv @ z / wv.sum()), float(1.0 / math.sqrt(wv.sum()))
         b = unit_pace(t, z, t_last, st.pace_window)
         m = (t >= t_last - st.pace_window - 1e-9)
         se = float("nan")
@@ -1286,7 +1293,7 @@ def _fit_level_units(obs, *, prior, require=None, settings: WalkSettings | None 
             tc = t[m] - t[m].mean()
             r = z[m] - z[m].mean() - b * tc
             se = float(np.sqrt((r @ r) / (m.sum() - 2) / (tc @ tc)))
-        dist = LevelWalk(pc, st, t_last, float(z[i]), float(sd[i]), b, se)
+        dist = LevelWalk(pc, st, t_last, z_now, sd_now, b, se)
         out[g] = TrendResult("rw_drift", g, ind, tuple(prepared[g]), assumptions, notes, dist, t_last)
     return out
 
