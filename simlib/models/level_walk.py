@@ -27,12 +27,21 @@ The forecast (one unit, ``h`` years after its last figure ``z_T``)
   ``d`` on ``h b_i`` over the pairs of lag ``h`` (through the origin), clipped
   to ``[0, 1]`` and shrunk towards 0 by ``n / (n + shrink_n)`` (``n`` pairs with
   a pace). With no pair with a pace, ``k_h = 0``: the median is the last figure.
-* **Intervals by level.** The spread is the empirical distribution of the
-  residuals ``e = d - k_h h b_i`` of the ``n_near`` pairs of lag ``h`` whose start
-  level ``z_i`` is closest to ``z_T`` (``n_near = max(min_near, near_frac x
-  pairs)``), each a Gaussian kernel (Silverman's bandwidth) so that the
-  predictive is a smooth mixture. Lags with fewer than ``min_near`` pairs
-  borrow the nearest lag's residuals scaled by ``sqrt(h / h')``.
+* **Intervals by level.** The spread comes from the residuals
+  ``e = d - k_h h b_i`` of the ``n_near`` pairs of lag ``h`` whose start level
+  ``z_i`` is closest to the level now (``n_near = max(min_near, near_frac x
+  pairs)``), so it is the scatter of units *at that level* (near 0 % and 100 %
+  the logit scale stretches it; the neighbours carry that). Those residuals
+  are split into the change common to the panel in their start year (the
+  year's median) and each unit's own: the own parts are Gaussian kernels
+  (Silverman's bandwidth); the common change to come is taken as 0 with the
+  root mean square of the past years' common changes as its sd (shrunk by
+  ``prior_years`` towards the own parts' scale), added to every kernel. Lags
+  with fewer than ``min_near`` pairs borrow the nearest lag's residuals scaled
+  by ``sqrt(h / h')``.
+* **Level now.** Every figure of the unit is a reading of its level now,
+  blurred by its own sd and by the prior walk since; they are averaged with
+  precision weights (an exact latest figure is the level itself).
 * **Prior.** ``prior_n`` pseudo-pairs of a Gaussian random walk with step
   ``prior_step`` logit per sqrt(year) (the national THCS->vocational history's
   median step, :func:`simlib.models.trends.derive_national_prior`) are mixed in

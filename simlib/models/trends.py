@@ -75,22 +75,25 @@ about 10 % (trung cấp only), at face value.
 
 Methods
 -------
-``rw_drift`` (default, :data:`DEFAULT_METHOD`)
-    Random walk with drift on the logit scale, pooled over a panel
-    (:mod:`simlib.models.drift_walk`): each unit moves at its own drift
-    around a common drift and wanders (step ``q``); reported figures scatter
-    (``r``); drifts differ between units (``tau``); figures flagged
-    ``approximate`` scatter more (``a``). ``q, r, tau, a`` and the common
-    drift are learned from whatever panel is given (all units of the
-    indicator: provinces, districts, the units of a planner's file) by exact
-    grid Bayes, and their uncertainty is carried into every interval. A
-    unit or a panel too thin to learn them falls back on the hyper-prior
-    :func:`walk_prior` derived from the national history (drift centred on
-    the national pace for the national indicator, on no change for others).
-    Chosen as the default by the calibration benchmark
-    (``benchmarks/bench_calibration.py``): over five families of generated
-    panels its 80 % intervals cover close to 80 % at leads 1-5 with a
-    smaller error than the naive forecast.
+``rw_drift`` (default, :data:`DEFAULT_METHOD`; since issue 21)
+    Random walk whose drift is shrunk by the data, with intervals from the
+    panel's own past changes at the unit's level
+    (:mod:`simlib.models.level_walk`): the median is the level now moved by
+    the unit's recent pace times the share of a pace that carried on in the
+    panel's history (0 when it did not); the spread is that of past changes
+    over the same number of years from nearby levels, plus the changes common
+    to all units in a year. A national-step random walk decides when the
+    panel has no past change. Chosen because, on the real GSO province panels
+    (``benchmarks/data``), a plain drift was worse than naive at leads 2-5
+    and its intervals covered 0.5-0.65; see the benchmark for what it reaches.
+``rw_drift_bayes``
+    The former default: random walk with drift on the logit scale, pooled
+    over a panel (:mod:`simlib.models.drift_walk`): each unit moves at its own
+    drift around a common drift and wanders (step ``q``); reported figures
+    scatter (``r``); drifts differ between units (``tau``); figures flagged
+    ``approximate`` scatter more (``a``), all learned by exact grid Bayes with
+    the hyper-prior :func:`walk_prior`. Calibrated on generated panels of its
+    own kind; too confident on the real panels.
 ``naive``
     Last value; interval from a random walk with step sd ``rw_step_sd``.
 ``logit_linear``
