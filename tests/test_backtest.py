@@ -60,16 +60,50 @@ def test_naive_backtest_of_a_hand_panel(tmp_path):
     """
     frame = BT.read_history(_hand_panel(tmp_path))
     out = BT.backtest_frame(frame, method="naive", leads="1-4")
-    assert list(out.columns) == ["lead", "coverage", "n", "mae", "mae_naive"]
+    assert list(out.columns) == ["by", "group", "lead", "coverage", "n", "mae", "mae_naive", "note"]
     mid = 100 / (1 + math.exp(-(math.log(10 / 90) + math.log(14 / 86)) / 2))
     assert out["n"].tolist() == [3, 1, 2, 1]
     assert out["mae"].tolist() == pytest.approx([(1 + (13 - mid) + 2) / 3, 0.5, (2 + 2.5) / 2, 3.0])
     assert out["mae"].tolist() == pytest.approx(out["mae_naive"].tolist())
     assert out["coverage"].between(0, 1).all()
     assert out.attrs["method"] == "naive" and out.attrs["n_series"] == 2
-    # a lead nobody reaches gets n = 0 and NaN, not a missing row
+    # a lead nobody reaches gets n = 0, NaN and a note, not a missing row
     out5 = BT.backtest_frame(frame, method="naive", leads=(1, 5))
     assert out5["n"].tolist() == [3, 0] and math.isnan(out5.loc[1, "coverage"])
+    assert out5["note"].tolist() == ["", "no case at lead 5"]
+
+
+def test_breakdowns_by_level_and_history_partition_the_cases(tmp_path):
+    """Level bands are those of the last figure at the origin; history bands count figures up to it.
+
+    Hand panel, naive, leads 1-4: unit_01's origins 2018 (10 %: 5-20 % band, 1 figure), 2019 (11 %, 2
+    figures), 2021 (range, midpoint 11.87 %, 3 figures); unit_02's 2019 (30 %: 20-50 %, 1 figure) and 2020
+    (28 %, 2 figures). So 5-20 %: 4 cases, 20-50 %: 3; 1 figure: 2 + 2 cases, 2 figures: 1 + 1, 3 figures: 1.
+    """
+    frame = BT.read_history(_hand_panel(tmp_path))
+    out = BT.backtest_frame(frame, method="naive", leads="1-4", by=("level", "history"))
+    n = out.groupby(["by", "group"], sort=False)["n"].sum()
+    assert n["level"].to_dict() == {"5-20 %": 4, "20-50 %": 3}
+    assert n["history"].to_dict() == {"1 figure": 4, "2 figures": 2, "3 figures": 1}
+    assert n["all"].sum() == 7
+    lvl = out[(out["by"] == "level") & (out["group"] == "20-50 %")]
+    assert lvl["n"].tolist() == [1, 1, 1, 0] and lvl["note"].iloc[3] == "no case at lead 4"
+    assert lvl["mae"].tolist()[:3] == pytest.approx([2.0, 0.5, 2.5])
+    with pytest.raises(BT.BacktestInputError, match="--by 'region'"):
+        BT.backtest_frame(frame, method="naive", by="region")
+
+
+def test_cli_backtest_by_level_prints_bands_and_notes_not_empty_rows(tmp_path, capsys):
+    path = _hand_panel(tmp_path)
+    out_csv = tmp_path / "bt.csv"
+    code, out, err = _run(capsys, ["backtest", str(path), "--method", "naive", "--leads", "1-5", "--by", "level",
+                                   "--csv", str(out_csv)])
+    assert code == 0 and err == ""
+    assert "last known figure: 5-20 %" in out and "last known figure: 20-50 %" in out
+    assert "no case at lead 5" in out and "nan" not in out.lower()
+    assert "labels taken as free labels" in out and "rows read" in out
+    table = pd.read_csv(out_csv)
+    assert set(table["by"]) == {"all", "level"}
 
 
 def test_default_method_on_a_file_compares_with_naive_on_the_same_cases(tmp_path):
@@ -115,7 +149,7 @@ def test_cli_backtest_prints_and_writes_the_table(tmp_path, capsys):
                                    "--level", "0.8", "--csv", str(out_csv)])
     assert code == 0 and err == ""
     table = pd.read_csv(out_csv)
-    assert list(table.columns) == ["lead", "coverage", "n", "mae", "mae_naive"]
+    assert list(table.columns) == ["by", "group", "lead", "coverage", "n", "mae", "mae_naive", "note"]
     assert table["n"].tolist() == [3, 1, 2, 1]
     expected = BT.backtest_file(path, method="naive", leads="1-4")
     assert table["mae"].tolist() == pytest.approx(expected["mae"].round(4).tolist(), abs=1e-4)

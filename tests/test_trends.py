@@ -706,7 +706,7 @@ def _rw_panel(rng, n_units, years, mu, tau, q, r, indicator="share_x"):
 def test_rw_drift_learns_hyper_parameters_from_the_panel():
     rng = np.random.default_rng(11)
     obs = _rw_panel(rng, 40, range(2010, 2020), mu=0.12, tau=0.05, q=0.15, r=0.05)
-    res = T.fit(obs, "rw_drift", unit="u0")
+    res = T.fit(obs, "rw_drift_bayes", unit="u0")
     hq = res.dist.fit.hyper_quantiles((0.1, 0.5, 0.9))
     assert hq["drift"][0] < 0.12 < hq["drift"][2] and hq["drift"][2] - hq["drift"][0] < 0.06
     assert hq["step"][0] < 0.15 < hq["step"][2]
@@ -714,33 +714,38 @@ def test_rw_drift_learns_hyper_parameters_from_the_panel():
     assert "Panel: 40 unit(s), 400 usable observation(s)" in res.summary()
 
 
-def test_rw_drift_calibrated_on_an_independent_random_walk_panel():
+@pytest.mark.parametrize("method", ["rw_drift", "rw_drift_bayes"])
+def test_rw_drift_calibrated_on_an_independent_random_walk_panel(method):
     """Rolling-origin 80 % coverage near 0.8 and error below naive's on a panel the model did not make."""
     rng = np.random.default_rng(2024)
     obs = _rw_panel(rng, 20, range(2015, 2023), mu=0.1, tau=0.06, q=0.2, r=0.05)
-    bt = T.backtest(obs, ["rw_drift"], min_train=1, leads=(1, 2, 3))
+    bt = T.backtest(obs, [method], min_train=1, leads=(1, 2, 3))
     assert bt["n_cases"].tolist() == [140, 120, 100]
-    assert bt["coverage_80"].between(0.72, 0.88).all(), bt
-    assert (bt["relative_mae"] < 1.0).all()
+    if method == "rw_drift_bayes":  # the model's own kind of panel
+        assert bt["coverage_80"].between(0.72, 0.88).all(), bt
+        assert (bt["relative_mae"] < 1.0).all()
+    else:  # the level walk takes the common pace as unknown (real paces revert): wider, no better than naive here
+        assert bt["coverage_80"].between(0.75, 0.93).all(), bt
+        assert (bt["relative_mae"] < 1.02).all()
 
 
 def test_rw_drift_single_unit_borrows_the_panel_drift():
     rng = np.random.default_rng(5)
     panel = _rw_panel(rng, 30, range(2012, 2020), mu=0.2, tau=0.02, q=0.05, r=0.03)
     lone = [Observation("lone", "lone", "share_x", 2019, value_share=0.2)]
-    res = T.fit(lone, "rw_drift", panel=panel)
+    res = T.fit(lone, "rw_drift_bayes", panel=panel)
     lo, hi = res.slope_interval(0.2)
     assert lo < 0.2 < hi and hi - lo < 0.15  # the panel's drift, not the national prior's
-    alone = T.fit(lone, "rw_drift")
+    alone = T.fit(lone, "rw_drift_bayes")
     assert alone.slope_interval(0.2)[1] - alone.slope_interval(0.2)[0] > hi - lo
     fr = res.predict([2020, 2024], probs=(0.5,))
     assert special.logit(fr.loc[2024, "median"]) - special.logit(0.2) == pytest.approx(5 * 0.2, abs=0.15)
     assert res.n_used == 1 and res.geography == "lone"
 
 
-def test_rw_drift_api_sampling_and_prior_rules():
-    res = T.fit(long_an_thcs(), "rw_drift")
-    assert res.method == "rw_drift" == T.DEFAULT_METHOD and T.fit(long_an_thcs()).method == "rw_drift"
+def test_rw_drift_bayes_api_sampling_and_prior_rules():
+    res = T.fit(long_an_thcs(), "rw_drift_bayes")
+    assert res.method == "rw_drift_bayes"
     a = res.sample(300, [2024, 2025, 2030], np.random.default_rng(42))
     b = res.sample(300, [2024, 2025, 2030], np.random.default_rng(42))
     assert np.array_equal(a, b) and a.shape == (300, 3) and np.all((a > 0) & (a < 1))
@@ -772,7 +777,7 @@ def test_rw_drift_api_sampling_and_prior_rules():
     assert T.fit(mixed, "rw_drift", unit="other").n_used == 1
     with pytest.raises(TrendError, match="several indicators"):
         T.fit(long_an_thcs() + [Observation("y", "other", "y", 2021, value_share=0.2)], "rw_drift", unit="other")
-    with pytest.raises(TrendError, match="'rw_drift' only"):
+    with pytest.raises(TrendError, match="'rw_drift' and 'rw_drift_bayes' only"):
         T.fit(long_an_thcs(), "logit_linear", panel=mixed)
 
 
@@ -801,3 +806,66 @@ def test_backtest_scores_reported_figures_with_their_own_uncertainty():
         T.backtest(base, ["naive"], level=80)
     with pytest.raises(TrendError, match="Unknown method"):
         T.backtest(base, ["prophet"])
+
+
+# --------------------------------------------------------------------------- rw_drift (level walk, the default)
+
+
+def test_level_walk_changes_and_carry_over_by_hand():
+    """Two units, figures at 2010-2012 (logit 0, 0.2, 0.4 and 1, 1, 1.3): pairs, paces and k by hand.
+
+    Lag 1 pairs: (0 -> 0.2), (0.2 -> 0.4), (1 -> 1), (1 -> 1.3); paces at the start (window 6 years):
+    NaN, 0.2, NaN, 0.0; so k_1 = (0.2 * 0.2 + 0 * 0.3) / (0.2^2 + 0) = 1, shrunk by n / (n + 30) = 2 / 32.
+    """
+    from simlib.models import level_walk as LW
+
+    st = LW.WalkSettings()
+    units = {"a": (np.array([2010.0, 2011, 2012]), np.array([0.0, 0.2, 0.4])),
+             "b": (np.array([2010.0, 2011, 2012]), np.array([1.0, 1.0, 1.3]))}
+    pc = LW.panel_changes(units, st)
+    assert sorted(pc.lag.tolist()) == [1, 1, 1, 1, 2, 2]
+    assert pc.carry[1] == (pytest.approx(1.0 * 2 / 32), 2)
+    lag2 = np.sort(pc.change[pc.lag == 2])
+    assert lag2 == pytest.approx([0.3, 0.4])
+    assert LW.unit_pace(units["a"][0], units["a"][1], 2012.0, 6.0) == pytest.approx(0.2)
+    assert math.isnan(LW.unit_pace(np.array([2012.0]), np.array([0.1]), 2012.0, 6.0))
+
+
+def test_rw_drift_without_any_past_change_is_the_prior_walk():
+    """One figure and no panel: the predictive is N(z, step^2 h), the step from the national history."""
+    res = T.fit([Observation("a", "u", "x", 2020, value_share=0.3)], "rw_drift")
+    assert res.method == "rw_drift" == T.DEFAULT_METHOD
+    step = T.derive_national_prior().rw_step_sd
+    fr = res.predict([2021, 2024], probs=(0.1, 0.9))
+    half = special.logit(fr["q0.9"]) - special.logit(0.3)
+    assert half.tolist() == pytest.approx([1.28155 * step, 1.28155 * step * 2], rel=1e-4)
+    assert fr["median"].tolist() == pytest.approx([0.3, 0.3], abs=1e-6)
+
+
+def test_rw_drift_spread_follows_the_level_of_the_last_figure():
+    """Panel whose changes are 4x larger near 95 % than near 30 % (logit): intervals follow the level."""
+    rng = np.random.default_rng(3)
+    obs = []
+    for u in range(30):
+        base, sd = (-0.85, 0.05) if u < 15 else (2.95, 0.2)
+        z = base + np.cumsum(rng.normal(0, sd, 8))
+        obs += [Observation(f"{u}-{y}", f"u{u}", "x", 2010 + y, value_share=float(special.expit(v)))
+                for y, v in enumerate(z)]
+    fits = {u: T.fit(obs, "rw_drift", unit=u).predict([2019], probs=(0.1, 0.9)) for u in ("u0", "u20")}
+    width = {u: float(special.logit(f["q0.9"].iloc[0]) - special.logit(f["q0.1"].iloc[0])) for u, f in fits.items()}
+    assert width["u20"] > 2.5 * width["u0"]
+
+
+def test_rw_drift_sample_matches_its_quantiles_and_is_seeded():
+    res = T.fit(long_an_thcs(), "rw_drift")
+    a = res.sample(300, [2024, 2025, 2030], np.random.default_rng(42))
+    assert np.array_equal(a, res.sample(300, [2024, 2025, 2030], np.random.default_rng(42)))
+    assert a.shape == (300, 3) and np.all((a > 0) & (a < 1))
+    d = res.sample(20000, [2025, 2030], np.random.default_rng(0))
+    fr = res.predict([2025, 2030])
+    assert np.quantile(d[:, 0], 0.5) == pytest.approx(fr.loc[2025, "median"], abs=0.01)
+    assert np.quantile(d[:, 1], 0.9) == pytest.approx(fr.loc[2030, "q0.9"], abs=0.02)
+    assert res.prob_at_least(0.4012, 2025) == pytest.approx(np.mean(d[:, 0] >= 0.4012), abs=0.01)
+    assert (fr["q0.9"] - fr["q0.1"]).is_monotonic_increasing
+    lo, hi = res.slope_interval(0.5)
+    assert lo <= hi

@@ -190,16 +190,26 @@ def _cmd_backtest(args: argparse.Namespace) -> int:
     from simlib.models.trends import DEFAULT_METHOD
 
     method = args.method or DEFAULT_METHOD
+    by = [b for part in (args.by or []) for b in part.split(",") if b]
     table = backtest_file(args.path, sheet=args.sheet, method=method, leads=args.leads, level=args.level,
-                          min_train=args.min_train)
+                          min_train=args.min_train, by=by)
     if args.csv:  # written before printing, so a broken terminal cannot lose it
         Path(args.csv).parent.mkdir(parents=True, exist_ok=True)
         table[list(COLUMNS)].to_csv(args.csv, index=False, lineterminator="\n", float_format="%.4f")
-    print(f"Rolling-origin backtest of '{method}' on {args.path}: {table.attrs['n_series']} series, "
-          f"central {100 * args.level:g} % intervals (coverage should be near {args.level:g}); "
+    print(f"Rolling-origin backtest of '{method}' on {args.path}: {table.attrs['rows_read']} rows read, "
+          f"{table.attrs['n_series']} series; labels {table.attrs['labels']}.")
+    print(f"Central {100 * args.level:g} % intervals (coverage should be near {args.level:g}); "
           "MAE in percentage points, naive = last figure.")
-    print(table[list(COLUMNS)].to_string(index=False, formatters={
-        "coverage": "{:.3f}".format, "mae": "{:.3f}".format, "mae_naive": "{:.3f}".format}))
+    fmt = {"coverage": "{:.3f}".format, "mae": "{:.3f}".format, "mae_naive": "{:.3f}".format}
+    for (kind, group), g in table.groupby(["by", "group"], sort=False):
+        if kind != "all":
+            print(f"\n{'last known figure' if kind == 'level' else 'figures known at the origin'}: {group}")
+        empty = g[g["n"] == 0]
+        full = g[g["n"] > 0]
+        if not full.empty:
+            print(full[["lead", "coverage", "n", "mae", "mae_naive"]].to_string(index=False, formatters=fmt))
+        for note in empty["note"]:
+            print(f"  {note}")
     if args.csv:
         print(f"written: {args.csv}")
     return 0
@@ -291,13 +301,17 @@ def build_parser() -> argparse.ArgumentParser:
     b.add_argument("path", help="observations in the planner template (.csv or .xlsx): geography, indicator, "
                    "year, value or low/high, unit, source; geographies and indicators are free labels")
     b.add_argument("--method", help="trend method: rw_drift (the default), naive, logit_linear, "
-                   "local_linear_trend or pooled")
+                   "local_linear_trend, pooled or rw_drift_bayes")
     b.add_argument("--leads", default="1-5", help="years ahead to score, e.g. 1-5 or 1,3,5 (default 1-5)")
     b.add_argument("--level", type=float, default=0.8, help="central interval scored, as a fraction (default 0.8)")
     b.add_argument("--min-train", type=int, default=1,
                    help="figures a series needs up to the forecast year to be forecast (default 1)")
     b.add_argument("--sheet", help="worksheet name, or its position counting from 1 (default: the active, visible sheet)")
-    b.add_argument("--csv", help="also write the table (lead, coverage, n, mae, mae_naive) to this CSV file")
+    b.add_argument("--by", action="append", choices=["level", "history"],
+                   help="also break the scores down by band of the last known figure (level) or by the number "
+                        "of figures known at the forecast year (history); repeatable")
+    b.add_argument("--csv", help="also write the table (by, group, lead, coverage, n, mae, mae_naive, note) to this "
+                                 "CSV file")
     b.set_defaults(func=_cmd_backtest)
     return p
 

@@ -22,6 +22,18 @@ free labels, and the chosen method is scored by
 
 Ranges are used for fitting, never scored. Figures in count units
 (students, places) are ignored: the trend models forecast shares.
+
+``--by level`` adds rows per band of the last figure known at the origin
+(:data:`LEVEL_BANDS`, percent) and ``--by history`` per number of figures
+known at the origin (:data:`HISTORY_BANDS`), so a method that is right on
+average but wrong near 0 % or 100 %, or on a series known by one figure, shows
+it. A lead (or a band) with no case is not printed as an empty row: the table's
+``note`` says "no case at lead 1".
+
+The file is read like ``python -m simlib validate`` reads it (the same
+reader and rules, :func:`simlib.inputs.bundle.validate_file`); geographies and
+indicators that are not in the library's lists are then taken as free labels,
+and the result says which of the two happened (``.attrs["labels"]``).
 """
 
 from __future__ import annotations
@@ -34,14 +46,22 @@ import pandas as pd
 
 from simlib.errors import InputError
 from simlib.evidence.series import observations_from_frame
-from simlib.inputs.textio import read_table
-from simlib.inputs.validation import validate_table
+from simlib.inputs.bundle import validate_file
+from simlib.inputs.textio import ValidationError
+from simlib.inputs.validation import header_words, validate_table
 from simlib.models import trends
 
-__all__ = ["BacktestInputError", "COLUMNS", "parse_leads", "read_history", "backtest_frame", "backtest_file"]
+__all__ = ["BacktestInputError", "COLUMNS", "LEVEL_BANDS", "HISTORY_BANDS", "parse_leads", "read_history",
+           "backtest_frame", "backtest_file"]
 
-#: Columns of the table :func:`backtest_frame` returns.
-COLUMNS = ("lead", "coverage", "n", "mae", "mae_naive")
+#: Columns of the table :func:`backtest_frame` returns (``group`` is "all", a level band or a history band).
+COLUMNS = ("by", "group", "lead", "coverage", "n", "mae", "mae_naive", "note")
+#: Bands of the last figure known at the origin, percent: (label, low, high), low inclusive.
+LEVEL_BANDS = (("<5 %", 0.0, 5.0), ("5-20 %", 5.0, 20.0), ("20-50 %", 20.0, 50.0), ("50-80 %", 50.0, 80.0),
+               ("80-95 %", 80.0, 95.0), ("95-99 %", 95.0, 99.0), (">=99 %", 99.0, 100.1))
+#: Bands of the number of figures known at the origin: (label, low, high), both inclusive.
+HISTORY_BANDS = (("1 figure", 1, 1), ("2 figures", 2, 2), ("3 figures", 3, 3), ("4-5 figures", 4, 5),
+                 ("6-9 figures", 6, 9), ("10+ figures", 10, 10**9))
 
 
 class BacktestInputError(InputError):
@@ -74,7 +94,13 @@ def parse_leads(text: str | Sequence[int]) -> tuple[int, ...]:
 
 
 def read_history(path: str | Path, *, sheet: str | int | None = None) -> pd.DataFrame:
-    """Read and validate a planner-format observation file; geographies and indicators are free labels.
+    """Read and check a planner-format observation file as ``python -m simlib validate`` does.
+
+    The file is read by :func:`simlib.inputs.bundle.validate_file` (kind
+    ``observations``): the same reader, headers (Vietnamese or English) and
+    rules. If it is refused only because geographies or indicators are not in
+    the library's lists, it is read again with them as free labels (a
+    backtest needs no reference data). ``.attrs["labels"]`` says which.
 
     Returns
     -------
@@ -84,9 +110,46 @@ def read_history(path: str | Path, *, sheet: str | int | None = None) -> pd.Data
     Raises
     ------
     simlib.inputs.textio.ValidationError
-        Every problem in the file, with row and column.
+        Every problem in the file, with row and column (the free-label reading's).
     """
-    return validate_table(read_table(path, sheet=sheet), "observations", ref=None)
+    try:
+        df = validate_file(path, kind="observations", sheet=sheet)
+        df.attrs["labels"] = "matched to the library's geographies and indicators"
+        return df
+    except ValidationError:
+        pass
+    from simlib.inputs.textio import read_table
+
+    df = validate_table(read_table(path, sheet=sheet, header_names=header_words("observations")), "observations",
+                        ref=None)
+    df.attrs["labels"] = ("taken as free labels (geographies and/or indicators are not in the library's lists; "
+                          "each geography x indicator is one series)")
+    return df
+
+
+def _band(value: float, bands) -> str | None:
+    for label, lo, hi in bands:
+        if lo <= value <= hi if isinstance(lo, int) else lo <= value < hi:
+            return label
+    return None
+
+
+def _rows(cases: pd.DataFrame, naive: pd.Series, leads, by: str, groups) -> list[dict]:
+    key = ["indicator", "geography", "origin", "year"]
+    rows = []
+    for grp in groups:
+        sub = cases if by == "all" else cases[cases["_group"] == grp]
+        for h in leads:
+            g = sub[sub["lead"] == h]
+            if g.empty:
+                rows.append(dict(by=by, group=grp, lead=h, coverage=float("nan"), n=0, mae=float("nan"),
+                                 mae_naive=float("nan"), note=f"no case at lead {h}"))
+                continue
+            nv = naive.reindex(pd.MultiIndex.from_frame(g[key]))
+            rows.append(dict(by=by, group=grp, lead=h, coverage=float(g["in_level"].mean()), n=int(len(g)),
+                             mae=100 * float(g["abs_error"].mean()),
+                             mae_naive=100 * float(nv.mean()) if nv.notna().all() else float("nan"), note=""))
+    return rows
 
 
 def backtest_frame(
@@ -97,6 +160,7 @@ def backtest_frame(
     level: float = 0.8,
     min_train: int = 1,
     label: str = "the file",
+    by: Sequence[str] = (),
 ) -> pd.DataFrame:
     """Rolling-origin backtest of one method on a validated observation table.
 
@@ -114,15 +178,21 @@ def backtest_frame(
         Minimum number of figures of the series up to the origin.
     label : str
         How messages name the input.
+    by : sequence of {"level", "history"}
+        Breakdowns added after the overall rows: by band of the last figure
+        known at the origin (:data:`LEVEL_BANDS`) and by the number of figures
+        known at the origin (:data:`HISTORY_BANDS`).
 
     Returns
     -------
     pandas.DataFrame
-        One row per lead, columns :data:`COLUMNS`: ``lead`` (years),
-        ``coverage`` (fraction 0-1), ``n`` (figures scored), ``mae`` and
-        ``mae_naive`` (percentage points). A lead with no case has ``n = 0``
-        and NaN elsewhere. ``.attrs`` carries ``method``, ``level``,
-        ``n_series`` and ``skipped`` (fits that could not be made).
+        Columns :data:`COLUMNS`: ``by`` ("all", "level" or "history"),
+        ``group`` (the band), ``lead`` (years), ``coverage`` (fraction 0-1),
+        ``n`` (figures scored), ``mae`` and ``mae_naive`` (percentage
+        points), ``note``. A lead with no case has ``n = 0``, NaN scores and
+        the note "no case at lead h" (printed as that note, not as an empty
+        row); bands with no case at all are left out. ``.attrs`` carries
+        ``method``, ``level``, ``n_series``.
 
     Raises
     ------
@@ -136,6 +206,11 @@ def backtest_frame(
         raise BacktestInputError(f"--level {level!r}: give the interval as a fraction between 0 and 1 "
                                  "(0.8 for an 80 % interval).")
     leads = parse_leads(leads)
+    by = [by] if isinstance(by, str) else list(by)
+    bad = [b for b in by if b not in ("level", "history")]
+    if bad:
+        raise BacktestInputError(f"--by {bad[0]!r}: choose level (bands of the last known figure) or history "
+                                 "(number of figures known at the forecast year).")
     obs = observations_from_frame(frame)
     if not obs:
         raise BacktestInputError(f"{label}: no figure in a share unit (percent or share) with a year: "
@@ -144,16 +219,13 @@ def backtest_frame(
     cases = both[both["method"] == method]
     key = ["indicator", "geography", "origin", "year"]
     naive = both[both["method"] == "naive"].set_index(key)["abs_error"]
-    rows = []
-    for h in leads:
-        g = cases[cases["lead"] == h]
-        if g.empty:
-            rows.append(dict(lead=h, coverage=float("nan"), n=0, mae=float("nan"), mae_naive=float("nan")))
-            continue
-        nv = naive.reindex(pd.MultiIndex.from_frame(g[key]))
-        rows.append(dict(lead=h, coverage=float(g["in_level"].mean()), n=int(len(g)),
-                         mae=100 * float(g["abs_error"].mean()),
-                         mae_naive=100 * float(nv.mean()) if nv.notna().all() else float("nan")))
+    rows = _rows(cases, naive, leads, "all", ["all"])
+    for b in by:
+        bands = LEVEL_BANDS if b == "level" else HISTORY_BANDS
+        col = 100 * cases["last"] if b == "level" else cases["n_train"]
+        c = cases.assign(_group=[_band(float(v), bands) for v in col])
+        present = [lab for lab, _, _ in bands if (c["_group"] == lab).any()]
+        rows += _rows(c, naive, leads, b, present)
     out = pd.DataFrame(rows, columns=list(COLUMNS))
     out.attrs.update(method=method, level=float(level),
                      n_series=int(cases[["indicator", "geography"]].drop_duplicates().shape[0]))
@@ -168,8 +240,12 @@ def backtest_file(
     leads: Sequence[int] | str = (1, 2, 3, 4, 5),
     level: float = 0.8,
     min_train: int = 1,
+    by: Sequence[str] = (),
 ) -> pd.DataFrame:
     """:func:`backtest_frame` of a planner-format file (CSV or Excel), read by :func:`read_history`."""
     frame = read_history(path, sheet=sheet)
-    return backtest_frame(frame, method=method, leads=parse_leads(leads), level=level, min_train=min_train,
-                          label=str(path))
+    out = backtest_frame(frame, method=method, leads=parse_leads(leads), level=level, min_train=min_train,
+                         label=str(path), by=by)
+    out.attrs["labels"] = frame.attrs.get("labels", "")
+    out.attrs["rows_read"] = int(len(frame))
+    return out

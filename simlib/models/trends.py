@@ -75,22 +75,25 @@ about 10 % (trung cấp only), at face value.
 
 Methods
 -------
-``rw_drift`` (default, :data:`DEFAULT_METHOD`)
-    Random walk with drift on the logit scale, pooled over a panel
-    (:mod:`simlib.models.drift_walk`): each unit moves at its own drift
-    around a common drift and wanders (step ``q``); reported figures scatter
-    (``r``); drifts differ between units (``tau``); figures flagged
-    ``approximate`` scatter more (``a``). ``q, r, tau, a`` and the common
-    drift are learned from whatever panel is given (all units of the
-    indicator: provinces, districts, the units of a planner's file) by exact
-    grid Bayes, and their uncertainty is carried into every interval. A
-    unit or a panel too thin to learn them falls back on the hyper-prior
-    :func:`walk_prior` derived from the national history (drift centred on
-    the national pace for the national indicator, on no change for others).
-    Chosen as the default by the calibration benchmark
-    (``benchmarks/bench_calibration.py``): over five families of generated
-    panels its 80 % intervals cover close to 80 % at leads 1-5 with a
-    smaller error than the naive forecast.
+``rw_drift`` (default, :data:`DEFAULT_METHOD`; since issue 21)
+    Random walk whose drift is shrunk by the data, with intervals from the
+    panel's own past changes at the unit's level
+    (:mod:`simlib.models.level_walk`): the median is the level now moved by
+    the unit's recent pace times the share of a pace that carried on in the
+    panel's history (0 when it did not); the spread is that of past changes
+    over the same number of years from nearby levels, plus the changes common
+    to all units in a year. A national-step random walk decides when the
+    panel has no past change. Chosen because, on the real GSO province panels
+    (``benchmarks/data``), a plain drift was worse than naive at leads 2-5
+    and its intervals covered 0.5-0.65; see the benchmark for what it reaches.
+``rw_drift_bayes``
+    The former default: random walk with drift on the logit scale, pooled
+    over a panel (:mod:`simlib.models.drift_walk`): each unit moves at its own
+    drift around a common drift and wanders (step ``q``); reported figures
+    scatter (``r``); drifts differ between units (``tau``); figures flagged
+    ``approximate`` scatter more (``a``), all learned by exact grid Bayes with
+    the hyper-prior :func:`walk_prior`. Calibrated on generated panels of its
+    own kind; too confident on the real panels.
 ``naive``
     Last value; interval from a random walk with step sd ``rw_step_sd``.
 ``logit_linear``
@@ -145,6 +148,7 @@ from simlib.evidence.series import (
 from simlib.logit import expit as _expit
 from simlib.logit import logit as _logit
 from simlib.models.drift_walk import UnitData, WalkFit, WalkPrior, fit_walk
+from simlib.models.level_walk import LevelWalk, WalkSettings, column_quantiles, panel_changes, unit_pace
 
 __all__ = [
     "BASES",
@@ -167,7 +171,7 @@ __all__ = [
     "plot_fan",
 ]
 
-METHODS = ("naive", "logit_linear", "local_linear_trend", "pooled", "rw_drift")
+METHODS = ("naive", "logit_linear", "local_linear_trend", "pooled", "rw_drift", "rw_drift_bayes")
 #: The method the engine, the reports and the backtest command use by default,
 #: chosen by the calibration benchmark (benchmarks/bench_calibration.py).
 DEFAULT_METHOD = "rw_drift"
@@ -528,6 +532,8 @@ _GH_X, _GH_W = np.polynomial.hermite_e.hermegauss(40)
 
 def _mixture_mean_expit(w, m, s):
     vals = _expit(m[..., None] + s[..., None] * _GH_X) @ (_GH_W / _GH_W.sum())
+    if np.ndim(w) == 2:
+        return (w * vals).sum(axis=0)
     return w @ vals
 
 
@@ -756,7 +762,10 @@ class TrendResult:
             if obs_sd is not None:
                 s = np.sqrt(s**2 + np.broadcast_to(np.asarray(obs_sd, float), (len(years),))[None, :] ** 2)
         probs = tuple(float(p) for p in probs)
-        qz = _mixture_quantiles(w, m, s, (0.5,) + probs)
+        if np.ndim(w) == 2:  # weights per year (rw_drift: lags differ in their number of past changes)
+            qz = column_quantiles(w, m, s, (0.5,) + probs)
+        else:
+            qz = _mixture_quantiles(w, m, s, (0.5,) + probs)
         out = pd.DataFrame(index=pd.Index(years.astype(int), name="year"))
         out["mean"] = _mixture_mean_expit(w, m, s)
         out["median"] = _expit(qz[0])
@@ -783,6 +792,7 @@ class TrendResult:
         check_share("target", target, "target")
         w, m, s = self.dist.marginal(np.array([float(year)]))
         zt = float(_logit(target))
+        w = w[:, 0] if np.ndim(w) == 2 else w
         return float(w @ stats.norm.sf((zt - m[:, 0]) / s[:, 0]))
 
     def sample(self, n: int, years: Iterable[int], rng: np.random.Generator) -> np.ndarray:
@@ -965,10 +975,10 @@ def fit(
     obs = list(observations)
     if method == "pooled":
         return _fit_pooled(obs, unit=unit, prior=prior, **kw)
-    if method == "rw_drift":
-        return _fit_walk(obs, list(panel or ()), unit=unit, prior=prior, walk=walk, **kw)
+    if method in ("rw_drift", "rw_drift_bayes"):
+        return _fit_walk(obs, list(panel or ()), unit=unit, prior=prior, walk=walk, method=method, **kw)
     if panel is not None:
-        raise TrendError("panel=... is used by method='rw_drift' only.")
+        raise TrendError("panel=... is used by methods 'rw_drift' and 'rw_drift_bayes' only.")
     if unit is not None:
         obs = [o for o in obs if o.geography == unit]
         if not obs:
@@ -1211,7 +1221,7 @@ def _pooled_all(prepared, prior):
 # -- rw_drift -------------------------------------------------------------------
 
 
-def _fit_walk(obs, panel, *, unit, prior, walk, **kw) -> TrendResult:
+def _fit_walk(obs, panel, *, unit, prior, walk, method="rw_drift", **kw) -> TrendResult:
     if not obs:
         raise TrendError("No observations at all: a trend needs at least one reported value.")
     geos = sorted({o.geography for o in obs})
@@ -1223,11 +1233,76 @@ def _fit_walk(obs, panel, *, unit, prior, walk, **kw) -> TrendResult:
     allobs = obs + [o for o in panel if o not in obs]
     if unit not in {o.geography for o in allobs}:
         raise TrendError(f"No observations at all for unit {unit!r}.")
+    if method == "rw_drift":
+        return _fit_level_units(allobs, prior=prior, require=unit, **kw)[unit]
     return _fit_walk_units(allobs, prior=prior, walk=walk, require=unit, **kw)[unit]
 
 
+def _panel_units(obs, require, kw):
+    """One indicator's observations, prepared per unit: (indicator, {unit: uses})."""
+    inds = sorted({o.indicator for o in obs})
+    if len(inds) > 1:
+        raise TrendError(f"The observations mix several indicators ({inds}); fit one indicator at a time.")
+    by_geo: dict[str, list[Observation]] = {}
+    for o in obs:
+        by_geo.setdefault(o.geography, []).append(o)
+    return inds[0], _prepare_units(by_geo, require, kw)
+
+
+def _fit_level_units(obs, *, prior, require=None, settings: WalkSettings | None = None,
+                     **kw) -> dict[str, TrendResult]:
+    """Fit rw_drift (:mod:`simlib.models.level_walk`) once on a panel and return a result for every usable unit."""
+    ind, prepared = _panel_units(obs, require, kw)
+    st = settings or WalkSettings(prior_step=prior.rw_step_sd)
+    data = {}
+    for g, uses in prepared.items():
+        used = [u for u in uses if u.used]
+        if used:
+            data[g] = (np.array([u.t for u in used]), np.array([u.z for u in used]), np.array([u.sd for u in used]))
+    if not data:
+        raise TrendError("No unit has usable observations.")
+    pc = panel_changes({g: (t, z) for g, (t, z, _) in data.items()}, st)
+    n_pairs = len(pc.lag)
+    carry = ", ".join(f"{h} yr {k:.2f}" for h, (k, _) in sorted(pc.carry.items()) if h <= 5) or "none"
+    notes = (
+        f"Panel: {len(data)} unit(s), {sum(len(v[0]) for v in data.values())} usable figure(s), {n_pairs} past "
+        f"change(s) of 1-{st.max_lag} years between figures of one unit.",
+        f"Share of a unit's pace carried on (by lead, learned from the panel and shrunk to 0): {carry}.",
+    )
+    assumptions = _common_assumptions(kw["open_width"]) + (
+        "The best guess is the last figure moved by the unit's recent pace times the share of a pace that "
+        "carried on in the panel's own history (0 when paces did not carry on: then the last figure).",
+        "The spread is that of the panel's own past changes over the same number of years, from levels close "
+        "to the unit's last figure (so it is right near 0 % and 100 % as well as in the middle).",
+        f"A random walk with step {st.prior_step:.2f} logit per sqrt(year) ({prior.describe()}) counts as "
+        f"{st.prior_n:g} past changes: it decides when the panel has none.",
+    )
+    out = {}
+    for g, (t, z, sd) in data.items():
+        t_last = float(t.max())
+        # the level now: every figure is a reading of it, blurred by its own sd and by the walk since
+        # (step prior_step); precision-weighted (an exact latest figure is the level itself)
+        v = sd**2 + st.prior_step**2 * (t_last - t)
+        if np.any(v <= 1e-12):
+            i = int(np.flatnonzero(v <= 1e-12)[-1])
+            z_now, sd_now = float(z[i]), 0.0
+        else:
+            wv = 1.0 / v
+            z_now, sd_now = float(wv @ z / wv.sum()), float(1.0 / math.sqrt(wv.sum()))
+        b = unit_pace(t, z, t_last, st.pace_window)
+        m = (t >= t_last - st.pace_window - 1e-9)
+        se = float("nan")
+        if np.isfinite(b) and m.sum() >= 3:
+            tc = t[m] - t[m].mean()
+            r = z[m] - z[m].mean() - b * tc
+            se = float(np.sqrt((r @ r) / (m.sum() - 2) / (tc @ tc)))
+        dist = LevelWalk(pc, st, t_last, z_now, sd_now, b, se)
+        out[g] = TrendResult("rw_drift", g, ind, tuple(prepared[g]), assumptions, notes, dist, t_last)
+    return out
+
+
 def _fit_walk_units(obs, *, prior, walk=None, require=None, **kw) -> dict[str, TrendResult]:
-    """Fit rw_drift once on a panel (one indicator) and return a result for every usable unit."""
+    """Fit rw_drift_bayes once on a panel (one indicator) and return a result for every usable unit."""
     inds = sorted({o.indicator for o in obs})
     if len(inds) > 1:
         raise TrendError(f"The observations mix several indicators ({inds}); fit one indicator at a time.")
@@ -1280,7 +1355,7 @@ def _fit_walk_units(obs, *, prior, walk=None, require=None, **kw) -> dict[str, T
     out = {}
     for g in units:
         t_last = float(units[g].t.max())
-        out[g] = TrendResult("rw_drift", g, ind, tuple(prepared[g]), assumptions, tuple(notes),
+        out[g] = TrendResult("rw_drift_bayes", g, ind, tuple(prepared[g]), assumptions, tuple(notes),
                              _WalkDist(wf, g), t_last)
     return out
 
@@ -1457,7 +1532,7 @@ def _as_panel(series_or_panel) -> dict[tuple[str, str], list[Observation]]:
     return panel
 
 
-_PANEL_METHODS = ("pooled", "rw_drift")
+_PANEL_METHODS = ("pooled", "rw_drift", "rw_drift_bayes")
 
 
 def _panel_fits(method, obs, fit_kwargs) -> dict[str, TrendResult]:
@@ -1473,6 +1548,8 @@ def _panel_fits(method, obs, fit_kwargs) -> dict[str, TrendResult]:
     )
     if method == "pooled":
         return _fit_pooled_units(obs, prior=prior, **enc)
+    if method == "rw_drift":
+        return _fit_level_units(obs, prior=prior, **enc)
     return _fit_walk_units(obs, prior=prior, walk=walk, **enc)
 
 
@@ -1586,6 +1663,11 @@ def backtest(
             if len({o.t_mid for o in train}) < min_train or not test:
                 continue
             yrs = [o.year for o in test]
+            t_prev = max(o.t_mid for o in train)
+            prev = [o for o in train if o.t_mid == t_prev]
+            last_v = next((o.value_share for o in prev if o.value_share is not None), None)
+            if last_v is None:
+                last_v = float(_expit(_encode(prev[0], **enc).z))
             encs = [_encode(o, **enc) for o in test]
             sds = [u.sd for u in encs]
             base_sds = [math.sqrt(max(u.sd**2 - u.approx_sd**2, 0.0)) for u in encs]
@@ -1607,7 +1689,7 @@ def backtest(
                         res = fit(_naive_train(train, enc), m, **fit_kwargs)
                     else:
                         res = fit(train, m, **fit_kwargs)
-                    if getattr(res.dist, "reported", False):
+                    if isinstance(res.dist, _WalkDist):
                         pr = res.predict(yrs, probs=probs, obs_sd=base_sds, approx=approx)
                     else:
                         pr = res.predict(yrs, probs=probs, obs_sd=sds)
@@ -1619,13 +1701,13 @@ def backtest(
                     lo, hi = r[_qname(lo_p)], r[_qname(hi_p)]
                     rows.append(dict(
                         method=m, indicator=ind, geography=geo, origin=origin, year=o.year,
-                        lead=o.year - origin, n_train=len(train), actual=v, median=r["median"],
+                        lead=o.year - origin, n_train=len(train), last=last_v, actual=v, median=r["median"],
                         lower=lo, upper=hi, abs_error=abs(r["median"] - v),
                         in_50=bool(r["q0.25"] <= v <= r["q0.75"]),
                         in_80=bool(r["q0.1"] <= v <= r["q0.9"]),
                         in_level=bool(lo <= v <= hi),
                     ))
-    case_cols = ["method", "indicator", "geography", "origin", "year", "lead", "n_train", "actual", "median",
+    case_cols = ["method", "indicator", "geography", "origin", "year", "lead", "n_train", "last", "actual", "median",
                  "lower", "upper", "abs_error", "in_50", "in_80", "in_level"]
     cases = pd.DataFrame(rows, columns=case_cols)
     if per_case:

@@ -1,0 +1,311 @@
+"""Random walk with a data-shrunk drift and intervals from the panel's own changes, by level.
+
+The model behind ``trends.fit(..., method="rw_drift")`` (simlib's default
+trend since issue 21; the former Bayesian pooled walk is ``rw_drift_bayes``,
+:mod:`simlib.models.drift_walk`). Everything is on the logit scale,
+``z = log(p / (1 - p))`` of a share ``p`` (fraction 0-1); times in years.
+
+Why not a plain drift
+---------------------
+On real panels of education shares (the GSO province panels 2002-2016 in
+``benchmarks/data``) paces change sign and revert: a unit's recent pace,
+extrapolated, is worse than "same as the last figure" at every lead, and a
+Gaussian walk fitted to the whole panel gives intervals too narrow near 0 and 1
+(the logit scale stretches the scatter there) and too wide in the middle.
+
+The forecast (one unit, ``h`` years after its last figure ``z_T``)
+------------------------------------------------------------------
+* **Pairs.** Every pair of figures of one unit (of any unit of the panel
+  given) ``h`` years apart (``h`` = 1 ... ``max_lag``) is a past
+  *h-year change* ``d = z_j - z_i`` from start level ``z_i``; when the unit had
+  a figure before ``z_i`` within ``pace_window`` years, the pace it had then
+  ``b_i`` (least-squares slope of its figures in the window up to ``t_i``) is
+  recorded too.
+* **Drift shrunk by the data.** The median is ``z_T + k_h h b_T``, with ``b_T``
+  the unit's pace now (same rule) and ``k_h`` the panel's own answer to "how
+  much of a pace carries on over ``h`` years": the least-squares coefficient of
+  ``d`` on ``h b_i`` over the pairs of lag ``h`` (through the origin), clipped
+  to ``[0, 1]`` and shrunk towards 0 by ``n / (n + shrink_n)`` (``n`` pairs with
+  a pace). With no pair with a pace, ``k_h = 0``: the median is the last figure.
+* **Intervals by level.** The spread comes from the residuals
+  ``e = d - k_h h b_i`` of the ``n_near`` pairs of lag ``h`` whose start level
+  ``z_i`` is closest to the level now (``n_near = max(min_near, near_frac x
+  pairs)``), so it is the scatter of units *at that level* (near 0 % and 100 %
+  the logit scale stretches it; the neighbours carry that). Those residuals
+  are split into the change common to the panel in their start year (the
+  year's median) and each unit's own: the own parts are Gaussian kernels
+  (Silverman's bandwidth); the common change to come is taken as 0 with the
+  root mean square of the past years' common changes as its sd (shrunk by
+  ``prior_years`` towards the own parts' scale), added to every kernel. Lags
+  with fewer than ``min_near`` pairs borrow the nearest lag's residuals scaled
+  by ``sqrt(h / h')``.
+* **Level now.** Every figure of the unit is a reading of its level now,
+  blurred by its own sd and by the prior walk since; they are averaged with
+  precision weights (an exact latest figure is the level itself).
+* **Prior.** ``prior_n`` pseudo-pairs of a Gaussian random walk with step
+  ``prior_step`` logit per sqrt(year) (the national THCS->vocational history's
+  median step, :func:`simlib.models.trends.derive_national_prior`) are mixed in
+  with weight ``prior_n / (prior_n + pairs used)``: with no pair (a single unit
+  with one figure) the forecast is that walk; with a rich panel the data decide.
+* What is known about a figure (a range's width, a stated se, a flag) adds its
+  sd in quadrature to every component.
+
+Joint draws (:meth:`LevelWalk.draw`) put a Gaussian copula with the correlation
+of a Brownian motion (``sqrt(h_1 / h_2)``) across years on these marginals.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+import numpy as np
+from scipy import special
+
+__all__ = ["WalkSettings", "PanelChanges", "LevelWalk", "panel_changes", "unit_pace", "forecast_unit",
+           "column_quantiles"]
+
+
+@dataclass(frozen=True)
+class WalkSettings:
+    """Settings of the level-conditional walk (logit units; times in years).
+
+    Parameters
+    ----------
+    max_lag : int
+        Longest lag (years) of the past changes collected.
+    pace_window : float
+        Years over which a unit's pace is read (least-squares slope of its
+        figures in ``[t - pace_window, t]``; two figures at least).
+    shrink_n : float
+        Pairs with a pace needed to trust half of the estimated carry-over.
+    near_frac, min_near : float, int
+        Share of a lag's pairs (nearest start level first) and their minimum
+        number used for the spread.
+    prior_n : float
+        Weight of the prior walk, in pairs.
+    prior_step : float
+        Step sd of the prior walk, logit per sqrt(year).
+    """
+
+    max_lag: int = 10
+    pace_window: float = 6.0
+    shrink_n: float = 30.0
+    near_frac: float = 0.4
+    min_near: int = 12
+    prior_n: float = 3.0
+    prior_step: float = 0.33
+    prior_years: float = 1.0
+    carry: bool = True
+
+
+@dataclass(eq=False)
+class PanelChanges:
+    """Past changes of a panel: one row per pair of figures of a unit ``lag`` years apart."""
+
+    lag: np.ndarray     # (P,) years, integers
+    start: np.ndarray   # (P,) logit level at the start
+    change: np.ndarray  # (P,) logit change
+    pace: np.ndarray    # (P,) the unit's pace at the start (NaN when unknown)
+    year: np.ndarray    # (P,) start year (rounded)
+    carry: dict = field(default_factory=dict)  # lag -> (k_h, n with a pace)
+    idio: dict = field(default_factory=dict)  # lag -> change minus the carried pace
+
+
+def unit_pace(t: np.ndarray, z: np.ndarray, at: float, window: float) -> float:
+    """Least-squares slope (logit per year) of the figures in ``[at - window, at]``; NaN with fewer than two times."""
+    m = (t <= at + 1e-9) & (t >= at - window - 1e-9)
+    tt, zz = t[m], z[m]
+    if len(np.unique(tt)) < 2:
+        return float("nan")
+    tc = tt - tt.mean()
+    return float((tc * (zz - zz.mean())).sum() / (tc * tc).sum())
+
+
+def panel_changes(units: dict[str, tuple[np.ndarray, np.ndarray]], settings: WalkSettings) -> PanelChanges:
+    """Collect every unit's past changes (see the module docstring) and the carry-over of paces per lag.
+
+    ``units`` maps a name to ``(t, z)``: times (years) and logit centres.
+    Pairs are taken at whole-year lags (the lag rounded) from 1 to ``max_lag``.
+    """
+    lag, start, change, pace, year = [], [], [], [], []
+    for t, z in units.values():
+        o = np.argsort(t, kind="stable")
+        t, z = np.asarray(t, float)[o], np.asarray(z, float)[o]
+        paces = [unit_pace(t, z, ti, settings.pace_window) for ti in t]
+        for i in range(len(t)):
+            for j in range(i + 1, len(t)):
+                h = int(round(t[j] - t[i]))
+                if h < 1 or h > settings.max_lag:
+                    continue
+                lag.append(h)
+                start.append(z[i])
+                change.append(z[j] - z[i])
+                pace.append(paces[i])
+                year.append(int(round(t[i])))
+    pc = PanelChanges(np.array(lag, int), np.array(start, float), np.array(change, float), np.array(pace, float),
+                      np.array(year, int))
+    for h in np.unique(pc.lag):
+        m = (pc.lag == h) & np.isfinite(pc.pace)
+        x, y = h * pc.pace[m], pc.change[m]
+        n = int(m.sum())
+        sxx = float((x * x).sum())
+        k = float(np.clip((x * y).sum() / sxx, 0.0, 1.0)) if n and sxx > 0 and settings.carry else 0.0
+        pc.carry[int(h)] = (k * n / (n + settings.shrink_n), n)
+        mh = pc.lag == h
+        pc.idio[int(h)] = pc.change[mh] - pc.carry[int(h)][0] * h * np.where(np.isfinite(pc.pace[mh]),
+                                                                             pc.pace[mh], 0.0)
+    return pc
+
+
+def _residuals(pc: PanelChanges, h: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Residuals of lag ``h`` (changes minus the carried pace), their start levels and start years."""
+    m = pc.lag == h
+    return pc.idio[int(h)], pc.start[m], pc.year[m]
+
+
+def _split_common(e: np.ndarray, years: np.ndarray, h: float, settings: WalkSettings) -> tuple[np.ndarray, float]:
+    """Residuals minus their start year's median (what is each unit's own), and the common change's sd.
+
+    The common change to come is taken as 0 (past panel-wide paces did not carry on in the real panels):
+    its sd is the root mean square of the past years' medians, shrunk by ``prior_years`` years towards
+    the root mean square of the units' own residuals (common shocks as large as a unit's own: the
+    level's own scale, not a fixed number).
+    """
+    uy, inv = np.unique(years, return_inverse=True)
+    c = np.array([np.median(e[inv == k]) for k in range(len(uy))])
+    own = e - c[inv] if len(uy) > 1 else e - c[0]
+    var = (float(np.sum(c**2)) + settings.prior_years * float(np.mean(own**2))) / (len(uy) + settings.prior_years)
+    return own, math.sqrt(var)
+
+
+def _silverman(x: np.ndarray) -> float:
+    if len(x) < 2:
+        return 0.0
+    sd = float(np.std(x, ddof=1))
+    iqr = float(np.subtract(*np.percentile(x, [75, 25]))) / 1.349
+    s = min(sd, iqr) if iqr > 0 else sd
+    return 0.9 * s * len(x) ** -0.2
+
+
+def forecast_unit(pc: PanelChanges, z_last: float, pace_now: float, h: float, settings: WalkSettings):
+    """Mixture ``(weights, means, sds)`` of the logit change ``h`` years after a figure at ``z_last``.
+
+    Returns the change's components (add ``z_last`` for the level). ``h <= 0``
+    gives a point at 0.
+    """
+    if h <= 1e-9:
+        return np.ones(1), np.zeros(1), np.zeros(1)
+    hi = max(1, int(round(h)))
+    lags = np.unique(pc.lag)
+    k = 0.0
+    if hi in pc.carry:
+        k = pc.carry[hi][0]
+    elif pc.carry:  # beyond the longest lag seen: the carry-over of the longest lag
+        k = pc.carry[int(lags.max())][0]
+    drift = k * h * (pace_now if np.isfinite(pace_now) else 0.0)
+    res = np.empty(0)
+    common_sd = 0.0
+    if len(lags):
+        counts = {int(g): int((pc.lag == g).sum()) for g in lags}
+        if counts.get(hi, 0) >= settings.min_near:
+            e, s0, yr = _residuals(pc, hi)
+            scale = 1.0
+        else:  # the nearest lag with enough pairs (else the richest), scaled like a random walk
+            ok = [g for g, c in counts.items() if c >= settings.min_near] or [max(counts, key=counts.get)]
+            g = min(ok, key=lambda g: (abs(g - hi), -g))
+            e, s0, yr = _residuals(pc, g)
+            scale = math.sqrt(h / g)
+        n_near = min(len(e), max(settings.min_near, int(math.ceil(settings.near_frac * len(e)))))
+        near = np.argsort(np.abs(s0 - z_last), kind="stable")[:n_near]
+        own, cs = _split_common(e[near] * scale, yr[near], h, settings)
+        res, common_sd = own, cs
+    n = len(res)
+    bw = _silverman(res) if n >= 2 else 0.0
+    w_prior = settings.prior_n / (settings.prior_n + n)
+    w = np.concatenate([[w_prior], np.full(n, (1 - w_prior) / n if n else 0.0)])
+    m = np.concatenate([[drift], drift + res])
+    s = np.concatenate([[settings.prior_step * math.sqrt(h)], np.full(n, math.sqrt(bw**2 + common_sd**2))])
+    return w, m, s
+
+
+def column_quantiles(w, m, s, probs):
+    """Quantiles of each column's mixture ``sum_g w[g, j] N(m[g, j], s[g, j]^2)`` by bisection (1e-9 logit)."""
+    probs = np.asarray(probs, float)
+    lo = np.min(m - 9 * s, axis=0)[None, :] + np.zeros((len(probs), 1))
+    hi = np.max(m + 9 * s, axis=0)[None, :] + np.zeros((len(probs), 1))
+    for _ in range(50):
+        mid = 0.5 * (lo + hi)
+        F = np.einsum("gt,pgt->pt", w, special.ndtr((mid[:, None, :] - m[None]) / s[None]))
+        below = F < probs[:, None]
+        lo = np.where(below, mid, lo)
+        hi = np.where(below, hi, mid)
+    return 0.5 * (lo + hi)
+
+
+@dataclass(eq=False)
+class LevelWalk:
+    """Predictive of one unit: its last figure, its pace now and the panel's changes (see the module docstring)."""
+
+    changes: PanelChanges
+    settings: WalkSettings
+    t_last: float
+    z_last: float
+    sd_last: float
+    pace_now: float
+    pace_se: float
+    reported = True  # marginal() takes the predicted figures' own sds
+
+    def marginal(self, years, obs_sd=None, approx=None):
+        """Gaussian mixture of the reported logit share in each year: ``(w (G, T), m (G, T), s (G, T))``.
+
+        Weights are per year (column): lags differ in the number of past changes.
+
+        ``approx`` is accepted for the interface of reported-figure
+        predictions and ignored (an ``approximate`` flag's sd is in ``obs_sd``).
+        """
+        years = np.atleast_1d(np.asarray(years, float))
+        T = len(years)
+        extra = np.zeros(T) if obs_sd is None else np.broadcast_to(np.asarray(obs_sd, float), (T,))
+        comps = [forecast_unit(self.changes, self.z_last, self.pace_now, abs(y - self.t_last), self.settings)
+                 for y in years]
+        G = max(len(c[0]) for c in comps)
+        w = np.zeros((G, T))
+        m = np.zeros((G, T))
+        s = np.ones((G, T))
+        for j, (wj, mj, sj) in enumerate(comps):
+            k = len(wj)
+            sign = 1.0 if years[j] >= self.t_last else -1.0
+            w[:k, j], m[:k, j] = wj, self.z_last + sign * mj
+            s[:k, j] = np.sqrt(sj**2 + self.sd_last**2 + extra[j] ** 2 + 1e-12)
+            m[k:, j], s[k:, j] = self.z_last, 1.0
+        return w, m, s
+
+    def quantiles(self, years, probs):
+        """Quantiles (logit) of each year's marginal; ``(len(probs), len(years))``."""
+        w, m, s = self.marginal(years)
+        return column_quantiles(w, m, s, probs)
+
+    def draw(self, n, years, rng):
+        """Joint draws ``(n, len(years))`` of the logit path: each year's marginal, Brownian-correlated ranks."""
+        years = np.asarray(years, float)
+        h = np.abs(years - self.t_last)
+        fwd = years >= self.t_last
+        hh = np.maximum(h, 1e-6)
+        same = fwd[:, None] == fwd[None, :]
+        C = np.where(same, np.sqrt(np.minimum.outer(hh, hh) / np.maximum.outer(hh, hh)), 0.0)
+        L = np.linalg.cholesky(C + 1e-9 * np.eye(len(years)))
+        u = special.ndtr(rng.standard_normal((int(n), len(years))) @ L.T)
+        grid = np.linspace(0.0005, 0.9995, 400)
+        q = self.quantiles(years, grid)
+        out = np.empty((int(n), len(years)))
+        for j in range(len(years)):
+            out[:, j] = np.interp(u[:, j], grid, q[:, j])
+        return out
+
+    def slope_marginal(self):
+        """The carried pace now (logit per year) over one year: ``k_1 b_T`` with sd ``k_1 se(b_T)``."""
+        k = self.changes.carry.get(1, (0.0, 0))[0]
+        b = self.pace_now if np.isfinite(self.pace_now) else 0.0
+        se = self.pace_se if np.isfinite(self.pace_se) else self.settings.prior_step
+        return np.ones(1), np.array([[k * b]]), np.array([[max(k * se, 1e-6)]])
