@@ -93,7 +93,7 @@ def gso_rows(src: pd.DataFrame) -> list[dict]:
         row, col = cell.split(" = ")[0].split(" | ")
         locator = f"{entry.split('/', 1)[1]}: row {row}, column {col}"
         rows.append({
-            "obs_id": f"gso.{key}.{ind}.{year}", "geography": geo, "successor": succ, "name_source": name,
+            "obs_id": f"gso.{geo.split('.', 1)[-1]}.{ind}.{year}", "geography": geo, "successor": succ, "name_source": name,
             "indicator": ind, "period": period, "year": year, "reference_date": ref,
             "value": r.value, "unit": unit, "flags": ";".join(flags),
             "source": "GSO PX-Web (copy: choisy/gso@50040d2)",
