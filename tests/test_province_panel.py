@@ -144,3 +144,24 @@ def test_province_figures_are_plans_or_counts_with_sources(bundle):
     assert len(q) >= 8 and q["flags"].str.contains("planned").all()
     na = f[(f["geography"] == "vn.nghe_an") & (f["indicator"] == "thpt_public_grade10_quota") & (f["year"] == 2017)]
     assert float(na["value"].iloc[0]) == 26186
+
+
+def test_init_case_nghe_an_reports_from_its_own_cohort(tmp_path):
+    """End to end: a new case for Nghệ An with no planner data: THPT enrolment of the province's real size (tens of
+    thousands, from its own cohort) and a headline resting on >= 5 of its own figures."""
+    import re
+
+    from simlib.apps.cli import main
+
+    assert main(["init-case", "--province", "Nghệ An", str(tmp_path / "case")]) == 0
+    assert main(["report", "--case", str(tmp_path / "case"), "--lang", "en", "--out", str(tmp_path / "out"),
+                 "--draws", "100"]) == 0
+    seats = pd.read_csv(tmp_path / "out" / "seats.csv")
+    thpt = seats[(seats["scenario"] == "baseline") & (seats["track"] == "thpt") & (seats["unit"] == "vn.nghe_an")
+                 & (seats["year"] == 2030)]["q0.5"].iloc[0]
+    assert 30_000 < thpt < 200_000
+    html = (tmp_path / "out" / "summary.html").read_text(encoding="utf-8")
+    m = re.search(r"projected from (\d+) of the province&#x27;s own pupil figures", html)
+    assert m and int(m.group(1)) >= 5
+    m = re.search(r"THPT-to-THCS pupil ratio: [\d.]+ in \d+ \((\d+) figures of its own", html)
+    assert m and int(m.group(1)) >= 5

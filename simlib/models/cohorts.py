@@ -184,6 +184,22 @@ def cohort_matrix(observations: pd.DataFrame, context: pd.DataFrame, units: Sequ
             values[j] = low[j] = high[j] = _fill_years(own[g], years, growth)
             src[j] = f"{indicator} of {g} ({', '.join(str(k) for k in own[g].index)})"
     kids = units[1:]
+    # the run's geography: counts older than its panel history give way to a projection from both
+    if len(own[units[0]]) and panel is not None and not panel.empty:
+        from simlib.evidence.panel import cohort_history
+        hist = cohort_history(panel, units[0], figures)
+        if len(hist) and int(hist["year"].max()) > int(own[units[0]].index.max()):
+            counts = own[units[0]]
+            hist = pd.concat([hist[~hist["year"].isin(counts.index)],
+                              pd.DataFrame({"year": counts.index.astype(int), "value": counts.to_numpy(float),
+                                            "kind": indicator, "obs_ids": "", "derivation": "count (observations)"})])
+            pr = project_cohort(hist.sort_values("year"), years, geography=units[0])
+            projections[units[0]] = pr
+            values[0] = pr.predict(years)
+            low[0], high[0] = pr.interval(years)
+            src[0] = (f"projected from {units[0]}'s own figures: its {indicator} counts "
+                      f"({', '.join(map(str, counts.index))}) and the later province panel ({pr.n_points} years; "
+                      f"{pr.method})")
     reporting = [j for j in range(1, u) if np.isfinite(values[j]).all()]
     silent = [j for j in range(1, u) if j not in reporting]
 
