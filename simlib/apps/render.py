@@ -394,6 +394,14 @@ def _own_figures(c: _Ctx) -> list[str]:
                      low=i18n.fmt_int(round(lo[0], -2), c.lang), high=i18n.fmt_int(round(hi[0], -2), c.lang),
                      n=i18n.fmt_int(pr.n_source_figures, c.lang), first=str(int(used["year"].min())),
                      last=str(int(used["year"].max()))))
+    elif co is not None and co.projections and co.low is not None:  # a merged province: its former parts projected
+        last = c.base.years[-1]
+        out.append(t("report.headline_own_cohort_parts", c.lang, geo=c.geo_name, year=str(last),
+                     cohort=i18n.fmt_int(round(co.values[0, -1], -2), c.lang),
+                     low=i18n.fmt_int(round(co.low[0, -1], -2), c.lang),
+                     high=i18n.fmt_int(round(co.high[0, -1], -2), c.lang),
+                     parts=", ".join(c.bundle.geo_name(g) for g in co.projections),
+                     n=i18n.fmt_int(sum(p.n_source_figures for p in co.projections.values()), c.lang)))
     ratio = evidence_panel.enrolment_ratio(c.bundle.panel, c.geo)
     if len(ratio):
         n = evidence_panel.own_figures(c.bundle.panel, c.geo)["thpt_thcs_enrolment_ratio"]
