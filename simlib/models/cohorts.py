@@ -118,6 +118,45 @@ def latest_count(observations: pd.DataFrame, geography: str, indicator: str) -> 
     return float(s.iloc[-1]) if len(s) else float("nan")
 
 
+def _share_remainder(values, low, high, src, notes, units, years, reporting, silent, context,
+                     population_item) -> bool:
+    """Fill the silent sub-units (in place): they share what the first unit's figure leaves after the reporting
+    ones; raise the first unit (with a note) when the reports exceed it. Returns True for an equal split."""
+    y = len(years)
+    kids = units[1:]
+    equal = False
+    if np.isfinite(values[0]).all() and silent:
+        pop = context[(context["item"] == population_item) & context["geography"].isin(kids)]
+        pmap = dict(zip(pop["geography"], pd.to_numeric(pop["value"], errors="coerce")))
+        pall = np.array([pmap.get(g, np.nan) for g in kids], dtype=float)
+        psil = np.array([pmap.get(units[j], np.nan) for j in silent], dtype=float)
+        if np.isfinite(psil).all() and psil.sum() > 0:
+            ws, wsrc = psil / psil.sum(), f"shares of {population_item}"
+            their_share = psil.sum() / pall[np.isfinite(pall)].sum()
+        else:
+            ws, equal = np.full(len(silent), 1.0 / len(silent)), True
+            wsrc = "equal split: no sub-unit counts or populations (ILLUSTRATIVE)"
+            their_share = len(silent) / len(kids)
+        rep_sum = values[reporting].sum(axis=0) if reporting else np.zeros(y)
+        remainder = values[0] - rep_sum
+        short = remainder < 0
+        if short.any():  # the reports exceed the figure: the others keep their share of it, the figure is raised
+            bad = [str(yy) for yy, s_ in zip(years, short) if s_]
+            remainder = np.where(short, values[0] * their_share, remainder)
+            values[0] = np.where(short, rep_sum + remainder, values[0])
+            low[0], high[0] = np.maximum(low[0], values[0] * short), np.maximum(high[0], values[0])
+            notes.append(f"in {', '.join(bad)} the {len(reporting)} reporting sub-units' counts add up to more than "
+                         f"{units[0]}'s figure: the {len(silent)} others keep their share of that figure and "
+                         f"{units[0]} is raised to the sum (never fewer students than the province figure)")
+        for k, j in enumerate(silent):
+            values[j] = remainder * ws[k]
+            low[j] = np.maximum(low[0] - rep_sum, 0.0) * ws[k]
+            high[j] = np.maximum(high[0] - rep_sum, remainder) * ws[k]
+            src[j] = (f"{100 * ws[k]:.1f} % of what {units[0]}'s figure leaves after the {len(reporting)} reporting "
+                      f"sub-units ({wsrc})" if reporting else f"{100 * ws[k]:.1f} % of {units[0]} ({wsrc})")
+    return equal
+
+
 def _fill_years(series: pd.Series, years: Sequence[int], growth: float) -> np.ndarray:
     out = np.empty(len(years))
     known_years = series.index.to_numpy()
@@ -254,36 +293,8 @@ def cohort_matrix(observations: pd.DataFrame, context: pd.DataFrame, units: Sequ
     # sub-units without counts share what the first unit's figure leaves (population, else equal shares)
     w = np.full(u, np.nan)
     w[0] = 1.0
-    equal = False
-    if np.isfinite(values[0]).all() and silent:
-        pop = context[(context["item"] == population_item) & context["geography"].isin(kids)]
-        pmap = dict(zip(pop["geography"], pd.to_numeric(pop["value"], errors="coerce")))
-        pall = np.array([pmap.get(g, np.nan) for g in kids], dtype=float)
-        psil = np.array([pmap.get(units[j], np.nan) for j in silent], dtype=float)
-        if np.isfinite(psil).all() and psil.sum() > 0:
-            ws, wsrc = psil / psil.sum(), f"shares of {population_item}"
-            their_share = psil.sum() / pall[np.isfinite(pall)].sum()
-        else:
-            ws, equal = np.full(len(silent), 1.0 / len(silent)), True
-            wsrc = "equal split: no sub-unit counts or populations (ILLUSTRATIVE)"
-            their_share = len(silent) / len(kids)
-        rep_sum = values[reporting].sum(axis=0) if reporting else np.zeros(y)
-        remainder = values[0] - rep_sum
-        short = remainder < 0
-        if short.any():  # the reports exceed the figure: the others keep their share of it, the figure is raised
-            bad = [str(yy) for yy, s_ in zip(years, short) if s_]
-            remainder = np.where(short, values[0] * their_share, remainder)
-            values[0] = np.where(short, rep_sum + remainder, values[0])
-            low[0], high[0] = np.maximum(low[0], values[0] * short), np.maximum(high[0], values[0])
-            notes.append(f"in {', '.join(bad)} the {len(reporting)} reporting sub-units' counts add up to more than "
-                         f"{units[0]}'s figure: the {len(silent)} others keep their share of that figure and "
-                         f"{units[0]} is raised to the sum (never fewer students than the province figure)")
-        for k, j in enumerate(silent):
-            values[j] = remainder * ws[k]
-            low[j] = np.maximum(low[0] - rep_sum, 0.0) * ws[k]
-            high[j] = np.maximum(high[0] - rep_sum, remainder) * ws[k]
-            src[j] = (f"{100 * ws[k]:.1f} % of what {units[0]}'s figure leaves after the {len(reporting)} reporting "
-                      f"sub-units ({wsrc})" if reporting else f"{100 * ws[k]:.1f} % of {units[0]} ({wsrc})")
+    equal = _share_remainder(values, low, high, src, notes, units, years, reporting, silent, context,
+                             population_item)
     if np.isfinite(values).all() and u > 1 and values[1:, 0].sum() > 0:
         w[1:] = values[1:, 0] / values[1:, 0].sum()
     known = bool(np.isfinite(values).all())
