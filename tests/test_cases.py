@@ -117,8 +117,10 @@ def test_merged_province_rests_on_its_former_provinces():
     # the former Long An's 13.19 % (2021) stands for the merged province, uncertain for the former Tây Ninh's part
     assert agg.value_share == pytest.approx(0.1319) and agg.year == 2021 and agg.se_share > 0
     assert "aggregated_from_units" in agg.flag_set
-    # the cohort is the sum of the former provinces (21,000 and the illustrative 11,528), flagged illustrative
-    assert plan.cohort.values[0, 0] == pytest.approx(21000 + 11528) and plan.cohort.illustrative
+    # the cohort is the sum of the former provinces: Long An's 21,000 and the former Tây Ninh's own cohort,
+    # projected from its GSO pupils (the province panel), no longer an illustrative estimate
+    tn = plan.cohort.projections["vn.tay_ninh_pre2025"]
+    assert plan.cohort.values[0, 0] == pytest.approx(21000 + tn.predict([2022])[0]) and tn.n_points >= 5
     assert plan.evidence[(inputs.units[1], "thcs_to_gdnn_sc_tc")].hops == 1
 
 

@@ -219,7 +219,7 @@ def _cmd_init_case(args: argparse.Namespace) -> int:
     from simlib.apps.init_case import init_case
 
     files = init_case(args.province, args.folder, as_of=args.as_of, horizon=args.horizon)
-    units = sum(1 for _ in open(Path(args.folder) / "units.csv", encoding="utf-8")) - 1
+    units = len((Path(args.folder) / "units.csv").read_text(encoding="utf-8").splitlines()) - 1
     from simlib.inputs.places import province
 
     print(f"{args.folder}: {len(files)} files for {province(args.province).name_vi} ({units} xã, phường / communes and wards)")

@@ -528,6 +528,7 @@ def _headline(c: _Ctx) -> list[str]:
     if unassessed:  # said, not dropped: the planner sees which targets need data first
         paras.append(t("report.headline_not_assessed", c.lang, targets="; ".join(unassessed)))
     paras += _defensible(c)
+    paras += _own_figures(c)
     paras += _commune_headline(c)
     paras += _quota_headline(c)
     paras += _lever_headline(c)
@@ -654,6 +655,46 @@ def _lever_headline(c: _Ctx) -> list[str]:
                pp=i18n.fmt_number(v, c.lang, 1, sign=True)) for k_, v in parts.items()]
     return [t(key, c.lang, scenario=c.scenario(sc.name), ind=c.ind(ind), year=str(last),
               **{"with": c.pct(with_, 1)}, without=c.pct(without, 1), parts="; ".join(words) or "–")]
+
+
+def _own_figures(c: _Ctx) -> list[str]:
+    """Which figures are the province's own (cohort, THPT/THCS ratio: the province panel) and which borrowed."""
+    from simlib.evidence import panel as evidence_panel
+
+    out, co = [], c.base.cohort_info
+    pr = co.projections.get(c.geo) if co is not None else None
+    if pr is not None:
+        last = c.base.years[-1]
+        lo, hi = pr.interval([last])
+        used = pr.history[pr.history["used"]]
+        out.append(t("report.headline_own_cohort", c.lang, geo=c.geo_name, year=str(last),
+                     cohort=i18n.fmt_int(round(pr.predict([last])[0], -2), c.lang),
+                     low=i18n.fmt_int(round(lo[0], -2), c.lang), high=i18n.fmt_int(round(hi[0], -2), c.lang),
+                     n=i18n.fmt_int(pr.n_source_figures, c.lang), first=str(int(used["year"].min())),
+                     last=str(int(used["year"].max()))))
+    elif co is not None and co.projections and co.low is not None:  # a merged province: its former parts projected
+        last = c.base.years[-1]
+        out.append(t("report.headline_own_cohort_parts", c.lang, geo=c.geo_name, year=str(last),
+                     cohort=i18n.fmt_int(round(co.values[0, -1], -2), c.lang),
+                     low=i18n.fmt_int(round(co.low[0, -1], -2), c.lang),
+                     high=i18n.fmt_int(round(co.high[0, -1], -2), c.lang),
+                     parts=", ".join(c.bundle.geo_name(g) for g in co.projections),
+                     n=i18n.fmt_int(sum(p.n_source_figures for p in co.projections.values()), c.lang)))
+    ratio = evidence_panel.enrolment_ratio(c.bundle.panel, c.geo)
+    if len(ratio):
+        n = evidence_panel.own_figures(c.bundle.panel, c.geo)["thpt_thcs_enrolment_ratio"]
+        out.append(t("report.headline_own_ratio", c.lang, geo=c.geo_name,
+                     ratio=i18n.fmt_number(float(ratio["value"].iloc[-1]), c.lang, 2),
+                     ratio_year=str(int(ratio["year"].iloc[-1])), first=str(int(ratio["year"].iloc[0])),
+                     n=i18n.fmt_int(n, c.lang)))
+    items = []
+    for ind in c.data.headline():
+        ev = c.data.plan_evidence.get((c.geo, ind))
+        if ev is not None and ev.source_geography and ev.source_geography != c.geo:
+            items.append(f"{c.ind(ind, short=True)} ({c.bundle.geo_name(ev.source_geography)})")
+    if items and out:
+        out.append(t("report.headline_borrowed_from", c.lang, items="; ".join(items)))
+    return out
 
 
 def _defensible(c: _Ctx) -> list[str]:

@@ -36,7 +36,16 @@ __all__ = [
     "population_weights",
     "load_observations",
     "load_targets",
+    "load_panel",
+    "load_province_figures",
+    "PANEL_FILES",
 ]
+
+#: The province panel (``data/README.md``, *Province panel*): pupils by level and province (GSO) and the
+#: provinces' grade-10 quotas and cohort counts (press), one tidy row per figure with its source.
+PANEL_FILES = {"panel": "gso_panel.csv", "figures": "province_figures.csv"}
+_PANEL_COLUMNS = ("obs_id", "geography", "successor", "name_source", "indicator", "period", "year", "value", "unit",
+                  "flags", "source", "url", "locator", "notes")
 
 
 FILES = {
@@ -72,6 +81,8 @@ class Bundle:
     context: pd.DataFrame
     reference: Reference
     data_dir: Path
+    panel: pd.DataFrame | None = None
+    province_figures: pd.DataFrame | None = None
 
     def geo_name(self, geo_id: str) -> str:
         """Vietnamese name of a geography (its geo id when unknown)."""
@@ -157,7 +168,69 @@ def load_bundle(data_dir: Path | str | None = None) -> Bundle:
     if problems:
         raise ValidationError(problems)
     return Bundle(ref.geographies, ref.indicators, ref.plans, tables["targets"], tables["observations"],
-                  tables["context"], ref, Path(data_dir or bundled_data_dir()))
+                  tables["context"], ref, Path(data_dir or bundled_data_dir()),
+                  load_panel(data_dir, ref), load_province_figures(data_dir, ref))
+
+
+def _load_panel_file(name: str, data_dir: Path | str | None, ref: Reference | None) -> pd.DataFrame | None:
+    """One province-panel file, checked: columns, unique ids, numbers, years, known indicators and provinces.
+
+    A data folder without the file (an older copy) gives None; a file with faults raises
+    :class:`ValidationError` naming each row.
+    """
+    path = Path(data_dir or bundled_data_dir()) / name
+    if not path.is_file():
+        return None
+    df = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8")
+    problems = [Problem(name, None, c, f"the column '{c}' is missing: restore the header of {name}")
+                for c in _PANEL_COLUMNS if c not in df.columns]
+    if problems:
+        raise ValidationError(problems)
+    known_ind = set(ref.indicators["indicator_id"]) if ref is not None else None
+    for col in ("value", "low", "high"):
+        if col in df.columns:
+            df[col] = pd.to_numeric(df[col].replace("", None), errors="coerce").astype(float)
+    df["year"] = pd.to_numeric(df["year"], errors="coerce")
+    for i, r in enumerate(df.itertuples(index=False), start=2):
+        has = any(pd.notna(getattr(r, c, float("nan"))) for c in ("value", "low", "high"))
+        if not has:
+            problems.append(Problem(name, i, "value", f"no figure in row {r.obs_id}: give value (or low/high)"))
+        if pd.isna(r.year):
+            problems.append(Problem(name, i, "year", f"year '{r.year}' is not a year (write e.g. 2017)"))
+        if not r.url or not r.source:
+            problems.append(Problem(name, i, "url", "every figure needs its source and URL"))
+        if known_ind is not None and r.indicator not in known_ind:
+            problems.append(Problem(name, i, "indicator", f"unknown indicator '{r.indicator}': add it to "
+                                                          "indicators.csv or fix the id"))
+        if not str(r.successor).startswith("vn"):
+            problems.append(Problem(name, i, "successor", f"'{r.successor}' is not a geo id of a current province"))
+    dup = df["obs_id"][df["obs_id"].duplicated()]
+    problems += [Problem(name, None, "obs_id", f"obs_id '{d}' is used twice: ids must be unique") for d in dup]
+    if problems:
+        raise ValidationError(problems)
+    df["year"] = df["year"].astype(int)
+    df["flags"] = df["flags"].fillna("")
+    return df
+
+
+def load_panel(data_dir: Path | str | None = None, ref: Reference | None = None) -> pd.DataFrame | None:
+    """The GSO pupils panel (``data/gso_panel.csv``): one row per province (former map), level and year.
+
+    Columns as in ``data/README.md`` (*Province panel*); ``value`` is in ``unit`` (``students`` for pupil
+    counts on 30 September, ``percent`` for pass rates); ``year`` is the year the school year ends
+    (30/9/2016 -> 2017); ``successor`` is the current province the area belongs to.
+    """
+    return _load_panel_file(PANEL_FILES["panel"], data_dir, ref)
+
+
+def load_province_figures(data_dir: Path | str | None = None, ref: Reference | None = None
+                          ) -> pd.DataFrame | None:
+    """Provinces' grade-10 quotas (planned intake: an upper bound on public entry) and cohort counts.
+
+    ``data/province_figures.csv``: ``value`` or ``low``/``high`` (a lower bound has ``low`` only and the flag
+    ``lower_bound``); ``planned`` marks quotas and plans, which are not outcomes.
+    """
+    return _load_panel_file(PANEL_FILES["figures"], data_dir, ref)
 
 
 def load_observations(data_dir: Path | str | None = None) -> pd.DataFrame:

@@ -42,6 +42,7 @@ from __future__ import annotations
 
 import functools
 import math
+import textwrap
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
@@ -982,7 +983,7 @@ def small_multiples(
             _, _, past, future = _draw_fan(ax, q, lw=1.2, today=today)
             past_any |= past
             future_any |= future
-            ax.set_title(str(name), loc="left", fontsize=7.5, pad=2)
+            ax.set_title(textwrap.fill(str(name), 30), loc="left", fontsize=7.5, pad=2)  # long unit names wrap
             lines = []
             share = targets.get(name)
             if share is not None and not pd.isna(share):

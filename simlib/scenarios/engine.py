@@ -852,7 +852,8 @@ def plan_run(bundle: Bundle, geography: str, config: RunConfig = RunConfig(), *,
     cohort = cohort_matrix(bundle.observations, bundle.context, units, config.years,
                            indicator=reg[wanted[0]].weight_indicator if wanted else "thcs_graduates",
                            growth=fa.assumption(flow_table, "cohort_growth"),
-                           components=sub_units(bundle.geographies, geography)[1])
+                           components=sub_units(bundle.geographies, geography)[1],
+                           panel=getattr(bundle, "panel", None), figures=getattr(bundle, "province_figures", None))
     schools = {ind: _schools(bundle, units, cohort.weights, reg[ind]) for ind in wanted}
     illustrative = tuple(r["parameter"] for _, r in flow_table.iterrows() if r["status"] == "illustrative")
     return RunPlan(bundle, levers, config, geography, tuple(units), tuple(wanted), MappingProxyType(evidence),
