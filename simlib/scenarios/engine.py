@@ -737,11 +737,30 @@ class RunPlan:
         """Destination shares of each origin (reconciled, bounded) and the steered components' draws."""
         comps_out, steered = {}, {}
         for origin, comps in self.components.items():
-            zs, ws, exact = {}, {}, {}
+            zs, ws, exact, own = {}, {}, {}, {}
             for comp in comps:
                 zs[comp.name], ws[comp.name], exact[comp.name] = self._component_logits(comp, units)
                 if not comp.absorbs:
                     ws[comp.name] = np.zeros_like(ws[comp.name])
+                own[comp.name] = np.array([bool(ev is not None and ev.assessable and ev.hops == 0)
+                                           for ev in (self.evidence.get((u, comp.key)) for u in units)])
+            # a unit's own figures outrank borrowed figures and priors: where some absorbing component of a unit
+            # rests on borrowed figures or a prior, those components take up the difference and the ones resting
+            # on the unit's own figures keep their draws
+            others = np.zeros(len(units), dtype=bool)
+            for comp in comps:
+                if comp.absorbs:
+                    others |= ~own[comp.name]
+            tiered = dict(ws)
+            for comp in comps:
+                if comp.absorbs and own[comp.name].any():
+                    keep = (own[comp.name] & others)[None, :, None]
+                    w = np.broadcast_to(ws[comp.name], (1, len(units), len(self.config.years)))
+                    tiered[comp.name] = np.where(keep, 0.0, w)
+            # ... unless the fixed components alone leave no room in a draw: then every absorbing component moves
+            fixed = sum(np.where(np.asarray(tiered[k.name]) > 0, 0.0, expit(zs[k.name])) for k in comps)
+            crowded = fixed >= 1.0 - 1e-6
+            ws = {k: np.where(crowded, ws[k], tiered[k]) if np.any(crowded) else tiered[k] for k in ws}
             p = comp_mod.reconcile(zs, ws)
             for comp in comps:
                 if not comp.absorbs:  # a fixed component keeps its draws bit for bit (not through logit and back)
