@@ -8,21 +8,28 @@ trend rests on from :mod:`simlib.evidence.series`, the cohort from the count
 observations (:mod:`simlib.models.cohorts`), and the rest from the lever and
 flow-assumption files.
 
-1. **Baseline shares.** For each *steered* indicator (one per origin, THCS
-   or THPT graduates) and unit, draws of the business-as-usual share path
-   from :mod:`simlib.models.trends`, fitted to the unit's own series, or,
-   when it has none, to its nearest ancestor's, with a between-unit spread
-   on the logit scale (``districts.spread_logit`` in the lever file, per
-   level borrowed). Baseline shocks (``shocks`` in the lever file) are added
-   from their start year.
+1. **Baseline composition.** Each origin's destinations are cut into
+   components (``destinations.csv``); each component's share is drawn from
+   the trend fitted to its own figures (a unit's own, else its nearest
+   ancestor's with the between-unit spread; the units of a province by the
+   partial-pooling model of :mod:`simlib.models.hierarchy`), else from its
+   sourced prior, and the draws are reconciled to sum to 1
+   (:func:`simlib.models.composition.reconcile`): steered components keep
+   their draws, a unit's own figures outrank borrowed ones and priors. One
+   plausibility bound (``max_feasible_share``) caps the steered share, and
+   the baseline shocks (``shocks`` in the lever file) move students from
+   their start year.
 2. **Levers.** Each scenario's settings (:class:`simlib.scenarios.levers.Scenario`)
    give per-draw effects (:func:`simlib.scenarios.levers.lever_effects`),
-   combined sub-additively within the room to move.
+   combined sub-additively within the room to move, only in years after the
+   case's ``as_of`` (the past is past).
 3. **Flows.** Every draw goes through :func:`simlib.models.flows.simulate_flows`
-   with the steered shares set, the origin's other destinations scaled
-   proportionally, and the scenario's capacity caps; the steered indicator
-   is what comes out of the flow engine (caps can lower it), and every
-   *derived* indicator of the registry is computed from the flows.
+   with the steered shares set (the other destinations give or take in
+   proportion), the scenario's new tracks, its capacity caps and its public
+   grade-10 quota (students above it split as ``quota.overflow`` says); the
+   steered indicator is what comes out of the flow engine (caps can lower
+   it), and every *derived* indicator of the registry is computed from the
+   flows. :meth:`Baseline.rests_on` says which figures and priors decide it.
 4. **Costs.** Per lever, unit and year, in VND (parameters from the lever
    file; placeholders there make the costs ILLUSTRATIVE).
 
@@ -477,17 +484,22 @@ def _evidence(bundle: Bundle, unit: str, spec: Indicator, config: RunConfig, lev
     if geo is None:
         return Evidence(unit, spec.id, None, 0, 0, None, None, None)
     if (geo, spec.id) not in fits:
-        fit = _fit(series, config.method)
-        exact = [o for o in series if o.value_share is not None]
-        last = max(exact, key=lambda o: o.year) if exact else None
-        try:
-            lo, hi = fit.slope_interval(0.5)
-            slope = 0.5 * (lo + hi)
-        except trends.TrendError:  # naive fits have no slope posterior
-            slope = None
-        fits[(geo, spec.id)] = Evidence(geo, spec.id, geo, 0, fit.n_used, int(last.year) if last else None,
-                                        float(last.value_share) if last else None, slope, fit, tuple(series))
+        fits[(geo, spec.id)] = _fitted(geo, spec.id, series, config.method)
     return dataclasses.replace(fits[(geo, spec.id)], unit=unit, hops=hops)
+
+
+def _fitted(geo: str, indicator: str, series: list[Observation], method: str) -> Evidence:
+    """A source geography's series fitted once: the fit, its latest exact figure and its median slope."""
+    fit = _fit(series, method)
+    exact = [o for o in series if o.value_share is not None]
+    last = max(exact, key=lambda o: o.year) if exact else None
+    try:
+        lo, hi = fit.slope_interval(0.5)
+        slope = 0.5 * (lo + hi)
+    except trends.TrendError:  # naive fits have no slope posterior
+        slope = None
+    return Evidence(geo, indicator, geo, 0, fit.n_used, int(last.year) if last else None,
+                    float(last.value_share) if last else None, slope, fit, tuple(series))
 
 
 def _complement(o: Observation) -> Observation | None:
@@ -521,16 +533,7 @@ def _component_evidence(bundle: Bundle, unit: str, comp: Component, reg: Registr
         return direct if direct is not None else Evidence(unit, comp.key, None, 0, 0, None, None, None)
     key = (geo, f"{comp.key}~{spec.id}")
     if key not in fits:
-        fit = _fit(series, config.method)
-        exact = [o for o in series if o.value_share is not None]
-        last = max(exact, key=lambda o: o.year) if exact else None
-        try:
-            lo, hi = fit.slope_interval(0.5)
-            slope = 0.5 * (lo + hi)
-        except trends.TrendError:
-            slope = None
-        fits[key] = Evidence(geo, spec.id, geo, 0, fit.n_used, int(last.year) if last else None,
-                             float(last.value_share) if last else None, slope, fit, tuple(series))
+        fits[key] = _fitted(geo, spec.id, series, config.method)
     return dataclasses.replace(fits[key], unit=unit, hops=hops)
 
 
