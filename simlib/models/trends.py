@@ -1303,13 +1303,7 @@ def _fit_level_units(obs, *, prior, require=None, settings: WalkSettings | None 
 
 def _fit_walk_units(obs, *, prior, walk=None, require=None, **kw) -> dict[str, TrendResult]:
     """Fit rw_drift_bayes once on a panel (one indicator) and return a result for every usable unit."""
-    inds = sorted({o.indicator for o in obs})
-    if len(inds) > 1:
-        raise TrendError(f"The observations mix several indicators ({inds}); fit one indicator at a time.")
-    by_geo: dict[str, list[Observation]] = {}
-    for o in obs:
-        by_geo.setdefault(o.geography, []).append(o)
-    prepared = _prepare_units(by_geo, require, kw)
+    ind, prepared = _panel_units(obs, require, kw)
     units = {}
     for g, uses in prepared.items():
         used = [u for u in uses if u.used]
@@ -1319,7 +1313,7 @@ def _fit_walk_units(obs, *, prior, walk=None, require=None, **kw) -> dict[str, T
                                  [u.approx_sd > 0 for u in used])
     if not units:
         raise TrendError("No unit has usable observations.")
-    wp = walk or walk_prior(prior, inds[0], approx_scale=kw["flag_sd"].get("approximate", 0.15) or 0.15)
+    wp = walk or walk_prior(prior, ind, approx_scale=kw["flag_sd"].get("approximate", 0.15) or 0.15)
     wf = fit_walk(units, wp)
     hq = wf.hyper_quantiles((0.1, 0.5, 0.9))
     n_total = wf.n_obs
@@ -1351,7 +1345,6 @@ def _fit_walk_units(obs, *, prior, walk=None, require=None, **kw) -> dict[str, T
         f"(scale {wp.noise_scale:.2f}), the drift spread (scale {wp.spread_scale:.3f}) and the change of "
         f"drifts (scale {wp.change_scale:.3f}); derived from the {prior.describe()}.",
     )
-    ind = inds[0]
     out = {}
     for g in units:
         t_last = float(units[g].t.max())
