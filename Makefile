@@ -17,7 +17,7 @@ help: ## list the targets
 $(STAMP): pyproject.toml requirements/ci.txt
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "error: $(PYTHON) not found; install Python 3.11 or run 'make PYTHON=/path/to/python3.11 ...'"; exit 1; }
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet -c requirements/ci.txt -e ".[notebooks,test]"
+	$(PY) -m pip install --quiet -c requirements/ci.txt -e ".[notebooks,test,distributed]"
 	$(PY) -c "import simlib.models._numba_kernel, simlib.models._numba_checks"  # compile the flow kernel once (cached)
 	@touch $(STAMP)
 
@@ -55,7 +55,7 @@ screenshots: $(STAMP) ## sample report (synthetic) -> check summary.html in head
 
 constraints: ## regenerate requirements/ci.txt from a fresh resolve (deliberate upgrade)
 	rm -rf /tmp/simlib-constraints && $(PYTHON) -m venv /tmp/simlib-constraints
-	/tmp/simlib-constraints/bin/pip install --quiet -e ".[notebooks,test]"
+	/tmp/simlib-constraints/bin/pip install --quiet -e ".[notebooks,test,distributed]"
 	{ head -3 requirements/ci.txt; /tmp/simlib-constraints/bin/pip freeze | grep -v -i '^-e\|^simlib'; } > requirements/ci.txt.new
 	mv requirements/ci.txt.new requirements/ci.txt
 
