@@ -6,6 +6,9 @@ VENV   ?= .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 NOTEBOOKS := $(sort $(wildcard notebooks/[0-9][0-9]_*.ipynb))
+# Monte Carlo draws of the notebooks under nbval and when their stored outputs are recorded (the parameters cell
+# reads SIMLIB_NB_DRAWS; opened in JupyterLab without it, a notebook uses its own default). Both must agree.
+NB_DRAWS ?= 500
 
 .DEFAULT_GOAL := help
 .PHONY: help venv report test unit nbtest lab notebooks constraints bench screenshots clean
@@ -29,7 +32,7 @@ report: $(STAMP) ## the main job on the bundled cases: reports/<case>/vi and rep
 
 test: $(STAMP) ## run every test: the import contract, unit/property tests and the notebooks under nbval
 	$(VENV)/bin/lint-imports --no-cache
-	MPLBACKEND=Agg $(PY) -m pytest -n 2 --dist loadscope tests \
+	SIMLIB_NB_DRAWS=$(NB_DRAWS) MPLBACKEND=Agg $(PY) -m pytest -n 2 --dist loadscope tests \
 	  --nbval-lax --nbval-current-env --nbval-sanitize-with tests/nbval_sanitize.cfg $(NOTEBOOKS)
 
 unit: $(STAMP) ## the import contract and unit/property tests (no notebooks)
@@ -37,11 +40,11 @@ unit: $(STAMP) ## the import contract and unit/property tests (no notebooks)
 	MPLBACKEND=Agg $(PY) -m pytest -n 2 tests
 
 nbtest: $(STAMP) ## notebooks only, under nbval
-	MPLBACKEND=Agg $(PY) -m pytest -n 2 --dist loadscope --nbval-lax --nbval-current-env \
+	SIMLIB_NB_DRAWS=$(NB_DRAWS) MPLBACKEND=Agg $(PY) -m pytest -n 2 --dist loadscope --nbval-lax --nbval-current-env \
 	  --nbval-sanitize-with tests/nbval_sanitize.cfg $(NOTEBOOKS)
 
 notebooks: $(STAMP) ## re-execute the notebooks in place (refreshes stored outputs; tools/run_notebooks.py)
-	$(PY) tools/run_notebooks.py $(NOTEBOOKS)
+	SIMLIB_NB_DRAWS=$(NB_DRAWS) $(PY) tools/run_notebooks.py $(NOTEBOOKS)
 
 lab: $(STAMP) ## open JupyterLab on the notebooks
 	$(VENV)/bin/jupyter lab $(if $(filter 0,$(shell id -u 2>/dev/null)),--allow-root,) notebooks/

@@ -1,6 +1,6 @@
 """National scale: every commune and ward of Vietnam (3,321) x 10,000 draws x 2026-2030 x 4 scenarios.
 
-    python benchmarks/bench_scale.py [--units N] [--draws D] [--budget-gb G]
+    python benchmarks/bench_scale.py [--units N] [--draws D] [--budget-gb G] [--scheduler ADDRESS | local[:N]]
 
 Runs the case assessment the report uses (:func:`simlib.assess.feasibility.assess_targets`)
 for the country with every commune and ward of the official map as a unit,
@@ -28,32 +28,18 @@ def _peak_gb() -> float:
 
 
 def national_bundle(n_units: int | None = None):
-    """The bundled library with every province and commune of the official map added to its geographies."""
-    import dataclasses
+    """The bundled library with every province and commune of the official map (:func:`simlib.apps.national.national_bundle`)."""
+    from simlib.apps.national import national_bundle as nb
 
-    from simlib.inputs import places
-    from simlib.inputs.bundle import load_bundle
-    from simlib.inputs.validation import Reference
-
-    b = load_bundle()
-    known = set(b.geographies["geo_id"])
-    provs = places.provinces()
-    rows = [{"geo_id": r.geo_id, "name_vi": r.name, "name_en": r.name, "level": "province", "parent": "vn"}
-            for r in provs.itertuples() if r.geo_id not in known]
-    units = []
-    for r in provs.itertuples():
-        u = places.units(r.name)
-        for x in u.itertuples():
-            rows.append({"geo_id": x.geo_id, "name_vi": x.name_vi, "name_en": x.name_vi,
-                         "level": "ward" if x.kind == "ward" else "commune", "parent": r.geo_id})
-            units.append(x.geo_id)
-    geos = pd.concat([b.geographies, pd.DataFrame(rows)], ignore_index=True, sort=False)
-    b = dataclasses.replace(b, geographies=geos, reference=Reference.build(geos, b.indicators, b.plans))
-    return b, units[:n_units] if n_units else units
+    return nb(n_units=n_units)
 
 
-def run(n_units: int | None = None, n_draws: int = 10_000, budget_gb: float = 2.0, chunk: int | None = None):
-    """One national run; returns (report, seconds, cpu seconds, chunk size, units)."""
+def run(n_units: int | None = None, n_draws: int = 10_000, budget_gb: float = 2.0, chunk: int | None = None,
+        client=None):
+    """One national run; returns (report, seconds, cpu seconds, chunk size, units).
+
+    With a Dask ``client``, :func:`simlib.apps.national.national_run` runs the chunks on its workers.
+    """
     from simlib.assess.feasibility import assess_targets
     from simlib.scenarios.engine import RunConfig, chunk_size
     from simlib.scenarios.levers import list_scenarios, load_levers, load_scenario
@@ -66,8 +52,14 @@ def run(n_units: int | None = None, n_draws: int = 10_000, budget_gb: float = 2.
     size = chunk or chunk_size(n_draws, len(years), n_scenarios=len(scs), budget_bytes=budget_gb * 1e9)
     cfg = RunConfig(years=years, n_draws=n_draws, progress=None)
     t0, c0 = time.perf_counter(), time.process_time()
-    rep = assess_targets(bundle, geography="vn", units=["vn"] + units, plans=["qd1705", "qd2239"], scenarios=scs,
-                         config=cfg, levers=levers, as_of=2026, chunk_units=size)
+    if client is not None:
+        from simlib.apps.national import national_run
+
+        rep = national_run(bundle, units, scenarios=scs, plans=["qd1705", "qd2239"], config=cfg, levers=levers,
+                           as_of=2026, chunk_units=size, client=client)
+    else:
+        rep = assess_targets(bundle, geography="vn", units=["vn"] + units, plans=["qd1705", "qd2239"],
+                             scenarios=scs, config=cfg, levers=levers, as_of=2026, chunk_units=size)
     return rep, time.perf_counter() - t0, time.process_time() - c0, size, len(units) + 1, len(scs), len(years)
 
 
@@ -76,8 +68,15 @@ def main(argv=None) -> dict:
     ap.add_argument("--units", type=int, default=None, help="communes to include (default all 3,321)")
     ap.add_argument("--draws", type=int, default=10_000)
     ap.add_argument("--budget-gb", type=float, default=2.0, help="memory budget of one chunk (GB)")
+    ap.add_argument("--scheduler", help="run the chunks on a Dask cluster: a scheduler address, or local / local:N "
+                    "(a LocalCluster); default: in this process")
     a = ap.parse_args(argv)
-    rep, wall, cpu, size, u, s, y = run(a.units, a.draws, a.budget_gb)
+    client = None
+    if a.scheduler:
+        from simlib.apps.national import connect
+
+        client = connect(a.scheduler)
+    rep, wall, cpu, size, u, s, y = run(a.units, a.draws, a.budget_gb, client=client)
     cells = u * a.draws * y * s
     out = {"units": u, "draws": a.draws, "years": y, "scenarios": s, "chunk_units": size, "wall_s": wall,
            "cpu_s": cpu, "peak_gb": _peak_gb(), "cell_draws_per_s": cells / wall, "rows": len(rep.table),
@@ -98,6 +97,13 @@ def main(argv=None) -> dict:
 
     same = equal(small.table, whole.table) and equal(small.fans, whole.fans) and equal(small.reach, whole.reach)
     print(f"  chunked == unchunked on 13 units x 200 draws: {same}")
+    if client is not None:
+        remote, *_ = run(12, 200, chunk=5, client=client)
+        on_cluster = equal(small.table, remote.table) and equal(small.fans, remote.fans) and \
+            equal(small.reach, remote.reach)
+        print(f"  on the cluster == in this process on 13 units x 200 draws: {on_cluster}")
+        same = same and on_cluster
+        client.close()
     out["chunking_exact"] = same
     return out
 
