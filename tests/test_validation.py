@@ -217,11 +217,17 @@ def test_cli_validate_ok_and_errors(write):
     assert "row 3, column 'geography' (A)" in bad.stderr and "row 3, column 'value' (D)" in bad.stderr
 
 
-def test_cli_validate_bundled_files():
+def test_cli_validate_bundled_files(capsys, monkeypatch):
+    # in this process (the command line's entry point runs in a subprocess in the other CLI tests): six
+    # interpreter starts cost more than the checks
+    from simlib.apps.cli import main
+
+    monkeypatch.chdir(REPO)
     for name in ("targets", "observations", "context", "plans", "geographies", "indicators"):
-        r = _cli("validate", f"data/{name}.csv")
-        assert r.returncode == 0, r.stderr
-        assert f"({name})" in r.stdout
+        code = main(["validate", f"data/{name}.csv"])
+        out = capsys.readouterr()
+        assert code == 0, out.err
+        assert f"({name})" in out.out
 
 
 def test_ambiguous_thousands_separator_in_a_count_is_refused(write):
