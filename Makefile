@@ -9,6 +9,8 @@ NOTEBOOKS := $(sort $(wildcard notebooks/[0-9][0-9]_*.ipynb))
 # Monte Carlo draws of the notebooks under nbval and when their stored outputs are recorded (the parameters cell
 # reads SIMLIB_NB_DRAWS; opened in JupyterLab without it, a notebook uses its own default). Both must agree.
 NB_DRAWS ?= 500
+# extra pytest options, e.g. make test PYTEST_ARGS="--durations=30"
+PYTEST_ARGS ?=
 
 .DEFAULT_GOAL := help
 .PHONY: help venv report test unit nbtest lab notebooks constraints bench screenshots clean
@@ -33,7 +35,7 @@ report: $(STAMP) ## the main job on the bundled cases: reports/<case>/vi and rep
 test: $(STAMP) ## run every test: the import contract, unit/property tests and the notebooks under nbval
 	$(VENV)/bin/lint-imports --no-cache
 	SIMLIB_NB_DRAWS=$(NB_DRAWS) MPLBACKEND=Agg $(PY) -m pytest -n 2 --dist loadscope $(NOTEBOOKS) tests \
-	  --nbval-lax --nbval-current-env --nbval-sanitize-with tests/nbval_sanitize.cfg
+	  --nbval-lax --nbval-current-env --nbval-sanitize-with tests/nbval_sanitize.cfg $(PYTEST_ARGS)
 
 unit: $(STAMP) ## the import contract and unit/property tests (no notebooks)
 	$(VENV)/bin/lint-imports --no-cache
