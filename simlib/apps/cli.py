@@ -206,7 +206,10 @@ def _cmd_national(args: argparse.Namespace) -> int:
                            levers=levers, as_of=args.as_of, chunk_units=size, client=client)
     finally:
         if client is not None:
+            cluster = client.cluster  # a LocalCluster started by --scheduler local (None for a remote scheduler)
             client.close()
+            if cluster is not None:
+                cluster.close()
     wall = time.perf_counter() - t0
     if args.csv:
         Path(args.csv).parent.mkdir(parents=True, exist_ok=True)
