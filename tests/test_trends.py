@@ -819,7 +819,7 @@ def test_level_walk_changes_and_carry_over_by_hand():
     """
     from simlib.models import level_walk as LW
 
-    st = LW.WalkSettings()
+    st = LW.WalkSettings(carry=True, earn=False)
     units = {"a": (np.array([2010.0, 2011, 2012]), np.array([0.0, 0.2, 0.4])),
              "b": (np.array([2010.0, 2011, 2012]), np.array([1.0, 1.0, 1.3]))}
     pc = LW.panel_changes(units, st)
@@ -829,6 +829,52 @@ def test_level_walk_changes_and_carry_over_by_hand():
     assert lag2 == pytest.approx([0.3, 0.4])
     assert LW.unit_pace(units["a"][0], units["a"][1], 2012.0, 6.0) == pytest.approx(0.2)
     assert math.isnan(LW.unit_pace(np.array([2012.0]), np.array([0.1]), 2012.0, 6.0))
+
+
+def test_carry_over_must_earn_its_place_out_of_sample_by_hand():
+    """Replayed in time order; lag 1; pairs (start, x, y):
+
+    2010: (1, 1), 2011: (1, 1), 2012: (1, -1), (1, -1). At 2010 and 2011 nothing had ended by the start
+    (2011's pair ends 2012): not scored... 2011: the 2010 pair ended 2011 -> k = 1: |1 - 1| = 0 vs |1| = 1.
+    2012: pairs ended by 2012: 2010, 2011 -> k = 1: |-1 - 1| * 2 = 4 vs 2. Total 4 vs 3: not earned.
+    Without the 2012 pairs: 0 vs 1: earned.
+    """
+    from simlib.models.level_walk import WalkSettings, carry_earned, panel_changes
+
+    x = np.array([1.0, 1.0, 1.0, 1.0])
+    y = np.array([1.0, 1.0, -1.0, -1.0])
+    start = np.array([2010, 2011, 2012, 2012])
+    assert not carry_earned(x, y, start, 1)
+    assert carry_earned(x[:2], y[:2], start[:2], 1)
+    assert not carry_earned(x[:1], y[:1], start[:1], 1)  # nothing to replay: the last figure stays
+    # in panel_changes: a pace that reversed gets k = 0 when it must earn its place, k > 0 otherwise
+    # (three units rising 0.2 a year for four years, then wandering: in sample the pace carried on a little,
+    # replayed in time order it lost to "no change")
+    z = {"u0": [0.0, 0.2, 0.4, 0.6, 0.8, 1.01, 0.71, 0.24, -0.63, -0.74],
+         "u1": [0.0, 0.2, 0.4, 0.6, 0.8, 1.17, 1.18, 1.34, 1.64, 1.38],
+         "u2": [0.0, 0.2, 0.4, 0.6, 0.8, 1.6, 1.33, 1.44, 2.27, 2.23]}
+    units = {u: (np.arange(2000.0, 2010), np.array(v)) for u, v in z.items()}
+    assert panel_changes(units, WalkSettings(carry=True, earn=True, pace_window=1)).carry[1][0] == 0.0
+    assert panel_changes(units, WalkSettings(carry=True, earn=False, pace_window=1)).carry[1][0] > 0.1
+    assert panel_changes(units, WalkSettings(pace_window=1)).carry[1][0] == 0.0  # the default carries nothing
+
+
+def test_rw_drift_median_is_the_last_figure_and_skew_only_widens_one_side():
+    """Default: paces are not carried and the median stays at the last figure, even when the panel's
+    changes all lean upward (they widen the upper side instead)."""
+    rng = np.random.default_rng(5)
+    obs = []
+    for u in range(25):
+        z = -1.0 + np.cumsum(np.abs(rng.normal(0.15, 0.1, 7)))  # every unit rises every year
+        obs += [Observation(f"{u}-{y}", f"u{u}", "x", 2010 + y, value_share=float(special.expit(v)))
+                for y, v in enumerate(z)]
+    res = T.fit(obs, "rw_drift", unit="u3")
+    last = [o.value_share for o in obs if o.geography == "u3"][-1]
+    fr = res.predict([2017, 2019], probs=(0.1, 0.9))
+    assert fr["median"].tolist() == pytest.approx([last, last], abs=1e-7)
+    up = special.logit(fr["q0.9"]) - special.logit(last)
+    down = special.logit(last) - special.logit(fr["q0.1"])
+    assert np.all(up > down)
 
 
 def test_rw_drift_without_any_past_change_is_the_prior_walk():
