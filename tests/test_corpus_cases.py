@@ -28,8 +28,8 @@ FOLDERS = C.write_case_corpus(Path(_TMP.name))
 
 def test_the_case_corpus_covers_case_folders_and_scenario_files():
     kinds = {c.kind for c in FOLDERS}
-    assert kinds == {"case", "scenario"} and len(FOLDERS) >= 15
-    assert sum(bool(c.refuse) for c in FOLDERS) >= 12
+    assert kinds == {"case", "scenario"} and len(FOLDERS) >= 28
+    assert sum(bool(c.refuse) for c in FOLDERS) >= 24
 
 
 @pytest.mark.parametrize("c", FOLDERS, ids=[c.name for c in FOLDERS])
@@ -52,6 +52,8 @@ def test_case_corpus(c):
             assert w not in msg, (w, msg)
         return
     got = load()
+    if c.title is not None:
+        assert got.case.title_vi == c.title
     if c.targets:
         t = got.bundle.targets
         mine = t[t["plan_id"] == got.case.id]
@@ -66,7 +68,7 @@ def test_refusals_come_before_any_computation_on_the_command_line(capsys):
     c = next(f for f in FOLDERS if f.name == "years_absurd")
     assert main(["report", "--case", str(c.path), "--draws", "10", "--out", str(Path(_TMP.name) / "never")]) == 1
     err = capsys.readouterr().err
-    assert "3000 is outside" in err and "case.yaml" in err and not (Path(_TMP.name) / "never").exists()
+    assert "năm 3000 nằm ngoài" in err and "case.yaml, dòng 6" in err and not (Path(_TMP.name) / "never").exists()
 
 
 def test_validate_targets_csv_without_kind(capsys):
