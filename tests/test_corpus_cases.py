@@ -102,7 +102,30 @@ def test_audit_weighs_district_targets_by_the_case_graduate_counts(tmp_path, cap
     assert planner and by[planner[0]] == pytest.approx((30 * 1000 + 40 * 3000) / 4000)  # 37.5, by hand
     assert by["equal (unweighted mean)"] == pytest.approx(35.0)
     assert main(["audit", "--case", str(d)]) == 0
-    assert "thcs_graduates (planner data, 2024)" in capsys.readouterr().out
+    assert "thcs_graduates (số liệu của địa phương, 2024) cho 37,50" in capsys.readouterr().out
+
+
+def test_audit_text_speaks_the_case_language(capsys):
+    """`simlib audit` and audit.txt in the case's language: Long An's case (Vietnamese) says every check, note and
+    label in Vietnamese with decimal commas; the same audit in English for an English reader."""
+    import re
+
+    from simlib.inputs.case import load_case
+
+    inputs = load_case_inputs(load_case("long_an_2025"))
+    res = audit(inputs.bundle, plans=["long_an_2025"])
+    vi = res.to_text(inputs.bundle, "vi")
+    en = res.to_text(inputs.bundle, "en")
+    for w in ("RÀ SOÁT CHỈ TIÊU", "[MÂU THUẪN]", "phụ lục ghi 45,81 (Phụ lục II, dòng \"Tổng cộng\", cột cuối)",
+              "dân số, không tính Tân Thạnh", "chỉ tiêu >= 40,12 % đến năm 2025", "so với 13,19 % năm 2021",
+              "định nghĩa không khớp", "trích từ bản dịch máy", "cách 26,93 điểm trong 4 năm"):
+        assert w in vi, w
+    english = re.compile(r"\b(the|of|and|says|vs|by|gap|pts|note|row|column|population|equal|definition|body|"
+                         r"appendix|without|target|over)\b")
+    assert not english.findall(vi), english.findall(vi)
+    assert "TARGET AUDIT" in en and "appendix says 45,81" in en and "gap 26.93 pts in 4 yr" in en
+    assert main(["audit", "--case", "long_an_2025"]) == 0
+    assert capsys.readouterr().out.strip() == vi.strip()
 
 
 # --------------------------------------------------------------------------------------------------------------

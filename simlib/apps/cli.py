@@ -108,15 +108,17 @@ def _cmd_audit(args: argparse.Namespace) -> int:
         bundle = load_bundle(args.data)
         planner = load_planner_file(args.planner, ref=bundle.reference) if args.planner else None
         plans = args.plan
+        lang = "en"
     else:
         inputs = _case_inputs(args)
         bundle, planner = inputs.bundle, None
         plans = [p for p in inputs.plans if p not in inputs.case.benchmarks]
+        lang = inputs.case.language  # the case's language (Vietnamese unless its case.yaml says en)
     result = audit(bundle, plans=plans, planner_data=planner)
     if args.csv:  # written before anything is printed, so a closed pipe cannot lose it
         Path(args.csv).parent.mkdir(parents=True, exist_ok=True)
         result.to_frame().to_csv(args.csv, index=False, lineterminator="\n", float_format="%.4f")
-    print(result.to_text(bundle))
+    print(result.to_text(bundle, lang))
     if args.csv:
         print(f"\nwritten: {args.csv}")
     return 0

@@ -260,7 +260,7 @@ def _write_tables(data: ReportData, t: Path, lang: str = "en") -> None:
     _csv(aud.to_frame(), t / "audit.csv")
     for name in ("gaps", "aggregates", "contradictions", "outliers"):
         _csv(getattr(aud, name), t / f"audit_{name}.csv")
-    (t / "audit.txt").write_text(aud.to_text(data.inputs.bundle) + "\n", encoding="utf-8")
+    (t / "audit.txt").write_text(aud.to_text(data.inputs.bundle, lang) + "\n", encoding="utf-8")
     for name, df in data.tables.items():
         _csv(_labelled(name, df, lang), t / f"{name}.csv")
 
