@@ -198,3 +198,15 @@ def test_charts_take_planner_text_as_plain_text(tmp_path):
                                  title="Chi phí $\\frac$ đồng")
     p = charts.save_figure(fig, tmp_path / "u.svg")
     assert p.stat().st_size > 0
+
+
+def test_init_case_readme_says_how_to_run_without_an_active_venv(tmp_path):
+    """The case README's commands work as written: it says how to call the venv's Python when the venv is not
+    active (Windows and Linux), and that "Chỉ số" is the indicator and "Chỉ tiêu" its target (issue 23)."""
+    from simlib.apps.init_case import init_case
+
+    init_case("Quảng Trị", tmp_path / "qt", as_of=2026)
+    readme = (tmp_path / "qt" / "README.md").read_text(encoding="utf-8")
+    assert ".venv\\Scripts\\python -m simlib" in readme and ".venv/bin/python -m simlib" in readme
+    assert "activate" in readme
+    assert "\"Chỉ tiêu\" là mức tỉnh đặt ra cho một chỉ số" in readme
