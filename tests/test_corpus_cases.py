@@ -68,7 +68,7 @@ def test_refusals_come_before_any_computation_on_the_command_line(capsys):
     c = next(f for f in FOLDERS if f.name == "years_absurd")
     assert main(["report", "--case", str(c.path), "--draws", "10", "--out", str(Path(_TMP.name) / "never")]) == 1
     err = capsys.readouterr().err
-    assert "năm 3000 nằm ngoài" in err and "case.yaml, dòng 6" in err and not (Path(_TMP.name) / "never").exists()
+    assert err.startswith("lỗi: ") and "năm 3000 nằm ngoài" in err and "case.yaml, dòng 6" in err and not (Path(_TMP.name) / "never").exists()
 
 
 def test_validate_targets_csv_without_kind(capsys):

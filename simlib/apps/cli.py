@@ -351,7 +351,8 @@ def main(argv: list[str] | None = None) -> int:
         return _print_error(str(exc))
     except SimlibError as exc:
         text = str(exc)
-        return _print_error(text if text.startswith(("error", "lỗi")) or "\n" in text else f"error: {text}")
+        word = "lỗi" if getattr(exc, "lang", None) == "vi" else "error"  # a refusal worded in the case's language
+        return _print_error(text if text.startswith(("error", "lỗi")) or "\n" in text else f"{word}: {text}")
     except KeyboardInterrupt:
         return _print_error("interrupted") and 130
     except Exception as exc:  # noqa: BLE001 - anything else is a bug: report it, with the traceback in a file

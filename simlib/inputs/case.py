@@ -157,6 +157,13 @@ def _m(lang: str, msg: str, **kw) -> str:
     return (vi if lang == "vi" else en).format(**kw)
 
 
+def _err(lang: str, msg: str, **kw) -> CaseError:
+    """A :class:`CaseError` worded in ``lang`` (its ``lang`` attribute lets the command line say "lỗi:")."""
+    exc = CaseError(_m(lang, msg, **kw))
+    exc.lang = lang
+    return exc
+
+
 _LANG_LINE = re.compile(r"^language\s*:\s*[\"']?(vi|en)[\"']?\s*(?:#.*)?$", re.MULTILINE)
 
 
@@ -184,7 +191,7 @@ class _Where:
         return _m(self.lang, "where", path=self.path, line=line, key=key)
 
     def error(self, msg: str, key: str, **kw) -> "CaseError":
-        return CaseError(_m(self.lang, msg, where=self(key), **kw))
+        return _err(self.lang, msg, where=self(key), **kw)
 
 
 @dataclass(frozen=True)
@@ -287,7 +294,7 @@ def default_case(data_dir: str | Path | None = None) -> Case:
         doc = read_case_yaml(path) or {}
         if doc.get("default") is True:
             return load_case(cid, data_dir=data_dir)
-    raise CaseError(_m("vi", "no_default", known=", ".join(list_cases(data_dir)) or "-"))
+    raise _err("vi", "no_default", known=", ".join(list_cases(data_dir)) or "-")
 
 
 def list_cases(data_dir: str | Path | None = None) -> list[str]:
@@ -378,29 +385,29 @@ def load_case(case: str | Path, *, data_dir: str | Path | None = None) -> Case:
     if not p.exists() and _ID.match(str(case)):
         bundled = Path(data_dir or bundled_data_dir()) / "cases" / str(case)
         if not bundled.exists():
-            raise CaseError(_m(lang, "no_case", case=str(case), known=", ".join(list_cases(data_dir)) or "-"))
+            raise _err(lang, "no_case", case=str(case), known=", ".join(list_cases(data_dir)) or "-")
         p = bundled
     if not p.is_dir():
-        raise CaseError(_m(lang, "no_folder", path=p))
+        raise _err(lang, "no_folder", path=p)
     path = p / CASE_FILE
     if not path.exists():
-        raise CaseError(_m(lang, "no_yaml", path=p, file=CASE_FILE))
+        raise _err(lang, "no_yaml", path=p, file=CASE_FILE)
     doc, lines = read_case_yaml(path, key_lines=True)
     lang = doc.get("language") if isinstance(doc, Mapping) and doc.get("language") in ("vi", "en") else \
         _language_hint(path)
     w = _Where(path, lang, lines)
     if not isinstance(doc, Mapping):
-        raise CaseError(_m(lang, "not_mapping", path=path, seen=doc))
+        raise _err(lang, "not_mapping", path=path, seen=doc)
     for k in doc:
         if k not in _KEYS:
             close = difflib.get_close_matches(str(k), _KEYS, n=1, cutoff=0.6)
-            raise CaseError(_m(lang, "unknown_key", where=w(str(k)), known=", ".join(_KEYS),
-                               sugg=_m(lang, "sugg", s=close[0]) if close else ""))
+            raise _err(lang, "unknown_key", where=w(str(k)), known=", ".join(_KEYS),
+                       sugg=_m(lang, "sugg", s=close[0]) if close else "")
     examples = {"id": "id: tinh_2030", "geography": "geography: vn.tay_ninh", "as_of": "as_of: 2026",
                 "years": "years: [2022, 2030]"}
     for key in ("id", "geography", "as_of", "years"):
         if doc.get(key) in (None, ""):
-            raise CaseError(_m(lang, "missing", path=path, key=key, example=examples[key]))
+            raise _err(lang, "missing", path=path, key=key, example=examples[key])
     cid = str(doc["id"])
     if not _ID.match(cid):
         raise w.error("bad_id", "id", seen=doc["id"])
@@ -588,7 +595,7 @@ def load_case_inputs(case: Case, *, data_dir: str | Path | None = None,
         known = set(bundle.geographies["geo_id"])
         bad = sorted(set(extra["parent"]) - known - set(extra["geo_id"]))
         if bad:
-            raise CaseError(_m(case.language, "parents", path=units_file, bad=", ".join(bad)))
+            raise _err(case.language, "parents", path=units_file, bad=", ".join(bad))
         new = extra[~extra["geo_id"].isin(known)].drop(columns=["row"], errors="ignore")
         new = new.assign(name_en=new["name_en"].where(new["name_en"].notna(), new["name_vi"]))
         geos = pd.concat([bundle.geographies, new], ignore_index=True, sort=False)

@@ -43,6 +43,12 @@ def _m(lang: str, msg: str, **kw) -> str:
     return (vi if lang == "vi" else en).format(**kw)
 
 
+def _error(error: type[InputError], lang: str, msg: str, **kw) -> InputError:
+    exc = error(_m(lang, msg, **kw))
+    exc.lang = lang  # the command line says "lỗi:" before a Vietnamese message
+    return exc
+
+
 class _Problem(yaml.MarkedYAMLError):
     """A refusal of ours (alias, duplicate key), already worded."""
 
@@ -106,26 +112,26 @@ def read_yaml(path: str | Path, *, error: type[InputError] = InputError, lang: s
     try:
         data = path.read_bytes()
     except FileNotFoundError:
-        raise error(_m(lang, "not_found", path=path)) from None
+        raise _error(error, lang, "not_found", path=path) from None
     if data.startswith(b"\xef\xbb\xbf"):
         data = data[3:]
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
         line, col = _line_of_byte(data, exc.start)
-        raise error(_m(lang, "not_utf8", path=path, line=line, col=col, byte=data[exc.start])) from None
+        raise _error(error, lang, "not_utf8", path=path, line=line, col=col, byte=data[exc.start]) from None
     loader = _loader(lang)(text)
     try:
         node = loader.get_single_node()
         doc = loader.construct_document(node) if node is not None else None
     except _Problem as exc:
-        raise error(_m(lang, "where_problem", path=path, line=exc.problem_mark.line + 1, problem=exc.problem)) \
-            from None
+        raise _error(error, lang, "where_problem", path=path, line=exc.problem_mark.line + 1,
+                     problem=exc.problem) from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
         where = _m(lang, "where", line=mark.line + 1, col=mark.column + 1) if mark else ""
-        raise error(_m(lang, "invalid", path=path, where=where, problem=getattr(exc, "problem", None) or exc)) \
-            from None
+        raise _error(error, lang, "invalid", path=path, where=where,
+                     problem=getattr(exc, "problem", None) or exc) from None
     finally:
         loader.dispose()
     if not key_lines:
