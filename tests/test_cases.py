@@ -71,24 +71,24 @@ def test_init_case_refuses_what_it_cannot_do(tmp_path):
 def test_case_file_errors_name_the_key(tmp_path):
     d = tmp_path / "bad"
     d.mkdir()
-    with pytest.raises(CaseError, match="has no case.yaml"):
+    with pytest.raises(CaseError, match="không có tệp case.yaml"):
         load_case(d)
     (d / "case.yaml").write_text("id: Bad Id\ngeography: vn.tay_ninh\nas_of: 2026\nyears: [2022, 2030]\n",
                                  encoding="utf-8")
-    with pytest.raises(CaseError, match="'id' must be lower-case"):
+    with pytest.raises(CaseError, match="khóa 'id': thấy 'Bad Id'; mã kịch bản chỉ gồm chữ thường"):
         load_case(d)
     (d / "case.yaml").write_text("id: ok\ngeography: vn.tay_ninh\nas_of: 2026\nyears: [2030, 2022]\n",
                                  encoding="utf-8")
-    with pytest.raises(CaseError, match="before the first"):
+    with pytest.raises(CaseError, match="năm cuối 2022 trước năm đầu 2030"):
         load_case(d)
     (d / "case.yaml").write_text("id: ok\ngeography: vn.tay_ninh\nas_of: 2026\nyears: [2022, 2030]\nunits: all\n",
                                  encoding="utf-8")
-    with pytest.raises(CaseError, match="'units' must be"):
+    with pytest.raises(CaseError, match="dòng 5, khóa 'units': thấy 'all'"):
         load_case(d)
     (d / "case.yaml").write_text("id: ok\ngeografy: vn.tay_ninh\n", encoding="utf-8")
-    with pytest.raises(CaseError, match="unknown key"):
+    with pytest.raises(CaseError, match="dòng 2, khóa 'geografy': khóa không có \\(có phải là 'geography'\\?\\)"):
         load_case(d)
-    with pytest.raises(CaseError, match="bundled"):
+    with pytest.raises(CaseError, match="kịch bản có sẵn"):
         load_case("no_such_case")
 
 

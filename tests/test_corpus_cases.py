@@ -28,8 +28,8 @@ FOLDERS = C.write_case_corpus(Path(_TMP.name))
 
 def test_the_case_corpus_covers_case_folders_and_scenario_files():
     kinds = {c.kind for c in FOLDERS}
-    assert kinds == {"case", "scenario"} and len(FOLDERS) >= 15
-    assert sum(bool(c.refuse) for c in FOLDERS) >= 12
+    assert kinds == {"case", "scenario"} and len(FOLDERS) >= 28
+    assert sum(bool(c.refuse) for c in FOLDERS) >= 24
 
 
 @pytest.mark.parametrize("c", FOLDERS, ids=[c.name for c in FOLDERS])
@@ -52,6 +52,8 @@ def test_case_corpus(c):
             assert w not in msg, (w, msg)
         return
     got = load()
+    if c.title is not None:
+        assert got.case.title_vi == c.title
     if c.targets:
         t = got.bundle.targets
         mine = t[t["plan_id"] == got.case.id]
@@ -66,7 +68,7 @@ def test_refusals_come_before_any_computation_on_the_command_line(capsys):
     c = next(f for f in FOLDERS if f.name == "years_absurd")
     assert main(["report", "--case", str(c.path), "--draws", "10", "--out", str(Path(_TMP.name) / "never")]) == 1
     err = capsys.readouterr().err
-    assert "3000 is outside" in err and "case.yaml" in err and not (Path(_TMP.name) / "never").exists()
+    assert err.startswith("lỗi: ") and "năm 3000 nằm ngoài" in err and "case.yaml, dòng 6" in err and not (Path(_TMP.name) / "never").exists()
 
 
 def test_validate_targets_csv_without_kind(capsys):
@@ -100,7 +102,30 @@ def test_audit_weighs_district_targets_by_the_case_graduate_counts(tmp_path, cap
     assert planner and by[planner[0]] == pytest.approx((30 * 1000 + 40 * 3000) / 4000)  # 37.5, by hand
     assert by["equal (unweighted mean)"] == pytest.approx(35.0)
     assert main(["audit", "--case", str(d)]) == 0
-    assert "thcs_graduates (planner data, 2024)" in capsys.readouterr().out
+    assert "thcs_graduates (số liệu của địa phương, 2024) cho 37,50" in capsys.readouterr().out
+
+
+def test_audit_text_speaks_the_case_language(capsys):
+    """`simlib audit` and audit.txt in the case's language: Long An's case (Vietnamese) says every check, note and
+    label in Vietnamese with decimal commas; the same audit in English for an English reader."""
+    import re
+
+    from simlib.inputs.case import load_case
+
+    inputs = load_case_inputs(load_case("long_an_2025"))
+    res = audit(inputs.bundle, plans=["long_an_2025"])
+    vi = res.to_text(inputs.bundle, "vi")
+    en = res.to_text(inputs.bundle, "en")
+    for w in ("RÀ SOÁT CHỈ TIÊU", "[MÂU THUẪN]", "phụ lục ghi 45,81 (Phụ lục II, dòng \"Tổng cộng\", cột cuối)",
+              "dân số, không tính Tân Thạnh", "chỉ tiêu >= 40,12 % đến năm 2025", "so với 13,19 % năm 2021",
+              "định nghĩa không khớp", "trích từ bản dịch máy", "cách 26,93 điểm trong 4 năm"):
+        assert w in vi, w
+    english = re.compile(r"\b(the|of|and|says|vs|by|gap|pts|note|row|column|population|equal|definition|body|"
+                         r"appendix|without|target|over)\b")
+    assert not english.findall(vi), english.findall(vi)
+    assert "TARGET AUDIT" in en and "appendix says 45,81" in en and "gap 26.93 pts in 4 yr" in en
+    assert main(["audit", "--case", "long_an_2025"]) == 0
+    assert capsys.readouterr().out.strip() == vi.strip()
 
 
 # --------------------------------------------------------------------------------------------------------------
@@ -173,3 +198,15 @@ def test_charts_take_planner_text_as_plain_text(tmp_path):
                                  title="Chi phí $\\frac$ đồng")
     p = charts.save_figure(fig, tmp_path / "u.svg")
     assert p.stat().st_size > 0
+
+
+def test_init_case_readme_says_how_to_run_without_an_active_venv(tmp_path):
+    """The case README's commands work as written: it says how to call the venv's Python when the venv is not
+    active (Windows and Linux), and that "Chỉ số" is the indicator and "Chỉ tiêu" its target (issue 23)."""
+    from simlib.apps.init_case import init_case
+
+    init_case("Quảng Trị", tmp_path / "qt", as_of=2026)
+    readme = (tmp_path / "qt" / "README.md").read_text(encoding="utf-8")
+    assert ".venv\\Scripts\\python -m simlib" in readme and ".venv/bin/python -m simlib" in readme
+    assert "activate" in readme
+    assert "\"Chỉ tiêu\" là mức tỉnh đặt ra cho một chỉ số" in readme

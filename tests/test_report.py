@@ -211,3 +211,45 @@ def test_vietnamese_workbook_holds_no_english_phrases(full):
             for v in row:
                 if isinstance(v, str):
                     assert not any(e in v for e in english) and v not in ("judgement", "evidence"), (ws.title, v)
+
+
+@pytest.mark.parametrize("skewed", [False, True])
+def test_tornado_and_waterfall_use_the_report_central_value(data, tmp_path, monkeypatch, skewed):
+    """One central value per answer (issue 25): the waterfall starts at the baseline's median and ends at the
+    lever scenario's median, its bars add up, and the tornado's centre line is that same median; the tornado's
+    ends hold each input at its 10th and 90th percentile (the report's 80 % interval). ``skewed``: the levers'
+    mean contributions cannot split the medians' difference (forced here): a last bar holds the rest."""
+    import numpy as np
+
+    from simlib.apps import render as R
+
+    sc, ind = data.lever_scenario, data.lever_indicator
+    b = data.run.baseline
+    j, k = b.unit_index(b.geography), b.year_index(b.years[-1])
+    median_with = 100 * float(np.median(data.run.share(ind, sc.name)[:, j, k]))
+    median_trend = 100 * float(np.median(b.trend[ind][:, j, k]))
+    seen = {}
+
+    def record(name):
+        def fake(*args, **kw):
+            seen[name] = (args, kw)
+            from matplotlib.figure import Figure
+
+            return Figure()
+        return fake
+
+    monkeypatch.setattr(R.charts, "waterfall", record("waterfall"))
+    monkeypatch.setattr(R.charts, "tornado", record("tornado"))
+    monkeypatch.setattr(R.charts, "save_figure", lambda fig, path, **kw: path)
+    if skewed:
+        monkeypatch.setattr(R, "_scalable", lambda gap, parts: False)
+    R._lever_charts(R._Ctx(data, "vi", tmp_path))
+    (parts,), kw = seen["waterfall"]
+    assert kw["baseline"] == pytest.approx(median_trend) and kw["total"] == pytest.approx(median_with)
+    assert kw["baseline"] + float(parts.sum()) == pytest.approx(kw["total"])  # the bars add up
+    assert any("Phần còn lại" in str(p) for p in parts.index) == skewed
+    (sens,), kw = seen["tornado"]
+    assert kw["base"] == pytest.approx(median_with, abs=1e-9)  # the sensitivity's centre is the same median
+    assert (sens["base"] == kw["base"]).all()
+    trend = sens[sens["parameter"] == R.t("param.trend", "vi")].iloc[0]
+    assert trend["low"] < median_with < trend["high"]  # the trend held at its 10th and 90th percentiles

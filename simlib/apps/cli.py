@@ -108,15 +108,17 @@ def _cmd_audit(args: argparse.Namespace) -> int:
         bundle = load_bundle(args.data)
         planner = load_planner_file(args.planner, ref=bundle.reference) if args.planner else None
         plans = args.plan
+        lang = "en"
     else:
         inputs = _case_inputs(args)
         bundle, planner = inputs.bundle, None
         plans = [p for p in inputs.plans if p not in inputs.case.benchmarks]
+        lang = inputs.case.language  # the case's language (Vietnamese unless its case.yaml says en)
     result = audit(bundle, plans=plans, planner_data=planner)
     if args.csv:  # written before anything is printed, so a closed pipe cannot lose it
         Path(args.csv).parent.mkdir(parents=True, exist_ok=True)
         result.to_frame().to_csv(args.csv, index=False, lineterminator="\n", float_format="%.4f")
-    print(result.to_text(bundle))
+    print(result.to_text(bundle, lang))
     if args.csv:
         print(f"\nwritten: {args.csv}")
     return 0
@@ -408,7 +410,8 @@ def main(argv: list[str] | None = None) -> int:
         return _print_error(str(exc))
     except SimlibError as exc:
         text = str(exc)
-        return _print_error(text if text.startswith(("error", "lỗi")) or "\n" in text else f"error: {text}")
+        word = "lỗi" if getattr(exc, "lang", None) == "vi" else "error"  # a refusal worded in the case's language
+        return _print_error(text if text.startswith(("error", "lỗi")) or "\n" in text else f"{word}: {text}")
     except KeyboardInterrupt:
         return _print_error("interrupted") and 130
     except Exception as exc:  # noqa: BLE001 - anything else is a bug: report it, with the traceback in a file

@@ -385,11 +385,15 @@ def _lever_charts(c: _Ctx) -> None:
         note = t("report.waterfall_median_note", c.lang, base=c.pct(start, 1), total=c.pct(total, 1),
                  year=str(last), draws=c.draws)
         subtitle = t("report.fan_subtitle", c.lang, unit=c.unit_label(ind), scenario=c.scenario(sc.name))
-    else:  # the medians move against the mean contributions: show the means, and say so
-        base, tot = base_mean, float(contrib.sum())
-        note = t("report.baseline_explained", c.lang, value=c.pct(base_mean, 1), year=str(last), draws=c.draws,
-                 median=c.pct(start, 1))
-        subtitle = t("report.waterfall_subtitle", c.lang, unit=c.unit_label(ind), draws=c.draws)
+    else:
+        # the medians move against (or far from) the mean contributions: start and total stay the medians (one
+        # central value per answer); the levers keep their mean contributions and one bar holds the rest (the skew
+        # of a share near its ceiling), so that the bars still add up to the total
+        base, tot = start, total
+        parts = pd.concat([parts, pd.Series({t("report.waterfall_rest", c.lang): gap - sum_parts})])
+        note = t("report.waterfall_rest_note", c.lang, base=c.pct(start, 1), total=c.pct(total, 1),
+                 year=str(last), draws=c.draws)
+        subtitle = t("report.fan_subtitle", c.lang, unit=c.unit_label(ind), scenario=c.scenario(sc.name))
     fig = charts.waterfall(
         parts, baseline=base, total=tot, lang=c.lang,
         title=t("report.waterfall_title", c.lang, year=str(last), scenario=c.scenario(sc.name)),

@@ -149,7 +149,7 @@ def _tables(rep: F.FeasibilityReport, run: ScenarioRun, levers: LeverSet, lever_
     if lever_sc is not None and lever_ind is not None:
         sens = F.sensitivity(b, lever_sc, indicator=lever_ind, unit=geo, year=last)
         tables["sensitivity"] = sens.assign(indicator=lever_ind, scenario=lever_sc.name, year=last,
-                                            output="mean share (%)")
+                                            output="median share (%)")
     tables["costs"] = run.cost_table()
     tables["capacity"] = F.capacity_check(run, last)
     tables["seats"] = run.seats_table(units=[geo], probs=(0.1, 0.5, 0.9))  # the 80 % interval, as everywhere
@@ -260,7 +260,7 @@ def _write_tables(data: ReportData, t: Path, lang: str = "en") -> None:
     _csv(aud.to_frame(), t / "audit.csv")
     for name in ("gaps", "aggregates", "contradictions", "outliers"):
         _csv(getattr(aud, name), t / f"audit_{name}.csv")
-    (t / "audit.txt").write_text(aud.to_text(data.inputs.bundle) + "\n", encoding="utf-8")
+    (t / "audit.txt").write_text(aud.to_text(data.inputs.bundle, lang) + "\n", encoding="utf-8")
     for name, df in data.tables.items():
         _csv(_labelled(name, df, lang), t / f"{name}.csv")
 

@@ -680,7 +680,7 @@ def sensitivity(base: Baseline, scenario: Scenario, *, indicator: str, unit: str
         Columns parameter, low, high, base, low_value, high_value (the input's
         setting at each end, in its own unit; NaN for the trend), low_label,
         high_label (those settings as plain text), where the
-        outputs are P(share >= target) if ``target`` is given, else the mean
+        outputs are P(share >= target) if ``target`` is given, else the median
         share in percent. Sorted by swing ``|high - low|``, largest first.
     """
     base = base.subset([unit])  # the table reads one unit: simulate only it (the numbers are the same)
@@ -688,7 +688,7 @@ def sensitivity(base: Baseline, scenario: Scenario, *, indicator: str, unit: str
 
     def out(b: Baseline) -> float:
         x = apply_scenario(b, scenario).shares[indicator][:, j, k]
-        return p_met(x, target) if target is not None else 100.0 * float(np.mean(x))
+        return p_met(x, target) if target is not None else 100.0 * float(np.median(x))  # the report's central value
 
     ref = out(base)
     lv = base.levers

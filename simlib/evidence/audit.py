@@ -73,9 +73,10 @@ class AuditResult:
             parts.append(t)
         return pd.concat(parts, ignore_index=True, sort=False)
 
-    def to_text(self, bundle: Bundle | None = None) -> str:
-        """Plain-language report, as printed by ``python -m simlib audit``."""
-        return _render_text(self, bundle)
+    def to_text(self, bundle: Bundle | None = None, lang: str = "en") -> str:
+        """Plain-language report, as printed by ``python -m simlib audit`` (``lang``: "en" or "vi", the case's
+        language; the tables keep their English notes, for scripts)."""
+        return _render_text(self, bundle, lang)
 
 
 def audit(bundle: Bundle, *, plans: list[str] | None = None, planner_data: pd.DataFrame | None = None,
@@ -401,36 +402,225 @@ def _fmt(x, nd=2) -> str:
     return f"{x:.{nd}f}"
 
 
-def _render_text(res: AuditResult, bundle: Bundle | None) -> str:
+# The audit's words in Vietnamese (the text report; the tables keep English notes for scripts). One entry per
+# sentence the checks write, in the style of simlib.inputs.validation's message table: (English, Vietnamese).
+_TEXT: dict[str, tuple[str, str]] = {
+    "title": ("TARGET AUDIT (rates in %, paces in percentage points per year)",
+              "RÀ SOÁT CHỈ TIÊU (tỷ lệ tính bằng %, tốc độ tính bằng điểm phần trăm mỗi năm)"),
+    "a": ("(a) Contradictions inside a plan", "(a) Mâu thuẫn trong cùng một kế hoạch"),
+    "a_none": ("    none: no target is stated twice.", "    không có: không chỉ tiêu nào được nêu hai lần."),
+    "CONTRADICTION": ("CONTRADICTION", "MÂU THUẪN"),
+    "agree": ("agree", "khớp"),
+    "says": ("{k} says {v} ({where})", "{k} ghi {v} ({where})"),
+    "a_diff": ("      difference {d} points; simlib uses the {variant} value {v} (the table the sub-unit targets add "
+               "up to)", "      chênh {d} điểm; simlib dùng giá trị của {variant} là {v} (bảng mà chỉ tiêu các đơn vị "
+               "cấp dưới cộng lại khớp)"),
+    "b": ("(b) Sub-unit targets weighted up, against the published aggregate",
+          "(b) Chỉ tiêu của các đơn vị cấp dưới gộp lại theo trọng số, so với chỉ tiêu chung đã công bố"),
+    "b_none": ("    no plan publishes both sub-unit and aggregate rate targets.",
+               "    không kế hoạch nào công bố cả chỉ tiêu tỷ lệ của đơn vị cấp dưới lẫn chỉ tiêu chung."),
+    "b_head": ("  {plan} | {ind} | {year}: {n} of {of} units of {parent}",
+               "  {plan} | {ind} | {year}: {n} trên {of} đơn vị của {parent}"),
+    "b_none_row": ("      {w} not computed: {note}", "      {w} không tính được: {note}"),
+    "b_row": ("      {w} implies {imp}  vs {variant} {pub}: {d} points",
+              "      {w} cho {imp}  so với {variant} {pub}: {d} điểm"),
+    "c": ("(c) Gap between each target and the latest evidence",
+          "(c) Khoảng cách giữa mỗi chỉ tiêu và số liệu gần nhất"),
+    "c_head": ("  {plan} | {geo}{variant} | {ind} | target {target}", "  {plan} | {geo}{variant} | {ind} | chỉ tiêu {target}"),
+    "c_row": ("      vs {obs} in {year} ({obs_id}, definition: {basis}): gap {gap} pts in {yl} yr = {pace} pts/yr "
+              "(logit {logit}/yr), {mult}x the observed level",
+              "      so với {obs} năm {year} ({obs_id}, định nghĩa: {basis}): cách {gap} điểm trong {yl} năm = {pace} "
+              "điểm/năm (logit {logit}/năm), gấp {mult} lần mức đã quan sát"),
+    "c_note": ("        note: {note}", "        ghi chú: {note}"),
+    "c_anc": ("  {plan} | {ind} | {n} target(s) for units with no evidence of their own, compared with {geo}'s {obs} "
+              "({year}, {obs_id}):",
+              "  {plan} | {ind} | {n} chỉ tiêu của các đơn vị chưa có số liệu riêng, so với {obs} của {geo} "
+              "({year}, {obs_id}):"),
+    "c_anc_row": ("      {geo:<14} {target:<20}: gap {gap:>6} pts, {pace:>5} pts/yr",
+                  "      {geo:<14} {target:<27}: cách {gap:>6} điểm, {pace:>5} điểm/năm"),
+    "d": ("(d) Outlying sub-unit targets", "(d) Chỉ tiêu đơn vị cấp dưới khác thường"),
+    "d_none": ("    none.", "    không có."),
+    "d_row": ("  {plan} | {ind} | {year} | {geo}: {v} vs median {med} of its siblings (others {others}; robust z {z})",
+              "  {plan} | {ind} | {year} | {geo}: {v} so với trung vị {med} của các đơn vị cùng cấp (các đơn vị khác "
+              "{others}; z bền vững {z})"),
+    "untested": ("Targets with no observation of their indicator anywhere in the data (not checked):",
+                 "Chỉ tiêu mà chỉ số của nó chưa có số liệu nào trong dữ liệu (chưa kiểm tra được):"),
+    "untested_row": ("  {plan}: {n} x {ind}", "  {plan}: {n} x {ind}"),
+    # the notes and labels the checks write (tables), translated piece by piece for the text
+    "by": ("{body} by {year}", "{body} đến năm {year}"),
+    "range": ("range {lo}-{hi} %", "khoảng {lo}-{hi} %"),
+    "obs_range": ("{lo} to {over}{hi} %", "{lo} đến {over}{hi} %"),
+    "over": ("over ", "trên "),
+    "at_least": ("at least {v} %", "ít nhất {v} %"),
+    "figure_used": ("{geo} figure used", "dùng số liệu của {geo}"),
+    "mismatch": ("definition mismatch: {why}", "định nghĩa không khớp: {why}"),
+    "no_obs": ("no observation of this indicator here, in a parent unit or nationally: the target cannot be checked "
+               "against evidence", "chưa có số liệu của chỉ số này ở đây, ở đơn vị cấp trên hay cả nước: chưa so "
+               "được chỉ tiêu với bằng chứng"),
+    "range_end": ("gap and pace from the range's upper end (most favourable reading)",
+                  "khoảng cách và tốc độ tính từ cận trên của khoảng (cách đọc thuận lợi nhất)"),
+    "later_obs": ("the observation is from the target year or later: compare directly",
+                  "số liệu thuộc năm của chỉ tiêu hoặc muộn hơn: so sánh trực tiếp"),
+    "w_equal": ("equal (unweighted mean)", "bằng nhau (trung bình không trọng số)"),
+    "w_pop": ("population, 2019 census", "dân số, Tổng điều tra 2019"),
+    "w_planner": ("{ind} (planner data, {years})", "{ind} (số liệu của địa phương, {years})"),
+    "w_without": ("population, without {names}", "dân số, không tính {names}"),
+    "no_census": ("no census population for these units in data/context.csv",
+                  "chưa có dân số Tổng điều tra của các đơn vị này trong data/context.csv"),
+    "leaves_out": ("leaves out the outlying target of {names} (see check d)",
+                   "bỏ chỉ tiêu khác thường của {names} (xem mục d)"),
+    "no_weight": ("no weight for {names}; aggregate not computed", "không có trọng số cho {names}; không tính được "
+                  "giá trị chung"),
+}
+_BASIS_VI = {"same": "cùng", "narrower": "hẹp hơn", "broader": "rộng hơn", "unclear": "không rõ"}
+_BASIS_NOTE_VI = {
+    "narrower": "số liệu tính ít con đường hơn chỉ số của chỉ tiêu (ví dụ chỉ trung cấp) nên tỷ lệ thật có lẽ cao hơn",
+    "broader": "số liệu tính nhiều con đường hơn chỉ số của chỉ tiêu nên tỷ lệ thật có lẽ thấp hơn",
+    "unclear": "định nghĩa của số liệu không rõ là định nghĩa của chỉ tiêu",
+}
+_FLAG_NOTE_VI = {
+    "ambiguous_denominator": "mẫu số không rõ ràng",
+    "machine_translation": "trích từ bản dịch máy",
+    "range_over_years": "một khoảng qua nhiều năm",
+    "derived": "được suy ra, không phải số báo cáo",
+    "alternative_reading": "cách đọc khác của một số liệu không rõ nghĩa",
+    "year_ambiguous": "năm của số liệu không chắc chắn",
+    "date_uncertain": "ngày của số liệu không chắc chắn",
+    "approximate": "xấp xỉ",
+    "component": "một thành phần của chỉ số",
+}
+
+
+def _t(lang: str, key: str, **kw) -> str:
+    en, vi = _TEXT[key]
+    return (vi if lang == "vi" else en).format(**kw)
+
+
+def _num(x, lang: str, nd: int | None = None) -> str:
+    """A number in the text's language (Vietnamese: decimal comma); ``nd`` fixed decimals, else ``:g``."""
+    s = f"{x:g}" if nd is None else f"{x:.{nd}f}"
+    return s.replace(".", ",") if lang == "vi" else s
+
+
+def _vi_fragment(piece: str) -> str:
+    """One English note or label the checks write, in Vietnamese (unknown text is kept as written)."""
+    import re
+
+    for code, en in FLAG_NOTE.items():
+        if piece == en:
+            return _FLAG_NOTE_VI[code]
+    for key in ("no_obs", "range_end", "later_obs", "w_equal", "w_pop", "no_census"):
+        if piece == _TEXT[key][0]:
+            return _TEXT[key][1]
+    if piece.startswith("definition mismatch: "):
+        why = piece.removeprefix("definition mismatch: ")
+        code = next((c for c, t in BASIS_NOTE.items() if t == why), None)
+        return _t("vi", "mismatch", why=_BASIS_NOTE_VI.get(code, why))
+    patterns = [(r"^(.+) figure used$", lambda m: _t("vi", "figure_used", geo=m[1])),
+                (r"^(\w+) \(planner data, (.+)\)$", lambda m: _t("vi", "w_planner", ind=m[1], years=m[2])),
+                (r"^population, without (.+)$", lambda m: _t("vi", "w_without", names=m[1])),
+                (r"^leaves out the outlying target of (.+) \(see check d\)$", lambda m: _t("vi", "leaves_out", names=m[1])),
+                (r"^no weight for (.+); aggregate not computed$", lambda m: _t("vi", "no_weight", names=m[1]))]
+    for pat, fn in patterns:
+        m = re.match(pat, piece)
+        if m:
+            return fn(m)
+    return piece
+
+
+def _say(text: str, lang: str) -> str:
+    """A note or label of the tables ("; "-separated pieces) in the text's language."""
+    if lang != "vi" or not text:
+        return text
+    return "; ".join(_vi_fragment(p) for p in str(text).split("; "))
+
+
+_VARIANT_VI = {"body": "thân văn bản", "appendix": "phụ lục", "(none)": "(không ghi)"}
+
+
+def _variant(v: str, lang: str) -> str:
+    """A target's variant (where in the plan it is stated: body, appendix) in the text's language."""
+    return _VARIANT_VI.get(v, v) if lang == "vi" else v
+
+
+def _locator_words(text: str) -> str:
+    """'body says 45,84 (§II.2.2, row 03)' in Vietnamese: variants and locator words (row, column)."""
+    import re
+
+    for en, vi in (("last column", "cột cuối"), ("column", "cột"), ("row", "dòng")):
+        text = re.sub(rf"\b{en}\b", vi, text)
+    for en, vi in _VARIANT_VI.items():
+        text = re.sub(rf"(^|; ){re.escape(en)} ghi ", rf"\g<1>{vi} ghi ", text)
+    return text
+
+
+def _target_words(text: str, lang: str) -> str:
+    """'>= 40.12 % by 2025' in the text's language ('≥ 40,12 % đến năm 2025')."""
+    import re
+
+    if lang != "vi":
+        return text
+    m = re.match(r"^(range (\S+)-(\S+) %|(\S+) (\S+) %) by (\d+)$", text)
+    if not m:
+        return text
+    body = (_t("vi", "range", lo=m[2].replace(".", ","), hi=m[3].replace(".", ",")) if m[2]
+            else f"{m[4]} {m[5].replace('.', ',')} %")
+    return _t("vi", "by", body=body, year=m[6])
+
+
+def _obs_words(text: str, lang: str) -> str:
+    """'10 to over 16 %' in the text's language."""
+    import re
+
+    if lang != "vi":
+        return text
+    m = re.match(r"^(\S+) to (over )?(\S+) %$", text)
+    if m:
+        return _t("vi", "obs_range", lo=m[1].replace(".", ","), over=_t("vi", "over") if m[2] else "",
+                  hi=m[3].replace(".", ","))
+    m = re.match(r"^over (\S+) %$", text)
+    if m:
+        return f"trên {m[1].replace('.', ',')} %"
+    m = re.match(r"^at least (\S+) %$", text)
+    if m:
+        return _t("vi", "at_least", v=m[1].replace(".", ","))
+    return text.replace(".", ",")
+
+
+def _render_text(res: AuditResult, bundle: Bundle | None, lang: str = "en") -> str:
+    lang = "vi" if lang == "vi" else "en"
     name = (lambda g: bundle.geo_name(g)) if bundle is not None else (lambda g: g)
-    out: list[str] = []
-    out.append("TARGET AUDIT (rates in %, paces in percentage points per year)")
-    out.append("")
-    out.append("(a) Contradictions inside a plan")
+    f = (lambda x, nd=2: _fmt(x, nd).replace(".", ",")) if lang == "vi" else _fmt
+    out: list[str] = [_t(lang, "title"), "", _t(lang, "a")]
     if res.contradictions.empty:
-        out.append("    none: no target is stated twice.")
+        out.append(_t(lang, "a_none"))
     for _, r in res.contradictions.iterrows():
-        mark = "CONTRADICTION" if r["status"] == "CONTRADICTION" else "agree"
+        mark = _t(lang, "CONTRADICTION" if r["status"] == "CONTRADICTION" else "agree")
         out.append(f"  [{mark}] {r['plan_id']} | {name(r['geography'])} | {r['indicator']} | {r['year']}")
-        out.append(f"      {r['statements']}")
+        statements = r["statements"]
+        if lang == "vi":
+            statements = _locator_words(statements.replace(" says ", " ghi "))
+        out.append(f"      {statements}")
         if r["status"] == "CONTRADICTION":
-            out.append(f"      difference {r['diff_pts']:.2f} points; simlib uses the {r['variant_used']} value "
-                       f"{r['value_used']:g} (the table the sub-unit targets add up to)")
-    out.append("")
-    out.append("(b) Sub-unit targets weighted up, against the published aggregate")
+            out.append(_t(lang, "a_diff", d=_num(r["diff_pts"], lang, 2), variant=_variant(r["variant_used"], lang),
+                          v=_num(r["value_used"], lang)))
+    out += ["", _t(lang, "b")]
     if res.aggregates.empty:
-        out.append("    no plan publishes both sub-unit and aggregate rate targets.")
+        out.append(_t(lang, "b_none"))
     for (plan, ind, year, parent), g in res.aggregates.groupby(["plan_id", "indicator", "year", "parent"], sort=False):
         first = g.iloc[0]
-        out.append(f"  {plan} | {ind} | {year}: {first['n_units']} of {first['n_units_in_parent']} units of {name(parent)}")
+        out.append(_t(lang, "b_head", plan=plan, ind=ind, year=year, n=first["n_units"], of=first["n_units_in_parent"],
+                      parent=name(parent)))
         for _, r in g.iterrows():
+            w = f"{_say(r['weight'], lang):<32}"
             if math.isnan(r["implied_pct"]):
-                out.append(f"      {r['weight']:<32} not computed: {r['note']}")
+                out.append(_t(lang, "b_none_row", w=w, note=_say(r["note"], lang)))
             else:
-                out.append(f"      {r['weight']:<32} implies {r['implied_pct']:.2f}  vs {r['published_variant']} "
-                           f"{r['published_pct']:g}: {r['diff_pts']:+.2f} points")
-    out.append("")
-    out.append("(c) Gap between each target and the latest evidence")
+                d = f"{r['diff_pts']:+.2f}"
+                out.append(_t(lang, "b_row", w=w, imp=_num(r["implied_pct"], lang, 2),
+                              variant=_variant(r["published_variant"], lang),
+                              pub=_num(r["published_pct"], lang), d=d.replace(".", ",") if lang == "vi" else d))
+    out += ["", _t(lang, "c")]
     g_all = res.gaps
     for (plan, ind), g in g_all.groupby(["plan_id", "indicator"], sort=False):
         own = g[g["evidence_scope"] != "ancestor"]
@@ -438,35 +628,37 @@ def _render_text(res: AuditResult, bundle: Bundle | None) -> str:
         for tid, tg in own.groupby("target_id", sort=False):
             r0 = tg.iloc[0]
             variant = f" ({r0['variant']})" if r0["variant"] not in ("", "body", "appendix") else ""
-            out.append(f"  {plan} | {r0['geography_name']}{variant} | {ind} | target {r0['target_text']}")
+            out.append(_t(lang, "c_head", plan=plan, geo=r0["geography_name"], variant=variant, ind=ind,
+                          target=_target_words(r0["target_text"], lang)))
             for _, r in tg.iterrows():
                 if pd.isna(r["obs_id"]):
-                    out.append(f"      {r['note']}")
+                    out.append(f"      {_say(r['note'], lang)}")
                     continue
-                out.append(f"      vs {r['observed']} in {int(r['obs_year'])} ({r['obs_id']}, definition: {r['basis']}): "
-                           f"gap {_fmt(r['gap_pts'])} pts in {int(r['years_left'])} yr = {_fmt(r['pace_pts_per_year'])} pts/yr "
-                           f"(logit {_fmt(r['pace_logit_per_year'], 3)}/yr), {_fmt(r['multiple_of_observed'])}x the observed level")
+                basis = _BASIS_VI.get(r["basis"], r["basis"]) if lang == "vi" else r["basis"]
+                out.append(_t(lang, "c_row", obs=_obs_words(r["observed"], lang), year=int(r["obs_year"]),
+                              obs_id=r["obs_id"], basis=basis, gap=f(r["gap_pts"]), yl=int(r["years_left"]),
+                              pace=f(r["pace_pts_per_year"]), logit=f(r["pace_logit_per_year"], 3),
+                              mult=f(r["multiple_of_observed"])))
                 if r["note"]:
-                    out.append(f"        note: {r['note']}")
+                    out.append(_t(lang, "c_note", note=_say(r["note"], lang)))
         if len(anc):
             first_obs = anc.groupby("target_id", sort=False).head(1)
             src = first_obs.iloc[0]
-            out.append(f"  {plan} | {ind} | {len(first_obs)} target(s) for units with no evidence of their own, "
-                       f"compared with {name(src['obs_geography'])}'s {src['observed']} ({int(src['obs_year'])}, {src['obs_id']}):")
+            out.append(_t(lang, "c_anc", plan=plan, ind=ind, n=len(first_obs), geo=name(src["obs_geography"]),
+                          obs=_obs_words(src["observed"], lang), year=int(src["obs_year"]), obs_id=src["obs_id"]))
             for _, r in first_obs.iterrows():
-                out.append(f"      {r['geography_name']:<14} {r['target_text']:<20}: gap {_fmt(r['gap_pts']):>6} pts, "
-                           f"{_fmt(r['pace_pts_per_year']):>5} pts/yr")
-    out.append("")
-    out.append("(d) Outlying sub-unit targets")
+                out.append(_t(lang, "c_anc_row", geo=r["geography_name"], target=_target_words(r["target_text"], lang),
+                              gap=f(r["gap_pts"]), pace=f(r["pace_pts_per_year"])))
+    out += ["", _t(lang, "d")]
     if res.outliers.empty:
-        out.append("    none.")
+        out.append(_t(lang, "d_none"))
     for _, r in res.outliers.iterrows():
-        out.append(f"  {r['plan_id']} | {r['indicator']} | {r['year']} | {r['geography_name']}: {r['target_pct']:g} "
-                   f"vs median {r['siblings_median_pct']:g} of its siblings (others {r['siblings_range_pct']}; "
-                   f"robust z {r['robust_z']:g})")
+        out.append(_t(lang, "d_row", plan=r["plan_id"], ind=r["indicator"], year=r["year"], geo=r["geography_name"],
+                      v=_num(r["target_pct"], lang), med=_num(r["siblings_median_pct"], lang),
+                      others=r["siblings_range_pct"].replace(".", ",") if lang == "vi" else r["siblings_range_pct"],
+                      z=_num(r["robust_z"], lang)))
     if len(res.untested):
-        out.append("")
-        out.append("Targets with no observation of their indicator anywhere in the data (not checked):")
+        out += ["", _t(lang, "untested")]
         for _, r in res.untested.iterrows():
-            out.append(f"  {r['plan_id']}: {r['n_targets']} x {r['indicator']}")
+            out.append(_t(lang, "untested_row", plan=r["plan_id"], n=r["n_targets"], ind=r["indicator"]))
     return "\n".join(out)

@@ -35,6 +35,7 @@ bundled case id or a folder path.
 
 from __future__ import annotations
 
+import difflib
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -58,6 +59,139 @@ _ID = re.compile(r"^[a-z][a-z0-9_]*$")
 
 class CaseError(InputError):
     """A case folder or its ``case.yaml`` cannot be used; the message names the file, the key and what to do."""
+
+
+# ----------------------------------------------------------------------------
+# Messages (English / Vietnamese), in the style of simlib.inputs.validation's table: a refusal names the file,
+# the YAML line and the key, what was seen, why and what to do, in the case's language (``language:``;
+# Vietnamese when the file does not say, or cannot be read far enough to say).
+# ----------------------------------------------------------------------------
+_MSG: dict[str, tuple[str, str]] = {
+    "where": ("{path}, line {line}, key '{key}'", "{path}, dòng {line}, khóa '{key}'"),
+    "where_noline": ("{path}, key '{key}'", "{path}, khóa '{key}'"),
+    "no_default": ("no bundled case is marked 'default: true'; name one with --case (bundled: {known})",
+                   "không có kịch bản nào có sẵn được đánh dấu 'default: true'; hãy chọn một bằng --case (có sẵn: "
+                   "{known})"),
+    "no_case": ("no case {case!r}: not a folder, and not a bundled case (bundled: {known}); create one with: "
+                "python -m simlib init-case --province \"<province name>\" FOLDER",
+                "không có kịch bản {case!r}: không phải thư mục, cũng không phải kịch bản có sẵn (có sẵn: {known}); "
+                "hãy tạo bằng: python -m simlib init-case --province \"<tên tỉnh>\" THƯ_MỤC"),
+    "no_folder": ("{path}: no such case folder; create one with: python -m simlib init-case --province "
+                  "\"<province name>\" {path}",
+                  "{path}: không có thư mục kịch bản này; hãy tạo bằng: python -m simlib init-case --province "
+                  "\"<tên tỉnh>\" {path}"),
+    "no_yaml": ("{path}: the folder has no {file}; create one with: python -m simlib init-case --province "
+                "\"<province name>\" {path}",
+                "{path}: thư mục không có tệp {file}; hãy tạo bằng: python -m simlib init-case --province "
+                "\"<tên tỉnh>\" {path}"),
+    "not_mapping": ("{path}: found {seen!r} where keys such as id, geography, as_of, years were expected; write one "
+                    "'key: value' per line (python -m simlib init-case writes a complete example)",
+                    "{path}: thấy {seen!r} trong khi cần các khóa như id, geography, as_of, years; hãy ghi mỗi dòng "
+                    "một 'khóa: giá trị' (python -m simlib init-case viết sẵn một tệp mẫu đầy đủ)"),
+    "unknown_key": ("{where}: unknown key{sugg}; a case has the keys {known}: correct or delete this line",
+                    "{where}: khóa không có{sugg}; một kịch bản có các khóa {known}: hãy sửa hoặc xóa dòng này"),
+    "sugg": (" (did you mean '{s}'?)", " (có phải là '{s}'?)"),
+    "missing": ("{path}: the key '{key}' is missing; add a line such as {example}",
+                "{path}: thiếu khóa '{key}'; hãy thêm một dòng như {example}"),
+    "bad_id": ("{where}: found {seen!r}; an id is lower-case letters, digits and _ (it names the case's folder of "
+               "outputs and its plan): write e.g. my_province_2030",
+               "{where}: thấy {seen!r}; mã kịch bản chỉ gồm chữ thường không dấu, chữ số và _ (dùng để đặt tên kết "
+               "quả và kế hoạch): hãy ghi ví dụ tinh_cua_toi_2030"),
+    "years_shape": ("{where}: found {seen!r}; 'years' is the first and last school year simulated: write "
+                    "[first, last], e.g. [2022, 2030]",
+                    "{where}: thấy {seen!r}; 'years' là năm học đầu và cuối được mô phỏng: hãy ghi [đầu, cuối], ví "
+                    "dụ [2022, 2030]"),
+    "years_whole": ("{where}: found {seen!r}; these must be two whole years (the calendar year each school year "
+                    "ends): write e.g. [2022, 2030]",
+                    "{where}: thấy {seen!r}; phải là hai năm nguyên (năm dương lịch kết thúc năm học): hãy ghi ví dụ "
+                    "[2022, 2030]"),
+    "years_order": ("{where}: found {seen!r}: the last year {y1} is before the first {y0}; write the earlier year "
+                    "first",
+                    "{where}: thấy {seen!r}: năm cuối {y1} trước năm đầu {y0}; hãy ghi năm sớm hơn trước"),
+    "years_bounds": ("{where}: found {seen!r}: {y} is outside {lo}-{hi}, the years simlib can simulate; write the "
+                     "first and last school years simulated (the calendar year each ends), e.g. [2022, 2030]",
+                     "{where}: thấy {seen!r}: năm {y} nằm ngoài khoảng {lo}-{hi} mà simlib mô phỏng được; hãy ghi "
+                     "năm học đầu và cuối được mô phỏng (năm dương lịch kết thúc năm học), ví dụ [2022, 2030]"),
+    "years_span": ("{where}: found {seen!r}: {n} years simulated, at most {max} (the run's memory grows with the "
+                   "years); write a shorter span, e.g. [2022, 2030]",
+                   "{where}: thấy {seen!r}: mô phỏng {n} năm, tối đa {max} năm (bộ nhớ cần tăng theo số năm); hãy "
+                   "ghi khoảng ngắn hơn, ví dụ [2022, 2030]"),
+    "as_of_whole": ("{where}: found {seen!r}; 'as_of' is 'today', the latest school year whose graduates have "
+                    "streamed, a whole year: write e.g. 2026",
+                    "{where}: thấy {seen!r}; 'as_of' là 'hôm nay', năm học gần nhất đã có học sinh tốt nghiệp phân "
+                    "luồng, phải là một năm nguyên: hãy ghi ví dụ 2026"),
+    "as_of_outside": ("{where}: found {seen!r}, outside the years simulated {y0}-{y1}; 'as_of' is 'today', the "
+                      "latest school year whose graduates have streamed, and must lie within 'years': write e.g. "
+                      "{example} or widen 'years'",
+                      "{where}: thấy {seen!r}, nằm ngoài các năm được mô phỏng {y0}-{y1}; 'as_of' là 'hôm nay', năm "
+                      "học gần nhất đã có học sinh tốt nghiệp phân luồng, và phải nằm trong 'years': hãy ghi ví dụ "
+                      "{example} hoặc mở rộng 'years'"),
+    "strings": ("{where}: found {seen!r}; write a list of names, e.g. [{example}]",
+                "{where}: thấy {seen!r}; hãy ghi một danh sách tên, ví dụ [{example}]"),
+    "units_bad": ("{where}: found {seen!r}; write plan (the units the case's targets name), children (every commune "
+                  "and ward) or a list of geo ids",
+                  "{where}: thấy {seen!r}; hãy ghi plan (các đơn vị có chỉ tiêu), children (mọi xã, phường) hoặc một "
+                  "danh sách mã địa bàn"),
+    "language_bad": ("{where}: found {seen!r}; write vi (Vietnamese) or en (English)",
+                     "{where}: thấy {seen!r}; hãy ghi vi (tiếng Việt) hoặc en (tiếng Anh)"),
+    "kind_bad": ("{where}: found {seen!r}; write {kinds} (plan: looking forward; retrospective: a plan judged "
+                 "after the fact)",
+                 "{where}: thấy {seen!r}; hãy ghi {kinds} (plan: kế hoạch sắp tới; retrospective: đánh giá một kế "
+                 "hoạch đã qua)"),
+    "text_bad": ("{where}: found {seen!r}; write one line of text (in quotes if it holds ':' or '#')",
+                 "{where}: thấy {seen!r}; hãy ghi một dòng chữ (đặt trong ngoặc kép nếu có ':' hoặc '#')"),
+    "place": ("{where}: {why}", "{where}: {why}"),
+    "parents": ("{path}: parent(s) {bad} are not known places (data/geographies.csv or this file); write the "
+                "province's geo id, as init-case does, e.g. vn.tay_ninh",
+                "{path}: địa bàn cấp trên {bad} không có (data/geographies.csv hoặc tệp này); hãy ghi mã của tỉnh "
+                "như init-case đã viết, ví dụ vn.tay_ninh"),
+    "plans": ("{where}: unknown plan id(s) {bad}; known: {known}; or put the case's own targets in targets.csv next "
+              "to case.yaml",
+              "{where}: không có kế hoạch {bad}; các kế hoạch đã biết: {known}; hoặc ghi chỉ tiêu của chính kịch bản "
+              "vào targets.csv cạnh case.yaml"),
+}
+
+
+def _m(lang: str, msg: str, **kw) -> str:
+    en, vi = _MSG[msg]
+    return (vi if lang == "vi" else en).format(**kw)
+
+
+def _err(lang: str, msg: str, **kw) -> CaseError:
+    """A :class:`CaseError` worded in ``lang`` (its ``lang`` attribute lets the command line say "lỗi:")."""
+    exc = CaseError(_m(lang, msg, **kw))
+    exc.lang = lang
+    return exc
+
+
+_LANG_LINE = re.compile(r"^language\s*:\s*[\"']?(vi|en)[\"']?\s*(?:#.*)?$", re.MULTILINE)
+
+
+def _language_hint(path: Path) -> str:
+    """The case's language as its file says (``language: en``), read before parsing; Vietnamese otherwise."""
+    try:
+        m = _LANG_LINE.search(path.read_bytes().decode("utf-8", "replace"))
+    except OSError:
+        return "vi"
+    return m.group(1) if m else "vi"
+
+
+@dataclass(frozen=True)
+class _Where:
+    """The file, its language and the line of each top-level key: where a refusal points."""
+
+    path: Path
+    lang: str
+    lines: Mapping[str, int]
+
+    def __call__(self, key: str) -> str:
+        line = self.lines.get(key)
+        if line is None:
+            return _m(self.lang, "where_noline", path=self.path, key=key)
+        return _m(self.lang, "where", path=self.path, line=line, key=key)
+
+    def error(self, msg: str, key: str, **kw) -> "CaseError":
+        return _err(self.lang, msg, where=self(key), **kw)
 
 
 @dataclass(frozen=True)
@@ -160,18 +294,13 @@ def default_case(data_dir: str | Path | None = None) -> Case:
         doc = read_case_yaml(path) or {}
         if doc.get("default") is True:
             return load_case(cid, data_dir=data_dir)
-    raise CaseError("no bundled case is marked 'default: true'; name one with --case (bundled: "
-                    f"{', '.join(list_cases(data_dir)) or 'none'})")
+    raise _err("vi", "no_default", known=", ".join(list_cases(data_dir)) or "-")
 
 
 def list_cases(data_dir: str | Path | None = None) -> list[str]:
     """Ids of the bundled cases (folders of ``data/cases`` with a ``case.yaml``)."""
     root = Path(data_dir or bundled_data_dir()) / "cases"
     return sorted(p.parent.name for p in root.glob(f"*/{CASE_FILE}"))
-
-
-def _where(path: Path, key: str) -> str:
-    return f"{path}: '{key}'"
 
 
 def _whole(v: Any) -> bool:
@@ -185,10 +314,10 @@ def _whole(v: Any) -> bool:
     return isinstance(v, str) and v.strip().isdigit()
 
 
-def _int(doc: Mapping, key: str, path: Path) -> int:
+def _int(doc: Mapping, key: str, w: "_Where") -> int:
     v = doc.get(key)
     if not _whole(v):
-        raise CaseError(f"{_where(path, key)} must be a whole year such as 2026; found {v!r}")
+        raise w.error("as_of_whole", key, seen=v)
     return int(v)
 
 
@@ -198,42 +327,46 @@ FIRST_YEAR, LAST_YEAR = 2010, 2045
 MAX_SPAN = 25
 
 
-def _check_years(path: Path, y0: int, y1: int, as_of: int, years: Any, as_of_raw: Any) -> None:
+def _check_years(w: "_Where", y0: int, y1: int, as_of: int, years: Any, as_of_raw: Any) -> None:
     """Bounds on ``years`` and ``as_of``, checked before any computation (an absurd year would run for hours)."""
     for y in (y0, y1):
         if not FIRST_YEAR <= y <= LAST_YEAR:
-            raise CaseError(f"{_where(path, 'years')}: {y} is outside {FIRST_YEAR}-{LAST_YEAR} (found {years!r}); "
-                            "write the first and last school years simulated (the calendar year each ends), e.g. "
-                            "[2022, 2030]")
+            raise w.error("years_bounds", "years", seen=years, y=y, lo=FIRST_YEAR, hi=LAST_YEAR)
     if y1 - y0 + 1 > MAX_SPAN:
-        raise CaseError(f"{_where(path, 'years')}: {y1 - y0 + 1} years simulated (found {years!r}); at most "
-                        f"{MAX_SPAN}: e.g. [2022, 2030]")
+        raise w.error("years_span", "years", seen=years, n=y1 - y0 + 1, max=MAX_SPAN)
     if not y0 <= as_of <= y1:
-        raise CaseError(f"{_where(path, 'as_of')}: {as_of_raw!r} is outside the years simulated {y0}-{y1}; 'as_of' "
-                        "is 'today', the latest school year whose graduates have streamed (e.g. 2026), and must lie "
-                        "within 'years'")
+        raise w.error("as_of_outside", "as_of", seen=as_of_raw, y0=y0, y1=y1, example=min(max(2026, y0), y1))
 
 
-def _strings(v: Any, key: str, path: Path) -> tuple[str, ...]:
+def _strings(v: Any, key: str, w: "_Where", example: str = "thcs_to_gdnn_sc_tc") -> tuple[str, ...]:
     if v is None:
         return ()
     if isinstance(v, str):
         return (v,)
     if isinstance(v, Sequence) and all(isinstance(x, str) for x in v):
         return tuple(v)
-    raise CaseError(f"{_where(path, key)} must be a list of names, e.g. [thcs_to_gdnn_sc_tc]; found {v!r}")
+    raise w.error("strings", key, seen=v, example=example)
 
 
-def read_case_yaml(path: Path) -> Any:
+def _text(v: Any, key: str, w: "_Where") -> str:
+    """A one-line text value (title, department, signer): a string or a number, never a list or a mapping."""
+    if v is None:
+        return ""
+    if isinstance(v, (Mapping, list, tuple, set)):
+        raise w.error("text_bad", key, seen=v)
+    return " ".join(str(v).split())
+
+
+def read_case_yaml(path: Path, *, key_lines: bool = False) -> Any:
     """Parse a case's YAML safely (:func:`simlib.inputs.yamlio.read_yaml`): UTF-8 (a bad byte's line and
-    column), no aliases, no duplicate keys.
+    column), no aliases, no duplicate keys; refusals in the case's language (Vietnamese unless ``language: en``).
 
     Raises
     ------
     CaseError
         Naming the file, the line and what to do.
     """
-    return read_yaml(path, error=CaseError)
+    return read_yaml(path, error=CaseError, lang=_language_hint(path), key_lines=key_lines)
 
 
 def load_case(case: str | Path, *, data_dir: str | Path | None = None) -> Case:
@@ -248,70 +381,77 @@ def load_case(case: str | Path, *, data_dir: str | Path | None = None) -> Case:
     p = Path(case)
     if p.name == CASE_FILE:
         p = p.parent
+    lang = "vi"  # until the file says otherwise
     if not p.exists() and _ID.match(str(case)):
         bundled = Path(data_dir or bundled_data_dir()) / "cases" / str(case)
         if not bundled.exists():
-            known = list_cases(data_dir)
-            raise CaseError(f"no case {str(case)!r}: not a folder, and not a bundled case (bundled: "
-                            f"{', '.join(known) or 'none'}); create one with: python -m simlib init-case "
-                            f"--province \"<tên tỉnh>\" FOLDER")
+            raise _err(lang, "no_case", case=str(case), known=", ".join(list_cases(data_dir)) or "-")
         p = bundled
     if not p.is_dir():
-        raise CaseError(f"{p}: no such case folder; create one with: python -m simlib init-case --province "
-                        f"\"<tên tỉnh>\" {p}")
+        raise _err(lang, "no_folder", path=p)
     path = p / CASE_FILE
     if not path.exists():
-        raise CaseError(f"{p}: the folder has no {CASE_FILE}; create one with: python -m simlib init-case "
-                        f"--province \"<tên tỉnh>\" {p}")
-    doc = read_case_yaml(path)
+        raise _err(lang, "no_yaml", path=p, file=CASE_FILE)
+    doc, lines = read_case_yaml(path, key_lines=True)
+    lang = doc.get("language") if isinstance(doc, Mapping) and doc.get("language") in ("vi", "en") else \
+        _language_hint(path)
+    w = _Where(path, lang, lines)
     if not isinstance(doc, Mapping):
-        raise CaseError(f"{path}: expected keys such as id, geography, as_of, years")
-    unknown = [k for k in doc if k not in _KEYS]
-    if unknown:
-        raise CaseError(f"{path}: unknown key(s) {', '.join(map(repr, unknown))}; a case has "
-                        f"{', '.join(_KEYS)}")
+        raise _err(lang, "not_mapping", path=path, seen=doc)
+    for k in doc:
+        if k not in _KEYS:
+            close = difflib.get_close_matches(str(k), _KEYS, n=1, cutoff=0.6)
+            raise _err(lang, "unknown_key", where=w(str(k)), known=", ".join(_KEYS),
+                       sugg=_m(lang, "sugg", s=close[0]) if close else "")
+    examples = {"id": "id: tinh_2030", "geography": "geography: vn.tay_ninh", "as_of": "as_of: 2026",
+                "years": "years: [2022, 2030]"}
     for key in ("id", "geography", "as_of", "years"):
         if doc.get(key) in (None, ""):
-            raise CaseError(f"{_where(path, key)} is missing")
+            raise _err(lang, "missing", path=path, key=key, example=examples[key])
     cid = str(doc["id"])
     if not _ID.match(cid):
-        raise CaseError(f"{_where(path, 'id')} must be lower-case letters, digits and _ (e.g. my_province_2030); "
-                        f"found {cid!r}")
+        raise w.error("bad_id", "id", seen=doc["id"])
     years = doc["years"]
     if not (isinstance(years, Sequence) and not isinstance(years, str) and len(years) == 2):
-        raise CaseError(f"{_where(path, 'years')} must be [first, last], e.g. [2022, 2030]; found {years!r}")
+        raise w.error("years_shape", "years", seen=years)
     try:
         if not all(_whole(y) for y in years):
             raise ValueError
         y0, y1 = int(years[0]), int(years[1])
     except (TypeError, ValueError):
-        raise CaseError(f"{_where(path, 'years')} must be two years, e.g. [2022, 2030]; found {years!r}") from None
+        raise w.error("years_whole", "years", seen=years) from None
     if y1 < y0:
-        raise CaseError(f"{_where(path, 'years')}: the last year {y1} is before the first {y0}")
-    as_of = _int(doc, "as_of", path)
-    _check_years(path, y0, y1, as_of, years, doc.get("as_of"))
+        raise w.error("years_order", "years", seen=years, y0=y0, y1=y1)
+    as_of = _int(doc, "as_of", w)
+    _check_years(w, y0, y1, as_of, years, doc.get("as_of"))
     units: str | tuple[str, ...] = doc.get("units", "plan")
     if isinstance(units, str):
         if units not in ("plan", "children"):
-            raise CaseError(f"{_where(path, 'units')} must be 'plan', 'children' or a list of geo ids; "
-                            f"found {units!r}")
+            raise w.error("units_bad", "units", seen=units)
     else:
-        units = _strings(units, "units", path)
-    lang = str(doc.get("language", "vi"))
-    if lang not in ("vi", "en"):
-        raise CaseError(f"{_where(path, 'language')} must be vi or en; found {lang!r}")
+        if not (isinstance(units, Sequence) and all(isinstance(x, str) for x in units)):
+            raise w.error("units_bad", "units", seen=units)
+        units = tuple(units)
+    if str(doc.get("language", "vi")) not in ("vi", "en"):
+        raise w.error("language_bad", "language", seen=doc.get("language"))
     kind = str(doc.get("kind", "plan"))
     if kind not in KINDS:
-        raise CaseError(f"{_where(path, 'kind')} must be one of {', '.join(KINDS)}; found {kind!r}")
+        raise w.error("kind_bad", "kind", seen=doc.get("kind"), kinds=" / ".join(KINDS))
+    geography = doc["geography"]
+    if not isinstance(geography, (str, int)) or isinstance(geography, bool):
+        raise w.error("text_bad", "geography", seen=geography)
     scenarios = doc.get("scenarios")
+    texts = {k: _text(doc.get(k), k, w) for k in ("title_vi", "title_en", "description", "department", "signer")}
     return Case(
-        id=cid, title_vi=str(doc.get("title_vi") or cid), title_en=str(doc.get("title_en") or cid),
-        geography=str(doc["geography"]), as_of=as_of, first_year=y0, last_year=y1, units=units,
-        plans=_strings(doc.get("plans"), "plans", path), benchmarks=_strings(doc.get("benchmarks"), "benchmarks", path),
-        headline=_strings(doc.get("headline"), "headline", path),
-        language=lang, kind=kind, scenarios=None if scenarios is None else _strings(scenarios, "scenarios", path),
-        description=" ".join(str(doc.get("description", "")).split()), folder=p.resolve(),
-        department=" ".join(str(doc.get("department") or "").split()), signer=" ".join(str(doc.get("signer") or "").split()))
+        id=cid, title_vi=texts["title_vi"] or cid, title_en=texts["title_en"] or cid,
+        geography=str(geography), as_of=as_of, first_year=y0, last_year=y1, units=units,
+        plans=_strings(doc.get("plans"), "plans", w, "tinh_2030"),
+        benchmarks=_strings(doc.get("benchmarks"), "benchmarks", w, "qd1705, qd2239"),
+        headline=_strings(doc.get("headline"), "headline", w),
+        language=lang, kind=kind,
+        scenarios=None if scenarios is None else _strings(scenarios, "scenarios", w, "baseline, quota_70"),
+        description=texts["description"], folder=p.resolve(),
+        department=texts["department"], signer=texts["signer"])
 
 
 # --------------------------------------------------------------------------
@@ -353,13 +493,26 @@ class CaseInputs:
     files: Mapping[str, Path]
 
 
+def _case_where(case: Case) -> _Where:
+    """Where a refusal about one of ``case``'s keys points (its case.yaml and the key's line, when read from a
+    folder)."""
+    if case.folder is None or not (case.folder / CASE_FILE).exists():
+        return _Where(Path(case.id), case.language, {})
+    path = case.folder / CASE_FILE
+    try:
+        _, lines = read_case_yaml(path, key_lines=True)
+    except CaseError:
+        lines = {}
+    return _Where(path, case.language, lines)
+
+
 def _case_units(case: Case, bundle, geo: str, plans: list[str]) -> list[str]:
     if isinstance(case.units, tuple):
         out = [geo]
         for name in case.units:
-            gid, why = bundle.reference.resolve_geography(name)
+            gid, why = bundle.reference.resolve_geography(name, lang=case.language)
             if gid is None:
-                raise CaseError(f"{case.folder / CASE_FILE if case.folder else case.id}: 'units': {why}")
+                raise _case_where(case).error("place", "units", why=why)
             if gid != geo:
                 out.append(gid)
         return out
@@ -442,17 +595,16 @@ def load_case_inputs(case: Case, *, data_dir: str | Path | None = None,
         known = set(bundle.geographies["geo_id"])
         bad = sorted(set(extra["parent"]) - known - set(extra["geo_id"]))
         if bad:
-            raise CaseError(f"{units_file}: parent(s) {', '.join(bad)} are not known places (data/geographies.csv "
-                            "or this file); init-case writes the province's geo id, e.g. vn.tay_ninh")
+            raise _err(case.language, "parents", path=units_file, bad=", ".join(bad))
         new = extra[~extra["geo_id"].isin(known)].drop(columns=["row"], errors="ignore")
         new = new.assign(name_en=new["name_en"].where(new["name_en"].notna(), new["name_vi"]))
         geos = pd.concat([bundle.geographies, new], ignore_index=True, sort=False)
         ref = Reference.build(geos, bundle.indicators, bundle.plans)
         bundle = dataclasses.replace(bundle, geographies=geos, reference=ref)
         files["case/units.csv"] = units_file
-    geo, why = bundle.reference.resolve_geography(case.geography)
+    geo, why = bundle.reference.resolve_geography(case.geography, lang=case.language)
     if geo is None:
-        raise CaseError(f"{case.folder / CASE_FILE if case.folder else case.id}: 'geography': {why}")
+        raise _case_where(case).error("place", "geography", why=why)
     plans = list(case.plans)
     table = validate_table(read_table(case.targets_file), "case_targets", bundle.reference) \
         if case.targets_file is not None else None
@@ -471,9 +623,8 @@ def load_case_inputs(case: Case, *, data_dir: str | Path | None = None,
             plans.insert(0, case.id)
     unknown = [p for p in plans + list(case.benchmarks) if p not in set(bundle.plans["plan_id"])]
     if unknown:
-        raise CaseError(f"{case.folder / CASE_FILE if case.folder else case.id}: 'plans': unknown plan id(s) "
-                        f"{', '.join(unknown)}; known: {', '.join(bundle.plans['plan_id'])}, or put the case's own "
-                        "targets in targets.csv next to case.yaml")
+        key = "plans" if any(u in case.plans for u in unknown) else "benchmarks"
+        raise _case_where(case).error("plans", key, bad=", ".join(unknown), known=", ".join(bundle.plans["plan_id"]))
     planner_files = []
     for path in [case.observations_file, Path(planner_file) if planner_file else None]:
         if path is None:

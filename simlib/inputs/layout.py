@@ -285,17 +285,24 @@ def _is_total(lead: str) -> bool:
     return lead in TOTAL_WORDS or lead.startswith(("tổng cộng", "toàn tỉnh", "cộng toàn"))
 
 
+@functools.lru_cache(maxsize=65536)
+def _text_is_total(text: str) -> bool:
+    """A cell's text (as written) starts a total row; cached: a large table repeats its names."""
+    lead = fold_key(text)
+    return bool(lead) and _is_total(lead)
+
+
 def _row_kind(vals, row, keep, first_col, i, last_numeric, header_keys=frozenset()) -> str:
     """'' for a data row, else why it is left out: total, section, footnote or empty."""
     first_text = next((v for v in vals if _is_text(v)), None)
-    lead = fold_key(first_text) if first_text is not None else ""
-    if lead and _is_total(lead):
+    if first_text is not None and _text_is_total(first_text):
         return "total"
-    row_text = next((v for v in row if _is_text(v)), None)  # "Tổng cộng" may sit in the STT column
-    if row_text is not None and row_text is not first_text and _is_total(fold_key(row_text)):
+    row_text = first_text if row is vals else next((v for v in row if _is_text(v)), None)  # "Tổng cộng" may
+    if row_text is not None and row_text is not first_text and _text_is_total(row_text):  # sit in the STT column
         return "total"
     if any(_looks_numeric(v) for v in vals):
         return ""
+    lead = fold_key(first_text) if first_text is not None else ""
     nonmiss = [v for v in vals if not is_missing(v)]
     if not nonmiss:
         return "empty"

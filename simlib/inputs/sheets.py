@@ -434,13 +434,14 @@ def read_ods(p: Path, label: str, sheet, lang) -> tuple[Grid, str, list[str]]:
         rows = ws.to_python(skip_empty_area=False)
     finally:
         wb.close()
-    pct, spans = _ods_cell_types(p, idx)
+    pct, spans, errors = _ods_cell_types(p, idx)
     cells = []
     for r_i, row in enumerate(rows):
         out = []
         for c_i, v in enumerate(row):
             if isinstance(v, str) and v == "":
-                out.append(None)
+                # python-calamine gives a failed formula's cell as empty: keep its error value ("#DIV/0!")
+                out.append(errors.get((r_i, c_i)) if errors else None)
             elif (r_i, c_i) in pct and isinstance(v, (int, float)) and not isinstance(v, bool):
                 out.append(PercentCell(v))
             else:
@@ -468,23 +469,30 @@ def _ods_active_sheet(p: Path, names: list[str]) -> int | None:
     return None
 
 
-def _ods_cell_types(p: Path, index: int) -> tuple[set[tuple[int, int]], list[tuple[int, int, int, int]]]:
-    """Percentage-typed cells and merged (spanned) cells of the ``index``-th table of an .ods file."""
+_CALCEXT = "urn:org:documentfoundation:names:experimental:calc:xmlns:calcext:1.0"
+_TEXT_NS = "urn:oasis:names:tc:opendocument:xmlns:text:1.0"
+
+
+def _ods_cell_types(p: Path, index: int) -> tuple[set[tuple[int, int]], list[tuple[int, int, int, int]],
+                                                  dict[tuple[int, int], str]]:
+    """Percentage-typed cells, merged (spanned) cells and cells holding an error value (LibreOffice's
+    ``calcext:value-type="error"``: a failed formula, e.g. ``#DIV/0!``) of the ``index``-th table of an .ods."""
     t = _ODS_NS["table"]
     o = _ODS_NS["office"]
     pct: set[tuple[int, int]] = set()
     spans: list[tuple[int, int, int, int]] = []
+    errors: dict[tuple[int, int], str] = {}
     try:
         with zipfile.ZipFile(p) as z:
             data = z.read("content.xml")
     except (KeyError, zipfile.BadZipFile):
-        return pct, spans
-    if b"percentage" not in data and b"spanned" not in data:
-        return pct, spans
+        return pct, spans, errors
+    if b"percentage" not in data and b"spanned" not in data and b'value-type="error"' not in data:
+        return pct, spans, errors
     root = ElementTree.fromstring(data)
     tables = list(root.iter(f"{{{t}}}table"))
     if index >= len(tables):
-        return pct, spans
+        return pct, spans, errors
     r = 0
     for row in tables[index].iter(f"{{{t}}}table-row"):
         rrep = int(row.get(f"{{{t}}}number-rows-repeated", "1"))
@@ -495,13 +503,18 @@ def _ods_cell_types(p: Path, index: int) -> tuple[set[tuple[int, int]], list[tup
                 for dr in range(rrep):
                     for dc in range(crep):
                         pct.add((r + dr, c + dc))
+            if cell.get(f"{{{_CALCEXT}}}value-type") == "error" and crep < 10_000:
+                shown = "".join("".join(x.itertext()) for x in cell.iter(f"{{{_TEXT_NS}}}p")).strip() or "#ERROR"
+                for dr in range(min(rrep, 10_000)):
+                    for dc in range(crep):
+                        errors[(r + dr, c + dc)] = shown
             cs = int(cell.get(f"{{{t}}}number-columns-spanned", "1"))
             rs = int(cell.get(f"{{{t}}}number-rows-spanned", "1"))
             if cs > 1 or rs > 1:
                 spans.append((r, c, r + rs - 1, c + cs - 1))
             c += crep
         r += rrep
-    return pct, spans
+    return pct, spans, errors
 
 
 # ----------------------------------------------------------------------------

@@ -19,34 +19,66 @@ from simlib.errors import InputError
 __all__ = ["read_yaml"]
 
 
-class _Loader(yaml.SafeLoader):
-    """SafeLoader without aliases and without duplicate keys."""
-
-    def compose_node(self, parent, index):  # noqa: D102 - PyYAML API
-        if self.check_event(yaml.AliasEvent):
-            event = self.peek_event()
-            raise yaml.MarkedYAMLError(None, None, f"the alias *{event.anchor} repeats another part of the file; "
-                                       "these files may not use anchors and aliases (& and *): write the values out",
-                                       event.start_mark)
-        return super().compose_node(parent, index)
-
-    def construct_mapping(self, node, deep=False):  # noqa: D102 - PyYAML API
-        seen: dict = {}
-        for key_node, _ in node.value:
-            key = self.construct_object(key_node, deep=True)
-            try:
-                hash(key)
-            except TypeError:
-                continue
-            if key in seen:
-                raise yaml.MarkedYAMLError(None, None, f"the key '{key}' appears twice (line {seen[key] + 1} and "
-                                           f"line {key_node.start_mark.line + 1}); keep one of them",
-                                           key_node.start_mark)
-            seen[key] = key_node.start_mark.line
-        return super().construct_mapping(node, deep=deep)
+#: Messages (English, Vietnamese), in the style of :mod:`simlib.inputs.validation`'s table.
+_MSG: dict[str, tuple[str, str]] = {
+    "not_found": ("{path}: file not found", "{path}: không tìm thấy tệp"),
+    "not_utf8": ("{path}: line {line}, column {col}: not UTF-8 text (byte 0x{byte:02x}); save the file as UTF-8 (in "
+                 "Notepad: Save As, Encoding: UTF-8)",
+                 "{path}: dòng {line}, cột {col}: tệp không phải văn bản UTF-8 (byte 0x{byte:02x}); hãy lưu lại tệp với "
+                 "bảng mã UTF-8 (trong Notepad: Save As, Encoding: UTF-8)"),
+    "alias": ("the alias *{name} repeats another part of the file; these files may not use anchors and aliases "
+              "(& and *): write the values out",
+              "bí danh *{name} lặp lại một phần khác của tệp; tệp này không được dùng neo và bí danh (& và *): hãy "
+              "ghi đầy đủ các giá trị"),
+    "duplicate": ("the key '{key}' appears twice (line {first} and line {second}); keep one of them",
+                  "khóa '{key}' xuất hiện hai lần (dòng {first} và dòng {second}); hãy giữ một trong hai"),
+    "invalid": ("{path}: not valid YAML{where}: {problem}", "{path}: không phải YAML hợp lệ{where}: {problem}"),
+    "where": (" (line {line}, column {col})", " (dòng {line}, cột {col})"),
+    "where_problem": ("{path}, line {line}: {problem}", "{path}, dòng {line}: {problem}"),
+}
 
 
-_Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _Loader.construct_mapping)
+def _m(lang: str, msg: str, **kw) -> str:
+    en, vi = _MSG[msg]
+    return (vi if lang == "vi" else en).format(**kw)
+
+
+def _error(error: type[InputError], lang: str, msg: str, **kw) -> InputError:
+    exc = error(_m(lang, msg, **kw))
+    exc.lang = lang  # the command line says "lỗi:" before a Vietnamese message
+    return exc
+
+
+class _Problem(yaml.MarkedYAMLError):
+    """A refusal of ours (alias, duplicate key), already worded."""
+
+
+def _loader(lang: str):
+    class _Loader(yaml.SafeLoader):
+        """SafeLoader without aliases and without duplicate keys."""
+
+        def compose_node(self, parent, index):  # noqa: D102 - PyYAML API
+            if self.check_event(yaml.AliasEvent):
+                event = self.peek_event()
+                raise _Problem(None, None, _m(lang, "alias", name=event.anchor), event.start_mark)
+            return super().compose_node(parent, index)
+
+        def construct_mapping(self, node, deep=False):  # noqa: D102 - PyYAML API
+            seen: dict = {}
+            for key_node, _ in node.value:
+                key = self.construct_object(key_node, deep=True)
+                try:
+                    hash(key)
+                except TypeError:
+                    continue
+                if key in seen:
+                    raise _Problem(None, None, _m(lang, "duplicate", key=key, first=seen[key] + 1,
+                                                  second=key_node.start_mark.line + 1), key_node.start_mark)
+                seen[key] = key_node.start_mark.line
+            return super().construct_mapping(node, deep=deep)
+
+    _Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _Loader.construct_mapping)
+    return _Loader
 
 
 def _line_of_byte(data: bytes, offset: int) -> tuple[int, int]:
@@ -55,7 +87,8 @@ def _line_of_byte(data: bytes, offset: int) -> tuple[int, int]:
     return line, col
 
 
-def read_yaml(path: str | Path, *, error: type[InputError] = InputError) -> Any:
+def read_yaml(path: str | Path, *, error: type[InputError] = InputError, lang: str = "en",
+              key_lines: bool = False) -> Any:
     """Parse a YAML file a planner edits.
 
     Parameters
@@ -64,6 +97,10 @@ def read_yaml(path: str | Path, *, error: type[InputError] = InputError) -> Any:
         UTF-8, with or without a byte-order mark.
     error : type
         The :class:`simlib.errors.InputError` subclass raised.
+    lang : {"en", "vi"}
+        Language of the refusals.
+    key_lines : bool
+        Also return the line (1-based) of each top-level key: ``(document, {key: line})``.
 
     Raises
     ------
@@ -75,19 +112,33 @@ def read_yaml(path: str | Path, *, error: type[InputError] = InputError) -> Any:
     try:
         data = path.read_bytes()
     except FileNotFoundError:
-        raise error(f"{path}: file not found") from None
+        raise _error(error, lang, "not_found", path=path) from None
     if data.startswith(b"\xef\xbb\xbf"):
         data = data[3:]
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
         line, col = _line_of_byte(data, exc.start)
-        raise error(f"{path}: line {line}, column {col}: not UTF-8 text (byte 0x{data[exc.start]:02x}); save the file "
-                    f"as UTF-8 (in Notepad: Save As, Encoding: UTF-8) / dòng {line}: tệp không phải UTF-8; hãy lưu "
-                    "lại với bảng mã UTF-8") from None
+        raise _error(error, lang, "not_utf8", path=path, line=line, col=col, byte=data[exc.start]) from None
+    loader = _loader(lang)(text)
     try:
-        return yaml.load(text, Loader=_Loader)  # noqa: S506 - a SafeLoader subclass
+        node = loader.get_single_node()
+        doc = loader.construct_document(node) if node is not None else None
+    except _Problem as exc:
+        raise _error(error, lang, "where_problem", path=path, line=exc.problem_mark.line + 1,
+                     problem=exc.problem) from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
-        where = f" (line {mark.line + 1}, column {mark.column + 1})" if mark else ""
-        raise error(f"{path}: not valid YAML{where}: {getattr(exc, 'problem', None) or exc}") from None
+        where = _m(lang, "where", line=mark.line + 1, col=mark.column + 1) if mark else ""
+        raise _error(error, lang, "invalid", path=path, where=where,
+                     problem=getattr(exc, "problem", None) or exc) from None
+    finally:
+        loader.dispose()
+    if not key_lines:
+        return doc
+    lines = {}
+    if isinstance(node, yaml.MappingNode):
+        for k, _ in node.value:
+            if isinstance(k, yaml.ScalarNode):
+                lines.setdefault(k.value, k.start_mark.line + 1)
+    return doc, lines

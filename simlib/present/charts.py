@@ -1168,6 +1168,7 @@ def _tornado_panel(ax, s: pd.DataFrame, base: float, lang: str, value_format: st
     n = len(s)
     h = 0.36
     low_c, high_c = colours
+    room = [0.0, 0.0]  # the widest value label left and right of the centre line, inches
     for i, r in s.reset_index(drop=True).iterrows():
         y = n - 1 - i
         for which, dy, colour, hatch in (("low", h / 2, low_c, "...."), ("high", -h / 2, high_c, None)):
@@ -1179,13 +1180,18 @@ def _tornado_panel(ax, s: pd.DataFrame, base: float, lang: str, value_format: st
             if lab is not None and not pd.isna(lab) and str(lab):
                 txt = f"{txt} ({lab})"
             right = v >= base
+            room[right] = max(room[right], _measure(txt, 6.8, "normal", _LAYOUT_DPI) + 0.08)
             ax.annotate(txt, xy=(v, y + dy), xytext=(3 if right else -3, 0), textcoords="offset points",
                         ha="left" if right else "right", va="center", fontsize=6.8, parse_math=False)
     ax.axvline(base, color="black", lw=1.0, zorder=4)
     lo = min([base, *s["low"], *s["high"]])
     hi = max([base, *s["low"], *s["high"]])
-    pad = 0.38 * max(hi - lo, abs(base) * 0.02, 1e-9)
-    ax.set_xlim(lo - pad, hi + pad)
+    span = max(hi - lo, abs(base) * 0.02, 1e-9)
+    # room for the value labels inside the panel (they would otherwise run into the names on the left): the
+    # panel is the page's width less the names' column, about 2.6 inches
+    a, b = (min(w / max(ax.figure.get_figwidth() - 2.6, 1.5), 0.4) for w in room)
+    total = span / (1.0 - a - b)
+    ax.set_xlim(lo - max(a * total, 0.05 * span), hi + max(b * total, 0.05 * span))
     ax.set_ylim(-0.6, n - 0.4)
     _value_axis(ax.xaxis, lang, nbins=5, suffix="%" if value_format == "percent" else "")
     ax.grid(True, axis="x", color="0.9", lw=0.5)

@@ -34,7 +34,8 @@ class CaseFolder:
     """One case folder (``kind="case"``) or scenario file (``kind="scenario"``) and what simlib must make of it.
 
     ``refuse``: substrings of the refusal (empty: the folder must load). ``absent``: substrings that must not
-    appear. ``targets``: for a folder that loads, the case's own targets as (geography, indicator, year, share).
+    appear. ``targets``: for a folder that loads, the case's own targets as (geography, indicator, year, share);
+    ``title``: its Vietnamese title as read.
     """
 
     name: str
@@ -43,6 +44,7 @@ class CaseFolder:
     refuse: tuple[str, ...] = ()
     absent: tuple[str, ...] = ()
     targets: tuple[tuple, ...] = field(default_factory=tuple)
+    title: str | None = None
 
 
 def _case(folder: Path, name: str, yaml_text: str | bytes, files: dict[str, str] | None = None) -> Path:
@@ -66,27 +68,59 @@ def write_case_corpus(folder: Path) -> list[CaseFolder]:
     def refused(name, text, words, files=None, absent=()):
         out.append(CaseFolder(name, _case(folder, name, text, files), "case", tuple(words), tuple(absent)))
 
-    # --- case.yaml: keys, YAML tricks, bytes -------------------------------------------------------------------
+    # --- case.yaml: keys, YAML tricks, bytes (refused in the case's language: Vietnamese unless language: en) -------
+    # Every Vietnamese refusal names the file (the folder's name is checked by the test), the YAML line, what was
+    # seen, and what to do ("hãy"), with no English words.
     refused("duplicate_key", BASE + "geography: vn.lai_chau\n",
-            ("the key 'geography' appears twice (line 4 and line 9)", "keep one"))
+            ("case.yaml, dòng 9", "khóa 'geography' xuất hiện hai lần (dòng 4 và dòng 9)", "hãy giữ một"),
+            absent=("appears", "line"))
+    refused("duplicate_key_en", BASE.replace("language: vi", "language: en") + "geography: vn.lai_chau\n",
+            ("case.yaml, line 9", "the key 'geography' appears twice (line 4 and line 9)", "keep one"))
     refused("duplicate_nested_key", BASE.replace("units: plan\n", "units: plan\nheadline: [a]\nheadline: [b]\n"),
-            ("'headline' appears twice",))
+            ("dòng 8", "khóa 'headline' xuất hiện hai lần",))
     bomb = BASE.replace("units: plan\n", "units: plan\ndescription: &a [x, x, x, x, x, x, x, x, x]\n"
                         "notes: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a]\n")
-    refused("alias_bomb", bomb, ("alias *a", "anchors and aliases"))
+    refused("alias_bomb", bomb, ("dòng 9", "bí danh *a", "neo và bí danh", "hãy ghi đầy đủ"), absent=("alias *",))
     refused("not_utf8", BASE.replace("title_vi: \"Thử\"", "title_vi: \"Th\xff\"").encode("latin-1", "replace")
             .replace(b"Th\xe1\xbb\xad", b"Thu"),
-            ("line 3", "not UTF-8", "dòng 3"), absent=("byte 4",))
+            ("dòng 3, cột 14", "không phải văn bản UTF-8 (byte 0xff)", "hãy lưu lại tệp với bảng mã UTF-8"),
+            absent=("byte 4", "line ", "not UTF-8"))
+    refused("not_utf8_en", (BASE.replace("language: vi", "language: en")
+                            .replace("title_vi: \"Thử\"", "title_vi: \"Th\xff\"")).encode("latin-1", "replace")
+            .replace(b"Th\xe1\xbb\xad", b"Thu"), ("line 3, column 14", "not UTF-8 text (byte 0xff)"),
+            absent=("dòng",))
+    refused("unknown_key", BASE.replace("units: plan\n", "units: plan\ngeografy: vn.lai_chau\n"),
+            ("dòng 8, khóa 'geografy'", "khóa không có (có phải là 'geography'?)", "hãy sửa hoặc xóa dòng này"),
+            absent=("unknown key",))
+    refused("missing_key", BASE.replace("as_of: 2026\n", ""), ("thiếu khóa 'as_of'", "hãy thêm một dòng như as_of: 2026"))
+    refused("bad_id", BASE.replace("id: thu", "id: Thử Nghiệm"), ("dòng 2, khóa 'id'", "thấy 'Thử Nghiệm'", "hãy ghi"))
+    refused("title_is_a_list", BASE.replace("title_vi: \"Thử\"", "title_vi: [a, b]"),
+            ("dòng 3, khóa 'title_vi'", "thấy ['a', 'b']", "hãy ghi một dòng chữ"))
+    refused("units_bad", BASE.replace("units: plan", "units: all"), ("dòng 7, khóa 'units'", "thấy 'all'", "children"))
+    refused("language_bad", BASE.replace("language: vi", "language: fr"), ("dòng 8, khóa 'language'", "thấy 'fr'"))
+    refused("unknown_geography", BASE.replace("vn.tay_ninh", "Tỉnh Atlantis"),
+            ("dòng 4, khóa 'geography'", "Atlantis"), absent=("unknown geography",))
+    refused("unknown_plan", BASE + "plans: [kh_khong_co]\n",
+            ("dòng 9, khóa 'plans'", "không có kế hoạch kh_khong_co", "targets.csv"))
     # --- years and "today": bounded, whole, within the run -------------------------------------------------------
-    refused("years_absurd", BASE.replace("[2022, 2030]", "[2022, 3000]"), ("3000 is outside 2010-2045",))
-    refused("years_too_many", BASE.replace("[2022, 2030]", "[2010, 2045]").replace("2026", "2026"),
-            ("36 years simulated", "at most 25"))
-    refused("years_fractional", BASE.replace("[2022, 2030]", "[2022.5, 2030]"), ("must be two years",))
-    refused("as_of_fractional", BASE.replace("as_of: 2026", "as_of: 2026.5"), ("'as_of' must be a whole year",))
+    refused("years_absurd", BASE.replace("[2022, 2030]", "[2022, 3000]"),
+            ("dòng 6, khóa 'years'", "thấy [2022, 3000]", "năm 3000 nằm ngoài khoảng 2010-2045", "hãy ghi"))
+    refused("years_absurd_en", BASE.replace("[2022, 2030]", "[2022, 3000]").replace("language: vi", "language: en"),
+            ("line 6, key 'years'", "3000 is outside 2010-2045",))
+    refused("years_too_many", BASE.replace("[2022, 2030]", "[2010, 2045]"),
+            ("dòng 6", "mô phỏng 36 năm, tối đa 25 năm"))
+    refused("years_fractional", BASE.replace("[2022, 2030]", "[2022.5, 2030]"),
+            ("dòng 6", "thấy [2022.5, 2030]", "phải là hai năm nguyên"))
+    refused("years_reversed", BASE.replace("[2022, 2030]", "[2030, 2022]"), ("năm cuối 2022 trước năm đầu 2030",))
+    refused("as_of_fractional", BASE.replace("as_of: 2026", "as_of: 2026.5"),
+            ("dòng 5, khóa 'as_of'", "thấy 2026.5", "phải là một năm nguyên"))
     refused("as_of_after_horizon", BASE.replace("as_of: 2026", "as_of: 2031"),
-            ("'as_of': 2031 is outside the years simulated 2022-2030",))
+            ("dòng 5, khóa 'as_of'", "thấy 2031, nằm ngoài các năm được mô phỏng 2022-2030", "hãy ghi ví dụ 2026"))
     refused("as_of_long_ago", BASE.replace("as_of: 2026", "as_of: 2010"),
-            ("'as_of': 2010 is outside the years simulated 2022-2030",))
+            ("thấy 2010, nằm ngoài các năm được mô phỏng 2022-2030",))
+    # --- what loads: a '$' in a title is text (charts take it as plain text: test_charts_take_planner_text...) -----
+    d = _case(folder, "dollar_in_title", BASE.replace("title_vi: \"Thử\"", "title_vi: \"Chi phí 5$ $\\\\frac$\""))
+    out.append(CaseFolder("dollar_in_title", d, title="Chi phí 5$ $\\frac$"))
     # --- targets.csv: several rows load; a true duplicate is refused by its rows --------------------------------
     rows = ("Tỉnh Tây Ninh,thcs_to_gdnn_sc_tc,2028,>=,25,percent,KH 12/KH-UBND,giữa kỳ\n"
             "Tỉnh Tây Ninh,thcs_to_gdnn_sc_tc,2030,>=,30,percent,KH 12/KH-UBND,\n"

@@ -50,6 +50,8 @@ IND = "thcs_to_gdnn_sc_tc"
 IND_VI = ("Tỷ lệ học sinh tốt nghiệp THCS tiếp tục học tập tại các cơ sở GDNN đào tạo trình độ sơ cấp, trung cấp")
 EN = ["geography", "indicator", "year", "value", "unit", "source"]
 VI = ["Địa bàn", "Chỉ tiêu", "Năm", "Giá trị", "Đơn vị", "Nguồn"]
+#: Excel error values a failed formula leaves in a cell (the .xls and .ods fixtures hold one per row).
+ERRORS = ("#DIV/0!", "#REF!", "#N/A", "#VALUE!")
 
 
 @dataclass(frozen=True)
@@ -617,6 +619,18 @@ def _round_two(f: Path, T: list[Row], ok, bad) -> None:  # noqa: C901 - one list
     bad("excel_error_values_named", "formulas", write_xlsx(f / "r2_excel_errors.xlsx", [err]),
         ("'#DIV/0!' is an Excel error value (division by zero)", "'#REF!' is an Excel error value",
          "'#N/A' is an Excel error value"), n=3, options={"lang": "en"})
+    # the same in the other workbook formats (committed fixtures, see make_xls.py): an .xls keeps the error's
+    # code, an .ods LibreOffice's calcext:value-type="error" cell (which python-calamine reads as empty)
+    for name in ("xls_error_values.xls", "ods_error_values.ods"):
+        if (XLS_DIR / name).exists():
+            shutil.copy(XLS_DIR / name, f / ("r2_" + name))
+            bad(name.replace(".", "_"), name[-3:], f / ("r2_" + name),
+                ("'#DIV/0!' is an Excel error value (division by zero)", "'#REF!' is an Excel error value",
+                 "'#N/A' is an Excel error value", "'#VALUE!' is an Excel error value", "row 2", "row 5"),
+                n=4, options={"lang": "en"}, absent=("no figure: give",))
+            bad(name.replace(".", "_") + "_vi", name[-3:], f / ("r2_" + name),
+                ("'#DIV/0!' là giá trị lỗi của Excel (chia cho 0)", "'#N/A' là giá trị lỗi của Excel", "dòng 4"),
+                n=4, options={"lang": "vi"})
     # An encrypted .xlsx is an OLE compound file holding an EncryptedPackage stream (what Excel writes with a
     # password): the header and the stream's directory name are enough for what simlib reads.
     ole = bytearray(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(504))

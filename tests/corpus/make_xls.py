@@ -1,4 +1,4 @@
-"""Write the three .xls fixtures of the corpus (run once; the files are committed in tests/corpus/xls/).
+"""Write the four .xls fixtures of the corpus and one .ods (run once; the files are committed in tests/corpus/xls/).
 
 No maintained Python library writes the old Excel 97-2003 format, so these
 fixtures were produced with ``xlwt`` 1.3.0 (unmaintained, not a dependency of
@@ -20,7 +20,11 @@ from pathlib import Path
 import xlwt
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from generate import EN, IND, SEED, XLS_DIR, truth  # noqa: E402
+from generate import EN, ERRORS, IND, SEED, XLS_DIR, truth  # noqa: E402
+
+
+#: BIFF error codes (the .xls file stores the code; xlwt's own name table lacks '#N/A').
+_CODE = {"#DIV/0!": 0x07, "#REF!": 0x17, "#N/A": 0x2A, "#VALUE!": 0x0F}
 
 
 def main() -> None:
@@ -76,7 +80,73 @@ def main() -> None:
         for c, v in enumerate([row.name, IND, row.year, "abc" if r == 2 else row.value, "percent", "x"]):
             ws.write(r, c, v)
     wb.save(str(XLS_DIR / "xls_bad_value.xls"))
+    # 4. Cells whose saved formula result is an Excel error value (#DIV/0!, #REF!, #N/A, #VALUE!), as Excel
+    #    stores them (BOOLERR records) after a failed formula; row 5 holds a plain number.
+    wb = xlwt.Workbook(encoding="utf-8")
+    ws = wb.add_sheet("Sheet1")
+    for c, h in enumerate(EN):
+        ws.write(0, c, h)
+    for r, row in enumerate(T[:5], start=1):
+        for c, v in enumerate([row.name, IND, row.year, row.value, "percent", "x"]):
+            if c == 3 and r <= len(ERRORS):
+                ws.row(r).set_cell_error(c, _CODE[ERRORS[r - 1]])
+            else:
+                ws.write(r, c, v)
+    wb.save(str(XLS_DIR / "xls_error_values.xls"))
+
+
+_ODS_MANIFEST = """<?xml version="1.0" encoding="UTF-8"?>
+<manifest:manifest xmlns:manifest="urn:oasis:names:tc:opendocument:xmlns:manifest:1.0" manifest:version="1.2">
+ <manifest:file-entry manifest:full-path="/" manifest:version="1.2" manifest:media-type="application/vnd.oasis.opendocument.spreadsheet"/>
+ <manifest:file-entry manifest:full-path="content.xml" manifest:media-type="text/xml"/>
+</manifest:manifest>
+"""
+_ODS_HEAD = ('<?xml version="1.0" encoding="UTF-8"?>\n<office:document-content '
+             'xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0" '
+             'xmlns:table="urn:oasis:names:tc:opendocument:xmlns:table:1.0" '
+             'xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0" '
+             'xmlns:of="urn:oasis:names:tc:opendocument:xmlns:of:1.2" '
+             'xmlns:calcext="urn:org:documentfoundation:names:experimental:calc:xmlns:calcext:1.0" '
+             'office:version="1.2"><office:body><office:spreadsheet><table:table table:name="Sheet1">')
+#: The formula LibreOffice keeps beside each error value (what a planner's sheet would hold).
+_ODS_FORMULA = {"#DIV/0!": "of:=[.F2]/0", "#REF!": "of:=[.#REF!]", "#N/A": "of:=NA()", "#VALUE!": "of:=[.A2]+1"}
+
+
+def write_ods_errors(path: Path) -> None:
+    """An .ods whose value cells hold Excel error values the way LibreOffice Calc saves a failed formula
+    (``office:value-type="string" office:string-value="" calcext:value-type="error"``, the error in the text),
+    written with the standard library (deterministic: fixed zip dates)."""
+    import zipfile
+    from xml.sax.saxutils import escape, quoteattr
+
+    def cell(v) -> str:
+        if isinstance(v, (int, float)):
+            return f'<table:table-cell office:value-type="float" office:value="{v}"><text:p>{v}</text:p></table:table-cell>'
+        return f'<table:table-cell office:value-type="string"><text:p>{escape(str(v))}</text:p></table:table-cell>'
+
+    rows = ["<table:table-row>" + "".join(cell(h) for h in EN) + "</table:table-row>"]
+    for r, row in enumerate(truth()[:5], start=1):
+        out = [cell(row.name), cell(IND), cell(row.year)]
+        if r <= len(ERRORS):
+            e = ERRORS[r - 1]
+            out.append(f'<table:table-cell table:formula={quoteattr(_ODS_FORMULA[e])} office:value-type="string" '
+                       f'office:string-value="" calcext:value-type="error"><text:p>{escape(e)}</text:p>'
+                       "</table:table-cell>")
+        else:
+            out.append(cell(row.value))
+        out += [cell("percent"), cell("x")]
+        rows.append("<table:table-row>" + "".join(out) + "</table:table-row>")
+    content = _ODS_HEAD + "".join(rows) + "</table:table></office:spreadsheet></office:body></office:document-content>"
+    with zipfile.ZipFile(path, "w") as z:
+        def add(name, data, method):
+            info = zipfile.ZipInfo(name, date_time=(2026, 12, 1, 0, 0, 0))
+            info.compress_type = method
+            z.writestr(info, data)
+        add("mimetype", "application/vnd.oasis.opendocument.spreadsheet", zipfile.ZIP_STORED)
+        add("META-INF/manifest.xml", _ODS_MANIFEST, zipfile.ZIP_DEFLATED)
+        add("content.xml", content, zipfile.ZIP_DEFLATED)
 
 
 if __name__ == "__main__":
     main()
+    write_ods_errors(XLS_DIR / "ods_error_values.ods")
