@@ -44,7 +44,8 @@ from typing import Any
 
 from simlib.errors import InputError
 from simlib.inputs.resources import bundled_data_dir
-from simlib.inputs.yamlio import read_yaml
+from simlib.inputs.levers import lever_file
+from simlib.inputs.yamlio import check_keys, read_yaml
 
 __all__ = ["Case", "CaseError", "CaseInputs", "load_case", "list_cases", "default_case", "load_case_inputs", "CASE_FILE", "KINDS",
            "read_case_yaml"]
@@ -266,10 +267,7 @@ def load_case(case: str | Path, *, data_dir: str | Path | None = None) -> Case:
     doc = read_case_yaml(path)
     if not isinstance(doc, Mapping):
         raise CaseError(f"{path}: expected keys such as id, geography, as_of, years")
-    unknown = [k for k in doc if k not in _KEYS]
-    if unknown:
-        raise CaseError(f"{path}: unknown key(s) {', '.join(map(repr, unknown))}; a case has "
-                        f"{', '.join(_KEYS)}")
+    check_keys(doc, _KEYS, str(path), "a case", error=CaseError)
     for key in ("id", "geography", "as_of", "years"):
         if doc.get(key) in (None, ""):
             raise CaseError(f"{_where(path, key)} is missing")
@@ -489,7 +487,7 @@ def load_case_inputs(case: Case, *, data_dir: str | Path | None = None,
         bundle = _with_benchmarks(bundle, case, geo)
         plans += [p for p in case.benchmarks if p not in plans]
     units = _case_units(case, bundle, geo, [p for p in plans if p not in case.benchmarks])
-    lev = case.levers_file or library / "levers.yaml"
+    lev = case.levers_file or lever_file(library)
     flow = case.flow_assumptions_file or library / "flow_assumptions.csv"
     sdir = case.scenarios_dir or library / "scenarios"
     if case.folder is not None:
