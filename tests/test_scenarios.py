@@ -189,7 +189,7 @@ def test_price_effect_and_costs_hand_computed(base, lv):
                    counselling_g9={"coverage": 0.5, "counsellors_per_school": 2})
     res = S.apply_scenario(base, sc)
     eps = base.draws.params["tuition_support_g9"]["elasticity"]
-    total = lv.levers["tuition_support_g9"].cost["total_cost_vnd"][0]
+    total = lv.levers["tuition_support_g9"].cost_params["total_cost_vnd"][0]
     expect = eps[:, None, None] * (9e6 / total) * 0.5 * base.shares[ind]
     np.testing.assert_allclose(res.effects[ind]["tuition_support_g9"], expect)
     # counselling cost: schools x coverage x teachers per school x periods x weeks x VND per period
