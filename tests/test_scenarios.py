@@ -193,7 +193,7 @@ def test_price_effect_and_costs_hand_computed(base, lv):
     expect = eps[:, None, None] * (9e6 / total) * 0.5 * base.shares[ind]
     np.testing.assert_allclose(res.effects[ind]["tuition_support_g9"], expect)
     # counselling cost: schools x coverage x teachers per school x periods x weeks x VND per period
-    c = lv.levers["counselling_g9"].cost
+    c = lv.levers["counselling_g9"].cost_params
     per = c["periods_per_week"][0] * c["teaching_weeks"][0] * c["vnd_per_period"][0]
     assert res.costs["counselling_g9"][0, 0, 0] == pytest.approx(base.schools[ind][0] * 0.5 * 2 * per)
     assert base.schools[ind][0] == 132  # Long An THCS schools (data/observations.csv, la.2013.thcs_schools)
