@@ -186,6 +186,7 @@ def test_steered_students_split_over_their_tracks_in_proportion(base, lv):
     f_old, f_new = f_old[m], sum(new[t] for t in focus)
     assert (f_new > f_old + 1e-4).mean() > 0.5                                      # the lever moved students
     assert not np.allclose(old["so_cap"], old["trung_cap"])                         # an equal split would differ
+    assert not np.allclose(old["thpt_public"], old["gdtx"])                          # ... and an equal giving
     for t in focus:  # each steered track gets its baseline fraction of the new steered total
         np.testing.assert_allclose(new[t], f_new * old[t] / f_old, rtol=1e-9, atol=1e-15)
     scale = (1.0 - f_new) / (1.0 - f_old)
