@@ -49,8 +49,6 @@ DEFAULT_SEED = 20251122
 TRACKS: Mapping[str, tuple[str, ...]] = MappingProxyType({"thcs": THCS_TRACKS, "thpt": THPT_TRACKS})
 #: Vocational (GDNN) levels among the flow tracks: entrants to these are "vocational entrants".
 VOCATIONAL_TRACKS: tuple[str, ...] = ("so_cap", "trung_cap", "trung_hoc_nghe", "cao_dang")
-#: School years whose students a school teaches (THCS grades 6-9, THPT grades 10-12), for the counselling dose.
-_GRADES = {"thcs": 4.0, "thpt": 3.0}
 #: The flow engine's outputs a scenario reads (nothing else is computed or stored).
 _FLOW_OUTPUTS = ("thcs_graduates", "thpt_graduates", "thcs_intake", "thpt_intake", "programme_enrolment",
                  "thpt_enrolment_total")

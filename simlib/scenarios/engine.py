@@ -8,30 +8,33 @@ trend rests on from :mod:`simlib.evidence.series`, the cohort from the count
 observations (:mod:`simlib.models.cohorts`), and the rest from the lever and
 flow-assumption files.
 
-1. **Baseline composition.** Each origin's destinations are cut into
-   components (``destinations.csv``); each component's share is drawn from
-   the trend fitted to its own figures (a unit's own, else its nearest
-   ancestor's with the between-unit spread; the units of a province by the
-   partial-pooling model of :mod:`simlib.models.hierarchy`), else from its
-   sourced prior, and the draws are reconciled to sum to 1
-   (:func:`simlib.models.composition.reconcile`): steered components keep
-   their draws, a unit's own figures outrank borrowed ones and priors. One
-   plausibility bound (``max_feasible_share``) caps the steered share, and
-   the baseline shocks (``shocks`` in the lever file) move students from
-   their start year.
-2. **Levers.** Each scenario's settings (:class:`simlib.scenarios.levers.Scenario`)
-   give per-draw effects (:func:`simlib.scenarios.levers.lever_effects`),
-   combined sub-additively within the room to move, only in years after the
-   case's ``as_of`` (the past is past).
-3. **Flows.** Every draw goes through :func:`simlib.models.flows.simulate_flows`
-   with the steered shares set (the other destinations give or take in
-   proportion), the scenario's new tracks, its capacity caps and its public
-   grade-10 quota (students above it split as ``quota.overflow`` says); the
-   steered indicator is what comes out of the flow engine (caps can lower
-   it), and every *derived* indicator of the registry is computed from the
-   flows. :meth:`Baseline.rests_on` says which figures and priors decide it.
-4. **Costs.** Per lever, unit and year, in VND (parameters from the lever
-   file; placeholders there make the costs ILLUSTRATIVE).
+1. **Baseline** (:mod:`simlib.scenarios.baseline`). Each origin's
+   destinations are cut into components (``destinations.csv``); each
+   component's share is drawn from the trend fitted to its own figures (a
+   unit's own, else its nearest ancestor's with the between-unit spread; the
+   units of a province by partial pooling), else from its sourced prior, and
+   the draws are reconciled to sum to 1. One plausibility bound
+   (``max_feasible_share``) caps the steered share, and the baseline shocks
+   move students from their start year.
+2. **Resolve.** A scenario is resolved once against the run's lever set
+   (:meth:`simlib.scenarios.levers.Scenario.resolve`) into a
+   :class:`~simlib.scenarios.lever_types.Schedule`: the levers it sets, each
+   an object of its type, with its settings, checked.
+3. **Effects and combine.** Each lever gives its separate per-draw effect on
+   its steered share; the effects combine sub-additively within the room to
+   move, only in years after the case's ``as_of`` (the past is past); the
+   origin's other destinations give or take in proportion, and levers that
+   move students between destinations act next.
+4. **Flows.** Every draw goes through :func:`simlib.models.flows.simulate_flows`
+   within the limits the levers set (seat caps, share caps and where the
+   students above them go); the steered indicator is what comes out of the
+   flow engine (caps can lower it), and every *derived* indicator of the
+   registry is computed from the flows.
+5. **Costs.** Each lever's cost per unit and year, in VND (parameters from
+   the lever file; placeholders there make the costs ILLUSTRATIVE).
+
+This module names no lever type: what a lever does is its type's code
+(:mod:`simlib.scenarios.lever_types`).
 
 Randomness is seeded and keyed by component (:func:`simlib.scenarios.levers.child_rng`),
 so every scenario of a run shares the same trend and lever draws (common
