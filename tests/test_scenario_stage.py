@@ -17,7 +17,7 @@ from simlib.inputs.levers import lever_file
 from simlib.scenarios import engine as S
 from simlib.scenarios import levers as L
 from simlib.scenarios.lever_types import LEVER_TYPES, ShareLever
-from simlib.scenarios.tracks import take_proportionally
+from simlib.scenarios.new_tracks import take_proportionally
 
 ROOT = Path(__file__).resolve().parents[1] / "simlib"
 N = 200
@@ -57,6 +57,9 @@ def _code_words(path: Path) -> set[str]:
             words.add(node.attr)
         elif isinstance(node, ast.keyword) and node.arg:
             words.add(node.arg)
+        elif isinstance(node, (ast.Import, ast.ImportFrom)):  # modules named after a lever type count too
+            for mod in [getattr(node, "module", None) or ""] + [a.name for a in node.names]:
+                words.update(mod.split("."))
         elif isinstance(node, ast.Constant) and isinstance(node.value, str) and id(node) not in docs:
             words.update(re.findall(r"[A-Za-z_]+", node.value))
     return words
@@ -65,7 +68,8 @@ def _code_words(path: Path) -> set[str]:
 def test_engine_names_no_lever_type(lv):
     names = set(LEVER_TYPES) | {c.__name__ for c in LEVER_TYPES.values()} | set(lv.levers) | set(lv.flow_levers)
     names |= {"overflow", "grade10_public_share", "thpt_private_share", "track_sources", "utilisation",
-              "students_per_school_", "mechanism"}
+              "students_per_school", "mechanism"}
+    names |= {c.__module__.rsplit(".", 1)[-1] for c in LEVER_TYPES.values()}   # counselling, price, quota, ...
     used = _code_words(ROOT / "scenarios" / "engine.py")
     assert not names & used, f"engine.py names lever types or levers: {sorted(names & used)}"
 

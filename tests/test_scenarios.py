@@ -13,6 +13,7 @@ from simlib.inputs import bundle as data
 from simlib.assess import feasibility as F
 from simlib.scenarios import levers as L
 from simlib.scenarios import engine as S
+from simlib.scenarios.counselling import students_per_school
 from simlib.apps.cli import main
 from conftest import DATA
 
@@ -430,8 +431,8 @@ def test_lever_on_an_indicator_not_simulated_is_refused(tmp_path, bundle):
 
 
 def test_thpt_counselling_dose_uses_thpt_students(base):
-    thcs = S.students_per_school(base, "thcs_to_gdnn_sc_tc")
-    thpt = S.students_per_school(base, "thpt_to_cao_dang")
+    thcs = students_per_school(base, "thcs_to_gdnn_sc_tc")
+    thpt = students_per_school(base, "thpt_to_cao_dang")
     # Long An: 21,000 graduates a year, 132 THCS and 46 THPT schools (2013), 68.81 % of graduates to THPT
     assert thcs[0] == pytest.approx(4 * 21000 / 132)
     assert thpt[0] == pytest.approx(3 * 21000 * 0.6881 / 46, rel=1e-3)

@@ -2,7 +2,7 @@
 
 Modules: lever types, one per kind (:mod:`~simlib.scenarios.counselling`,
 :mod:`~simlib.scenarios.price`, :mod:`~simlib.scenarios.information`,
-:mod:`~simlib.scenarios.quota`, :mod:`~simlib.scenarios.tracks`,
+:mod:`~simlib.scenarios.quota`, :mod:`~simlib.scenarios.new_tracks`,
 :mod:`~simlib.scenarios.capacity`), the registry and the schedule
 (:mod:`~simlib.scenarios.lever_types`), priors and setting ranges
 (:mod:`~simlib.scenarios.priors`), lever sets and scenarios

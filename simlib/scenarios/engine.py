@@ -78,7 +78,6 @@ from simlib.scenarios.baseline import (  # noqa: F401 - the engine's public surf
     unit_hierarchy,
     with_draws,
 )
-from simlib.scenarios.counselling import students_per_school  # noqa: F401
 from simlib.scenarios.lever_types import Schedule
 from simlib.scenarios.levers import LeverError, LeverSet, Scenario, combine
 from simlib.scenarios.results import (  # noqa: F401
@@ -100,7 +99,7 @@ from simlib.scenarios.sources import (  # noqa: F401
 __all__ = [
     "DEFAULT_DRAWS", "DEFAULT_SEED", "DEFAULT_PROBS", "RunConfig", "Evidence", "Baseline", "ScenarioResult",
     "ScenarioRun", "simulate_baseline", "apply_scenario", "run_scenarios", "unit_list", "baseline_shares",
-    "with_draws", "students_per_school", "evidence_series", "VOCATIONAL_TRACKS", "base_destination_shares",
+    "with_draws", "evidence_series", "VOCATIONAL_TRACKS", "base_destination_shares",
     "RunPlan", "plan_run", "chunk_size", "BYTES_PER_CELL_DRAW", "progress_bar", "RestsOn", "rests_on",
     "decisive_components", "scenario_notes",
 ]

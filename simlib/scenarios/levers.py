@@ -16,7 +16,7 @@ Each lever is an object of its type (:mod:`simlib.scenarios.lever_types`:
 :class:`~simlib.scenarios.counselling.Counselling`,
 :class:`~simlib.scenarios.price.PriceSupport`,
 :class:`~simlib.scenarios.information.Information`,
-:class:`~simlib.scenarios.quota.Quota`, :class:`~simlib.scenarios.tracks.NewTrack`,
+:class:`~simlib.scenarios.quota.Quota`, :class:`~simlib.scenarios.new_tracks.NewTrack`,
 :class:`~simlib.scenarios.capacity.SeatCaps`), found by its kind in
 :data:`~simlib.scenarios.lever_types.LEVER_TYPES`; a scenario is resolved
 once against a :class:`LeverSet` into a :class:`~simlib.scenarios.lever_types.Schedule`
@@ -81,7 +81,7 @@ from simlib.scenarios import counselling as _counselling  # noqa: F401, I001
 from simlib.scenarios import price as _price  # noqa: F401, I001
 from simlib.scenarios import information as _information  # noqa: F401, I001
 from simlib.scenarios import quota as _quota  # noqa: F401, I001
-from simlib.scenarios import tracks as _tracks  # noqa: F401, I001
+from simlib.scenarios import new_tracks as _new_tracks  # noqa: F401, I001
 from simlib.scenarios import capacity as _capacity  # noqa: F401, I001
 from simlib.scenarios.counselling import ASCA_RATIO
 from simlib.scenarios.lever_types import LEVER_TYPES, LeverType, Schedule, ShareLever, lever_type, setting_by_year
@@ -94,7 +94,7 @@ from simlib.scenarios.priors import (
     value_from_spec,
 )
 from simlib.scenarios.quota import OVERFLOW_DESTINATIONS, Overflow, Quota, check_split
-from simlib.scenarios.tracks import NewTrack
+from simlib.scenarios.new_tracks import NewTrack
 
 __all__ = [
     "LeverError", "Prior", "Setting", "Lever", "LeverSet", "Scenario", "LeverDraws", "Overflow",
