@@ -49,6 +49,8 @@ sys.path.insert(0, str(REPO / "tests"))
 
 from flow_reference import simulate_reference  # noqa: E402
 
+from simlib.inputs.assumptions import load_flow_assumptions  # noqa: E402
+from simlib.models import assumptions as fa  # noqa: E402
 from simlib.models import _kernels  # noqa: E402
 from simlib.models.flows import (  # noqa: E402
     THCS_TRACKS,
@@ -88,6 +90,9 @@ def make_inputs(seed: int = 20251122):
     return params_for(raw, slice(None)), raw
 
 
+_TABLE = load_flow_assumptions()  # durations and first intake years are data
+
+
 def params_for(raw, draws) -> FlowParameters:
     """Parameters for a subset of draws (a slice or a list of draw indices)."""
     return FlowParameters(
@@ -101,6 +106,8 @@ def params_for(raw, draws) -> FlowParameters:
             caps={"thpt_public": raw["caps_pub"], "thpt_private": raw["caps_priv"], "trung_cap": raw["caps_tc"]},
             reroute={"thpt_public": "thpt_private"},
         ),
+        durations=fa.durations(_TABLE),
+        programme_start=fa.programme_start(_TABLE),
     )
 
 

@@ -73,7 +73,12 @@ def test_bundled_file_loads(table):
 
 
 def test_every_observed_row_names_its_observation(table, observations):
-    observed = table[table["status"] == "observed"]
+    # a calendar year (unit "year": a programme's first intake, set by law) is not a figure of the province:
+    # it cites its law's text by URL instead of an observation
+    dates = table[(table["status"] == "observed") & (table["unit"] == "year")]
+    assert list(dates["parameter"]) == ["start_trung_hoc_nghe"]
+    assert dates["source"].str.startswith("https://").all() and dates["notes"].str.contains("123/2025/QH15").all()
+    observed = table[(table["status"] == "observed") & (table["unit"] != "year")]
     assert observed["obs_id"].notna().all()
     ids = observed["obs_id"].str.partition(":")[0]
     assert set(ids) <= set(observations["obs_id"])
@@ -281,3 +286,19 @@ def test_model_numbers_unchanged_by_the_split(table):
     assert (res.track("thcs_intake", "trung_hoc_nghe") == 0).all()
     assert (res.track("programme_enrolment", "trung_hoc_nghe") == 0).all()
     np.testing.assert_array_equal(res.track("thcs_intake", "thpt_public"), res.thcs_graduates * s["thpt_public"])
+
+
+def test_trung_hoc_nghe_start_year_comes_from_the_table(table):
+    """The first intake year is data (start_trung_hoc_nghe, Laws 123/124/2025/QH15), not a number in flows.py."""
+    assert fa.programme_start(table) == {"trung_hoc_nghe": 2026}
+    moved = table.copy()
+    moved.loc[moved["parameter"] == "start_trung_hoc_nghe", "value"] = 2028.0
+    assert fa.flow_parameters(moved).programme_start == {"trung_hoc_nghe": 2028}
+
+
+def test_durations_come_from_the_table(table):
+    """Programme durations are the table's duration_* rows (flows.Durations has no numbers of its own)."""
+    moved = table.copy()
+    moved.loc[moved["parameter"] == "duration_trung_hoc_nghe", "value"] = 2.5
+    assert fa.flow_parameters(moved).durations.trung_hoc_nghe == 2.5
+    assert fa.durations(table).cao_dang == fa.assumption(table, "duration_cao_dang")

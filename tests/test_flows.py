@@ -5,6 +5,8 @@ differential test of both compute paths against an independent plain-Python impl
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -32,6 +34,25 @@ from simlib.models.flows import (
     quantiles,
     simulate_flows,
 )
+from simlib.inputs.assumptions import load_flow_assumptions
+from simlib.models import assumptions as fa
+
+#: Programme durations and first intake years are data (flow_assumptions.csv), not numbers in flows.py.
+_TABLE = load_flow_assumptions()
+DUR = fa.durations(_TABLE)
+START = fa.programme_start(_TABLE)
+
+
+def _fp(**kw) -> FlowParameters:
+    """FlowParameters with the bundled durations and first intake years unless the test gives its own."""
+    kw.setdefault("durations", DUR)
+    kw.setdefault("programme_start", START)
+    return FlowParameters(**kw)
+
+
+def _dur(**kw) -> Durations:
+    """The bundled durations with some replaced."""
+    return dataclasses.replace(DUR, **kw)
 
 ENGINES = ["numpy"] + (["numba"] if _kernels.numba_available() else [])
 THCS_SIMPLE = {"thpt_public": 0.6, "gdtx": 0.1, "so_cap": 0.05, "trung_cap": 0.15, "not_continuing": 0.1}
@@ -52,7 +73,7 @@ def _value(df: pd.DataFrame, col: str, **where) -> float:
 @pytest.fixture
 def hand_result():
     grade9 = pd.DataFrame({2024: [1000.0, 600.0], 2025: [1200.0, 400.0]}, index=["A", "B"])
-    params = FlowParameters(
+    params = _fp(
         thcs_shares=THCS_SIMPLE,
         thpt_shares=THPT_SIMPLE,
         thcs_graduation=pd.Series({"A": 0.9, "B": 0.75}),
@@ -168,24 +189,24 @@ def test_cold_start_and_fractional_duration():
     no THPT graduates until 2027 (outside the horizon).
     """
     g9 = pd.DataFrame({2024: [100.0], 2025: [100.0], 2026: [100.0]}, index=["X"])
-    p = FlowParameters(
+    p = _fp(
         thcs_shares={"trung_cap": 1.0},
         thpt_shares={"dai_hoc": 1.0},
-        durations=Durations(trung_cap=2.5),
+        durations=_dur(trung_cap=2.5),
         warm_start=False,
     )
     s = simulate_flows(g9, p).seats_needed("trung_cap")
     assert list(s["seats"]) == pytest.approx([100, 200, 250])
-    p2 = FlowParameters(
+    p2 = _fp(
         thcs_shares={"trung_cap": 1.0},
         thpt_shares={"dai_hoc": 1.0},
-        durations=Durations(trung_cap=2.5),
+        durations=_dur(trung_cap=2.5),
         programme_dropout={"trung_cap": 0.2},
         warm_start=False,
     )
     s2 = simulate_flows(g9, p2).seats_needed("trung_cap")
     assert list(s2["seats"]) == pytest.approx([100, 180, 212])
-    p3 = FlowParameters(thcs_shares={"thpt_public": 1.0}, thpt_shares={"dai_hoc": 1.0}, warm_start=False)
+    p3 = _fp(thcs_shares={"thpt_public": 1.0}, thpt_shares={"dai_hoc": 1.0}, warm_start=False)
     r3 = simulate_flows(g9, p3)
     e = r3.enrolment()
     for state, values in {"grade10": [100, 100, 100], "grade11": [0, 100, 100], "grade12": [0, 0, 100]}.items():
@@ -199,7 +220,7 @@ def test_cold_start_and_fractional_duration():
 def _one_cell(thcs_shares, capacity, n=1000.0, year=2025, engine="numpy"):
     """Intakes and shares of one cell, for the tracks named in the shares or the capacity (others must be 0)."""
     g9 = pd.DataFrame({year: [n]}, index=["X"])
-    p = FlowParameters(thcs_shares=thcs_shares, thpt_shares={"dai_hoc": 1.0}, thcs_capacity=capacity)
+    p = _fp(thcs_shares=thcs_shares, thpt_shares={"dai_hoc": 1.0}, thcs_capacity=capacity)
     d = simulate_flows(g9, p, engine=engine).destinations("thcs")
     named = set(thcs_shares) | set(capacity.caps) | set(capacity.share_caps) | {"not_continuing"}
     for dsts in (capacity.reroute.values() if not isinstance(capacity.reroute, str) else ()):
@@ -276,7 +297,7 @@ def test_thpt_caps_reroute_hand():
     Demand dai_hoc 240, cao_dang 96, trung_cap 48, not_continuing 96; overflow 46 -> trung_cap 94.
     """
     g9 = pd.DataFrame({2024: [1000.0]}, index=["A"])
-    p = FlowParameters(
+    p = _fp(
         thcs_shares=THCS_SIMPLE,
         thpt_shares=THPT_SIMPLE,
         thcs_graduation=0.9,
@@ -328,7 +349,7 @@ def test_split_per_draw_and_grade10_from_public_and_private():
     """
     g9 = pd.DataFrame({2026: [1000.0], 2027: [1000.0]}, index=["X"])
     to_private = np.array([1.0, 0.0]).reshape(2, 1, 1)
-    p = FlowParameters(
+    p = _fp(
         thcs_shares=NEW_SHARES, thpt_shares={"dai_hoc": 1.0}, warm_start=False,
         thcs_capacity=Capacity(caps={"thpt_public": 500},
                                reroute={"thpt_public": {"thpt_private": to_private, "trung_hoc_nghe": 1.0 - to_private}}),
@@ -356,13 +377,13 @@ def test_trung_hoc_nghe_start_and_warm_start_hand():
     g9 = pd.DataFrame({y: [1000.0] for y in range(2025, 2029)}, index=["X"])
     later = {"thpt_public": 0.7, "trung_hoc_nghe": 0.1, "gdtx": 0.1, "not_continuing": 0.1}
     for engine in ENGINES:
-        r = simulate_flows(g9, FlowParameters(thcs_shares=shares, thpt_shares={"dai_hoc": 1.0}), engine=engine)
+        r = simulate_flows(g9, _fp(thcs_shares=shares, thpt_shares={"dai_hoc": 1.0}), engine=engine)
         assert list(r.seats_needed("trung_hoc_nghe")["seats"]) == pytest.approx([0, 100, 200, 300])
         assert list(r.seats_needed("gdtx")["seats"]) == pytest.approx([300] * 4)
-        r2 = simulate_flows(g9[[2026, 2027, 2028]], FlowParameters(thcs_shares=later, thpt_shares={"dai_hoc": 1.0}),
+        r2 = simulate_flows(g9[[2026, 2027, 2028]], _fp(thcs_shares=later, thpt_shares={"dai_hoc": 1.0}),
                             engine=engine)
         assert list(r2.seats_needed("trung_hoc_nghe")["seats"]) == pytest.approx([100, 200, 300])
-        r3 = simulate_flows(g9[[2026, 2027, 2028]], FlowParameters(thcs_shares=later, thpt_shares={"dai_hoc": 1.0},
+        r3 = simulate_flows(g9[[2026, 2027, 2028]], _fp(thcs_shares=later, thpt_shares={"dai_hoc": 1.0},
                                                                    programme_start={}), engine=engine)
         assert list(r3.seats_needed("trung_hoc_nghe")["seats"]) == pytest.approx([300, 300, 300])
 
@@ -443,7 +464,7 @@ def test_workspace_streaming_over_chunks(engine):
         tp = {t: cut(v) for t, v in params.thpt_shares.items()}
         cap = params.thcs_capacity
         split = {t: cut(v) for t, v in cap.reroute["thpt_public"].items()}
-        return FlowParameters(
+        return _fp(
             thcs_shares=th, thpt_shares=tp, thcs_graduation=cut(params.thcs_graduation),
             promotion=(cut(params.promotion[0]), params.promotion[1]), repetition=params.repetition,
             thpt_graduation=params.thpt_graduation, programme_dropout=params.programme_dropout,
@@ -517,7 +538,7 @@ def test_draws_match_separate_runs():
 
     def params(k=None):
         sel = (lambda a: a) if k is None else (lambda a: a[k : k + 1])
-        return FlowParameters(
+        return _fp(
             thcs_shares={t: sel(sh[..., i]) for i, t in enumerate(THCS_TRACKS)},
             thpt_shares=THPT_SIMPLE,
             thcs_graduation=sel(grad),
@@ -540,7 +561,7 @@ def test_draws_match_separate_runs():
 def test_broadcast_per_year_and_per_unit():
     """A per-year array (length years) and a per-unit Series are aligned to the right axes."""
     g9 = pd.DataFrame({2025: [100.0, 200.0], 2026: [100.0, 200.0]}, index=["a", "b"])
-    p = FlowParameters(
+    p = _fp(
         thcs_shares={"thpt_public": np.array([1.0, 0.5]), "not_continuing": np.array([0.0, 0.5])},
         thpt_shares={"dai_hoc": 1.0},
         thcs_graduation=pd.Series({"b": 0.5, "a": 1.0}),
@@ -640,7 +661,7 @@ def flow_case(draw):
     dropout = {}
     if draw(st.booleans()):
         dropout = {"trung_cap": rng.uniform(0, 0.3, (D, U, Y)), "dai_hoc": 0.05, "trung_hoc_nghe": 0.1}
-    params = FlowParameters(
+    params = _fp(
         thcs_shares={t: sh1[..., i] for i, t in enumerate(THCS_TRACKS)},
         thpt_shares={t: sh2[..., i] for i, t in enumerate(THPT_TRACKS)},
         thcs_graduation=rng.uniform(0, 1, (D, U, Y)),
@@ -649,7 +670,7 @@ def flow_case(draw):
         thpt_graduation=g12,
         thcs_capacity=Capacity(caps=c1, share_caps=f1, reroute=reroute(THCS_TRACKS, {**c1, **f1})),
         thpt_capacity=Capacity(caps=c2, share_caps=f2, reroute=reroute(THPT_TRACKS, {**c2, **f2})),
-        durations=Durations(trung_hoc_nghe=draw(st.sampled_from([3.0, 2.5]))),
+        durations=_dur(trung_hoc_nghe=draw(st.sampled_from([3.0, 2.5]))),
         programme_dropout=dropout,
         warm_start=warm,
         programme_start={} if start is None else {"trung_hoc_nghe": start},
@@ -768,7 +789,7 @@ def _big_case(seed=3, D=40, U=5, Y=7):
     tp = rng.dirichlet([40, 15, 5, 40], size=(D, U, Y))
     g9 = rng.uniform(200, 3000, (U, Y))
     private = rng.uniform(0.2, 0.6, (D, 1, 1))
-    params = FlowParameters(
+    params = _fp(
         thcs_shares={t: sh[..., i] for i, t in enumerate(THCS_TRACKS)},
         thpt_shares={t: tp[..., i] for i, t in enumerate(THPT_TRACKS)},
         thcs_graduation=rng.uniform(0.95, 1.0, (D, U, Y)),
@@ -835,7 +856,7 @@ G9 = pd.DataFrame({2025: [100.0]}, index=["X"])
 def _params(**kw):
     base = dict(thcs_shares=THCS_SIMPLE, thpt_shares=THPT_SIMPLE)
     base.update(kw)
-    return FlowParameters(**base)
+    return _fp(**base)
 
 
 @pytest.mark.parametrize(
@@ -923,9 +944,9 @@ def test_capacity_errors():
     with pytest.raises(FlowParameterError, match=r"reroute\['thpt_public'\]: give a destination name"):
         Capacity(reroute={"thpt_public": 3})
     with pytest.raises(FlowParameterError, match=r"durations.trung_cap"):
-        Durations(trung_cap=0)
+        _dur(trung_cap=0)
     with pytest.raises(FlowParameterError, match=r"durations.trung_hoc_nghe"):
-        Durations(trung_hoc_nghe=-1)
+        _dur(trung_hoc_nghe=-1)
 
 
 def test_input_errors():

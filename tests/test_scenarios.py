@@ -13,6 +13,7 @@ from simlib.inputs import bundle as data
 from simlib.assess import feasibility as F
 from simlib.scenarios import levers as L
 from simlib.scenarios import engine as S
+from simlib.scenarios.counselling import students_per_school
 from simlib.apps.cli import main
 from conftest import DATA
 
@@ -189,11 +190,11 @@ def test_price_effect_and_costs_hand_computed(base, lv):
                    counselling_g9={"coverage": 0.5, "counsellors_per_school": 2})
     res = S.apply_scenario(base, sc)
     eps = base.draws.params["tuition_support_g9"]["elasticity"]
-    total = lv.levers["tuition_support_g9"].cost["total_cost_vnd"][0]
+    total = lv.levers["tuition_support_g9"].cost_params["total_cost_vnd"][0]
     expect = eps[:, None, None] * (9e6 / total) * 0.5 * base.shares[ind]
     np.testing.assert_allclose(res.effects[ind]["tuition_support_g9"], expect)
     # counselling cost: schools x coverage x teachers per school x periods x weeks x VND per period
-    c = lv.levers["counselling_g9"].cost
+    c = lv.levers["counselling_g9"].cost_params
     per = c["periods_per_week"][0] * c["teaching_weeks"][0] * c["vnd_per_period"][0]
     assert res.costs["counselling_g9"][0, 0, 0] == pytest.approx(base.schools[ind][0] * 0.5 * 2 * per)
     assert base.schools[ind][0] == 132  # Long An THCS schools (data/observations.csv, la.2013.thcs_schools)
@@ -430,8 +431,8 @@ def test_lever_on_an_indicator_not_simulated_is_refused(tmp_path, bundle):
 
 
 def test_thpt_counselling_dose_uses_thpt_students(base):
-    thcs = S.students_per_school(base, "thcs_to_gdnn_sc_tc")
-    thpt = S.students_per_school(base, "thpt_to_cao_dang")
+    thcs = students_per_school(base, "thcs_to_gdnn_sc_tc")
+    thpt = students_per_school(base, "thpt_to_cao_dang")
     # Long An: 21,000 graduates a year, 132 THCS and 46 THPT schools (2013), 68.81 % of graduates to THPT
     assert thcs[0] == pytest.approx(4 * 21000 / 132)
     assert thpt[0] == pytest.approx(3 * 21000 * 0.6881 / 46, rel=1e-3)

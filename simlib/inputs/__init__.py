@@ -1,8 +1,45 @@
 """Stage 1, inputs: read planners' and bundled files, validate them, and find the bundled data.
 
-Modules: :mod:`~simlib.inputs.textio` (CSV/Excel to raw cells, numbers with
-decimal commas), :mod:`~simlib.inputs.validation` (schemas and rules, every
-problem with file, row, column and reason), :mod:`~simlib.inputs.bundle`
-(load the bundled tables and planner files), :mod:`~simlib.inputs.resources`
-(where the bundled data live). Nothing here writes to an input file.
+This is the only stage that opens files. Modules: :mod:`~simlib.inputs.textio`
+(CSV/Excel to raw cells, numbers with decimal commas),
+:mod:`~simlib.inputs.validation` (schemas and rules, every problem with
+file, row, column and reason), :mod:`~simlib.inputs.bundle` (load the
+bundled tables and planner files), :mod:`~simlib.inputs.case` (planning
+cases), :mod:`~simlib.inputs.levers` (lever and scenario YAML files),
+:mod:`~simlib.inputs.assumptions` (the flow-assumptions file),
+:mod:`~simlib.inputs.yamlio` (the one YAML reader and unknown-keys check),
+:mod:`~simlib.inputs.resources` (where the bundled data live). Nothing here
+writes to an input file.
 """
+
+import importlib
+
+#: public name -> module that defines it (loaded on first use, PEP 562)
+_EXPORTS = {
+    'load_flow_assumptions': 'simlib.inputs.assumptions',
+    'LeverDoc': 'simlib.inputs.levers',
+    'LeverError': 'simlib.inputs.levers',
+    'ScenarioDoc': 'simlib.inputs.levers',
+    'lever_file': 'simlib.inputs.levers',
+    'list_scenario_files': 'simlib.inputs.levers',
+    'read_lever_file': 'simlib.inputs.levers',
+    'read_scenario_file': 'simlib.inputs.levers',
+    'scenario_dir': 'simlib.inputs.levers',
+    'bundled_data_dir': 'simlib.inputs.resources',
+    'check_keys': 'simlib.inputs.yamlio',
+    'read_yaml': 'simlib.inputs.yamlio',
+}
+
+__all__ = list(_EXPORTS)
+
+
+def __getattr__(name: str):
+    try:
+        module = _EXPORTS[name]
+    except KeyError:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}") from None
+    return getattr(importlib.import_module(module), name)
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_EXPORTS))

@@ -45,6 +45,7 @@ from typing import Any
 
 from simlib.errors import InputError
 from simlib.inputs.resources import bundled_data_dir
+from simlib.inputs.levers import lever_file
 from simlib.inputs.yamlio import read_yaml
 
 __all__ = ["Case", "CaseError", "CaseInputs", "load_case", "list_cases", "default_case", "load_case_inputs", "CASE_FILE", "KINDS",
@@ -640,7 +641,7 @@ def load_case_inputs(case: Case, *, data_dir: str | Path | None = None,
         bundle = _with_benchmarks(bundle, case, geo)
         plans += [p for p in case.benchmarks if p not in plans]
     units = _case_units(case, bundle, geo, [p for p in plans if p not in case.benchmarks])
-    lev = case.levers_file or library / "levers.yaml"
+    lev = case.levers_file or lever_file(library)
     flow = case.flow_assumptions_file or library / "flow_assumptions.csv"
     sdir = case.scenarios_dir or library / "scenarios"
     if case.folder is not None:

@@ -9,6 +9,7 @@ file, the line and what to do.
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -16,7 +17,7 @@ import yaml
 
 from simlib.errors import InputError
 
-__all__ = ["read_yaml"]
+__all__ = ["read_yaml", "check_keys"]
 
 
 #: Messages (English, Vietnamese), in the style of :mod:`simlib.inputs.validation`'s table.
@@ -142,3 +143,37 @@ def read_yaml(path: str | Path, *, error: type[InputError] = InputError, lang: s
             if isinstance(k, yaml.ScalarNode):
                 lines.setdefault(k.value, k.start_mark.line + 1)
     return doc, lines
+
+
+def check_keys(doc: Mapping, allowed: Iterable[str], where: str, what: str, *,
+               error: type[InputError] = InputError) -> None:
+    """Refuse keys a file of this kind does not have (one rule for every YAML file simlib reads).
+
+    Parameters
+    ----------
+    doc : mapping
+        The parsed file (or one of its sections).
+    allowed : iterable of str
+        The keys it may have, in the order the message lists them.
+    where : str
+        The file (and section) named in the message.
+    what : str
+        What the file is, e.g. ``"a scenario"``.
+
+    Raises
+    ------
+    error
+        "<where>: unknown key(s) 'x'; <what> has a, b, c".
+
+    Examples
+    --------
+    >>> check_keys({"name": "x"}, ("name", "levers"), "s.yaml", "a scenario")
+    >>> check_keys({"nmae": "x"}, ("name", "levers"), "s.yaml", "a scenario")
+    Traceback (most recent call last):
+    ...
+    simlib.errors.InputError: s.yaml: unknown key(s) 'nmae'; a scenario has name, levers
+    """
+    allowed = tuple(allowed)
+    unknown = [k for k in doc if k not in allowed]
+    if unknown:
+        raise error(f"{where}: unknown key(s) {', '.join(map(repr, unknown))}; {what} has {', '.join(allowed)}")

@@ -1,8 +1,45 @@
-"""Stage 3, models: trend fits with uncertainty and the cohort-flow engine.
+"""Stage 3, models: trend fits with uncertainty and the cohort-flow engine. No module here opens a file.
 
 Modules: :mod:`~simlib.models.trends` (fits on the logit scale with forecast
-intervals), :mod:`~simlib.models.flows` (grade 9 -> destinations -> THPT ->
-destinations, vectorised over draws), :mod:`~simlib.models.rates` (UIS flow
-rates from enrolment tables), :mod:`~simlib.models.assumptions` (the
-flow-model inputs file).
+intervals), :mod:`~simlib.models.drift_walk`, :mod:`~simlib.models.level_walk`,
+:mod:`~simlib.models.hierarchy` (partial pooling of units),
+:mod:`~simlib.models.composition` (destination components, reconcile,
+transfer), :mod:`~simlib.models.cohorts`, :mod:`~simlib.models.flows` (grade 9
+-> destinations -> THPT -> destinations, vectorised over draws; its vocabulary
+in :mod:`~simlib.models.flow_tracks`, caps in :mod:`~simlib.models.flow_capacity`,
+results in :mod:`~simlib.models.flow_result`), :mod:`~simlib.models.rates`
+(UIS flow rates from enrolment tables), :mod:`~simlib.models.assumptions`
+(the flow-assumptions table -> :class:`~simlib.models.flows.FlowParameters`).
 """
+
+import importlib
+
+#: public name -> module that defines it (loaded on first use, PEP 562)
+_EXPORTS = {
+    'durations': 'simlib.models.assumptions',
+    'flow_parameters': 'simlib.models.assumptions',
+    'programme_start': 'simlib.models.assumptions',
+    'PROGRAMMES': 'simlib.models.flows',
+    'THCS_TRACKS': 'simlib.models.flows',
+    'THPT_TRACKS': 'simlib.models.flows',
+    'Capacity': 'simlib.models.flows',
+    'Durations': 'simlib.models.flows',
+    'FlowParameters': 'simlib.models.flows',
+    'FlowResult': 'simlib.models.flows',
+    'FlowWorkspace': 'simlib.models.flows',
+    'simulate_flows': 'simlib.models.flows',
+}
+
+__all__ = list(_EXPORTS)
+
+
+def __getattr__(name: str):
+    try:
+        module = _EXPORTS[name]
+    except KeyError:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}") from None
+    return getattr(importlib.import_module(module), name)
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_EXPORTS))

@@ -11,7 +11,8 @@ Vietnamese terms used once with their English meaning:
   "on par with THPT" for those who completed THCS, created by Laws
   123/2025/QH15 (Education Law amendments) and 124/2025/QH15 (Vocational
   Education Law), both in force 1 January 2026; first nationwide intake in
-  school year 2026-27 (intake year 2026 here, see ``programme_start``).
+  school year 2026-27 (intake year 2026 here: ``start_trung_hoc_nghe`` in the
+  flow assumptions, passed as ``programme_start``).
 * GDTX (giáo dục thường xuyên): continuing education (the upper-secondary
   programme taught at GDTX or GDNN-GDTX centres).
 * GDNN (giáo dục nghề nghiệp): vocational education; its levels are
@@ -83,14 +84,19 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, fields
-from types import MappingProxyType
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from simlib.errors import InputError
 from simlib.models import _kernels
+from simlib.models.flow_capacity import Capacity
+from simlib.models.flow_result import FlowResult, FlowWorkspace, _as_3d, _labels, _tidy, indicator_share, quantiles  # noqa: F401
+from simlib.models.flow_tracks import (  # noqa: F401 - the flow model's vocabulary, re-exported
+    ENGINES, GRADES, OUTPUTS, PROGRAMMES, SEAT_TRACKS, SINK, THCS_TRACKS, THPT_ENTRY, THPT_TRACKS, FlowOutputError,
+    FlowParameterError, StaleResultError, _ENTRY, _ORIGINS, _PROGRAMME_SOURCE, _RENAMED, _SHARE_TOL, _SINK,
+    _check_known, _check_rate, _check_shares, _freeze, _range, _raw, _sum_deviation,
+)
 
 __all__ = [
     "THCS_TRACKS",
@@ -116,329 +122,28 @@ __all__ = [
     "quantiles",
 ]
 
-#: Destinations of THCS graduates (order used in arrays). ``thpt_public`` and
-#: ``thpt_private`` both enter general THPT grade 10.
-THCS_TRACKS: tuple[str, ...] = (
-    "thpt_public", "thpt_private", "trung_hoc_nghe", "gdtx", "so_cap", "trung_cap", "not_continuing",
-)
-#: Destinations of THPT graduates (order used in arrays).
-THPT_TRACKS: tuple[str, ...] = ("dai_hoc", "cao_dang", "trung_cap", "not_continuing")
-#: Programmes whose enrolment (seats) is tracked; ``trung_cap_thpt`` is
-#: trung cấp taken by THPT graduates (shorter, no cultural subjects).
-PROGRAMMES: tuple[str, ...] = (
-    "trung_hoc_nghe", "gdtx", "so_cap", "trung_cap", "trung_cap_thpt", "cao_dang", "dai_hoc",
-)
-#: Tracks accepted by :meth:`FlowResult.seats_needed`; ``thpt`` is general THPT
-#: grades 10-12 (public and private together).
-SEAT_TRACKS: tuple[str, ...] = ("thpt", "trung_hoc_nghe", "gdtx", "so_cap", "trung_cap", "cao_dang", "dai_hoc")
-#: The grades of general THPT, labels of the ``thpt_*`` stock and flow outputs.
-GRADES: tuple[str, ...] = ("grade10", "grade11", "grade12")
-#: Compute paths of :func:`simulate_flows`.
-ENGINES: tuple[str, ...] = ("auto", "numba", "numpy")
-
-#: Where students go when every other destination is full (never capped).
-SINK = "not_continuing"
-_SINK = SINK
-_ORIGINS = {"thcs": THCS_TRACKS, "thpt": THPT_TRACKS}
-#: THCS destinations that enter general THPT grade 10.
-#: THCS destinations that enter general THPT grade 10 (public and private).
-THPT_ENTRY: tuple[str, ...] = tuple(t for t in THCS_TRACKS if t.startswith("thpt_"))
-_ENTRY = THPT_ENTRY
-#: Where each programme's students come from: (origin, destination track).
-_PROGRAMME_SOURCE = MappingProxyType({
-    "trung_hoc_nghe": ("thcs", "trung_hoc_nghe"),
-    "gdtx": ("thcs", "gdtx"),
-    "so_cap": ("thcs", "so_cap"),
-    "trung_cap": ("thcs", "trung_cap"),
-    "trung_cap_thpt": ("thpt", "trung_cap"),
-    "cao_dang": ("thpt", "cao_dang"),
-    "dai_hoc": ("thpt", "dai_hoc"),
-})
-_SHARE_TOL = 1e-9
-#: Former track names and what to use now.
-_RENAMED = {
-    "thpt": "'thpt' is now split into 'thpt_public' and 'thpt_private' (public and private general THPT, "
-            "both entering grade 10); give a share for each (0 for 'thpt_private' if no split is known)",
-}
-
-#: Outputs :func:`simulate_flows` can compute, with the labels of their last axis
-#: (``None``: one array of shape ``(draws, units, years)``). Units: students,
-#: except the ``*_share`` outputs (fractions 0-1 of the origin's graduates, NaN
-#: where there are none) and ``programme_enrolment`` (seat-years).
-OUTPUTS: Mapping[str, tuple[str, ...] | None] = MappingProxyType({
-    "thcs_graduates": None,
-    "thcs_demand": THCS_TRACKS,
-    "thcs_intake": THCS_TRACKS,
-    "thcs_share": THCS_TRACKS,
-    "thpt_initial": GRADES,
-    "thpt_enrolment": GRADES,
-    "thpt_enrolment_total": None,
-    "thpt_promoted": GRADES,
-    "thpt_repeated": GRADES,
-    "thpt_dropped": GRADES,
-    "thpt_graduates": None,
-    "thpt_demand": THPT_TRACKS,
-    "thpt_intake": THPT_TRACKS,
-    "thpt_share": THPT_TRACKS,
-    "programme_enrolment": PROGRAMMES,
-})
-assert tuple(OUTPUTS) == _kernels.OUTPUT_GROUPS
-assert all(_kernels.GROUP_SIZE[k] == (1 if v is None else len(v)) for k, v in OUTPUTS.items())
-
-
-class FlowParameterError(InputError):
-    """A flow parameter or input is invalid; the message names it and the problem."""
-
-
-class FlowOutputError(FlowParameterError, AttributeError):
-    """An output of a :class:`FlowResult` was not computed (not in ``outputs=``)."""
-
-
-class StaleResultError(InputError):
-    """A :class:`FlowResult` was read after its :class:`FlowWorkspace` was reused by a later call."""
-
-
-# --------------------------------------------------------------------------
-# parameter checking helpers
-# --------------------------------------------------------------------------
-def _raw(name: str, value: Any) -> np.ndarray:
-    """Values of a parameter as a float array (labels dropped), for range checks."""
-    if isinstance(value, (pd.Series, pd.DataFrame)):
-        value = value.to_numpy()
-    try:
-        arr = np.asarray(value, dtype=float)
-    except (TypeError, ValueError) as exc:
-        raise FlowParameterError(f"{name}: could not be read as numbers ({exc})") from None
-    return arr
-
-
-def _range(name: str, value: Any) -> tuple[np.ndarray, float, float]:
-    """(array, min, max) in one pass where possible; NaN values are rejected."""
-    arr = _raw(name, value)
-    if not arr.size:
-        return arr, 0.0, 0.0
-    if arr.ndim > 3:
-        raise FlowParameterError(f"{name}: at most 3 dimensions (draws, units, years); got {arr.ndim}")
-    lo, hi, nan, _ = _kernels.array_stats([arr], with_sum=False)
-    if nan[0]:
-        raise FlowParameterError(f"{name}: contains missing values (NaN)")
-    return arr, lo[0], hi[0]
-
-
-def _check_rate(name: str, value: Any) -> None:
-    _, lo, hi = _range(name, value)
-    if lo < 0.0 or hi > 1.0:
-        raise FlowParameterError(f"{name}: rates must be fractions in [0, 1]; got values from {lo:g} to {hi:g}")
-
-
-def _sum_deviation(arrs: list[np.ndarray]) -> float:
-    """Largest ``|sum - 1|`` over the broadcast cells (no temporary array when numba is used)."""
-    return _kernels.array_stats([np.asarray(a, dtype=float) for a in arrs], with_sum=True)[3]
-
-
-def _check_shares(name: str, shares: Mapping[str, Any], what: str = "destination shares") -> None:
-    """Every share a fraction in [0, 1] without NaN (checked in key order); their sum 1 in every cell.
-
-    The sum is checked here when the shares are plain numbers/arrays that
-    broadcast together; labelled (pandas) shares are checked after
-    alignment, in :func:`simulate_flows`. Large arrays are read once.
-    """
-    names = [f"{name}[{k!r}]" for k in shares]
-    arrs = [_raw(n, v) for n, v in zip(names, shares.values())]
-    for n, a in zip(names, arrs):
-        if a.ndim > 3:
-            raise FlowParameterError(f"{n}: at most 3 dimensions (draws, units, years); got {a.ndim}")
-    labelled = any(isinstance(v, (pd.Series, pd.DataFrame)) for v in shares.values())
-    try:
-        np.broadcast_shapes(*(a.reshape((1,) * (3 - a.ndim) + a.shape).shape for a in arrs))
-        together = not labelled
-    except ValueError:
-        together = False  # shapes are checked against units/years in simulate_flows
-    if together:
-        lo, hi, nan, dev = _kernels.array_stats(arrs, with_sum=True)
-    else:
-        stats = [_kernels.array_stats([a], with_sum=False) for a in arrs]
-        lo, hi, nan, dev = [s[0][0] for s in stats], [s[1][0] for s in stats], [s[2][0] for s in stats], 0.0
-    for n, mn, mx, bad in zip(names, lo, hi, nan):
-        if bad:
-            raise FlowParameterError(f"{n}: contains missing values (NaN)")
-        if mn < 0.0 or mx > 1.0:
-            raise FlowParameterError(f"{n}: rates must be fractions in [0, 1]; got values from {mn:g} to {mx:g}")
-    if dev > _SHARE_TOL:
-        raise FlowParameterError(f"{name}: {what} must sum to 1 within 1e-9 in every cell; the largest deviation "
-                                 f"is {dev:.3g}")
-
-
-def _check_known(name: str, keys: Iterable[str], known: tuple[str, ...]) -> None:
-    unknown = [k for k in keys if k not in known]
-    if unknown:
-        hints = "".join(f"; {_RENAMED[k]}" for k in unknown if k in _RENAMED) if known is THCS_TRACKS else ""
-        raise FlowParameterError(f"{name}: unknown track(s) {unknown}; known tracks are {list(known)}{hints}")
-
-
-def _freeze(mapping: Mapping | None) -> Mapping:
-    return MappingProxyType(dict(mapping or {}))
-
-
-# --------------------------------------------------------------------------
-# parameter dataclasses
-# --------------------------------------------------------------------------
-@dataclass(frozen=True)
-class Capacity:
-    """Intake caps for the destinations of one origin, and the re-routing rule.
-
-    Parameters
-    ----------
-    caps : mapping of str to array-like, optional
-        Maximum intake (students per year) for a destination, e.g.
-        ``{"thpt_public": 15_000}`` for the public grade-10 quota or
-        ``{"trung_cap": 3_000}`` for vocational seats. Broadcast like any
-        parameter (scalar, per unit, per year, per draw x unit x year).
-        ``not_continuing`` cannot be capped (it is where students go when
-        everything else is full). ``np.inf`` means no cap.
-    reroute : "proportional" or mapping, default "proportional"
-        What happens to students above a cap (the overflow):
-
-        * ``"proportional"``: overflow is shared over the destinations that
-          are not full (including ``not_continuing``) in proportion to their
-          original shares.
-        * a mapping from a capped destination to a **named fallback**, e.g.
-          ``{"thpt_public": "thpt_private"}``: all its overflow goes there;
-        * or to a **split**, a mapping of destinations to fractions 0-1 that
-          sum to 1, e.g. ``{"thpt_public": {"thpt_private": 0.5,
-          "trung_hoc_nghe": 0.3, "gdtx": 0.2}}``; the fractions broadcast like
-          any parameter (an array of shape ``(draws, 1, 1)`` gives a split
-          per draw).
-
-        Destinations without a named fallback or split use the proportional
-        rule. Chains are followed (``a -> b -> c``); cycles are rejected. The
-        rule is applied repeatedly until no destination exceeds its cap, so
-        re-routed students never exceed another cap. If every destination
-        that could take them is full (or has a zero share under the
-        proportional rule), the remainder goes to ``not_continuing``.
-        No student disappears.
-    share_caps : mapping of str to array-like, optional
-        Caps as fractions 0-1 of the origin's graduates in the same cell,
-        e.g. ``{"thpt_public": 0.72}``: the public grade-10 quota as a share
-        of THCS graduates. Where a destination has both, the smaller binds.
-
-    Notes
-    -----
-    A destination whose programme has not started yet
-    (``FlowParameters.programme_start``) has a cap of 0 in those years. The
-    exact arithmetic of the rule (the order of the sums) is documented in
-    :func:`simlib.models._kernels.apply_caps_numpy`; both compute paths and the
-    reference loop in the tests follow it bit for bit.
-    """
-
-    caps: Mapping[str, Any] = field(default_factory=dict)
-    reroute: str | Mapping[str, Any] = "proportional"
-    share_caps: Mapping[str, Any] = field(default_factory=dict)
-
-    def __post_init__(self) -> None:
-        for name in ("caps", "share_caps"):
-            value = getattr(self, name)
-            if not isinstance(value, Mapping):
-                raise FlowParameterError(f"{name}: must be a mapping of track name to values")
-            object.__setattr__(self, name, _freeze(value))
-        if isinstance(self.reroute, Mapping):
-            frozen = {}
-            for src, dst in self.reroute.items():
-                if isinstance(dst, Mapping):
-                    if not dst:
-                        raise FlowParameterError(f"reroute[{src!r}]: a split needs at least one destination")
-                    _check_shares(f"reroute[{src!r}]", dst, "split fractions")
-                    frozen[src] = _freeze(dst)
-                elif isinstance(dst, str):
-                    frozen[src] = dst
-                else:
-                    raise FlowParameterError(
-                        f"reroute[{src!r}]: give a destination name or a mapping of destinations to fractions; "
-                        f"got {dst!r}"
-                    )
-            object.__setattr__(self, "reroute", MappingProxyType(frozen))
-        elif self.reroute != "proportional":
-            raise FlowParameterError(
-                "reroute: must be 'proportional' or a mapping such as {'thpt_public': 'gdtx'}; "
-                f"got {self.reroute!r}"
-            )
-        for key, value in self.caps.items():
-            _, lo, _ = _range(f"caps[{key!r}]", value)
-            if lo < 0:
-                raise FlowParameterError(f"caps[{key!r}]: caps must be zero or more students; got {lo:g}")
-        for key, value in self.share_caps.items():
-            _check_rate(f"share_caps[{key!r}]", value)
-
-    def destinations(self, source: str) -> dict[str, Any]:
-        """Named re-route of ``source``: {destination: fraction}; empty under the proportional rule."""
-        if not isinstance(self.reroute, Mapping) or source not in self.reroute:
-            return {}
-        dst = self.reroute[source]
-        return {dst: None} if isinstance(dst, str) else dict(dst)
-
-    def check(self, origin: str) -> None:
-        """Check track names against the destinations of ``origin`` ("thcs" or "thpt")."""
-        known = _ORIGINS[origin]
-        for attr in ("caps", "share_caps"):
-            _check_known(f"{origin}_capacity.{attr}", getattr(self, attr), known)
-            if _SINK in getattr(self, attr):
-                raise FlowParameterError(
-                    f"{origin}_capacity.{attr}: 'not_continuing' cannot be capped; it receives "
-                    "the students left over when every other destination is full"
-                )
-        if isinstance(self.reroute, Mapping):
-            name = f"{origin}_capacity.reroute"
-            _check_known(name, self.reroute.keys(), known)
-            graph = {src: list(self.destinations(src)) for src in self.reroute}
-            for src, dsts in graph.items():
-                _check_known(name, dsts, known)
-                if src in dsts:
-                    raise FlowParameterError(f"{name}: {src!r} cannot fall back to itself")
-
-            def visit(node: str, path: list[str]) -> None:
-                for nxt in graph.get(node, ()):
-                    if nxt in path:
-                        raise FlowParameterError(
-                            f"{name}: fallbacks form a cycle {' -> '.join(path[path.index(nxt):] + [nxt])}"
-                        )
-                    visit(nxt, path + [nxt])
-
-            for start in graph:
-                visit(start, [start])
-
-
 @dataclass(frozen=True)
 class Durations:
     """Programme durations in years (may be fractional), used to turn intakes into seats.
 
-    Defaults are planning assumptions, not observed Long An figures:
+    No number lives here: the durations are data, the ``duration_<programme>``
+    rows of the flow assumptions (``data/flow_assumptions.csv``, each with its
+    source and status), read by :func:`simlib.models.assumptions.durations`.
 
-    * ``gdtx`` = 3.0: the GDTX upper-secondary programme mirrors THPT grades 10-12.
-    * ``so_cap`` = 1.0: sơ cấp courses last from three months to under a year
-      (Law on Vocational Education 2014; article not verified in the project's
-      stored sources); 1.0 is the upper end, so seat needs are not
-      under-stated. Set lower for short courses.
-    * ``trung_cap`` = 2.0 (THCS graduates): the trung cấp phase for THCS
-      graduates is commonly 2-3 years including cultural subjects; one
-      documented case pays tuition support for "4 semesters (during the
-      intermediate level)" (vrviet.vn, see ``policy_levers.md`` V8). 2.0 is
-      the lower end; use 3.0 for full 9+ programmes.
-    * ``trung_cap_thpt`` = 1.5: trung cấp for THPT graduates (1-2 years, no
-      cultural subjects).
-    * ``cao_dang`` = 2.5: cao đẳng for THPT graduates is 2-3 years.
-    * ``dai_hoc`` = 4.0: typical bachelor's programme.
-    * ``trung_hoc_nghe`` = 3.0: trung học nghề is "on par with THPT" (Law
-      123/2025/QH15, Articles 6 and 35), so the length of THPT grades 10-12 is
-      assumed; the programme's length is not in the project's stored sources.
+    Examples
+    --------
+    >>> Durations(gdtx=3, so_cap=1, trung_cap=2, trung_cap_thpt=1.5, cao_dang=2.5, dai_hoc=4,
+    ...           trung_hoc_nghe=3).cao_dang
+    2.5
     """
 
-    gdtx: float = 3.0
-    so_cap: float = 1.0
-    trung_cap: float = 2.0
-    trung_cap_thpt: float = 1.5
-    cao_dang: float = 2.5
-    dai_hoc: float = 4.0
-    trung_hoc_nghe: float = 3.0
+    gdtx: float
+    so_cap: float
+    trung_cap: float
+    trung_cap_thpt: float
+    cao_dang: float
+    dai_hoc: float
+    trung_hoc_nghe: float
 
     def __post_init__(self) -> None:
         for f in fields(self):
@@ -447,10 +152,6 @@ class Durations:
                 raise FlowParameterError(
                     f"durations.{f.name}: must be a number of years above 0 (and below 50); got {value!r}"
                 )
-
-
-def _default_start() -> dict[str, int]:
-    return {"trung_hoc_nghe": 2026}
 
 
 @dataclass(frozen=True)
@@ -483,8 +184,9 @@ class FlowParameters:
         r12 <= 1``, the rest leave.
     thcs_capacity, thpt_capacity : Capacity, optional
         Intake caps and re-routing rule for each origin. No caps by default.
-    durations : Durations, optional
-        Programme durations (years); see :class:`Durations` for defaults.
+    durations : Durations
+        Programme durations (years), from the flow assumptions
+        (:func:`simlib.models.assumptions.durations`); required.
     programme_dropout : mapping of str to array-like, optional
         Annual in-programme dropout (fraction) by programme
         (:data:`PROGRAMMES`); 0 if not given.
@@ -496,13 +198,14 @@ class FlowParameters:
         intakes before the first year equal the first year's (from the
         programme's start, see ``programme_start``). If False, the system
         starts empty (seat needs in the first years are too low).
-    programme_start : mapping of str to int, default {"trung_hoc_nghe": 2026}
+    programme_start : mapping of str to int, default {} (every programme open)
         First intake year (label, = school year ``year``/``year+1``) of a
         programme (:data:`PROGRAMMES`). Before it the programme takes no
         students: a positive share of its destination in an earlier year is
         an error, re-routing never sends students there (its cap is 0), and
-        the warm start assumes no intakes before it. The default is
-        trung học nghề's first nationwide intake, school year 2026-27.
+        the warm start assumes no intakes before it. Trung học nghề's first
+        nationwide intake (2026) is the flow assumptions' ``start_trung_hoc_nghe``
+        row (:func:`simlib.models.assumptions.programme_start`).
     """
 
     thcs_shares: Mapping[str, Any]
@@ -513,10 +216,10 @@ class FlowParameters:
     thpt_graduation: Any = 1.0
     thcs_capacity: Capacity = field(default_factory=Capacity)
     thpt_capacity: Capacity = field(default_factory=Capacity)
-    durations: Durations = field(default_factory=Durations)
+    durations: Durations | None = None
     programme_dropout: Mapping[str, Any] = field(default_factory=dict)
     warm_start: bool = True
-    programme_start: Mapping[str, int] = field(default_factory=_default_start)
+    programme_start: Mapping[str, int] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         for name in ("thcs_shares", "thpt_shares", "programme_dropout", "programme_start"):
@@ -555,423 +258,10 @@ class FlowParameters:
             if not isinstance(getattr(self, name), Capacity):
                 raise FlowParameterError(f"{name}: must be a Capacity object")
         if not isinstance(self.durations, Durations):
-            raise FlowParameterError("durations: must be a Durations object")
+            raise FlowParameterError("durations: give the programme durations as a Durations object, e.g. "
+                                     "simlib.models.assumptions.durations(table) from the flow assumptions")
         self.thcs_capacity.check("thcs")
         self.thpt_capacity.check("thpt")
-
-
-# --------------------------------------------------------------------------
-# broadcasting against (draws, units, years)
-# --------------------------------------------------------------------------
-def _as_3d(name: str, value: Any, units: pd.Index, years: pd.Index) -> np.ndarray:
-    """Return ``value`` as a float array broadcastable to ``(draws, units, years)`` (no copy if possible).
-
-    A broadcast view (stride 0 on an axis) is reduced to its compact form, so
-    that the compute paths never read or copy the repeated values.
-    """
-    n_u, n_y = len(units), len(years)
-    if isinstance(value, pd.DataFrame):
-        missing_u = units.difference(value.index)
-        missing_y = years.difference(value.columns)
-        if len(missing_u) or len(missing_y):
-            raise FlowParameterError(
-                f"{name}: table lacks units {list(missing_u)} / years {list(missing_y)}"
-            )
-        arr = value.reindex(index=units, columns=years).to_numpy(dtype=float)[None]
-    elif isinstance(value, pd.Series):
-        idx = value.index
-        if idx.isin(units).all() and units.isin(idx).all() and len(idx) == n_u:
-            arr = value.reindex(units).to_numpy(dtype=float)[None, :, None]
-        elif idx.isin(years).all() and years.isin(idx).all() and len(idx) == n_y:
-            arr = value.reindex(years).to_numpy(dtype=float)[None, None, :]
-        else:
-            raise FlowParameterError(
-                f"{name}: a Series must be indexed by exactly the unit labels {list(units)} "
-                f"or the years {list(years)}"
-            )
-    else:
-        arr = np.asarray(value, dtype=float)
-        if arr.ndim > 3:
-            raise FlowParameterError(f"{name}: at most 3 dimensions (draws, units, years); got {arr.ndim}")
-        arr = arr.reshape((1,) * (3 - arr.ndim) + arr.shape)
-    if (arr.shape[1] not in (1, n_u)) or (arr.shape[2] not in (1, n_y)):
-        raise FlowParameterError(
-            f"{name}: shape {arr.shape} does not broadcast to (draws, {n_u} units, {n_y} years); "
-            "use a scalar, (years,), (units, 1), (units, years) or (draws, units, years)"
-        )
-    if 0 in arr.strides:
-        arr = arr[tuple(slice(0, 1) if (s == 0 and n > 1) else slice(None) for s, n in zip(arr.strides, arr.shape))]
-    return arr
-
-
-def _labels(values: Any, name: str) -> pd.Index:
-    idx = pd.Index(values)
-    if idx.has_duplicates:
-        raise FlowParameterError(f"{name}: labels must be unique; duplicates {list(idx[idx.duplicated()])}")
-    return idx
-
-
-# --------------------------------------------------------------------------
-# result object and workspace
-# --------------------------------------------------------------------------
-def _tidy(arr: np.ndarray, units: pd.Index, years: pd.Index, labels: Iterable[str] | None, label_name: str | None, value: str) -> pd.DataFrame:
-    """Array (draws, units, years[, k]) -> tidy DataFrame unit, year[, label], draw, value."""
-    n_d = arr.shape[0]
-    levels = [np.arange(n_d), units, years]
-    names = ["draw", "unit", "year"]
-    if labels is not None:
-        levels.append(pd.Index(list(labels)))
-        names.append(label_name)
-    idx = pd.MultiIndex.from_product(levels, names=names)
-    df = pd.DataFrame({value: np.ascontiguousarray(arr).ravel()}, index=idx).reset_index()
-    cols = ["unit", "year"] + ([label_name] if labels is not None else []) + ["draw", value]
-    return df[cols]
-
-
-def quantiles(frame: pd.DataFrame, probs: Iterable[float] = (0.05, 0.5, 0.95), value: str | None = None) -> pd.DataFrame:
-    """Summarise a tidy table over draws.
-
-    Parameters
-    ----------
-    frame : DataFrame
-        A tidy table with a ``draw`` column and one value column.
-    probs : iterable of float
-        Probabilities in [0, 1].
-    value : str, optional
-        The value column; by default the last column.
-
-    Returns
-    -------
-    DataFrame
-        One row per combination of the other columns; columns ``q0.05`` etc.
-    """
-    probs = [float(p) for p in probs]
-    if any(not 0 <= p <= 1 for p in probs):
-        raise FlowParameterError(f"probs: must be in [0, 1]; got {probs}")
-    value = value or frame.columns[-1]
-    keys = [c for c in frame.columns if c not in ("draw", value)]
-    grouped = frame.groupby(keys, sort=False)[value]
-    out = pd.concat({f"q{p:g}": grouped.quantile(p) for p in probs}, axis=1)
-    return out.reset_index()
-
-
-class FlowWorkspace:
-    """Output buffers that :func:`simulate_flows` reuses from one call to the next.
-
-    Pass the same workspace to successive calls (e.g. one per chunk of draws)
-    and the engine writes each call's outputs into the same memory instead of
-    allocating (and page-faulting) new arrays: memory is set by the largest
-    chunk and the outputs asked for, not by the number of calls.
-
-    The arrays of a result live in the workspace: the next call with the same
-    workspace overwrites them. Reading a :class:`FlowResult` after that raises
-    :class:`StaleResultError`; arrays taken out of it earlier (e.g. by
-    :meth:`FlowResult.track`) silently change, so reduce or copy what you keep
-    before the next call. A workspace is not shared between threads: give
-    each thread its own.
-
-    Examples
-    --------
-    >>> ws = FlowWorkspace()
-    >>> ws.nbytes
-    0
-    """
-
-    def __init__(self) -> None:
-        self._flat: dict[str, np.ndarray] = {}
-        self._generation = 0
-
-    def _take(self, name: str, shape: tuple[int, ...]) -> np.ndarray:
-        n = int(np.prod(shape))
-        buf = self._flat.get(name)
-        if buf is None or buf.size < n:
-            buf = np.empty(n)
-            self._flat[name] = buf
-        return buf[:n].reshape(shape)
-
-    @property
-    def nbytes(self) -> int:
-        """Bytes held by the buffers."""
-        return sum(b.nbytes for b in self._flat.values())
-
-    def clear(self) -> None:
-        """Release the buffers (results that use them become stale)."""
-        self._flat.clear()
-        self._generation += 1
-
-
-class FlowResult:
-    """Arrays from :func:`simulate_flows` (students) with labelled views.
-
-    Array attributes have shape ``(draws, units, years[, k])``, with ``k``
-    labelled as in :data:`OUTPUTS`: ``grade9``, ``thcs_graduates``,
-    ``thcs_demand``, ``thcs_intake`` and ``thcs_share`` (k =
-    :data:`THCS_TRACKS`), ``thpt_enrolment`` (k = :data:`GRADES`) and
-    ``thpt_enrolment_total``, ``thpt_promoted``, ``thpt_repeated``,
-    ``thpt_dropped`` (k = grades, flows out of the stock of year ``t-1``
-    labelled ``t``; "promoted" from grade 12 means graduated),
-    ``thpt_graduates``, ``thpt_demand``, ``thpt_intake`` and ``thpt_share``
-    (k = :data:`THPT_TRACKS`), ``programme_enrolment`` (k =
-    :data:`PROGRAMMES`, seat-years). ``thpt_initial`` has shape
-    ``(draws, units, 3)``: the warm-start stock of the year before the first.
-
-    Arrays are read-only views of the engine's buffers (one contiguous
-    ``(draws, units, years)`` block per track): :meth:`track` returns one
-    track without copying; the stacked ``(..., k)`` attributes are views too.
-    Only the outputs asked for exist; reading another raises
-    :class:`FlowOutputError` (an ``AttributeError``).
-    """
-
-    def __init__(self, units: pd.Index, years: pd.Index, grade9: np.ndarray,
-                 arrays: Mapping[str, tuple[list[int], np.ndarray]],
-                 workspace: FlowWorkspace | None = None) -> None:
-        self.units = units
-        self.years = years
-        self._grade9 = grade9
-        self._arrays = dict(arrays)
-        self._workspace = workspace
-        self._generation = None if workspace is None else workspace._generation
-
-    # ---- raw access -------------------------------------------------------
-    def _check_fresh(self) -> None:
-        ws = self.__dict__.get("_workspace")
-        if ws is not None and ws._generation != self._generation:
-            raise StaleResultError(
-                "this FlowResult's arrays were overwritten: its FlowWorkspace was used by a later "
-                "simulate_flows call (or cleared); read what you need before the next call"
-            )
-
-    def _group(self, name: str) -> tuple[list[int], np.ndarray]:
-        arrays = self.__dict__.get("_arrays")
-        if arrays is None or name not in OUTPUTS:
-            raise AttributeError(name)
-        if name not in arrays:
-            raise FlowOutputError(
-                f"{name} was not computed: add it to simulate_flows(..., outputs=...); computed: {sorted(arrays)}"
-            )
-        self._check_fresh()
-        return arrays[name]
-
-    @property
-    def outputs(self) -> dict[str, tuple[str, ...] | None]:
-        """The outputs computed, with the labels of the tracks kept."""
-        out = {}
-        for name, (sel, _) in self._arrays.items():
-            labels = OUTPUTS[name]
-            out[name] = None if labels is None else tuple(labels[k] for k in sel)
-        return out
-
-    def __getattr__(self, name: str) -> np.ndarray:
-        if name == "grade9" and "_grade9" in self.__dict__:
-            return self.__dict__["_grade9"]
-        sel, buf = self._group(name)
-        labels = OUTPUTS[name]
-        if labels is None:
-            arr = buf[0]
-        elif len(sel) != len(labels):
-            missing = [labels[k] for k in range(len(labels)) if k not in sel]
-            raise FlowOutputError(
-                f"{name} has only tracks {[labels[k] for k in sel]} (missing {missing}); use "
-                f"track() for one of them, or ask for all in simulate_flows(..., outputs=...)"
-            )
-        elif name == "thpt_initial":
-            arr = np.moveaxis(buf[:, :, :, 0], 0, -1)
-        else:
-            arr = np.moveaxis(buf, 0, -1)
-        arr = arr.view()
-        arr.flags.writeable = False
-        return arr
-
-    def track(self, name: str, index: int | str) -> np.ndarray:
-        """One track of a stacked output, shape ``(draws, units, years)``, without copying.
-
-        ``result.track("thcs_intake", THCS_TRACKS.index("trung_cap"))`` (or
-        ``result.track("thcs_intake", "trung_cap")``) equals
-        ``result.thcs_intake[..., THCS_TRACKS.index("trung_cap")]``.
-        """
-        if name not in OUTPUTS or OUTPUTS[name] is None:
-            stacked = sorted(k for k, v in OUTPUTS.items() if v is not None)
-            raise AttributeError(f"{name} is not a stacked array; stacked: {stacked}")
-        labels = OUTPUTS[name]
-        k = labels.index(index) if isinstance(index, str) and index in labels else index
-        if not isinstance(k, (int, np.integer)) or not -len(labels) <= k < len(labels):
-            raise FlowParameterError(f"track: {index!r} is not one of {list(labels)} (or their index)")
-        k = int(k) % len(labels)
-        sel, buf = self._group(name)
-        if k not in sel:
-            raise FlowOutputError(
-                f"{name}[{labels[k]!r}] was not computed: add it to simulate_flows(..., outputs=...); "
-                f"computed: {[labels[j] for j in sel]}"
-            )
-        arr = buf[sel.index(k)]
-        if name == "thpt_initial":
-            arr = arr[:, :, 0]
-        arr = arr.view()
-        arr.flags.writeable = False
-        return arr
-
-    @property
-    def n_draws(self) -> int:
-        return self._grade9.shape[0]
-
-    @property
-    def nbytes(self) -> int:
-        """Bytes of the computed outputs (the inputs are not copied)."""
-        return sum(buf.nbytes for _, buf in self._arrays.values())
-
-    # ---- tidy views -------------------------------------------------------
-    def destinations(self, origin: str = "thcs") -> pd.DataFrame:
-        """Intakes by destination: columns unit, year, track, draw, demand, students, share.
-
-        ``demand`` is before caps, ``students`` after caps and re-routing,
-        ``share`` = students / graduates of the origin (0 where there are no graduates).
-        """
-        if origin not in _ORIGINS:
-            raise FlowParameterError(f"origin: must be one of {list(_ORIGINS)}; got {origin!r}")
-        tracks = _ORIGINS[origin]
-        demand = self.thcs_demand if origin == "thcs" else self.thpt_demand
-        intake = self.thcs_intake if origin == "thcs" else self.thpt_intake
-        grads = self.thcs_graduates if origin == "thcs" else self.thpt_graduates
-        df = _tidy(intake, self.units, self.years, tracks, "track", "students")
-        df.insert(4, "demand", np.ascontiguousarray(demand).ravel())
-        share = np.divide(intake, grads[..., None], out=np.zeros(intake.shape), where=grads[..., None] > 0)
-        df["share"] = share.ravel()
-        return df
-
-    def enrolment(self) -> pd.DataFrame:
-        """Enrolment (students, seat-years for programmes): unit, year, state, draw, students.
-
-        States: :data:`GRADES` (general THPT, public and private) and :data:`PROGRAMMES`.
-        """
-        arr = np.concatenate([self.thpt_enrolment, self.programme_enrolment], axis=-1)
-        return _tidy(arr, self.units, self.years, GRADES + PROGRAMMES, "state", "students")
-
-    def exits(self) -> pd.DataFrame:
-        """Students leaving the system: unit, year, exit, draw, students.
-
-        Exits: ``thcs_not_graduated``, ``thcs_not_continuing``,
-        ``thpt_dropout_grade10`` .. ``grade12`` (labelled with the year they
-        would have been enrolled next), ``thpt_not_continuing``.
-        """
-        dropped = self.thpt_dropped
-        arr = np.stack(
-            [
-                self.grade9 - self.thcs_graduates,
-                self.track("thcs_intake", _SINK),
-                dropped[..., 0],
-                dropped[..., 1],
-                dropped[..., 2],
-                self.track("thpt_intake", _SINK),
-            ],
-            axis=-1,
-        )
-        names = (
-            "thcs_not_graduated",
-            "thcs_not_continuing",
-            "thpt_dropout_grade10",
-            "thpt_dropout_grade11",
-            "thpt_dropout_grade12",
-            "thpt_not_continuing",
-        )
-        return _tidy(arr, self.units, self.years, names, "exit", "students")
-
-    def seats_needed(self, track: str, by_origin: bool = False) -> pd.DataFrame:
-        """Seats (enrolled students, seat-years) needed for ``track``: unit, year, draw, seats.
-
-        ``thpt`` = grades 10-12 of general THPT (public and private);
-        ``trung_cap`` = trung cấp students from THCS plus from THPT
-        (``by_origin=True`` gives only the THCS-graduate part); other tracks
-        are their programme enrolment.
-        """
-        if track not in SEAT_TRACKS:
-            raise FlowParameterError(f"track: unknown track {track!r}; known tracks are {list(SEAT_TRACKS)}")
-        if track == "thpt":
-            if "thpt_enrolment_total" in self._arrays:
-                arr = self.thpt_enrolment_total
-            else:
-                arr = self.track("thpt_enrolment", 0) + self.track("thpt_enrolment", 1) + self.track("thpt_enrolment", 2)
-        else:
-            arr = self.track("programme_enrolment", track)
-            if track == "trung_cap" and not by_origin:
-                arr = arr + self.track("programme_enrolment", "trung_cap_thpt")
-        return _tidy(arr, self.units, self.years, None, None, "seats")
-
-    def balance(self) -> pd.DataFrame:
-        """Mass balance per unit and draw over the horizon: entered, accounted, difference.
-
-        ``entered`` = grade-9 enrolment + warm-start THPT stock;
-        ``accounted`` = THCS non-graduates + THCS intakes other than THPT +
-        THPT dropouts + THPT graduates + THPT enrolment in the last year.
-        """
-        entered = self.grade9.sum(axis=2) + self.thpt_initial.sum(axis=-1)
-        other = [k for k, t in enumerate(THCS_TRACKS) if t not in _ENTRY]
-        accounted = (
-            (self.grade9 - self.thcs_graduates).sum(axis=2)
-            + self.thcs_intake[..., other].sum(axis=(2, 3))
-            + self.thpt_dropped.sum(axis=(2, 3))
-            + self.thpt_graduates.sum(axis=2)
-            + self.thpt_enrolment[:, :, -1, :].sum(axis=-1)
-        )
-        idx = pd.MultiIndex.from_product([self.units, np.arange(self.n_draws)], names=["unit", "draw"])
-        df = pd.DataFrame(
-            {
-                "entered": entered.T.ravel(),
-                "accounted": accounted.T.ravel(),
-            },
-            index=idx,
-        ).reset_index()
-        df["difference"] = df["accounted"] - df["entered"]
-        return df
-
-    def quantiles(self, frame: pd.DataFrame, probs: Iterable[float] = (0.05, 0.5, 0.95)) -> pd.DataFrame:
-        """Quantiles over draws of a tidy table from this result (see :func:`quantiles`)."""
-        return quantiles(frame, probs)
-
-
-def indicator_share(
-    result: FlowResult,
-    numerator: Iterable[str] = ("so_cap", "trung_cap"),
-    origin: str = "thcs",
-    denominator: Iterable[str] | None = None,
-) -> pd.DataFrame:
-    """Share of an origin's graduates entering a chosen set of destinations.
-
-    Parameters
-    ----------
-    result : FlowResult
-    numerator : iterable of str, default {"so_cap", "trung_cap"}
-        Destination codes counted (e.g. the Decision 522 THCS indicator
-        counts ``{"so_cap", "trung_cap"}``; a target that also counts GDTX
-        at GDNN-GDTX centres adds ``"gdtx"``).
-    origin : {"thcs", "thpt"}
-        Whose graduates.
-    denominator : iterable of str, optional
-        Destinations in the denominator; default all graduates of the origin.
-
-    Returns
-    -------
-    DataFrame
-        unit, year, draw, share (fraction 0-1; NaN where the denominator is 0).
-    """
-    if origin not in _ORIGINS:
-        raise FlowParameterError(f"origin: must be one of {list(_ORIGINS)}; got {origin!r}")
-    tracks = _ORIGINS[origin]
-    if isinstance(numerator, str):
-        numerator = [numerator]
-    numerator = list(numerator)
-    _check_known("numerator", numerator, tracks)
-    if not numerator:
-        raise FlowParameterError("numerator: give at least one destination code")
-    name = f"{origin}_intake"
-    num = sum(result.track(name, t) for t in sorted(numerator, key=tracks.index))
-    if denominator is None:
-        den = result.thcs_graduates if origin == "thcs" else result.thpt_graduates
-    else:
-        denominator = [denominator] if isinstance(denominator, str) else list(denominator)
-        _check_known("denominator", denominator, tracks)
-        den = sum(result.track(name, t) for t in sorted(denominator, key=tracks.index))
-    share = np.divide(num, den, out=np.full(num.shape, np.nan), where=den > 0)
-    return _tidy(share, result.units, result.years, None, None, "share")
 
 
 # --------------------------------------------------------------------------
@@ -1273,3 +563,4 @@ def project_cohort(
     yrs = np.asarray(list(years), dtype=int)
     values = base.to_numpy()[:, None] * (1.0 + g[:, None]) ** (yrs[None, :] - int(base_year))
     return pd.DataFrame(values, index=pd.Index(base.index, name="unit"), columns=pd.Index(yrs, name="year"))
+
