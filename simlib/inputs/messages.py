@@ -17,11 +17,10 @@ from __future__ import annotations
 from simlib.inputs.schemas import SMALL_PERCENT_FLAG
 
 
-# ----------------------------------------------------------------------------
-# Messages (English / Vietnamese)
-# ----------------------------------------------------------------------------
+__all__ = ["MESSAGES", "LANGS", "message"]
 
-_MSG: dict[str, tuple[str, str]] = {
+#: Every message of ``inputs``: key -> (English template, Vietnamese template), ``str.format`` fields.
+MESSAGES: dict[str, tuple[str, str]] = {
     "missing_col": ("required column '{col}' is missing{doc}; add a column with this header",
                     "thiếu cột bắt buộc '{col}'{doc}; hãy thêm một cột có tiêu đề này"),
     "empty": ("'{col}' is empty; every row needs a value here{doc}",
@@ -102,13 +101,101 @@ _MSG: dict[str, tuple[str, str]] = {
     "unknown_ind": ("unknown indicator '{v}'{sugg}; valid indicators: {known}",
                     "chỉ số '{v}' không có{sugg}; các chỉ số hợp lệ: {known}"),
     "did_you_mean": ("; did you mean {s}?", "; có phải là {s}?"),
+    'value_column_guessed': ("column {letter} '{col}' was taken as the value column",
+        "cột {letter} '{col}' được lấy làm cột giá trị (value)"),
+    'unfilled_rows': ('{n} rows not filled in (no figure, no source) were left out',
+        '{n} dòng chưa điền (không có số liệu, không có nguồn) được bỏ qua'),
+    'unit_from_registry': ("no unit column: each row's unit is its indicator's (data/indicators.csv: {shown})",
+        'tệp không có cột đơn vị: đơn vị của mỗi dòng lấy theo chỉ số (data/indicators.csv: {shown})'),
+    'unit_from_registry_pct': ('; {n} percent-formatted cells agree',
+        '; {n} ô định dạng phần trăm khớp với đơn vị đó'),
+    'not_a_map': ("'{v}' is not a map; write 'new' (names of the map since 1/7/2025) or 'old' (before), or leave it empty (the map of the row's year)",
+        "'{v}' không rõ là bản đồ nào; ghi 'mới' (tên theo bản đồ từ 1/7/2025) hoặc 'cũ' (trước 1/7/2025), hoặc để trống (theo năm của dòng)"),
+    'province_taken': ("the file's province was taken as '{name}' ({source}) to settle names found in several provinces",
+        "tỉnh của tệp được lấy là '{name}' ({source}) để xác định các tên trùng"),
+    'from_title': ('from the title block',
+        'từ phần đầu biểu'),
+    'from_other_rows': ("from the file's other rows",
+        'từ các dòng khác của tệp'),
+    'abolished_unit': ("'{name}' ({year}) names a unit abolished or merged on 1/7/2025: it is now part of {now}",
+        "'{name}' ({year}) ghi đơn vị đã giải thể/sáp nhập ngày 1/7/2025: nay thuộc {now}"),
+    'rows_prefix': ('row{s} {rows}: ',
+        'dòng {rows}: '),
+    'old_map_units': ('{n} unit{s} of the map before 1/7/2025 ({shown}); kept as historical series of their areas, now part of {now}',
+        '{n} đơn vị theo bản đồ trước 1/7/2025 ({shown}); số liệu được giữ là chuỗi lịch sử của địa bàn cũ, nay thuộc {now}'),
+    "same_name_today": (
+        "'{name}' ({year}) names two different areas: the former {old} ({old_id}, until 30/6/2025{went}) and {today} "
+        "since 1/7/2025 ({today_id}), another area. A row of a year before 2025-2026 is read on the map of its year "
+        "(the former commune), so simlib will not choose: for figures of today's {today} (recomputed for past years) "
+        "write the geo id {today_id}; for the former commune write {old_id}",
+        "'{name}' ({year}) là tên của hai địa bàn khác nhau: {old} cũ ({old_id}, đến 30/6/2025{went}) và {today} từ "
+        "1/7/2025 ({today_id}), một địa bàn khác. Dòng có năm trước 2025-2026 được đọc theo bản đồ của năm đó (xã "
+        "cũ), nên simlib không tự chọn: nếu là số liệu của {today} hiện nay (tính lại cho các năm trước), ghi mã "
+        "{today_id}; nếu là của xã cũ, ghi mã {old_id}"),
+    "same_name_went": (", its area now in {went}", ", nay thuộc {went}"),
+    'unknown_province': ('unknown province',
+        'không có tỉnh'),
+    'the_34_provinces': ('the 34 provinces (closest first)',
+        '34 tỉnh, thành (gần nhất trước)'),
+    'did_you_mean_word': ('; did you mean',
+        '; có phải là'),
+    'unknown_geo': ("unknown geography '{name}'{where}{elsewhere}{sugg}",
+        "địa bàn '{name}' không có{where}{elsewhere}{sugg}"),
+    'known_geos': (" (known: data/geographies.csv and the communes and wards of the map since 1/7/2025; write the name with its province, e.g. 'Xã Đức Hòa, Tỉnh Tây Ninh', or give the file's province with --province)",
+        " (các địa bàn hợp lệ: data/geographies.csv và các xã, phường của bản đồ hành chính từ 1/7/2025; ghi tên kèm tỉnh, ví dụ 'Xã Đức Hòa, Tỉnh Tây Ninh', hoặc cho biết tỉnh của tệp bằng --province)"),
+    'ambiguous_unit': ("'{name}' is ambiguous: it could be {body}; write the kind and the province, e.g. 'Xã …, Tỉnh …' (communes and wards since 1/7/2025) or 'Huyện …, Tỉnh …' (former districts), or give the file's province (--province)",
+        "'{name}' chưa rõ là đơn vị nào: có thể là {body}; hãy ghi rõ loại và tỉnh, ví dụ 'Xã …, Tỉnh …' (xã/phường từ 1/7/2025) hoặc 'Huyện …, Tỉnh …' (huyện cũ), hoặc cho biết tỉnh của tệp (--province)"),
+    'or': (' or ',
+        ' hoặc '),
+    'edge_with_cohort': ('row(s) {rows}: a rate of 0 % or 100 % was read with the cohort of the same unit and year in this file (numerator, denominator)',
+        'dòng {rows}: tỷ lệ 0 % hoặc 100 % được đọc kèm số học sinh cùng địa bàn, cùng năm trong tệp (tử số, mẫu số)'),
+    'share_word': ('(share)',
+        '(tỷ lệ 0-1)'),
+    'here': (' (here: {e:.4g})',
+        ' (ở đây: {e:.4g})'),
+    'target_unit': ("a target must be a rate: unit percent or share (found '{v}')",
+        "chỉ tiêu phải là tỷ lệ: đơn vị percent hoặc share (thấy '{v}')"),
+    'range_needs_both': ('a range target needs both low and high',
+        'chỉ tiêu dạng khoảng cần cả cận dưới và cận trên'),
+    'range_order': ('the low end ({lo:g}) must be below the high end ({hi:g})',
+        'cận dưới ({lo:g}) phải nhỏ hơn cận trên ({hi:g})'),
+    'range_no_value': ('a range target takes low and high, not value',
+        'chỉ tiêu dạng khoảng ghi cận dưới và cận trên, không ghi giá trị'),
+    'target_needs_value': ("a '{comp}' target needs a value",
+        "chỉ tiêu '{comp}' cần một giá trị"),
+    'low_high_range_only': ('low/high are only for range targets',
+        'cận dưới/cận trên chỉ dùng cho chỉ tiêu dạng khoảng (range)'),
+    'target_count_indicator': ("'{v}' is a count indicator; targets must be rates",
+        "'{v}' là chỉ số đếm (số lượng); chỉ tiêu phải là tỷ lệ"),
     "diacritics": ("; did you mean {s}? (letters with diacritics must match)", "; có phải là {s}? (dấu tiếng Việt phải khớp)"),
 }
 
 
+#: The earlier name of :data:`MESSAGES`.
+_MSG = MESSAGES
+
+#: The languages of the catalogue, in the order of its templates.
+LANGS = ("en", "vi")
+
+
+def message(key: str, lang: str, **fields) -> str:
+    """The message ``key`` in ``lang`` (``"vi"``, else English), its fields filled in.
+
+    Parameters
+    ----------
+    key : str
+        A key of :data:`MESSAGES`.
+    lang : str
+        ``"vi"`` or ``"en"`` (anything else reads as English).
+    **fields
+        The template's fields (a value, a column, rows...).
+    """
+    return MESSAGES[key][LANGS.index(lang) if lang in LANGS else 0].format(**fields)
+
+
 def _m(lang: str, key: str, **kw) -> str:
-    en, vi = _MSG[key]
-    return (vi if lang == "vi" else en).format(**kw)
+    """:func:`message` with the language first (the validator's shorthand)."""
+    return message(key, lang, **kw)
 
 
 def _g(x: float) -> str:

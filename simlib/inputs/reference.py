@@ -142,9 +142,8 @@ class Reference:
             if "is ambiguous" in msg:
                 return None, _geo_ambiguous(name, msg, lang), None
             if msg.startswith("unknown province"):
-                if lang == "vi":
-                    msg = msg.replace("unknown province", "không có tỉnh").replace("the 34 provinces (closest first)",
-                                                                                    "34 tỉnh, thành (gần nhất trước)")
+                msg = msg.replace("unknown province", _m(lang, "unknown_province")).replace(
+                    "the 34 provinces (closest first)", _m(lang, "the_34_provinces"))
                 return None, msg, None
             return None, self._unknown_geo(name, msg, lang), None
         gid = place.geo_id
@@ -156,7 +155,7 @@ class Reference:
         sugg = _suggest(name, self._geo_lookup.keys(), self._display_name, lang, cache=self._cache)
         tail = places_msg.split("did you mean", 1)
         if not sugg and len(tail) == 2:
-            sugg = ("; có phải là" if lang == "vi" else "; did you mean") + tail[1]
+            sugg = _m(lang, "did_you_mean_word") + tail[1]
         where = ""
         head = places_msg.split(";")[0]
         m = re.search(r"' (in .*)$", head)  # "unknown unit 'X' in Tỉnh Y": the name itself may hold "in "
@@ -167,15 +166,8 @@ class Reference:
             elsewhere = "; " + places_msg.split("; ", 1)[1].split("; did you mean")[0]
         if lang == "vi":
             where, elsewhere, sugg = (_vi_places(x) for x in (where, elsewhere, sugg))
-        if lang == "vi":
-            return (f"địa bàn '{name}' không có{where}{elsewhere}{sugg}"
-                    + ("" if sugg else " (các địa bàn hợp lệ: data/geographies.csv và các xã, phường của bản đồ hành "
-                       "chính từ 1/7/2025; ghi tên kèm tỉnh, ví dụ 'Xã Đức Hòa, Tỉnh Tây Ninh', hoặc cho biết tỉnh "
-                       "của tệp bằng --province)"))
-        return (f"unknown geography '{name}'{where}{elsewhere}{sugg}"
-                + ("" if sugg else " (known: data/geographies.csv and the communes and wards of the map since "
-                   "1/7/2025; write the name with its province, e.g. 'Xã Đức Hòa, Tỉnh Tây Ninh', or give the "
-                   "file's province with --province)"))
+        return (_m(lang, "unknown_geo", name=name, where=where, elsewhere=elsewhere, sugg=sugg)
+                + ("" if sugg else _m(lang, "known_geos")))
 
     def _display_name(self, key: str) -> str:
         ids = self._geo_lookup[key]
@@ -220,11 +212,10 @@ def _vi_places(text: str) -> str:
 
 
 def _geo_ambiguous(name: str, msg: str, lang: str) -> str:
-    if lang == "vi":
-        body = msg.split("it could be ", 1)[-1].split("; write the kind")[0]
-        return (f"'{name}' chưa rõ là đơn vị nào: có thể là {body}; hãy ghi rõ loại và tỉnh, ví dụ 'Xã …, Tỉnh …' "
-                "(xã/phường từ 1/7/2025) hoặc 'Huyện …, Tỉnh …' (huyện cũ), hoặc cho biết tỉnh của tệp (--province)")
-    return msg
+    if lang != "vi":  # the map's own message is English
+        return msg
+    body = msg.split("it could be ", 1)[-1].split("; write the kind")[0]
+    return _m(lang, "ambiguous_unit", name=name, body=body)
 
 
 def _suggest(name: str, keys, display: Callable[[str], str], lang: str = "en", cutoff: float = 0.8,
@@ -251,7 +242,7 @@ def _suggest(name: str, keys, display: Callable[[str], str], lang: str = "en", c
         if d not in shown:
             shown.append(d)
     if shown:
-        return _m(lang, "did_you_mean", s=(" hoặc " if lang == "vi" else " or ").join(shown))
+        return _m(lang, "did_you_mean", s=_m(lang, "or").join(shown))
     return ""
 
 

@@ -120,10 +120,7 @@ def _rules_observations(df: pd.DataFrame, ctx: _Ctx, ref: Reference | None, stri
     if from_cohort.any():
         num[from_cohort] = np.where(v[from_cohort] == 0, 0.0, cohort[from_cohort])
         den[from_cohort] = cohort[from_cohort]
-        ctx.notes.append((f"dòng {_rows_text(ctx, from_cohort)}: tỷ lệ 0 % hoặc 100 % được đọc kèm số học sinh cùng "
-                          "địa bàn, cùng năm trong tệp (tử số, mẫu số)") if lang == "vi" else
-                         (f"row(s) {_rows_text(ctx, from_cohort)}: a rate of 0 % or 100 % was read with the cohort of "
-                          "the same unit and year in this file (numerator, denominator)"))
+        ctx.notes.append(_m(lang, "edge_with_cohort", rows=_rows_text(ctx, from_cohort)))
     _check_rates(ctx, v, lo, hi, den, unit, scale, is_rate_unit & unit_ok, strict, known=counted)
     _check_counts(ctx, arrays, v, lo, hi, is_count_unit & unit_ok)
     for i in np.flatnonzero(~np.isnan(se) & (se < 0)):
@@ -213,7 +210,7 @@ def _check_rates(ctx: _Ctx, v, lo, hi, den, unit, scale, rate_rows, strict: bool
         out = has & ((x < 0) | (x > scale))
         for i in np.flatnonzero(out):
             hint = _m(lang, "looks_pct") if unit[i] == "share" and 1 < x[i] <= 100 else ""
-            what = "%" if unit[i] == "percent" else ("(tỷ lệ 0-1)" if lang == "vi" else "(share)")
+            what = "%" if unit[i] == "percent" else _m(lang, "share_word")
             ctx.add(i, c, _m(lang, "rate_range", top=_g(scale[i]), what=what, v=_g(x[i]), hint=hint))
         edge = has & ~out & ((x == 0) | (x == scale)) & (not strict) & ~rate_rows_known_edge
         if c == "value":
@@ -224,7 +221,7 @@ def _check_rates(ctx: _Ctx, v, lo, hi, den, unit, scale, rate_rows, strict: bool
                     e = 0.5 / den[i] * scale[i]
                     if x[i] != 0:
                         e = scale[i] - e
-                    example = (f" (ở đây: {e:.4g})" if lang == "vi" else f" (here: {e:.4g})")
+                    example = _m(lang, "here", e=e)
                 ctx.add(i, c, _m(lang, "logit_edge", v=shown, example=example))
         elif c == "low":
             ctx.add(np.flatnonzero(edge & (x == 0) & ~np.isnan(hi)), c, _m(lang, "range_low_zero"))
@@ -265,7 +262,7 @@ def _rules_targets(df: pd.DataFrame, ctx: _Ctx, ref: Reference | None, strict: b
     out = df.copy()
     vals, lows, highs = [], [], []
     kinds = dict(zip(ref.indicators["indicator_id"], ref.indicators["kind"])) if ref is not None else {}
-    vi = ctx.lang == "vi"
+    lang = ctx.lang
 
     def num(t):
         return None if t is None else t[0]
@@ -273,34 +270,27 @@ def _rules_targets(df: pd.DataFrame, ctx: _Ctx, ref: Reference | None, strict: b
     for i, r in enumerate(df.itertuples(index=False)):
         v, lo, hi = num(r.value), num(r.low), num(r.high)
         if r.unit is not None and r.unit not in RATE_UNITS:
-            ctx.add(i, "unit", f"chỉ tiêu phải là tỷ lệ: đơn vị percent hoặc share (thấy '{r.unit}')" if vi else
-                    f"a target must be a rate: unit percent or share (found '{r.unit}')")
+            ctx.add(i, "unit", _m(lang, "target_unit", v=r.unit))
         if r.comparator == "range":
             if lo is None or hi is None:
-                ctx.add(i, "low", "chỉ tiêu dạng khoảng cần cả cận dưới và cận trên" if vi else
-                        "a range target needs both low and high")
+                ctx.add(i, "low", _m(lang, "range_needs_both"))
             elif lo >= hi:
-                ctx.add(i, "low", f"cận dưới ({lo:g}) phải nhỏ hơn cận trên ({hi:g})" if vi else
-                        f"the low end ({lo:g}) must be below the high end ({hi:g})")
+                ctx.add(i, "low", _m(lang, "range_order", lo=lo, hi=hi))
             if v is not None:
-                ctx.add(i, "value", "chỉ tiêu dạng khoảng ghi cận dưới và cận trên, không ghi giá trị" if vi else
-                        "a range target takes low and high, not value")
+                ctx.add(i, "value", _m(lang, "range_no_value"))
         elif r.comparator is not None:
             if v is None:
-                ctx.add(i, "value", f"chỉ tiêu '{r.comparator}' cần một giá trị" if vi else
-                        f"a '{r.comparator}' target needs a value")
+                ctx.add(i, "value", _m(lang, "target_needs_value", comp=r.comparator))
             if lo is not None or hi is not None:
-                ctx.add(i, "low", "cận dưới/cận trên chỉ dùng cho chỉ tiêu dạng khoảng (range)" if vi else
-                        "low/high are only for range targets")
+                ctx.add(i, "low", _m(lang, "low_high_range_only"))
         for c, x in (("value", v), ("low", lo), ("high", hi)):
             if x is not None and r.unit in RATE_UNITS and not 0 <= x <= RATE_UNITS[r.unit]:
                 top = RATE_UNITS[r.unit]
                 hint = _m(ctx.lang, "looks_pct") if r.unit == "share" and 1 < x <= 100 else ""
-                ctx.add(i, c, _m(ctx.lang, "rate_range", top=_g(top), what="%" if r.unit == "percent" else ("(tỷ lệ 0-1)" if vi else "(share)"),
+                ctx.add(i, c, _m(ctx.lang, "rate_range", top=_g(top), what="%" if r.unit == "percent" else _m(lang, "share_word"),
                                  v=_g(x), hint=hint))
         if ref is not None and r.indicator is not None and kinds.get(r.indicator) == "count":
-            ctx.add(i, "indicator", f"'{r.indicator}' là chỉ số đếm (số lượng); chỉ tiêu phải là tỷ lệ" if vi else
-                    f"'{r.indicator}' is a count indicator; targets must be rates")
+            ctx.add(i, "indicator", _m(lang, "target_count_indicator", v=r.indicator))
         vals.append(np.nan if v is None else v)
         lows.append(np.nan if lo is None else lo)
         highs.append(np.nan if hi is None else hi)

@@ -193,8 +193,7 @@ def validate_table(raw: RawTable, kind: str, ref: Reference | None = None, *, st
     ctx = _Ctx(raw, names, lang)
     if guessed is not None:
         letter = raw.letters.get(guessed, "?")
-        ctx.notes.append(f"cột {letter} '{guessed}' được lấy làm cột giá trị (value)" if lang == "vi" else
-                         f"column {letter} '{guessed}' was taken as the value column")
+        ctx.notes.append(_m(lang, "value_column_guessed", letter=letter, col=guessed))
     for p in raw.problems:
         ctx.whole.append(Problem(p.file, p.row, p.column, p.message, p.sheet, p.letter, p.rows, lang))
     present = set(header_map.values())
@@ -291,9 +290,7 @@ def _drop_unfilled_rows(raw: RawTable, header_map: dict[str, str], ctx: "_Ctx") 
     if not empty.any():
         return raw
     keep = ~empty
-    ctx.notes.append(f"{int(empty.sum())} dòng chưa điền (không có số liệu, không có nguồn) được bỏ qua"
-                     if ctx.lang == "vi" else
-                     f"{int(empty.sum())} rows not filled in (no figure, no source) were left out")
+    ctx.notes.append(_m(ctx.lang, "unfilled_rows", n=int(empty.sum())))
     return dataclasses.replace(raw, frame=raw.frame[keep].reset_index(drop=True),
                                rows=tuple(r for r, k in zip(raw.rows, keep) if k))
 
@@ -305,12 +302,8 @@ def _registry_units(indicators: list, cols: dict, ref: Reference, ctx: "_Ctx") -
     vals = cols["value"].to_numpy(dtype=object) if "value" in cols else [None] * len(out)
     n_pct = sum(1 for v in vals if isinstance(v, PercentCell))
     shown = ", ".join(f"{i} -> {units[i]}" for i in dict.fromkeys(x for x in indicators if x is not None))
-    if ctx.lang == "vi":
-        ctx.notes.append(f"tệp không có cột đơn vị: đơn vị của mỗi dòng lấy theo chỉ số (data/indicators.csv: {shown})"
-                         + (f"; {n_pct} ô định dạng phần trăm khớp với đơn vị đó" if n_pct else ""))
-    else:
-        ctx.notes.append(f"no unit column: each row's unit is its indicator's (data/indicators.csv: {shown})"
-                         + (f"; {n_pct} percent-formatted cells agree" if n_pct else ""))
+    ctx.notes.append(_m(ctx.lang, "unit_from_registry", shown=shown)
+                     + (_m(ctx.lang, "unit_from_registry_pct", n=n_pct) if n_pct else ""))
     return out
 
 
@@ -333,10 +326,7 @@ def _map_years(maps: list, years, ctx: "_Ctx") -> list:
         else:
             bad.setdefault(str(m), []).append(i)
     for v, idx in bad.items():
-        ctx.add(idx, "map", f"'{v}' không rõ là bản đồ nào; ghi 'mới' (tên theo bản đồ từ 1/7/2025) hoặc 'cũ' (trước "
-                            "1/7/2025), hoặc để trống (theo năm của dòng)" if ctx.lang == "vi" else
-                f"'{v}' is not a map; write 'new' (names of the map since 1/7/2025) or 'old' (before), or leave it "
-                "empty (the map of the row's year)")
+        ctx.add(idx, "map", _m(ctx.lang, "not_a_map", v=v))
     return yrs
 
 
@@ -742,10 +732,8 @@ def _parse_geographies(s: pd.Series, col: Column, ctx: _Ctx, ref: Reference | No
             pname = places._legacy()["provinces"][old]["name_vi"] if old else places._new_name(new)
         except places.PlaceError:  # pragma: no cover - checked when the context was taken
             pname = ctx_prov
-        ctx.notes.append((f"tỉnh của tệp được lấy là '{pname}' (" + ("từ phần đầu biểu" if source == "title"
-                          else "từ các dòng khác của tệp") + ") để xác định các tên trùng") if lang == "vi" else
-                         (f"the file's province was taken as '{pname}' (" + ("from the title block" if source == "title"
-                          else "from the file's other rows") + ") to settle names found in several provinces"))
+        ctx.notes.append(_m(lang, "province_taken", name=pname,
+                            source=_m(lang, "from_title" if source == "title" else "from_other_rows")))
     for key, r in list(results.items()):
         clash = _same_name_today(key[0], key[1], r[2], lang)
         if clash is not None:
@@ -777,10 +765,7 @@ def _parse_geographies(s: pd.Series, col: Column, ctx: _Ctx, ref: Reference | No
                     grp.setdefault(place.name_vi, []).extend(ctx.rows[i] for i in idx)
                     continue
                 if True:
-                    tag = (f"'{key[0]}' ({y}) ghi đơn vị đã giải thể/sáp nhập ngày 1/7/2025: nay thuộc "
-                           f"{place.note.split('-> ', 1)[1]}" if lang == "vi" else
-                           f"'{key[0]}' ({y}) names a unit abolished or merged on 1/7/2025: it is now part of "
-                           f"{place.note.split('-> ', 1)[1]}")
+                    tag = _m(lang, "abolished_unit", name=key[0], year=y, now=place.note.split('-> ', 1)[1])
                 notes.setdefault(tag, []).extend(ctx.rows[i] for i in idx)
     from simlib.inputs.textio import _ranges
     from simlib.inputs.places import _new_name
@@ -788,17 +773,12 @@ def _parse_geographies(s: pd.Series, col: Column, ctx: _Ctx, ref: Reference | No
     for succ, units in old_map.items():
         rows = tuple(r for rs in units.values() for r in rs)
         shown = ", ".join(list(units)[:6]) + (", …" if len(units) > 6 else "")
-        if lang == "vi":
-            ctx.notes.append(f"dòng {_ranges(rows)}: {len(units)} đơn vị theo bản đồ trước 1/7/2025 ({shown}); số liệu "
-                             f"được giữ là chuỗi lịch sử của địa bàn cũ, nay thuộc {_new_name(succ)}")
-        else:
-            ctx.notes.append(f"row{'s' if len(rows) > 1 else ''} {_ranges(rows)}: {len(units)} unit"
-                             f"{'s' if len(units) > 1 else ''} of the map before 1/7/2025 ({shown}); kept as "
-                             f"historical series of their areas, now part of {_new_name(succ)}")
+        ctx.notes.append(_m(lang, "rows_prefix", s="s" if len(rows) > 1 else "", rows=_ranges(rows))
+                         + _m(lang, "old_map_units", n=len(units), s="s" if len(units) > 1 else "", shown=shown,
+                              now=_new_name(succ)))
     for tag, rows in notes.items():
 
-        ctx.notes.append((f"dòng {_ranges(tuple(rows))}: " if lang == "vi" else
-                          f"row{'s' if len(rows) > 1 else ''} {_ranges(tuple(rows))}: ") + tag)
+        ctx.notes.append(_m(lang, "rows_prefix", s="s" if len(rows) > 1 else "", rows=_ranges(tuple(rows))) + tag)
     ctx.fail(col.name, failed)
     if new_geos:
         ctx.new_geographies = tuple(new_geos.values())
@@ -832,17 +812,9 @@ def _same_name_today(name: str, year, place, lang: str) -> str | None:
             went = places.resolve(place.successor_unit).name_vi
         except places.PlaceError:  # pragma: no cover - ids come from the map itself
             went = place.successor_unit
-    if lang == "vi":
-        return (f"'{name}' ({year}) là tên của hai địa bàn khác nhau: {place.name_vi} cũ ({place.geo_id}, đến "
-                f"30/6/2025" + (f", nay thuộc {went}" if went else "") + f") và {today.name_vi} từ 1/7/2025 "
-                f"({today.geo_id}), một địa bàn khác. Dòng có năm trước 2025-2026 được đọc theo bản đồ của năm đó "
-                f"(xã cũ), nên simlib không tự chọn: nếu là số liệu của {today.name_vi} hiện nay (tính lại cho "
-                f"các năm trước), ghi mã {today.geo_id}; nếu là của xã cũ, ghi mã {place.geo_id}")
-    return (f"'{name}' ({year}) names two different areas: the former {place.name_vi} ({place.geo_id}, until "
-            f"30/6/2025" + (f", its area now in {went}" if went else "") + f") and {today.name_vi} since 1/7/2025 "
-            f"({today.geo_id}), another area. A row of a year before 2025-2026 is read on the map of its year (the "
-            f"former commune), so simlib will not choose: for figures of today's {today.name_vi} (recomputed for "
-            f"past years) write the geo id {today.geo_id}; for the former commune write {place.geo_id}")
+    return _m(lang, "same_name_today", name=name, year=year, old=place.name_vi, old_id=place.geo_id,
+              went=_m(lang, "same_name_went", went=went) if went else "", today=today.name_vi,
+              today_id=today.geo_id)
 
 
 # the row rules build on the parsing above (imported last: they import this module)
