@@ -125,5 +125,8 @@ def test_a_units_count_for_a_year_is_its_own_else_the_latest_before_else_the_ear
 def test_the_vocational_tracks_come_from_the_registry():
     tracks = track_group(load_bundle().indicators, "vocational")
     assert set(tracks) == {"so_cap", "trung_cap", "trung_hoc_nghe", "cao_dang"}
+    from simlib.scenarios.engine import VOCATIONAL_TRACKS  # the engine's copy (scenario stage) must not drift
+
+    assert set(VOCATIONAL_TRACKS) == set(tracks)
     with pytest.raises(KeyError, match="unknown track group"):
         track_group([], "academic")
