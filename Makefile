@@ -36,11 +36,12 @@ report: $(STAMP) ## the main job on the bundled cases: reports/<case>/vi and rep
 test: $(STAMP) ## run every test: the import contract, unit/property tests and the notebooks under nbval
 	$(VENV)/bin/lint-imports --no-cache
 	SIMLIB_NB_DRAWS=$(NB_DRAWS) MPLBACKEND=Agg $(PY) -m pytest -n 2 --dist loadscope $(NOTEBOOKS) tests \
+	  --doctest-modules simlib --ignore-glob="tests/corpus/*.py" \
 	  --nbval-lax --nbval-current-env --nbval-sanitize-with tests/nbval_sanitize.cfg $(PYTEST_ARGS)
 
 unit: $(STAMP) ## the import contract and unit/property tests (no notebooks)
 	$(VENV)/bin/lint-imports --no-cache
-	MPLBACKEND=Agg $(PY) -m pytest -n 2 tests
+	MPLBACKEND=Agg $(PY) -m pytest -n 2 tests --doctest-modules simlib --ignore-glob="tests/corpus/*.py"
 
 nbtest: $(STAMP) ## notebooks only, under nbval
 	SIMLIB_NB_DRAWS=$(NB_DRAWS) MPLBACKEND=Agg $(PY) -m pytest -n 2 --dist loadscope --nbval-lax --nbval-current-env \

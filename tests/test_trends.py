@@ -459,7 +459,9 @@ def test_plot_fan_returns_figure_without_touching_rcparams():
     before = dict(matplotlib.rcParams)
     obs = long_an_thcs()
     res = T.fit(obs, "logit_linear")
-    fig = T.plot_fan(res, obs, targets={"2025 target": 0.4012}, source="Source: test")
+    from simlib.present.trend_fan import plot_fan
+
+    fig = plot_fan(res, obs, targets={"2025 target": 0.4012}, source="Source: test")
     assert isinstance(fig, matplotlib.figure.Figure)
     ax = fig.axes[0]
     texts = " ".join(t.get_text() for t in ax.texts)

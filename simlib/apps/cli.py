@@ -141,11 +141,9 @@ def _cmd_report(args: argparse.Namespace) -> int:
 def _cmd_feasibility(args: argparse.Namespace) -> int:
     import pandas as pd
 
-    from simlib.assess.feasibility import assess_targets, feasibility
+    from simlib.assess.assessment import Assessment, feasibility
     from simlib.assess.verdicts import NOT_ASSESSED
-    from simlib.models.assumptions import load_flow_assumptions
     from simlib.scenarios.engine import RunConfig
-    from simlib.scenarios.levers import list_scenarios, load_levers, load_scenario
 
     if args.plan:
         from simlib.inputs.bundle import load_bundle, load_planner_file
@@ -159,17 +157,12 @@ def _cmd_feasibility(args: argparse.Namespace) -> int:
     else:
         inputs = _case_inputs(args)
         case = inputs.case
-        levers = load_levers(inputs.levers_path)
-        names = args.scenario or (list(case.scenarios) if case.scenarios is not None
-                                  else list_scenarios(inputs.scenarios_dir))
-        scs = [load_scenario(n, levers, directory=inputs.scenarios_dir) for n in names]
+        as_of = args.as_of if args.as_of is not None else case.as_of
         config = RunConfig(years=case.years, n_draws=args.draws, seed=args.seed, readings=args.readings,
-                           progress=None)
-        flow = load_flow_assumptions(inputs.flow_assumptions_path, observations=inputs.bundle.observations)
-        rep = assess_targets(inputs.bundle, geography=inputs.geography, units=inputs.units, plans=inputs.plans,
-                             scenarios=scs, config=config, levers=levers, flow_table=flow,
-                             as_of=args.as_of if args.as_of is not None else case.as_of, run_id=case.id)
-    table = rep.table
+                           progress=None, as_of=as_of)
+        rep = Assessment.from_case(inputs, config=config, scenarios=args.scenario or None, as_of=as_of,
+                                   chunk_units=None).run()
+    table = rep.verdicts
     if args.csv:  # written before anything is printed, so a closed pipe cannot lose it
         Path(args.csv).parent.mkdir(parents=True, exist_ok=True)
         table.to_csv(args.csv, index=False, lineterminator="\n", float_format="%.4f")

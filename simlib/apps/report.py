@@ -47,16 +47,16 @@ import simlib
 from simlib.errors import InputError
 from simlib.apps.render import history_frame, render_language, sensitivity_label
 from simlib.assess import feasibility as F
+from simlib.assess.assessment import Assessment, AssessmentResult
 from simlib.assess.monitoring import monitoring_table
 from simlib.assess.planning import quota_options
 from simlib.evidence.audit import AuditResult, audit
 from simlib.evidence.targets import used_targets
 from simlib.inputs.case import Case, CaseInputs, load_case, load_case_inputs
-from simlib.models.assumptions import load_flow_assumptions
 from simlib.present import i18n
 from simlib.present.export import write_csv
-from simlib.scenarios.engine import DEFAULT_DRAWS, DEFAULT_SEED, RunConfig, ScenarioRun, chunk_size
-from simlib.scenarios.levers import LeverSet, Scenario, list_scenarios, load_levers, load_scenario
+from simlib.scenarios.engine import DEFAULT_DRAWS, DEFAULT_SEED, RunConfig, ScenarioRun
+from simlib.scenarios.levers import LeverSet, Scenario
 
 __all__ = ["ReportData", "OutputFolderError", "check_out", "compute", "render", "run_report", "history_frame", "sensitivity_label"]
 
@@ -78,7 +78,8 @@ class ReportData:
     levers : LeverSet
     scenarios : list of Scenario
     audit : AuditResult
-    report : FeasibilityReport
+    report : AssessmentResult
+        The assessment (:class:`simlib.assess.assessment.Assessment`): verdicts, fans, reach, evidence.
     run : ScenarioRun
         The case's run (its geography and units).
     tables : dict name -> DataFrame
@@ -94,7 +95,7 @@ class ReportData:
     levers: LeverSet
     scenarios: list
     audit: AuditResult
-    report: F.FeasibilityReport
+    report: AssessmentResult
     run: ScenarioRun
     tables: dict
     lever_scenario: Scenario | None
@@ -135,10 +136,10 @@ def _lever_choice(run: ScenarioRun, scenarios: Sequence[Scenario], headline: Seq
     return sc, ind
 
 
-def _tables(rep: F.FeasibilityReport, run: ScenarioRun, levers: LeverSet, lever_sc, lever_ind) -> dict:
+def _tables(rep: AssessmentResult, run: ScenarioRun, levers: LeverSet, lever_sc, lever_ind) -> dict:
     b = run.baseline
     geo, last = b.geography, b.years[-1]
-    tables = {"feasibility": rep.table.copy(), "targets_reachable": rep.reach}
+    tables = {"feasibility": rep.verdicts.copy(), "targets_reachable": rep.reach}
     rows = []
     for ind in b.shares:
         for sc in run.scenarios:
@@ -161,7 +162,7 @@ def _tables(rep: F.FeasibilityReport, run: ScenarioRun, levers: LeverSet, lever_
 QUOTA_GRID = (0.45, 0.50, 0.55, 0.60, 0.65, 0.70, 0.75, 0.80)
 
 
-def _planning_tables(inputs: CaseInputs, rep: F.FeasibilityReport, run: ScenarioRun, levers: LeverSet) -> dict:
+def _planning_tables(inputs: CaseInputs, rep: AssessmentResult, run: ScenarioRun, levers: LeverSet) -> dict:
     """The quota table (what each public grade-10 quota gives) and the Circular 16 monitoring table."""
     b, case = run.baseline, inputs.case
     geo, last = b.geography, b.years[-1]
@@ -214,21 +215,16 @@ def compute(case: Case | str | Path, *, data_dir: str | Path | None = None, plan
     _say(progress, i18n.t("report.progress_read", lang, case=case.id))
     inputs = load_case_inputs(case, data_dir=data_dir, planner_file=planner_file)
     bundle = inputs.bundle
-    levers = load_levers(inputs.levers_path)
-    flow = load_flow_assumptions(inputs.flow_assumptions_path, observations=bundle.observations)
-    names = list(case.scenarios) if case.scenarios is not None else list_scenarios(inputs.scenarios_dir)
-    scenarios = [load_scenario(n, levers, directory=inputs.scenarios_dir) for n in names]
+    config = RunConfig(years=case.years, n_draws=int(n_draws), seed=int(seed), as_of=case.as_of,
+                       progress=None if callable(progress) else progress)
+    chain = Assessment.from_case(inputs, config=config)
+    levers, scenarios = chain.levers, list(chain.scenarios)
     own = [p for p in inputs.plans if p not in case.benchmarks]
     planner_rows = bundle.observations[bundle.observations["flags"].fillna("").str.contains("planner_data")]
     aud = audit(bundle, plans=own, planner_data=planner_rows if len(planner_rows) else None)
-    config = RunConfig(years=case.years, n_draws=int(n_draws), seed=int(seed), as_of=case.as_of,
-                       progress=None if callable(progress) else progress)
     _say(progress, i18n.t("report.progress_simulate", lang, units=i18n.fmt_int(len(inputs.units), lang),
                           scenarios=str(len(scenarios)), draws=i18n.fmt_int(int(n_draws), lang)))
-    rep = F.assess_targets(bundle, geography=inputs.geography, units=inputs.units, plans=inputs.plans,
-                           scenarios=scenarios, config=config, levers=levers, flow_table=flow, as_of=case.as_of,
-                           run_id=case.id, chunk_units=chunk_size(int(n_draws), len(case.years),
-                                                                  n_scenarios=len(scenarios)))
+    rep = chain.run()
     run = rep.runs[case.id]
     reg = run.baseline.registry
     headline = [i for i in (list(case.headline) or [x.id for x in reg.headline()]) if i in run.simulated()]

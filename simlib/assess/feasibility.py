@@ -35,9 +35,8 @@ named ``*_pct``.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from types import MappingProxyType
 
 import numpy as np
 import pandas as pd
@@ -47,26 +46,28 @@ from simlib.assess import progress
 from simlib.assess.verdicts import MET, MISSED, NOT_ASSESSED, verdict
 from simlib.errors import InputError
 from simlib.evidence.series import series_for
-from simlib.evidence.targets import Threshold, is_met, p_met, threshold, used_targets
+from simlib.evidence.targets import Threshold, is_met, p_met, threshold
 from simlib.inputs.bundle import Bundle
 from simlib.models import trends
-from simlib.scenarios.engine import (
-    Baseline,
-    RunConfig,
-    ScenarioRun,
-    progress_bar,
-    apply_scenario,
-    plan_run,
-    run_scenarios,
-    simulate_baseline,
-    with_draws,
-)
-from simlib.scenarios.levers import LeverSet, Scenario, draw_levers, list_scenarios, load_levers, load_scenario
+from simlib.scenarios.engine import Baseline, ScenarioRun, apply_scenario, with_draws
+from simlib.scenarios.levers import Scenario, draw_levers
+from simlib.vocab import INTERVAL, MEDIAN, interval_columns
 
 __all__ = [
-    "plan_units", "plan_config", "assess_run", "feasibility", "assess_targets", "FeasibilityReport", "InverseResult", "solve_lever",
-    "target_options", "capacity_check", "peer_panel", "sensitivity", "TIMINGS", "COLUMNS",
+    "plan_units", "assess_run", "InverseResult", "solve_lever", "target_options", "capacity_check", "peer_panel",
+    "sensitivity", "TIMINGS", "COLUMNS",
 ]
+
+#: Names that moved to :mod:`simlib.assess.assessment` (the assessment chain); still reachable from here.
+_MOVED = ("feasibility", "assess_targets", "FeasibilityReport", "FAN_PROBS", "Assessment", "AssessmentResult")
+
+
+def __getattr__(name: str):
+    if name in _MOVED:
+        from simlib.assess import assessment
+
+        return getattr(assessment, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 #: How a target's year relates to the run's "today" (``as_of``): observed past, estimated past, future.
 TIMINGS = ("past_observed", "past_estimated", "future")
@@ -74,7 +75,7 @@ TIMINGS = ("past_observed", "past_estimated", "future")
 #: Columns of the verdict table, in order.
 COLUMNS = ["target_id", "plan_id", "geography", "geography_name", "indicator", "variant", "used", "year",
            "comparator", "as_written", "target_pct", "timing", "scenario", "p_met", "verdict", "observed_pct",
-           "median_pct", "q0.1_pct", "q0.9_pct", "evidence", "n_points", "last_year", "last_pct",
+           "median_pct", *interval_columns(pct=True), "evidence", "n_points", "last_year", "last_pct",
            "required_pace_pts", "required_pace_logit", "anticipated_pace_pts", "observed_slope_logit", "pace_ratio",
            "progress_class", "anticipated_gap", "feasible_tau", "speed_multiple", "feasible_progress",
            "feasible_method", "illustrative", "note"]
@@ -94,14 +95,6 @@ def plan_units(bundle: Bundle, plan_id: str) -> tuple[str, list[str]]:
     t = bundle.targets[bundle.targets["plan_id"] == plan_id]
     units = [geo] + [g for g in dict.fromkeys(t["geography"]) if g != geo]
     return geo, units
-
-
-def plan_config(bundle: Bundle, plan_id: str, base: RunConfig = RunConfig()) -> RunConfig:
-    """``base`` with years widened to cover the plan's target years."""
-    t = bundle.targets[bundle.targets["plan_id"] == plan_id]
-    y0 = min([int(base.years[0])] + [int(y) for y in t["year"]])
-    y1 = max([int(base.years[-1])] + [int(y) for y in t["year"]])
-    return RunConfig(**{**base.__dict__, "years": tuple(range(y0, y1 + 1))})
 
 
 def peer_panel(bundle: Bundle, indicator: str) -> pd.DataFrame:
@@ -254,6 +247,7 @@ def assess_run(run: ScenarioRun, targets: pd.DataFrame, *, prior: trends.Nationa
     bundle = b.bundle
     prior = prior if prior is not None else trends.derive_national_prior(bundle.observations)
     panel = dict(panel) if panel is not None else {}
+    lo_col, hi_col = interval_columns(pct=True)
     rows = []
     for t in targets.to_dict("records"):
         ind, geo, year = t["indicator"], t["geography"], int(t["year"])
@@ -293,7 +287,7 @@ def assess_run(run: ScenarioRun, targets: pd.DataFrame, *, prior: trends.Nationa
         for sc in run.scenarios:
             x = run.share(ind, sc)[:, j, k]
             p = p_met(x, thr)
-            q = np.quantile(x, [0.1, 0.5, 0.9])
+            q = np.quantile(x, [INTERVAL[0], MEDIAN, INTERVAL[1]])
             if timing == "past_observed":
                 v = MET if is_met(observed, thr) else MISSED
             else:
@@ -302,174 +296,10 @@ def assess_run(run: ScenarioRun, targets: pd.DataFrame, *, prior: trends.Nationa
             if past and sc != "baseline":
                 sc_notes.append(f"a past year: every scenario gives the baseline ({year} <= today, {as_of})")
             rows.append({**common, "timing": timing, "scenario": sc, "p_met": p, "verdict": v,
-                         "observed_pct": _pct(observed), "median_pct": 100 * q[1], "q0.1_pct": 100 * q[0],
-                         "q0.9_pct": 100 * q[2], **extra, **pace_cols, "illustrative": illus,
+                         "observed_pct": _pct(observed), "median_pct": 100 * q[1], lo_col: 100 * q[0],
+                         hi_col: 100 * q[2], **extra, **pace_cols, "illustrative": illus,
                          "note": "; ".join(notes + sc_notes)})
     return pd.DataFrame(rows).reindex(columns=COLUMNS)
-
-
-@dataclass(frozen=True)
-class FeasibilityReport:
-    """Verdicts for several plans, with the runs behind them.
-
-    Attributes
-    ----------
-    table : DataFrame
-        One row per target and scenario (:data:`COLUMNS`).
-    runs : mapping run id -> ScenarioRun
-        The runs (for a chunked run: the chunk holding the run's geography).
-    fans : DataFrame or None
-        Baseline quantiles of every simulated indicator for every unit:
-        indicator, unit, year, q0.05 ... q0.95 (fractions), kept when a run
-        is chunked so that no unit's draws need to stay in memory.
-    reach : DataFrame or None
-        :func:`target_options` for every unit in the last simulated year.
-    evidence : mapping (unit, indicator) -> Evidence, or None
-        Where every unit's trend comes from (all chunks).
-    """
-
-    table: pd.DataFrame
-    runs: Mapping[str, ScenarioRun]
-    fans: pd.DataFrame | None = None
-    reach: pd.DataFrame | None = None
-    evidence: Mapping | None = None
-
-    def summary(self, scenario: str | None = None, used_only: bool = True) -> pd.DataFrame:
-        """A compact table: target, target %, scenario, P(met), verdict, median %, pace."""
-        t = self.table
-        if used_only:
-            t = t[t["used"]]
-        if scenario is not None:
-            t = t[t["scenario"] == scenario]
-        cols = ["plan_id", "geography_name", "indicator", "year", "as_written", "timing", "scenario", "p_met",
-                "verdict", "median_pct", "q0.1_pct", "q0.9_pct", "required_pace_pts", "anticipated_pace_pts",
-                "feasible_progress"]
-        return t[cols].reset_index(drop=True)
-
-
-def _with_used(targets: pd.DataFrame) -> pd.DataFrame:
-    used = set(used_targets(targets)["target_id"])
-    return targets.assign(used=targets["target_id"].isin(used))
-
-
-def feasibility(bundle: Bundle, *, plans: Sequence[str] | None = None,
-                scenarios: Sequence[Scenario | str] | None = None, config: RunConfig = RunConfig(),
-                levers: LeverSet | None = None, as_of: int | None = None,
-                units: Mapping[str, Sequence[str]] | None = None) -> FeasibilityReport:
-    """Verdicts for every target of the plans (default: all), under every scenario.
-
-    Each plan is one run (its geography and every unit it sets targets for,
-    or ``units[plan_id]``), seeded with ``config.seed``, so a plan's verdicts
-    do not depend on which other plans are assessed. ``as_of``: see
-    :func:`assess_run`.
-    """
-    levers = levers if levers is not None else load_levers(bundle.data_dir / "levers.yaml")
-    sdir = bundle.data_dir / "scenarios"
-    if scenarios is None:
-        scenarios = list_scenarios(sdir)
-    scs = [s if isinstance(s, Scenario) else load_scenario(s, levers, directory=sdir) for s in scenarios]
-    plan_ids = list(plans) if plans else list(bundle.plans["plan_id"])
-    targets = _with_used(bundle.targets)
-    prior = trends.derive_national_prior(bundle.observations)
-    panels: dict[str, pd.DataFrame] = {}
-    frames, runs = [], {}
-    for pid in plan_ids:
-        geo, plan_unit_list = plan_units(bundle, pid)
-        if units is not None and pid in units:
-            plan_unit_list = list(units[pid])
-        cfg = plan_config(bundle, pid, config)
-        base = simulate_baseline(bundle, geo, cfg, levers=levers, units=plan_unit_list)
-        run = run_scenarios(bundle, scs, baseline=base)
-        runs[pid] = run
-        frames.append(assess_run(run, targets[targets["plan_id"] == pid], prior=prior, panel=panels, as_of=as_of))
-    return FeasibilityReport(pd.concat(frames, ignore_index=True), MappingProxyType(runs))
-
-
-FAN_PROBS = (0.05, 0.1, 0.2, 0.25, 0.35, 0.5, 0.65, 0.75, 0.8, 0.9, 0.95)  # 80 % and 50 % bands for charts
-
-
-def assess_targets(bundle: Bundle, *, geography: str, units: Sequence[str], plans: Sequence[str],
-                   scenarios: Sequence[Scenario], config: RunConfig = RunConfig(), levers: LeverSet | None = None,
-                   flow_table: pd.DataFrame | None = None, as_of: int | None = None, run_id: str = "run",
-                   chunk_units: int | None = None, fan_indicators: Sequence[str] | None = None) -> FeasibilityReport:
-    """Verdicts for the targets of several plans on one run (one geography and its units).
-
-    This is how a planning case is assessed: its own plan, and national
-    plans applied to its geography as benchmarks, share one simulation of
-    the case's units. Targets of the plans outside the units are listed as
-    ``not_assessed``. Years are widened to cover every target year.
-
-    Parameters
-    ----------
-    bundle : Bundle
-        With the case's files added (:func:`simlib.inputs.case.load_case_inputs`).
-    geography, units : str, sequence of str
-        The run (the geography first).
-    plans : sequence of str
-        Plan ids whose targets are assessed.
-    scenarios : sequence of Scenario
-    config : RunConfig
-    levers, flow_table : optional
-        The case's lever set and flow assumptions (default: the bundle's folder).
-    as_of : int, optional
-        "Today" (see :func:`assess_run`).
-    run_id : str
-        Key of the run in the report's ``runs``.
-    chunk_units : int, optional
-        Simulate at most this many units at a time, one scenario at a time
-        (memory is then set by the chunk, not by the number of units); the
-        numbers are the same as unchunked. ``runs`` keeps the geography's own
-        chunk with every scenario; ``fans`` and ``reach`` cover every unit.
-    fan_indicators : sequence of str, optional
-        Indicators whose baseline quantiles go into ``fans`` (default: every simulated one).
-    """
-    targets = _with_used(bundle.targets[bundle.targets["plan_id"].isin(list(plans))])
-    years = [int(y) for y in targets["year"]]
-    cfg = RunConfig(**{**config.__dict__, "years": tuple(range(min([config.years[0], *years]),
-                                                               max([config.years[-1], *years]) + 1))})
-    plan = plan_run(bundle, geography, cfg, levers=levers, flow_table=flow_table, units=list(units))
-    size = chunk_units or len(plan.units)
-    # the geography's own chunk keeps every scenario (province-level tables read it); the other chunks are
-    # reduced one scenario at a time, so memory is one chunk and one scenario
-    chunks = [list(plan.units[:size])] if size >= len(plan.units) else \
-        [[plan.units[0]]] + [list(plan.units[i:i + size]) for i in range(1, len(plan.units), size)]
-    frames, fans, reach, panels = [], [], [], {}
-    outside = targets[~targets["geography"].isin(plan.units)]
-    main = run_scenarios(bundle, scenarios, baseline=plan.baseline(chunks[0]))
-    names = main.scenarios
-    for k, chunk in enumerate(progress_bar(chunks, len(chunks), cfg.progress, "units")):
-        mine = targets[targets["geography"].isin(chunk)]
-        if k == 0:
-            runs = [main]
-            mine = pd.concat([mine, outside])
-        else:
-            base = plan.baseline(chunk)
-            runs = (ScenarioRun(base, MappingProxyType({sc: apply_scenario(base, main.results[sc].scenario)}))
-                    for sc in names)
-        for run in runs:
-            frames.append(assess_run(run, mine, panel=panels, as_of=as_of))
-            reach.append(target_options(run, cfg.years[-1]))
-            if "baseline" in run.results:
-                for ind in (fan_indicators if fan_indicators is not None else run.simulated()):
-                    fans.append(run.quantiles(ind, "baseline", probs=FAN_PROBS).assign(indicator=ind))
-    table = pd.concat(frames, ignore_index=True)
-    t_order = {tid: i for i, tid in enumerate(targets["target_id"])}
-    s_order = {sc: i for i, sc in enumerate(names)}
-    table = table.sort_values(["target_id", "scenario"], key=lambda c: c.map(t_order if c.name == "target_id"
-                                                                             else s_order), kind="stable")
-    table = table.reset_index(drop=True)
-    fan = pd.concat(fans, ignore_index=True)
-    fan = fan[["indicator", "unit", "year", *[c for c in fan.columns if c.startswith("q")]]]
-    return FeasibilityReport(table, MappingProxyType({run_id: main}), _in_order(fan, ["indicator", "unit", "year"]),
-                             _in_order(pd.concat(reach, ignore_index=True), ["indicator", "scenario", "unit"]),
-                             plan.evidence)
-
-
-def _in_order(df: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
-    """Rows sorted by ``keys``, each key in the order of its first appearance (chunking does not change a table)."""
-    order = {k: {v: i for i, v in enumerate(dict.fromkeys(df[k]))} for k in keys}
-    return df.sort_values(keys, key=lambda c: c.map(order[c.name]) if c.name in order else c,
-                          kind="stable").reset_index(drop=True)
 
 
 # --------------------------------------------------------------------------

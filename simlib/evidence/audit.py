@@ -29,9 +29,11 @@ import numpy as np
 import pandas as pd
 
 from simlib.errors import InputError
+from simlib.evidence.series import count_series
 from simlib.evidence.targets import SAME_SCOPE_VARIANTS, used_targets
 from simlib.inputs.bundle import Bundle, population_weights
 from simlib.logit import logit_clipped as _logit
+from simlib.vocab import count_for_year
 
 __all__ = ["AuditResult", "audit"]
 
@@ -191,10 +193,12 @@ def _planner_weights(bundle: Bundle, planner_data: pd.DataFrame | None, indicato
                      & (planner_data["breakdown"] == "")]
     if d.empty:
         return None, ""
-    d = d[d["year"] <= year] if (d["year"] <= year).any() else d
-    latest = d.sort_values("year").groupby("geography").tail(1)
-    vals = latest.set_index("geography")["value"].astype(float)
-    years = sorted(set(int(y) for y in latest["year"]))
+    picked = {g: count_for_year(count_series(d, g, w_ind).to_dict(), year) for g in dict.fromkeys(d["geography"])}
+    picked = {g: vy for g, vy in picked.items() if vy[1] is not None}
+    if not picked:
+        return None, ""
+    vals = pd.Series({g: vy[0] for g, vy in picked.items()}, dtype=float)
+    years = sorted({int(vy[1]) for vy in picked.values()})
     label = f"{w_ind} (planner data, {'/'.join(map(str, years))})"
     return vals.rename(label), label
 

@@ -23,11 +23,12 @@ import numpy as np
 import pandas as pd
 
 from simlib.errors import InputError
+from simlib.vocab import count_for_year
 
 __all__ = [
     "BASES", "SHARE_UNITS", "READINGS", "NATIONAL_GEOGRAPHY", "NATIONAL_INDICATOR", "SeriesError", "Observation", "check_share",
     "observations_from_frame", "national_history", "series_for", "aggregate_children", "sub_units", "unit_tree",
-    "count_value", "lineage_view", "unit_rows", "former_area_rows",
+    "count_value", "count_series", "unit_count", "lineage_view", "unit_rows", "former_area_rows",
 ]
 
 BASES = ("same", "broader", "narrower", "unclear")
@@ -396,19 +397,36 @@ def count_value(value, low, high) -> float:
     return float("nan")
 
 
-def _count(observations: pd.DataFrame, geography: str, indicator: str, year: int) -> float:
-    """A count of ``indicator`` for a unit: the year's own, else the unit's latest (NaN when none)."""
+def count_series(observations: pd.DataFrame, geography: str, indicator: str) -> pd.Series:
+    """Counts of ``indicator`` for one geography by year (totals only; the latest row wins a tie).
+
+    Each row is read by :func:`count_value` (a value, a range's midpoint, a lower bound).
+
+    Returns
+    -------
+    Series
+        Index year (int), values the counts (float, e.g. students); empty when none.
+    """
     o = observations
     sel = o[(o["geography"] == geography) & (o["indicator"] == indicator) & o["year"].notna()]
+    if "breakdown" in sel.columns:
+        sel = sel[sel["breakdown"].isna() | (sel["breakdown"].astype(str).str.strip() == "")]
     if sel.empty:
-        return float("nan")
-    vals = pd.Series([count_value(r.get("value"), r.get("low"), r.get("high")) for r in sel.to_dict("records")],
-                     index=sel.index, dtype=float)
-    same = vals[sel["year"] == year].dropna()
-    if len(same):
-        return float(same.iloc[-1])
-    latest = sel.assign(_v=vals).dropna(subset=["_v"]).sort_values("year")
-    return float(latest["_v"].iloc[-1]) if len(latest) else float("nan")
+        return pd.Series(dtype=float)
+    vals = {int(r["year"]): count_value(r.get("value"), r.get("low"), r.get("high")) for r in sel.to_dict("records")}
+    return pd.Series(vals, dtype=float).dropna().sort_index()
+
+
+def unit_count(observations: pd.DataFrame, geography: str, indicator: str, year: int) -> float:
+    """A unit's count of ``indicator`` for a year, by the one rule of :func:`simlib.vocab.count_for_year`.
+
+    The year's own count, else the latest before it, else the earliest after
+    it (totals only, :func:`count_series`); NaN when the unit has none.
+    """
+    return count_for_year(count_series(observations, geography, indicator).to_dict(), year)[0]
+
+
+_count = unit_count
 
 
 def unit_tree(geographies: pd.DataFrame) -> tuple[dict[str, list[str]], dict[str, list[str]]]:

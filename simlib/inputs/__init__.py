@@ -2,14 +2,18 @@
 
 This is the only stage that opens files. Modules: :mod:`~simlib.inputs.textio`
 (CSV/Excel to raw cells, numbers with decimal commas),
-:mod:`~simlib.inputs.validation` (schemas and rules, every problem with
-file, row, column and reason), :mod:`~simlib.inputs.bundle` (load the
-bundled tables and planner files), :mod:`~simlib.inputs.case` (planning
-cases), :mod:`~simlib.inputs.levers` (lever and scenario YAML files),
+:mod:`~simlib.inputs.validation` (:func:`validate_table`: every problem with
+file, row, column and reason) with :mod:`~simlib.inputs.schemas` (the tables'
+columns), :mod:`~simlib.inputs.reference` (what a file is checked against),
+:mod:`~simlib.inputs.row_rules` (the rules of each table kind) and
+:mod:`~simlib.inputs.messages` (the message catalogue: every message in
+English and Vietnamese); :mod:`~simlib.inputs.bundle` (load the bundled tables
+and planner files), :mod:`~simlib.inputs.case` (planning cases),
+:mod:`~simlib.inputs.levers` (lever and scenario YAML files),
 :mod:`~simlib.inputs.assumptions` (the flow-assumptions file),
 :mod:`~simlib.inputs.yamlio` (the one YAML reader and unknown-keys check),
-:mod:`~simlib.inputs.resources` (where the bundled data live). Nothing here
-writes to an input file.
+:mod:`~simlib.inputs.places` (the official map), :mod:`~simlib.inputs.resources`
+(where the bundled data live). Nothing here writes to an input file.
 """
 
 import importlib

@@ -31,8 +31,8 @@ Examples
 34
 >>> len(places.units("Tây Ninh"))
 96
->>> places.resolve("Huyện Đức Hòa, Tỉnh Long An").note  # doctest: +ELLIPSIS
-'Huyện Đức Hòa, Tỉnh Long An -> Tỉnh Tây Ninh (since 1/7/2025)...'
+>>> print(places.resolve("Huyện Đức Hòa, Tỉnh Long An").note)  # doctest: +ELLIPSIS
+Huyện Đức Hòa, Tỉnh Long An -> Tỉnh Tây Ninh (since 1/7/2025)...
 """
 
 from __future__ import annotations

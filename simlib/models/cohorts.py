@@ -41,7 +41,8 @@ from types import MappingProxyType
 import numpy as np
 import pandas as pd
 
-from simlib.evidence.series import count_value
+from simlib.evidence.series import count_series
+from simlib.vocab import count_for_year
 
 __all__ = ["Cohort", "latest_count", "count_series", "cohort_matrix", "PER_THOUSAND", "CohortProjection",
            "project_cohort", "PROXY_LOG_SD"]
@@ -86,30 +87,6 @@ class Cohort:
     high: np.ndarray | None = None
     notes: tuple[str, ...] = ()
     projections: Mapping[str, CohortProjection] = field(default_factory=dict)
-
-
-def _point(row) -> float:
-    """A count observation as one number: the value, a range's midpoint, or a lower bound."""
-    return count_value(row.get("value"), row.get("low"), row.get("high"))
-
-
-def count_series(observations: pd.DataFrame, geography: str, indicator: str) -> pd.Series:
-    """Counts of ``indicator`` for one geography by year (totals only; the latest row wins a tie).
-
-    Returns
-    -------
-    Series
-        Index year (int), values students (float); empty when none.
-    """
-    o = observations
-    sel = o[(o["geography"] == geography) & (o["indicator"] == indicator) & o["year"].notna()]
-    if "breakdown" in sel.columns:
-        sel = sel[sel["breakdown"].isna() | (sel["breakdown"].astype(str).str.strip() == "")]
-    if sel.empty:
-        return pd.Series(dtype=float)
-    vals = {int(r["year"]): _point(r) for r in sel.to_dict("records")}
-    s = pd.Series(vals, dtype=float).dropna().sort_index()
-    return s
 
 
 def latest_count(observations: pd.DataFrame, geography: str, indicator: str) -> float:
@@ -159,14 +136,10 @@ def _share_remainder(values, low, high, src, notes, units, years, reporting, sil
 
 def _fill_years(series: pd.Series, years: Sequence[int], growth: float) -> np.ndarray:
     out = np.empty(len(years))
-    known_years = series.index.to_numpy()
+    counts = series.to_dict()
     for k, y in enumerate(years):
-        if y in series.index:
-            out[k] = series.loc[y]
-            continue
-        before = known_years[known_years < y]
-        ref = int(before[-1]) if len(before) else int(known_years[0])
-        out[k] = series.loc[ref] * (1.0 + growth) ** (y - ref)
+        value, ref = count_for_year(counts, y)  # the year's own, else the latest before, else the earliest after
+        out[k] = value * (1.0 + growth) ** (y - ref)
     return out
 
 

@@ -1,0 +1,277 @@
+"""The page of a chart: header (title, subtitle, marks), axes grid, legend, note and source, laid out once.
+
+Text is measured with the Agg renderer at the dpi PNGs are saved at, wrapped to the page width, and every block
+is placed in inches so that nothing overlaps or is cut. Internal to the chart modules of :mod:`simlib.present`.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Sequence
+
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
+from matplotlib.font_manager import FontProperties
+
+from simlib.errors import InputError
+from simlib.present.i18n import t
+from simlib.present.safety import neutralise
+from simlib.present.charts import (
+    _BandsHandle,
+    _BandsHandler,
+    _DEBUG,
+    _GAP_IN,
+    _INK,
+    _LAYOUT_DPI,
+    _MARK_PT,
+    _MUTED,
+    _NOTE_PT,
+    _PAD_IN,
+    _RC,
+    _SOURCE_PT,
+    _SUBTITLE_PT,
+    _TITLE_PT,
+    _VERMILLION,
+)
+
+
+# the page: header, axes grid, legend, note and source, laid out once
+# ============================================================================================
+
+@functools.lru_cache(maxsize=4096)
+def _measure(text: str, size: float, weight: str, dpi: float) -> float:
+    """Width of one line of DejaVu Sans text in inches at ``dpi`` (Agg's hinting), cached: the same source lines
+    and labels are measured for every chart of a report."""
+    from matplotlib.backends.backend_agg import RendererAgg
+
+    r = _agg(dpi)
+    prop = FontProperties(family="DejaVu Sans", size=size, weight=weight)
+    return RendererAgg.get_text_width_height_descent(r, text, prop, ismath=False)[0] / dpi
+
+
+@functools.lru_cache(maxsize=4)
+def _agg(dpi: float):
+    from matplotlib.backends.backend_agg import RendererAgg
+
+    return RendererAgg(10, 10, dpi)
+
+
+def _wrap_text(renderer, text: str, size: float, width_in: float, dpi: float, weight: str = "normal") -> str:
+    """Greedy word wrap of ``text`` to ``width_in`` inches, measuring each line (existing newlines kept)."""
+    if not text:
+        return ""
+    weight = str(weight)
+
+    def width(s: str) -> float:
+        return _measure(s, float(size), weight, float(dpi))
+
+    out = []
+    for para in str(text).split("\n"):
+        words = para.split(" ")
+        line = ""
+        for w in words:
+            cand = f"{line} {w}" if line else w
+            if line and width(cand) > 0.98 * width_in:
+                out.append(line)
+                line = w
+            else:
+                line = cand
+        out.append(line)
+    return "\n".join(out)
+
+
+def _fit_lines(renderer, text: str, size: float, width_in: float, dpi: float, *, weight: str = "normal",
+               max_lines: int = 2) -> str:
+    """``text`` wrapped to ``width_in`` inches in at most ``max_lines`` lines, the last one shortened with "…".
+
+    A long place name (e.g. "Trường THCS Nguyễn Thị Minh Khai (Hưng Nguyên, Nghệ An)") stays readable in a
+    narrow panel; a single word longer than the width is cut too.
+    """
+    weight = str(weight)
+
+    def width(s: str) -> float:
+        return _measure(s, float(size), weight, float(dpi))
+
+    text = "\n".join(" ".join(part.split()) for part in str(text).split("\n"))
+    lines = _wrap_text(renderer, text, size, width_in, dpi, weight).split("\n")
+    out = lines[:max_lines]
+    cut = len(lines) > max_lines
+    last = out[-1]
+    if cut or width(last) > 0.98 * width_in:
+        while last and width(last + "…") > 0.98 * width_in:
+            last = last[:-1].rstrip()
+        out[-1] = last + "…"
+    return "\n".join(out)
+
+
+def _source_text(source: str, lang: str) -> str:
+    if not source:
+        return ""
+    head = source.lstrip().lower()
+    if any(head.startswith(w.lower()) for w in (t("source", "vi"), t("source", "en"))):
+        return source
+    return f"{t('source', lang)}: {source}"
+
+
+class _Page:
+    """A figure built top to bottom at a fixed width; :meth:`finish` lays it out once."""
+
+    def __init__(self, *, width: float, lang: str, title: str, subtitle: str, illustrative: bool, note: str,
+                 source: str):
+        self.fig = Figure(figsize=(width, 4.0), dpi=_LAYOUT_DPI)
+        FigureCanvasAgg(self.fig)
+        self.renderer = self.fig.canvas.get_renderer()
+        self.width = float(width)
+        self.lang = lang
+        self.title = title
+        inner = self.width - 2 * _PAD_IN
+        self.header: list = []
+        self.footer: list = []
+        if title:
+            self._add(self.header, title, _TITLE_PT, inner, weight="bold", color=_INK, gid="chart-title")
+        if subtitle:
+            self._add(self.header, subtitle, _SUBTITLE_PT, inner, color="0.25", gid="chart-subtitle")
+        if illustrative:
+            self._add(self.header, t("illustrative", lang), _MARK_PT, inner, weight="bold", color=_VERMILLION,
+                      gid="illustrative-mark")
+        if note:
+            self._add(self.footer, note, _NOTE_PT, inner, color="0.2", gid="chart-note")
+        src = _source_text(source, lang)
+        if src:
+            self._add(self.footer, src, _SOURCE_PT, inner, color=_MUTED, gid="source-line")
+        self.legend = None
+
+    def _add(self, block: list, text: str, size: float, width_in: float, *, weight: str = "normal",
+             color: str = _INK, gid: str | None = None) -> None:
+        wrapped = _wrap_text(self.renderer, neutralise(str(text)), size, width_in, self.fig.dpi, weight)
+        txt = self.fig.text(0, 0, wrapped, ha="left", va="top", fontsize=size, fontweight=weight, color=color,
+                            gid=gid, parse_math=False, linespacing=1.25)
+        block.append(txt)
+
+    def _height(self, artist) -> float:
+        return artist.get_window_extent(self.renderer).height / self.fig.dpi
+
+    def add_legend(self, handles: list, *, max_cols: int | None = None) -> None:
+        """A legend under the axes, with as many columns as fit the width."""
+        if not handles:
+            return
+        inner = self.width - 2 * _PAD_IN
+        ncols = min(len(handles), max_cols or len(handles))
+        while True:
+            leg = self.fig.legend(handles=handles, labels=[h.get_label() for h in handles], loc="upper left",
+                                  bbox_to_anchor=(0, 0), ncols=ncols, frameon=False, fontsize=7.5,
+                                  handlelength=2.4, columnspacing=1.2, borderaxespad=0.0, borderpad=0.0,
+                                  handletextpad=0.5, handler_map={_BandsHandle: _BandsHandler()})
+            w = leg.get_window_extent(self.renderer).width / self.fig.dpi
+            if w <= inner or ncols == 1:
+                break
+            leg.remove()
+            ncols -= 1
+        self.legend = leg
+
+    def finish(self, grid: Sequence[Sequence], row_heights: Sequence[float], *, wspace: float = 0.18,
+               hspace: float = 0.12, min_left: float = 0.0) -> Figure:
+        """Measure the axes' decorations once, size the figure and fix every position.
+
+        Parameters
+        ----------
+        grid : rows of Axes (None for an empty cell)
+        row_heights : inches of each row's plotting area
+        wspace, hspace : inches between neighbouring cells' decorations
+        min_left : inches of left margin at least (aligns charts stacked on a page)
+        """
+        fig, r, dpi = self.fig, self.renderer, self.fig.dpi
+        nrows, ncols = len(grid), max(len(row) for row in grid)
+        left = [min_left] * ncols
+        right = [0.0] * ncols
+        top = [0.0] * nrows
+        bottom = [0.0] * nrows
+        axes = [(i, j, ax) for i, row in enumerate(grid) for j, ax in enumerate(row)
+                if ax is not None and ax.get_visible()]
+        # widths first, without the axes titles: a title is wrapped to its cell below, so a long place name never
+        # squeezes the plot (nor stops the chart)
+        for i, j, ax in axes:
+            titles = [x for x in (ax.title, ax._left_title, ax._right_title) if x.get_text()]
+            for x in titles:
+                x.set_visible(False)
+            tb, bb = ax.get_tightbbox(r), ax.bbox
+            for x in titles:
+                x.set_visible(True)
+            left[j] = max(left[j], (bb.x0 - tb.x0) / dpi)
+            right[j] = max(right[j], (tb.x1 - bb.x1) / dpi)
+        cell_w = (self.width - 2 * _PAD_IN - sum(left) - sum(right) - wspace * (ncols - 1)) / ncols
+        if cell_w < 1.0:
+            raise InputError(t("chart.too_narrow", self.lang, chart=self.title or "?"))
+        for i, j, ax in axes:
+            for x in (ax.title, ax._left_title, ax._right_title):
+                if x.get_text():
+                    x.set_text(_fit_lines(r, neutralise(x.get_text()), x.get_fontsize(), cell_w + right[j], dpi,
+                                          weight=x.get_fontweight(), max_lines=2))
+            tb, bb = ax.get_tightbbox(r), ax.bbox
+            if _DEBUG:
+                print("overhang", i, j, (bb.x0 - tb.x0) / dpi, (tb.x1 - bb.x1) / dpi, (tb.y1 - bb.y1) / dpi,
+                      (bb.y0 - tb.y0) / dpi)
+            top[i] = max(top[i], (tb.y1 - bb.y1) / dpi)
+            bottom[i] = max(bottom[i], (bb.y0 - tb.y0) / dpi)
+        head_h = sum(self._height(x) for x in self.header) + _GAP_IN * len(self.header)
+        foot_h = sum(self._height(x) for x in self.footer) + _GAP_IN * len(self.footer)
+        leg_h = (self._height(self.legend) + 2 * _GAP_IN) if self.legend is not None else 0.0
+        body_h = sum(row_heights) + sum(top) + sum(bottom) + hspace * (nrows - 1)
+        height = _PAD_IN + head_h + _GAP_IN + body_h + leg_h + foot_h + _PAD_IN
+        fig.set_size_inches(self.width, height)
+        # header, from the top
+        y = height - _PAD_IN
+        for txt in self.header:
+            txt.set_position((_PAD_IN / self.width, y / height))
+            y -= self._height(txt) + _GAP_IN
+        y -= _GAP_IN
+        # axes
+        for i, row in enumerate(grid):
+            y -= top[i]
+            y0 = y - row_heights[i]
+            x = _PAD_IN
+            for j in range(ncols):
+                x += left[j]
+                ax = row[j] if j < len(row) else None
+                if ax is not None:
+                    ax.set_position([x / self.width, y0 / height, cell_w / self.width, row_heights[i] / height])
+                x += cell_w + right[j] + wspace
+            y = y0 - bottom[i] - hspace
+        y += hspace
+        # legend, note, source
+        if self.legend is not None:
+            y -= _GAP_IN
+            self.legend.set_bbox_to_anchor((_PAD_IN / self.width, y / height), transform=fig.transFigure)
+            y -= self._height(self.legend) + _GAP_IN
+        for txt in self.footer:
+            txt.set_position((_PAD_IN / self.width, y / height))
+            y -= self._height(txt) + _GAP_IN
+        fig._simlib_fixed_layout = True
+        return fig
+
+
+def _rc():
+    import matplotlib
+
+    return matplotlib.rc_context(_RC)
+
+
+def _decorate_caller_ax(ax, *, title: str, subtitle: str, note: str, source: str, lang: str,
+                        illustrative: bool, handles: list | None) -> None:
+    """On a caller's Axes: title (with the subtitle and mark) above, legend at the right, note and source below."""
+    lines = [x for x in (title, subtitle) if x]
+    if illustrative:
+        lines.append(t("illustrative", lang))
+    if lines:
+        ax.set_title("\n".join(lines), loc="left", fontsize=8.5)
+    if handles:
+        ax.legend(handles=handles, labels=[h.get_label() for h in handles], loc="upper left",
+                  bbox_to_anchor=(1.01, 1.0), fontsize=7, frameon=False, handler_map={_BandsHandle: _BandsHandler()})
+    below = "\n".join(x for x in (note, _source_text(source, lang)) if x)
+    if below:
+        ax.annotate(below, xy=(0, 0), xycoords=("axes fraction", ax.xaxis.label), xytext=(0, -6),
+                    textcoords="offset points", ha="left", va="top", fontsize=7, color=_MUTED,
+                    annotation_clip=False, gid="source-line")
+
+
+# ============================================================================================
