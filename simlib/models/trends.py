@@ -883,11 +883,17 @@ def _fit_level_units(obs, *, prior, require=None, settings: WalkSettings | None 
     notes = (
         f"Panel: {len(data)} unit(s), {sum(len(v[0]) for v in data.values())} usable figure(s), {n_pairs} past "
         f"change(s) of 1-{st.max_lag} years between figures of one unit.",
-        f"Share of a unit's pace carried on (by lead, learned from the panel and shrunk to 0): {carry}.",
+        (f"Share of a unit's pace carried on (by lead; learned from the panel, shrunk to 0, and kept only where "
+         f"it beat the last figure in the panel's own past): {carry}." if st.carry else
+         "A unit's recent pace is not carried on (on the real GSO province panels it did worse than the last "
+         "figure); the best guess is the last figure."),
     )
     assumptions = _common_assumptions(kw["open_width"]) + (
-        "The best guess is the last figure moved by the unit's recent pace times the share of a pace that "
-        "carried on in the panel's own history (0 when paces did not carry on: then the last figure).",
+        ("The best guess is the last figure moved by the unit's recent pace times the share of a pace that "
+         "carried on in the panel's own history, where that beat the last figure out of sample (else the last "
+         "figure)." if st.carry else
+         "The best guess is the last figure: past changes that lean one way widen that side of the interval "
+         "and do not move the best guess."),
         "The spread is that of the panel's own past changes over the same number of years, from levels close "
         "to the unit's last figure (so it is right near 0 % and 100 % as well as in the middle).",
         f"A random walk with step {st.prior_step:.2f} logit per sqrt(year) ({prior.describe()}) counts as "
