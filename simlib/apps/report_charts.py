@@ -227,7 +227,6 @@ def _lever_charts(c: _Ctx) -> None:
     parts = contrib.drop(labels=["trend"])
     parts = parts[parts.abs() > 1e-9]
     parts.index = [p.replace("shock:", "") for p in parts.index]
-    base_mean = float(contrib["trend"])
     j, k = b.unit_index(c.geo), b.year_index(last)
     start = 100.0 * float(np.median(b.trend[ind][:, j, k]))
     total = 100.0 * float(np.median(c.run.share(ind, sc.name)[:, j, k]))

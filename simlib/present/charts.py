@@ -732,7 +732,7 @@ def tornado(
 
 # the page layout, the fan charts and the charts of targets build on the helpers above (imported last: they
 # import this module)
-from simlib.present.chart_page import _decorate_caller_ax, _fit_lines, _Page, _rc  # noqa: E402
+from simlib.present.chart_page import _decorate_caller_ax, _fit_lines, _measure, _Page, _rc  # noqa: E402
 from simlib.present.fan_charts import fan_chart, small_multiples  # noqa: E402
 from simlib.present.target_charts import probability_bars, ranked_intervals, targets_vs_evidence  # noqa: E402
 
