@@ -222,6 +222,7 @@ def test_tornado_and_waterfall_use_the_report_central_value(data, tmp_path, monk
     import numpy as np
 
     from simlib.apps import render as R
+    from simlib.apps import report_charts as RC
 
     sc, ind = data.lever_scenario, data.lever_indicator
     b = data.run.baseline
@@ -242,8 +243,8 @@ def test_tornado_and_waterfall_use_the_report_central_value(data, tmp_path, monk
     monkeypatch.setattr(R.charts, "tornado", record("tornado"))
     monkeypatch.setattr(R.charts, "save_figure", lambda fig, path, **kw: path)
     if skewed:
-        monkeypatch.setattr(R, "_scalable", lambda gap, parts: False)
-    R._lever_charts(R._Ctx(data, "vi", tmp_path))
+        monkeypatch.setattr(RC, "_scalable", lambda gap, parts: False)
+    RC._lever_charts(R._Ctx(data, "vi", tmp_path))
     (parts,), kw = seen["waterfall"]
     assert kw["baseline"] == pytest.approx(median_trend) and kw["total"] == pytest.approx(median_with)
     assert kw["baseline"] + float(parts.sum()) == pytest.approx(kw["total"])  # the bars add up

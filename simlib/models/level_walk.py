@@ -302,7 +302,7 @@ def forecast_unit(pc: PanelChanges, z_last: float, pace_now: float, h: float, se
     if settings.centre and n:
         # the mixture's median is the carried drift: skewed past changes widen one side, they do not move
         # the best guess (on the real panels, a level-conditional shift did worse than the last figure)
-        med = float(column_quantiles(w[:, None], m[:, None], s[:, None], [0.5])[0, 0])
+        med = float(column_quantiles(w[:, None], m[:, None], np.maximum(s, 1e-12)[:, None], [0.5])[0, 0])
         m = m - (med - drift)
     return w, m, s
 
