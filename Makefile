@@ -6,9 +6,9 @@ VENV   ?= .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 NOTEBOOKS := $(sort $(wildcard notebooks/[0-9][0-9]_*.ipynb))
-# Monte Carlo draws of the notebooks under nbval (the parameters cell reads SIMLIB_NB_DRAWS). nbval runs them lax
-# (no stored output is compared), so the stored outputs a planner reads are recorded at each notebook's own
-# default draws by `make notebooks`, as in JupyterLab.
+# Monte Carlo draws of the notebooks under nbval and when their stored outputs are recorded (the parameters cell
+# reads SIMLIB_NB_DRAWS; opened in JupyterLab without it, a notebook uses its own default). Both must agree: cells
+# tagged nbval-check-output are compared with their stored output.
 NB_DRAWS ?= 500
 # extra pytest options, e.g. make test PYTEST_ARGS="--durations=30"
 PYTEST_ARGS ?=
@@ -48,7 +48,7 @@ nbtest: $(STAMP) ## notebooks only, under nbval
 	  --nbval-sanitize-with tests/nbval_sanitize.cfg $(NOTEBOOKS)
 
 notebooks: $(STAMP) ## re-execute the notebooks in place (refreshes stored outputs; tools/run_notebooks.py)
-	$(PY) tools/run_notebooks.py $(NOTEBOOKS)
+	SIMLIB_NB_DRAWS=$(NB_DRAWS) $(PY) tools/run_notebooks.py $(NOTEBOOKS)
 
 lab: $(STAMP) ## open JupyterLab on the notebooks
 	$(VENV)/bin/jupyter lab $(if $(filter 0,$(shell id -u 2>/dev/null)),--allow-root,) notebooks/
