@@ -18,7 +18,7 @@ flow-assumptions table -> :class:`~simlib.models.flows.FlowParameters`). The
 fan chart of a fit is :func:`simlib.present.trend_fan.plot_fan`.
 """
 
-import importlib
+from simlib.lazy import lazy_exports
 
 #: public name -> module that defines it (loaded on first use, PEP 562)
 _EXPORTS = {
@@ -39,13 +39,4 @@ _EXPORTS = {
 __all__ = list(_EXPORTS)
 
 
-def __getattr__(name: str):
-    try:
-        module = _EXPORTS[name]
-    except KeyError:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}") from None
-    return getattr(importlib.import_module(module), name)
-
-
-def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(_EXPORTS))
+__getattr__, __dir__ = lazy_exports(__name__, _EXPORTS, globals())
