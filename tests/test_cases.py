@@ -92,6 +92,26 @@ def test_case_file_errors_name_the_key(tmp_path):
         load_case("no_such_case")
 
 
+def test_unknown_keys_one_check_for_every_yaml_file(tmp_path):
+    """case.yaml, lever and scenario files share simlib.inputs.yamlio.check_keys: line, nearest key, the rest."""
+    from simlib.inputs.levers import LeverError, read_lever_file
+
+    d = tmp_path / "en"
+    d.mkdir()
+    (d / "case.yaml").write_text("language: en\nid: ok\ntitel_en: x\ngeography: vn.tay_ninh\nzzz: 1\n",
+                                 encoding="utf-8")
+    with pytest.raises(CaseError) as e:
+        load_case(d)
+    msg = str(e.value)
+    assert msg.startswith(f"{d / 'case.yaml'}, line 3, key 'titel_en': unknown key (did you mean 'title_en'?); "
+                          "a case has the keys id, title_vi, title_en")
+    assert msg.endswith("correct or delete this line; also unknown: 'zzz'") and e.value.lang == "en"
+    (tmp_path / "levers.yaml").write_text("levers: {}\nquotas: {}\n", encoding="utf-8")
+    with pytest.raises(LeverError, match=r"levers.yaml, line 2, key 'quotas': unknown key \(did you mean 'quota'\?\); "
+                       r"a lever file has the keys version, research_note, levers"):
+        read_lever_file(tmp_path / "levers.yaml")
+
+
 def test_case_targets_file_is_read_with_vietnamese_headers(tay_ninh_case, tmp_path):
     import shutil
 

@@ -404,7 +404,8 @@ def test_cli_feasibility_bad_scenario(capsys):
 def test_scenario_file_typos_are_refused(tmp_path, lv, base):
     p = tmp_path / "typo.yaml"
     p.write_text("name: typo\nlever:\n  counselling_g9:\n    coverage: 1\n", encoding="utf-8")
-    with pytest.raises(L.LeverError, match=r"typo.yaml: unknown key\(s\) 'lever'"):
+    with pytest.raises(L.LeverError, match=r"typo.yaml, line 2, key 'lever': unknown key "
+                       r"\(did you mean 'levers'\?\); a scenario has the keys name"):
         L.load_scenario(p, lv)
     p.write_text("name: typo\ncapacity:\n  vn.long_an: 4000\n", encoding="utf-8")
     with pytest.raises(L.LeverError, match=r"capacity.vn.long_an: expected"):

@@ -35,7 +35,6 @@ bundled case id or a folder path.
 
 from __future__ import annotations
 
-import difflib
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -46,7 +45,7 @@ from typing import Any
 from simlib.errors import InputError
 from simlib.inputs.resources import bundled_data_dir
 from simlib.inputs.levers import lever_file
-from simlib.inputs.yamlio import read_yaml
+from simlib.inputs.yamlio import check_keys, key_where, read_yaml
 
 __all__ = ["Case", "CaseError", "CaseInputs", "load_case", "list_cases", "default_case", "load_case_inputs", "CASE_FILE", "KINDS",
            "read_case_yaml"]
@@ -68,8 +67,6 @@ class CaseError(InputError):
 # Vietnamese when the file does not say, or cannot be read far enough to say).
 # ----------------------------------------------------------------------------
 _MSG: dict[str, tuple[str, str]] = {
-    "where": ("{path}, line {line}, key '{key}'", "{path}, dòng {line}, khóa '{key}'"),
-    "where_noline": ("{path}, key '{key}'", "{path}, khóa '{key}'"),
     "no_default": ("no bundled case is marked 'default: true'; name one with --case (bundled: {known})",
                    "không có kịch bản nào có sẵn được đánh dấu 'default: true'; hãy chọn một bằng --case (có sẵn: "
                    "{known})"),
@@ -89,9 +86,6 @@ _MSG: dict[str, tuple[str, str]] = {
                     "'key: value' per line (python -m simlib init-case writes a complete example)",
                     "{path}: thấy {seen!r} trong khi cần các khóa như id, geography, as_of, years; hãy ghi mỗi dòng "
                     "một 'khóa: giá trị' (python -m simlib init-case viết sẵn một tệp mẫu đầy đủ)"),
-    "unknown_key": ("{where}: unknown key{sugg}; a case has the keys {known}: correct or delete this line",
-                    "{where}: khóa không có{sugg}; một kịch bản có các khóa {known}: hãy sửa hoặc xóa dòng này"),
-    "sugg": (" (did you mean '{s}'?)", " (có phải là '{s}'?)"),
     "missing": ("{path}: the key '{key}' is missing; add a line such as {example}",
                 "{path}: thiếu khóa '{key}'; hãy thêm một dòng như {example}"),
     "bad_id": ("{where}: found {seen!r}; an id is lower-case letters, digits and _ (it names the case's folder of "
@@ -186,10 +180,7 @@ class _Where:
     lines: Mapping[str, int]
 
     def __call__(self, key: str) -> str:
-        line = self.lines.get(key)
-        if line is None:
-            return _m(self.lang, "where_noline", path=self.path, key=key)
-        return _m(self.lang, "where", path=self.path, line=line, key=key)
+        return key_where(self.path, key, self.lines, self.lang)
 
     def error(self, msg: str, key: str, **kw) -> "CaseError":
         return _err(self.lang, msg, where=self(key), **kw)
@@ -399,11 +390,7 @@ def load_case(case: str | Path, *, data_dir: str | Path | None = None) -> Case:
     w = _Where(path, lang, lines)
     if not isinstance(doc, Mapping):
         raise _err(lang, "not_mapping", path=path, seen=doc)
-    for k in doc:
-        if k not in _KEYS:
-            close = difflib.get_close_matches(str(k), _KEYS, n=1, cutoff=0.6)
-            raise _err(lang, "unknown_key", where=w(str(k)), known=", ".join(_KEYS),
-                       sugg=_m(lang, "sugg", s=close[0]) if close else "")
+    check_keys(doc, _KEYS, path, ("a case", "một kịch bản"), error=CaseError, lang=lang, lines=lines)
     examples = {"id": "id: tinh_2030", "geography": "geography: vn.tay_ninh", "as_of": "as_of: 2026",
                 "years": "years: [2022, 2030]"}
     for key in ("id", "geography", "as_of", "years"):

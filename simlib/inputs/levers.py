@@ -109,10 +109,10 @@ def read_lever_file(path: str | Path | None = None) -> LeverDoc:
         ``levers:`` section; a section is not a mapping.
     """
     path = Path(path) if path is not None else lever_file()
-    doc = read_yaml(path, error=LeverError)
+    doc, lines = read_yaml(path, error=LeverError, key_lines=True)
     if not isinstance(doc, Mapping) or not isinstance(doc.get("levers"), Mapping):
         raise LeverError(f"{path}: expected a 'levers:' section")
-    check_keys(doc, LEVER_FILE_KEYS, path.name, "a lever file", error=LeverError)
+    check_keys(doc, LEVER_FILE_KEYS, path.name, "a lever file", error=LeverError, lines=lines)
     sections = {}
     for key in LEVER_FILE_KEYS[2:]:
         sec = doc.get(key) or {}
@@ -201,10 +201,10 @@ def read_scenario_file(name_or_path: str | Path, directory: str | Path | None = 
         a mapping, a value that is not a number or ``{year: number}``.
     """
     p = scenario_path(name_or_path, directory)
-    doc = read_yaml(p, error=LeverError)
+    doc, lines = read_yaml(p, error=LeverError, key_lines=True)
     if not isinstance(doc, Mapping):
         raise LeverError(f"{p}: expected a mapping with name, title_en, title_vi, description, levers")
-    check_keys(doc, SCENARIO_KEYS, p.name, "a scenario", error=LeverError)
+    check_keys(doc, SCENARIO_KEYS, p.name, "a scenario", error=LeverError, lines=lines)
     settings = {}
     for key, sets in (doc.get("levers") or {}).items():
         if not isinstance(sets, Mapping):

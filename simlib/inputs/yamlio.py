@@ -9,6 +9,7 @@ file, the line and what to do.
 
 from __future__ import annotations
 
+import difflib
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
@@ -17,7 +18,7 @@ import yaml
 
 from simlib.errors import InputError
 
-__all__ = ["read_yaml", "check_keys"]
+__all__ = ["read_yaml", "check_keys", "key_where"]
 
 
 #: Messages (English, Vietnamese), in the style of :mod:`simlib.inputs.validation`'s table.
@@ -36,6 +37,12 @@ _MSG: dict[str, tuple[str, str]] = {
     "invalid": ("{path}: not valid YAML{where}: {problem}", "{path}: không phải YAML hợp lệ{where}: {problem}"),
     "where": (" (line {line}, column {col})", " (dòng {line}, cột {col})"),
     "where_problem": ("{path}, line {line}: {problem}", "{path}, dòng {line}: {problem}"),
+    "key_at": ("{path}, line {line}, key '{key}'", "{path}, dòng {line}, khóa '{key}'"),
+    "key_in": ("{path}, key '{key}'", "{path}, khóa '{key}'"),
+    "unknown_key": ("{where}: unknown key{sugg}; {what} has the keys {known}: correct or delete this line{more}",
+                    "{where}: khóa không có{sugg}; {what} có các khóa {known}: hãy sửa hoặc xóa dòng này{more}"),
+    "sugg": (" (did you mean '{s}'?)", " (có phải là '{s}'?)"),
+    "more": ("; also unknown: {keys}", "; các khóa sau cũng không có: {keys}"),
 }
 
 
@@ -145,9 +152,28 @@ def read_yaml(path: str | Path, *, error: type[InputError] = InputError, lang: s
     return doc, lines
 
 
-def check_keys(doc: Mapping, allowed: Iterable[str], where: str, what: str, *,
-               error: type[InputError] = InputError) -> None:
+def key_where(path: str | Path, key: str, lines: Mapping[str, int] | None = None, lang: str = "en") -> str:
+    """Where a key of a YAML file is: "<path>, line <n>, key '<key>'" (without the line when it is not known).
+
+    Examples
+    --------
+    >>> key_where("case.yaml", "years", {"years": 5}, "vi")
+    "case.yaml, dòng 5, khóa 'years'"
+    """
+    line = (lines or {}).get(key)
+    if line is None:
+        return _m(lang, "key_in", path=path, key=key)
+    return _m(lang, "key_at", path=path, line=line, key=key)
+
+
+def check_keys(doc: Mapping, allowed: Iterable[str], where: str | Path, what: str | tuple[str, str], *,
+               error: type[InputError] = InputError, lang: str = "en",
+               lines: Mapping[str, int] | None = None) -> None:
     """Refuse keys a file of this kind does not have (one rule for every YAML file simlib reads).
+
+    The first unknown key (in the file's order) is named with its line, the
+    nearest allowed key when one is close (a typo), every allowed key, and
+    the other unknown keys.
 
     Parameters
     ----------
@@ -155,25 +181,39 @@ def check_keys(doc: Mapping, allowed: Iterable[str], where: str, what: str, *,
         The parsed file (or one of its sections).
     allowed : iterable of str
         The keys it may have, in the order the message lists them.
-    where : str
+    where : str or path
         The file (and section) named in the message.
-    what : str
-        What the file is, e.g. ``"a scenario"``.
+    what : str or (str, str)
+        What the file is, e.g. ``"a scenario"``; a pair is (English, Vietnamese).
+    error : type
+        The :class:`simlib.errors.InputError` subclass raised.
+    lang : {"en", "vi"}
+        Language of the refusal.
+    lines : mapping str -> int, optional
+        Line (1-based) of each key, as :func:`read_yaml` gives with ``key_lines=True``.
 
     Raises
     ------
     error
-        "<where>: unknown key(s) 'x'; <what> has a, b, c".
+        "<where>, line <n>, key 'x': unknown key (did you mean 'y'?); <what> has the keys a, b, c: correct or
+        delete this line".
 
     Examples
     --------
     >>> check_keys({"name": "x"}, ("name", "levers"), "s.yaml", "a scenario")
-    >>> check_keys({"nmae": "x"}, ("name", "levers"), "s.yaml", "a scenario")
+    >>> check_keys({"name": "x", "lever": {}}, ("name", "levers"), "s.yaml", "a scenario", lines={"lever": 2})
     Traceback (most recent call last):
     ...
-    simlib.errors.InputError: s.yaml: unknown key(s) 'nmae'; a scenario has name, levers
+    simlib.errors.InputError: s.yaml, line 2, key 'lever': unknown key (did you mean 'levers'?); a scenario has the \
+keys name, levers: correct or delete this line
     """
     allowed = tuple(allowed)
     unknown = [k for k in doc if k not in allowed]
-    if unknown:
-        raise error(f"{where}: unknown key(s) {', '.join(map(repr, unknown))}; {what} has {', '.join(allowed)}")
+    if not unknown:
+        return
+    first = str(unknown[0])
+    close = difflib.get_close_matches(first, allowed, n=1, cutoff=0.6)
+    what_s = what if isinstance(what, str) else (what[1] if lang == "vi" else what[0])
+    more = _m(lang, "more", keys=", ".join(repr(str(k)) for k in unknown[1:])) if len(unknown) > 1 else ""
+    raise _error(error, lang, "unknown_key", where=key_where(where, first, lines, lang), what=what_s,
+                 known=", ".join(allowed), sugg=_m(lang, "sugg", s=close[0]) if close else "", more=more)
