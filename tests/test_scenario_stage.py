@@ -74,6 +74,46 @@ def test_engine_names_no_lever_type(lv):
     assert not names & used, f"engine.py names lever types or levers: {sorted(names & used)}"
 
 
+def test_assess_and_apps_test_no_lever_type(lv):
+    """Verdict notes, the inverse solve and the explorer ask the lever objects (lag_range, caveats, has_settings)."""
+    kinds = {k for k, c in LEVER_TYPES.items() if c.section == "levers"}      # counselling, price, information
+    classes = {c.__name__ for c in LEVER_TYPES.values()}
+    bad = []
+    for path in sorted((ROOT / "assess").glob("*.py")) + sorted((ROOT / "apps").glob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Attribute) and node.attr == "mechanism" or \
+                    isinstance(node, (ast.Name, ast.Attribute)) and getattr(node, "id", getattr(node, "attr", "")) \
+                    in classes:
+                bad.append(f"{path.name}:{node.lineno}: {ast.unparse(node)}")
+            if isinstance(node, ast.Compare) and any(isinstance(c, ast.Constant) and c.value in kinds
+                                                     for c in [node.left, *node.comparators]):
+                bad.append(f"{path.name}:{node.lineno}: {ast.unparse(node)}")
+    assert not bad, "lever types named outside simlib/scenarios:\n" + "\n".join(bad)
+
+
+def test_lever_types_say_their_lag_caveats_and_settings(lv, base):
+    import dataclasses
+
+    from simlib.assess.feasibility import solve_lever
+
+    c, p = lv.levers["counselling_g9"], lv.levers["tuition_support_g9"]
+    lags = c.priors["lag_years"].params["values"]
+    assert c.lag_range() == (min(lags), max(lags)) and p.lag_range() is None
+    assert c.has_settings("coverage", "counsellors_per_school") and not p.has_settings("counsellors_per_school")
+    assert p.has_settings("support_vnd") and p.caveats(base) == []
+    unknown = dataclasses.replace(base, cohort_known=False)
+    assert c.caveats(unknown) == ["school counts or cohort unknown: counselling levers assume 250 students per "
+                                  "teacher (full intensity), an optimistic dose"]
+    # the lever acts the year after its setting at the earliest: asked for the same year, the solve says why
+    ind = c.indicator
+    x = base.shares[ind][:, base.unit_index("vn.long_an"), base.year_index(2028)]
+    res = solve_lever(base, L.Scenario("s"), "counselling_g9", "coverage", indicator=ind, unit="vn.long_an",
+                      year=2028, target=float(np.median(x)), p=0.9, start_year=2028)
+    assert not res.reachable and res.p_at_max == res.p_at_min
+    assert res.message.endswith(f"The lever cannot change it: counselling acts {min(lags):g}-{max(lags):g} school "
+                                "years after coverage is reached.")
+
+
 _READS = re.compile(r"\bopen\(|read_csv|read_excel|read_table\(|yaml\.|read_text\(|read_bytes\(|json\.load|np\.load\("
                     r"|\.glob\(")
 

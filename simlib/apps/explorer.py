@@ -81,6 +81,11 @@ class ExplorerError(InputError):
     """A setting or an indicator the explorer cannot use; the message says why."""
 
 
+#: Settings the explorer's sliders move: school coverage and teachers per school; support per student (VND).
+COUNSELLING_SETTINGS = ("coverage", "counsellors_per_school")
+PRICE_SETTINGS = ("support_vnd",)
+
+
 @dataclass(frozen=True)
 class ExplorerLevers:
     """The explorer's three levers for one indicator, read from the lever file and the flow assumptions.
@@ -89,7 +94,8 @@ class ExplorerLevers:
     ----------
     indicator : str
     counselling, price : str or None
-        Lever keys (mechanism ``counselling`` / ``price``) acting on the indicator.
+        Keys of the first levers acting on the indicator that have the settings the sliders move
+        (:data:`COUNSELLING_SETTINGS`, :data:`PRICE_SETTINGS`), whatever their type.
     origin, track : str
         The capped destination: the indicator's largest destination in the flow assumptions.
     """
@@ -106,13 +112,12 @@ def explorer_levers(base: Baseline, indicator: str) -> ExplorerLevers:
     if indicator not in base.shares:
         raise ExplorerError(f"indicator {indicator!r} was not simulated; simulated: {', '.join(base.shares)}")
     spec = base.registry[indicator]
-    by_mech = {}
-    for key, lv in base.levers.levers.items():
-        if lv.indicator == indicator:
-            by_mech.setdefault(lv.mechanism, key)
+    on = [(key, lv) for key, lv in base.levers.levers.items() if lv.indicator == indicator]
+    counselling = next((key for key, lv in on if lv.has_settings(*COUNSELLING_SETTINGS)), None)
+    price = next((key for key, lv in on if lv.has_settings(*PRICE_SETTINGS)), None)
     shares = base_destination_shares(base.flow_table)[spec.origin]
     track = max(spec.destinations, key=lambda t: shares.get(t, 0.0))
-    return ExplorerLevers(indicator, by_mech.get("counselling"), by_mech.get("price"), spec.origin, track)
+    return ExplorerLevers(indicator, counselling, price, spec.origin, track)
 
 
 def default_plan(base: Baseline) -> str | None:

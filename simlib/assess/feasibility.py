@@ -194,9 +194,8 @@ def _notes(run: ScenarioRun, ind: str, geo: str, thr: Threshold, pace: dict) -> 
         if ceiling is not None and thr.at_least and thr.value > float(np.max(ceiling)):
             notes.append(f"the target is above the room-to-move bound for levers (max_feasible_share at most "
                          f"{100 * float(np.max(ceiling)):.1f} %, data/levers.yaml): levers cannot lift a draw to it")
-        if b.schools.get(ind) is None or not np.isfinite(b.schools[ind]).all() or not b.cohort_known:
-            notes.append("school counts or cohort unknown: counselling levers assume 250 students per teacher "
-                         "(full intensity), an optimistic dose")
+        notes.extend(dict.fromkeys(c for lv in b.levers.levers.values() if lv.indicator == ind
+                                   for c in lv.caveats(b)))
     elif b.components:
         ro = b.rests_on(spec, geo)
         notes.append(f"derived from the cohort flows; it {ro.describe()}")
@@ -402,8 +401,9 @@ def solve_lever(base: Baseline, scenario: Scenario, lever: str, setting: str, *,
             why = (f" The lever cannot change it: the target is above every draw of the room-to-move bound "
                    f"max_feasible_share (at most {100 * float(np.max(ceiling)):.1f} %, data/levers.yaml), so "
                    f"levers add nothing to draws below the target.")
-        elif p_max <= p_min and year < start + 1 and lv.mechanism == "counselling":
-            why = " The lever cannot change it: counselling acts 1-3 school years after coverage is reached."
+        elif p_max <= p_min and lv.lag_range() is not None and year < start + lv.lag_range()[0]:
+            lo, hi = lv.lag_range()
+            why = f" The lever cannot change it: {lv.kind} acts {lo:g}-{hi:g} school years after {setting} is reached."
         elif p_max < p_min:
             why = " More of this lever lowers P(met) in some draws: its effect prior allows negative effects."
         return InverseResult(**common, reachable=False, value=float("nan"), p_at_value=float("nan"),

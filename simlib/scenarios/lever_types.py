@@ -129,6 +129,18 @@ class LeverType:
         """(lever, parameter, distribution, status, source) of every prior and cost parameter."""
         return []
 
+    def lag_range(self) -> tuple[float, float] | None:
+        """Fewest and most school years between a setting and its effect (None: the lever acts the same year)."""
+        return None
+
+    def has_settings(self, *names: str) -> bool:
+        """Whether a scenario can set each of ``names`` on this lever (e.g. ``"coverage"``)."""
+        return all(n in getattr(self, "settings", {}) for n in names)
+
+    def caveats(self, base: Any) -> list[str]:
+        """Notes a verdict on :attr:`indicator` carries because of this lever (e.g. an assumed dose), in English."""
+        return []
+
 
 @dataclass(frozen=True)
 class ShareLever(LeverType):
@@ -217,6 +229,11 @@ class ShareLever(LeverType):
         starts = [min(int(y) for y in v) for v in values.values() if isinstance(v, Mapping)]
         # a lever set by numbers only acts in every year; one with a {year: value} setting from its first year
         return min(starts) if starts else int(years[0])
+
+    def lag_range(self) -> tuple[float, float] | None:
+        """The range of the ``lag_years`` prior, for a type whose row gives one (school years)."""
+        lag = self.priors.get("lag_years")
+        return None if lag is None else (lag.quantile(0.0), lag.quantile(1.0))
 
     def prior_rows(self) -> list[tuple[str, str, str, str, str]]:
         rows = [(self.key, name, p.describe(), p.status, p.source) for name, p in self.priors.items()]
