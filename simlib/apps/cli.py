@@ -264,13 +264,24 @@ def _cmd_init_case(args: argparse.Namespace) -> int:
     return 0
 
 
-def build_parser() -> argparse.ArgumentParser:
+def _draws_seed(x) -> None:
+    """--draws and --seed with the engine's defaults."""
     from simlib.scenarios.engine import DEFAULT_DRAWS, DEFAULT_SEED
 
-    p = _Parser(prog="python -m simlib", description="simlib: streaming targets, evidence and audits")
-    p.add_argument("--version", action="version", version=f"simlib {simlib.__version__}")
-    sub = p.add_subparsers(dest="command", required=True, parser_class=_Parser)
+    x.add_argument("--draws", type=int, default=DEFAULT_DRAWS, help=f"Monte Carlo draws (default {DEFAULT_DRAWS})")
+    x.add_argument("--seed", type=int, default=DEFAULT_SEED, help=f"random seed (default {DEFAULT_SEED})")
 
+
+def _case_options(x) -> None:
+    """--case, --planner, --data: the options of the commands that run a case."""
+    x.add_argument("--case", help="a planning case: a bundled case id (see data/cases/) or a case folder "
+                                  "(default: the bundled default case)")
+    x.add_argument("--planner", help="a planner's own data file (template) adding evidence and weights")
+    x.add_argument("--data", help="library data folder (default: the bundled data/)")
+
+
+def _add_validate(sub) -> None:
+    """``simlib validate``."""
     v = sub.add_parser("validate", help="check a CSV, Excel or OpenDocument file; prints OK or every problem found")
     v.add_argument("path", help="file to check (.csv, .xlsx, .xls or .ods)")
     v.add_argument("--kind", choices=["observations", "targets", "case_targets", "geographies", "indicators",
@@ -285,26 +296,25 @@ def build_parser() -> argparse.ArgumentParser:
     v.add_argument("--data", help="folder with geographies/indicators/plans to check against (default: bundled data/)")
     v.set_defaults(func=_cmd_validate)
 
-    def case_options(x):
-        x.add_argument("--case", help="a planning case: a bundled case id (see data/cases/) or a case folder "
-                                      "(default: the bundled default case)")
-        x.add_argument("--planner", help="a planner's own data file (template) adding evidence and weights")
-        x.add_argument("--data", help="library data folder (default: the bundled data/)")
 
+def _add_audit(sub) -> None:
+    """``simlib audit``."""
     a = sub.add_parser("audit", help="audit a case's targets against themselves and the evidence")
-    case_options(a)
+    _case_options(a)
     a.add_argument("--plan", action="append", help="audit these library plans instead of a case (repeatable)")
     a.add_argument("--csv", help="also write the audit tables to this CSV file")
     a.set_defaults(func=_cmd_audit)
 
+
+def _add_feasibility(sub) -> None:
+    """``simlib feasibility``."""
     f = sub.add_parser("feasibility", help="P(target met), pace and feasible-progress verdicts for a case's targets")
-    case_options(f)
+    _case_options(f)
     f.add_argument("--plan", action="append", help="assess these library plans (each on its own run) instead of a "
                                                     "case (repeatable)")
     f.add_argument("--scenario", action="append",
                    help="scenario name or path to a scenario YAML (repeatable; default: all of the case's)")
-    f.add_argument("--draws", type=int, default=DEFAULT_DRAWS, help=f"Monte Carlo draws (default {DEFAULT_DRAWS})")
-    f.add_argument("--seed", type=int, default=DEFAULT_SEED, help=f"random seed (default {DEFAULT_SEED})")
+    _draws_seed(f)
     f.add_argument("--readings", choices=["primary", "alternative"], default="primary",
                    help="reading of ambiguous figures (primary: as published)")
     f.add_argument("--as-of", type=int, dest="as_of", help="'today': targets up to this year are judged as past "
@@ -313,6 +323,9 @@ def build_parser() -> argparse.ArgumentParser:
     f.add_argument("--all-rows", action="store_true", help="print every row, including targets not assessed")
     f.set_defaults(func=_cmd_feasibility)
 
+
+def _add_init_case(sub) -> None:
+    """``simlib init-case``."""
     i = sub.add_parser("init-case", help="create a planning case folder for a province (its communes and wards, "
                                          "templates, scenarios)")
     i.add_argument("--province", required=True, help="one of the 34 provinces, e.g. \"Tây Ninh\"")
@@ -322,15 +335,20 @@ def build_parser() -> argparse.ArgumentParser:
     i.add_argument("--horizon", type=int, default=2030, help="last year simulated (default 2030)")
     i.set_defaults(func=_cmd_init_case)
 
+
+def _add_report(sub) -> None:
+    """``simlib report``."""
     r = sub.add_parser("report", help="regenerate every table, chart, the Excel workbook and the HTML summary")
-    case_options(r)
+    _case_options(r)
     r.add_argument("--out", default="reports", help="output folder (default: reports)")
     r.add_argument("--lang", type=_langs, default=["vi"], help="vi, en or vi,en (one folder per language); "
                                                                "default vi")
-    r.add_argument("--draws", type=int, default=DEFAULT_DRAWS, help=f"Monte Carlo draws (default {DEFAULT_DRAWS})")
-    r.add_argument("--seed", type=int, default=DEFAULT_SEED, help=f"random seed (default {DEFAULT_SEED})")
+    _draws_seed(r)
     r.set_defaults(func=_cmd_report)
 
+
+def _add_backtest(sub) -> None:
+    """``simlib backtest``."""
     b = sub.add_parser("backtest", help="how well would a trend method have forecast this history? "
                        "interval coverage and error by lead (rolling origin)")
     b.add_argument("path", help="observations in the planner template (.csv or .xlsx): geography, indicator, "
@@ -349,6 +367,9 @@ def build_parser() -> argparse.ArgumentParser:
                                  "CSV file")
     b.set_defaults(func=_cmd_backtest)
 
+
+def _add_national(sub) -> None:
+    """``simlib national`` (country-wide, on Dask if asked)."""
     n = sub.add_parser("national", help="the national plans for the country and every commune and ward "
                        "(3,321 units), chunk by chunk, here or on a Dask cluster (--scheduler)")
     n.add_argument("--scheduler", help="run the chunks on a Dask cluster: the scheduler's address "
@@ -357,8 +378,7 @@ def build_parser() -> argparse.ArgumentParser:
     n.add_argument("--units", type=int, help="only the first N communes and wards (default all)")
     n.add_argument("--plan", action="append", help="plan ids to assess (default qd1705 and qd2239; repeatable)")
     n.add_argument("--scenario", action="append", help="scenario names (default every bundled scenario; repeatable)")
-    n.add_argument("--draws", type=int, default=DEFAULT_DRAWS, help=f"Monte Carlo draws (default {DEFAULT_DRAWS})")
-    n.add_argument("--seed", type=int, default=DEFAULT_SEED, help=f"random seed (default {DEFAULT_SEED})")
+    _draws_seed(n)
     n.add_argument("--as-of", type=int, dest="as_of", default=2026, help="'today' and the first simulated year "
                    "(default 2026)")
     n.add_argument("--horizon", type=int, default=2030, help="last year simulated (default 2030)")
@@ -367,6 +387,17 @@ def build_parser() -> argparse.ArgumentParser:
                    help="memory of one chunk, GB (default 2)")
     n.add_argument("--csv", help="write the verdict rows to this CSV file (and the fans next to it, .fans.csv)")
     n.set_defaults(func=_cmd_national)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The command line: one sub-command per job (validate, audit, feasibility, init-case, report, backtest,
+    national)."""
+    p = _Parser(prog="python -m simlib", description="simlib: streaming targets, evidence and audits")
+    p.add_argument("--version", action="version", version=f"simlib {simlib.__version__}")
+    sub = p.add_subparsers(dest="command", required=True, parser_class=_Parser)
+    for add in (_add_validate, _add_audit, _add_feasibility, _add_init_case, _add_report, _add_backtest,
+                _add_national):
+        add(sub)
     return p
 
 
