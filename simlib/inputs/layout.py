@@ -89,18 +89,39 @@ def _is_vietnamese(words: list[str]) -> bool:
     return vi * 2 >= len(words)
 
 
-def table_from_grid(label: str, sheet: str | None, grid: Grid, notes: list[str], header_names: set[str] | None,
-                     lang: str | None) -> RawTable:
-    _fill_merged(grid)
+def _no_rows_error(label: str, sheet: str | None, notes: list, lang: str | None) -> ValidationError:
+    """The refusal of a sheet or file with no non-empty row."""
+    vi = lang == "vi"
+    where = (f"trang tính '{sheet}' " if vi else f"sheet '{sheet}' ") if sheet else ""
+    return ValidationError([Problem(label, None, None, (f"{where}không có dòng tiêu đề và không có số liệu" if vi
+                                                        else f"{where}has no header row and no data").strip(),
+                                    sheet=sheet, lang=lang or "en")], notes)
+
+
+def _no_header_error(label: str, sheet: str | None, grid: Grid, notes: list, lang: str | None,
+                     scan: list[int]) -> ValidationError:
+    """The refusal of a sheet whose first rows name none of simlib's columns (other sheets with data named)."""
     cells = grid.cells
-    nonempty = [i for i, r in enumerate(cells) if any(not is_missing(c) for c in r)]
-    if not nonempty:
-        vi = lang == "vi"
-        where = (f"trang tính '{sheet}' " if vi else f"sheet '{sheet}' ") if sheet else ""
-        raise ValidationError([Problem(label, None, None, (f"{where}không có dòng tiêu đề và không có số liệu" if vi
-                                                           else f"{where}has no header row and no data").strip(),
-                                       sheet=sheet, lang=lang or "en")], notes)
-    # The header row: the first row with the most expected column names (or, with none expected, the most text cells).
+    vi = lang == "vi" or (lang is None and _is_vietnamese([str(c) for i in scan for c in cells[i] if _is_text(c)]))
+    where = (("trang tính " if vi else "sheet ") + f"'{sheet}'") if sheet else ("tệp" if vi else "the file")
+    others = ", ".join(f"'{n}'" for n in grid.others)
+    if vi:
+        msg = (f"{where} không có dòng tiêu đề với các cột của simlib (Địa bàn, Chỉ số, Năm, Giá trị, Đơn vị, "
+               "Nguồn — xem data/template/observations_template.csv)"
+               + (f"; các trang khác có số liệu: {others} — chọn bằng --sheet TÊN" if others else ""))
+    else:
+        msg = (f"{where} has no header row with simlib's columns (geography, indicator, year, value, unit, "
+               "source, or their Vietnamese names; see data/template/observations_template.csv)"
+               + (f"; other sheets hold data: {others} — choose one with --sheet NAME" if others else ""))
+    final = [n.vi if vi and isinstance(n, BiText) else str(n) for n in notes]
+    return ValidationError([Problem(label, None, None, msg, sheet=sheet, lang="vi" if vi else "en")], final)
+
+
+def _header_row(label: str, sheet: str | None, grid: Grid, notes: list, header_names: set[str] | None,
+                lang: str | None, nonempty: list[int]) -> int:
+    """The header row: the first row with the most expected column names (or, with none expected, the most text
+    cells), among the first 40 non-empty rows."""
+    cells = grid.cells
     scan = nonempty[:40]
 
     def score(i: int) -> int:
@@ -111,49 +132,39 @@ def table_from_grid(label: str, sheet: str | None, grid: Grid, notes: list[str],
 
     scores = [score(i) for i in scan]
     if header_names and max(scores) == 0:
-        vi = lang == "vi" or (lang is None and _is_vietnamese([str(c) for i in scan for c in cells[i] if _is_text(c)]))
-        where = (("trang tính " if vi else "sheet ") + f"'{sheet}'") if sheet else ("tệp" if vi else "the file")
-        others = ", ".join(f"'{n}'" for n in grid.others)
-        if vi:
-            msg = (f"{where} không có dòng tiêu đề với các cột của simlib (Địa bàn, Chỉ số, Năm, Giá trị, Đơn vị, "
-                   "Nguồn — xem data/template/observations_template.csv)"
-                   + (f"; các trang khác có số liệu: {others} — chọn bằng --sheet TÊN" if others else ""))
-        else:
-            msg = (f"{where} has no header row with simlib's columns (geography, indicator, year, value, unit, "
-                   "source, or their Vietnamese names; see data/template/observations_template.csv)"
-                   + (f"; other sheets hold data: {others} — choose one with --sheet NAME" if others else ""))
-        final = [n.vi if vi and isinstance(n, BiText) else str(n) for n in notes]
-        raise ValidationError([Problem(label, None, None, msg, sheet=sheet, lang="vi" if vi else "en")], final)
+        raise _no_header_error(label, sheet, grid, notes, lang, scan)
     if header_names and max(scores) < 2:
         scores = [sum(1 for c in cells[i] if _is_text(c)) for i in scan]
     best = max(scores)
-    h = scan[scores.index(best)] if best > 0 else scan[0]
-    header = list(cells[h])
-    title = list(dict.fromkeys(str(c) for i in nonempty if i < h for c in cells[i] if _is_text(c)))
-    # A second header row under merged cells: text only, no numbers, and it names what the row above does not.
-    sub = None
+    return scan[scores.index(best)] if best > 0 else scan[0]
+
+
+def _sub_header(grid: Grid, h: int, nonempty: list[int], header_names: set[str] | None) -> int | None:
+    """A second header row under merged cells: text only, no numbers, and it names what the row above does not."""
+    cells = grid.cells
     nxt = next((i for i in nonempty if i > h), None)
-    if nxt is not None:
-        row2 = cells[nxt]
-        texts = [c for c in row2 if not is_missing(c)]
-        spans_header = any(r1 <= h <= r2 and c2 > c1 for r1, c1, r2, c2 in grid.merged) or \
-            any(r1 == h and r2 > r1 for r1, c1, r2, c2 in grid.merged)
-        all_text = texts and all(_is_text(c) for c in texts)
-        if all_text and (spans_header or (header_names and any(_header_key(c) in header_names for c in texts))) \
-                and not _is_number_row(row2):
-            sub = nxt
-    width = max(len(cells[i]) for i in nonempty)
-    header_width = max([j + 1 for r in (header, cells[sub] if sub is not None else ()) for j, c in enumerate(r)
-                        if not is_missing(c)] + [1])
-    width = header_width if grid.delimiter is not None else width  # a text file's longer rows: see _split_row
-    header += [None] * (width - len(header))
+    if nxt is None:
+        return None
+    row2 = cells[nxt]
+    texts = [c for c in row2 if not is_missing(c)]
+    spans_header = any(r1 <= h <= r2 and c2 > c1 for r1, c1, r2, c2 in grid.merged) or \
+        any(r1 == h and r2 > r1 for r1, c1, r2, c2 in grid.merged)
+    all_text = texts and all(_is_text(c) for c in texts)
+    if all_text and (spans_header or (header_names and any(_header_key(c) in header_names for c in texts))) \
+            and not _is_number_row(row2):
+        return nxt
+    return None
+
+
+def _column_names(header: list, sub_row: list | None, width: int, header_names: set[str] | None) -> list[str]:
+    """One name per column: the header cell, or with a second header row the more specific of the two."""
     names: list[str] = []
     for j in range(width):
         top = header[j]
-        low = cells[sub][j] if sub is not None and j < len(cells[sub]) else None
+        low = sub_row[j] if sub_row is not None and j < len(sub_row) else None
         top_s = "" if is_missing(top) else str(top)
         low_s = "" if is_missing(low) else str(low)
-        if sub is not None and low_s and top_s and low_s != top_s:
+        if sub_row is not None and low_s and top_s and low_s != top_s:
             if header_names and _header_key(low_s) in header_names:
                 name = low_s
             elif header_names and _header_key(top_s) in header_names:
@@ -163,19 +174,30 @@ def table_from_grid(label: str, sheet: str | None, grid: Grid, notes: list[str],
         else:
             name = low_s or top_s
         names.append(name)
-    last_header = sub if sub is not None else h
-    data_idx = [i for i in nonempty if i > last_header]
+    return names
+
+
+def _header_note(grid: Grid, h: int, sub: int | None, nonempty: list[int], title: list[str]) -> BiText | None:
+    """A note saying which row(s) were taken as the header (None when it is the file's first row)."""
     if h != nonempty[0] or grid.row0 + h != 1:
         hr = f"{grid.row0 + h}" if sub is None else f"{grid.row0 + h}-{grid.row0 + sub}"
-        notes.append(BiText(f"row{'s' if sub is not None else ''} {hr} {'were' if sub is not None else 'was'} taken as "
-                         "the header row" + (f" (above it, a title block: {_short(title)})" if title else ""),
-                         f"dòng {hr} được lấy làm dòng tiêu đề" + (f" (phía trên là phần đầu biểu: {_short(title)})"
-                                                                  if title else "")))
-    elif sub is not None:
-        notes.append(BiText(f"rows {grid.row0 + h}-{grid.row0 + sub} make a two-row header (merged cells)",
-                         f"dòng {grid.row0 + h}-{grid.row0 + sub} là tiêu đề hai tầng (ô gộp)"))
-    # Columns: named, or unnamed with data (noted and ignored); an STT / TT column is a row counter.
-    problems: list[Problem] = []
+        return BiText(f"row{'s' if sub is not None else ''} {hr} {'were' if sub is not None else 'was'} taken as "
+                      "the header row" + (f" (above it, a title block: {_short(title)})" if title else ""),
+                      f"dòng {hr} được lấy làm dòng tiêu đề" + (f" (phía trên là phần đầu biểu: {_short(title)})"
+                                                               if title else ""))
+    if sub is not None:
+        return BiText(f"rows {grid.row0 + h}-{grid.row0 + sub} make a two-row header (merged cells)",
+                      f"dòng {grid.row0 + h}-{grid.row0 + sub} là tiêu đề hai tầng (ô gộp)")
+    return None
+
+
+_ROW_COUNTERS = {"stt", "tt", "số tt", "so tt", "số thứ tự", "no.", "no", "#"}
+
+
+def _kept_columns(names: list[str], cells, data_idx: list[int], notes: list
+                  ) -> tuple[list[int], list[str], dict[str, str], dict[str, str]]:
+    """Columns kept (named ones; unnamed with data are noted and ignored; an STT / TT column is a row counter):
+    their positions, names, units written in the header and column letters."""
     keep: list[int] = []
     used: dict[str, int] = {}
     units: dict[str, str] = {}
@@ -186,9 +208,9 @@ def table_from_grid(label: str, sheet: str | None, grid: Grid, notes: list[str],
             has_data = any(j < len(cells[i]) and not is_missing(cells[i][j]) for i in data_idx)
             if has_data:
                 notes.append(BiText(f"column {column_letter(j)} has data but no name in the header row; it was ignored",
-                                 f"cột {column_letter(j)} có số liệu nhưng không có tên ở dòng tiêu đề; đã bỏ qua"))
+                                    f"cột {column_letter(j)} có số liệu nhưng không có tên ở dòng tiêu đề; đã bỏ qua"))
             continue
-        if fold_key(n) in {"stt", "tt", "số tt", "so tt", "số thứ tự", "no.", "no", "#"}:
+        if fold_key(n) in _ROW_COUNTERS:
             continue
         base, unit = header_unit(n)
         base = base or n
@@ -202,9 +224,18 @@ def table_from_grid(label: str, sheet: str | None, grid: Grid, notes: list[str],
         letters[base] = column_letter(j)
         keep.append(j)
         final_names.append(base)
-    # Rows: data, or totals / section headings / footnotes (noted and left out).
+    return keep, final_names, units, letters
+
+
+def _data_rows(label: str, sheet: str | None, grid: Grid, lang: str | None, data_idx: list[int], keep: list[int],
+               final_names: list[str], header: list, header_width: int
+               ) -> tuple[list[list], list[int], list[Problem], list[tuple[int, str]]]:
+    """Rows of data, their row numbers, rows split by a delimiter (problems) and rows left out (totals, section
+    headings, footnotes: (row, why))."""
+    cells = grid.cells
     first_col = next((j for j in keep), 0)
     excluded: list[tuple[int, str]] = []
+    problems: list[Problem] = []
     data_rows, row_numbers = [], []
     header_keys = {fold_key(n) for n in final_names}
     last_numeric = next((i for i in reversed(data_idx)
@@ -229,6 +260,35 @@ def table_from_grid(label: str, sheet: str | None, grid: Grid, notes: list[str],
         data_rows.append([None if v is None or (type(v) is str and len(v) <= 6 and is_missing(v)) else v
                           for v in vals])
         row_numbers.append(grid.row0 + i)
+    return data_rows, row_numbers, problems, excluded
+
+
+def table_from_grid(label: str, sheet: str | None, grid: Grid, notes: list[str], header_names: set[str] | None,
+                     lang: str | None) -> RawTable:
+    """A sheet's cells as a table: its header row found (under a title block, over a second header row), named
+    columns kept, data rows kept and totals, headings and footnotes left out (each noted)."""
+    _fill_merged(grid)
+    cells = grid.cells
+    nonempty = [i for i, r in enumerate(cells) if any(not is_missing(c) for c in r)]
+    if not nonempty:
+        raise _no_rows_error(label, sheet, notes, lang)
+    h = _header_row(label, sheet, grid, notes, header_names, lang, nonempty)
+    header = list(cells[h])
+    title = list(dict.fromkeys(str(c) for i in nonempty if i < h for c in cells[i] if _is_text(c)))
+    sub = _sub_header(grid, h, nonempty, header_names)
+    width = max(len(cells[i]) for i in nonempty)
+    header_width = max([j + 1 for r in (header, cells[sub] if sub is not None else ()) for j, c in enumerate(r)
+                        if not is_missing(c)] + [1])
+    width = header_width if grid.delimiter is not None else width  # a text file's longer rows: see _split_row
+    header += [None] * (width - len(header))
+    names = _column_names(header, cells[sub] if sub is not None else None, width, header_names)
+    data_idx = [i for i in nonempty if i > (sub if sub is not None else h)]
+    note = _header_note(grid, h, sub, nonempty, title)
+    if note is not None:
+        notes.append(note)
+    keep, final_names, units, letters = _kept_columns(names, cells, data_idx, notes)
+    data_rows, row_numbers, problems, excluded = _data_rows(label, sheet, grid, lang, data_idx, keep, final_names,
+                                                            header, header_width)
     if excluded:
         notes.extend(_excluded_notes(excluded, lang))
     frame = pd.DataFrame(data_rows, columns=final_names, dtype=object) if data_rows else \
