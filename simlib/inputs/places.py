@@ -476,6 +476,60 @@ _KIND_TIERS = {
 }
 
 
+def _narrowed(parts: list[str], province: str | None) -> tuple[list[str], str | None, str | None, str | None]:
+    """A trailing province (and district) of a comma-separated name narrows the search; it overrides the file's
+    province. (the name's remaining parts, the province context new and old, the district asked for)."""
+    ctx_new, ctx_old = _context(province) if province else (None, None)
+    district_q = None
+    # A trailing province (and district) narrows the search; it overrides the file's province.
+    while len(parts) > 1:
+        kind, base = _split_kind(parts[-1])
+        try:
+            if kind in (None, "province", "city") and (base in _old_province_by_name() or
+                                                       fold_key(parts[-1]) in _province_lookup()
+                                                       or base in _province_lookup()):
+                ctx_new, ctx_old = _context(parts[-1])
+                parts.pop()
+                continue
+        except PlaceError:
+            pass
+        if kind == "province":
+            raise PlaceError(_unknown_province(parts[-1]))
+        if kind in ("district", "city") or (kind is None and len(parts) > 1):
+            district_q = base
+            parts.pop()
+            continue
+        break
+    return parts, ctx_new, ctx_old, district_q
+
+
+def _by_map_of_the_year(pool: list, kind: str | None, when: int | None) -> list:
+    """Candidates of a bare name (provinces first, then the map in force in ``when``) or of a name with its kind
+    (the map in force in ``when``)."""
+    order = _TIER_ORDER_OLD if (when is not None and when <= LAST_OLD_YEAR) else _TIER_ORDER_NEW
+    if kind is None:
+        # Provinces first; then, with a year, the map of that year; without one, every unit level together.
+        for tiers in (("new_province", "old_province"),):
+            hit = [(t, r) for t, r in pool if t in tiers]
+            if hit:
+                pool = hit
+                break
+        else:
+            if when is not None:
+                first_tier = next(t for t in order if any(tt == t for tt, _ in pool))
+                keep = {first_tier}
+                if first_tier == "new_unit":
+                    # A bare name after 1/7/2025 that is both a new commune and an abolished district is never
+                    # silently taken as the commune: "Đức Hòa" may be Xã Đức Hòa or the former Huyện Đức Hòa.
+                    keep.add("old_district")
+                pool = [(t, r) for t, r in pool if t in keep]
+    elif when is not None and len({t for t, _ in pool}) > 1:
+        # "Xã Phước Lý" in 2026 is the commune of the map then in force, not the old commune of that name.
+        first_tier = next(t for t in order if any(tt == t for tt, _ in pool))
+        pool = [(t, r) for t, r in pool if t == first_tier]
+    return pool
+
+
 def resolve(name: str, province: str | None = None, when: int | None = None) -> Place:
     """The unit a name refers to, on the map in force at ``when``.
 
@@ -508,27 +562,7 @@ def resolve(name: str, province: str | None = None, when: int | None = None) -> 
     parts = [p.strip() for p in raw.split(",") if p.strip()]
     if not parts:
         raise PlaceError("the name is empty")
-    ctx_new, ctx_old = _context(province) if province else (None, None)
-    district_q = None
-    # A trailing province (and district) narrows the search; it overrides the file's province.
-    while len(parts) > 1:
-        kind, base = _split_kind(parts[-1])
-        try:
-            if kind in (None, "province", "city") and (base in _old_province_by_name() or
-                                                       fold_key(parts[-1]) in _province_lookup()
-                                                       or base in _province_lookup()):
-                ctx_new, ctx_old = _context(parts[-1])
-                parts.pop()
-                continue
-        except PlaceError:
-            pass
-        if kind == "province":
-            raise PlaceError(_unknown_province(parts[-1]))
-        if kind in ("district", "city") or (kind is None and len(parts) > 1):
-            district_q = base
-            parts.pop()
-            continue
-        break
+    parts, ctx_new, ctx_old, district_q = _narrowed(parts, province)
     head = parts[0]
     if head.startswith("vn.") or head == "vn":
         return _by_id(head)
@@ -552,27 +586,7 @@ def resolve(name: str, province: str | None = None, when: int | None = None) -> 
         raise PlaceError(_unknown_province(raw))
     if not pool:
         raise PlaceError(_unknown_message(raw, base, ctx_new, ctx_old, found))
-    order = _TIER_ORDER_OLD if (when is not None and when <= LAST_OLD_YEAR) else _TIER_ORDER_NEW
-    if kind is None:
-        # Provinces first; then, with a year, the map of that year; without one, every unit level together.
-        for tiers in (("new_province", "old_province"),):
-            hit = [(t, r) for t, r in pool if t in tiers]
-            if hit:
-                pool = hit
-                break
-        else:
-            if when is not None:
-                first_tier = next(t for t in order if any(tt == t for tt, _ in pool))
-                keep = {first_tier}
-                if first_tier == "new_unit":
-                    # A bare name after 1/7/2025 that is both a new commune and an abolished district is never
-                    # silently taken as the commune: "Đức Hòa" may be Xã Đức Hòa or the former Huyện Đức Hòa.
-                    keep.add("old_district")
-                pool = [(t, r) for t, r in pool if t in keep]
-    elif when is not None and len({t for t, _ in pool}) > 1:
-        # "Xã Phước Lý" in 2026 is the commune of the map then in force, not the old commune of that name.
-        first_tier = next(t for t in order if any(tt == t for tt, _ in pool))
-        pool = [(t, r) for t, r in pool if t == first_tier]
+    pool = _by_map_of_the_year(pool, kind, when)
     if len(pool) > 1:
         # The same unit on both maps under one id (a province that kept its name) is one unit.
         ids = {r["geo_id"] for _, r in pool}

@@ -48,24 +48,7 @@ def _rules_observations(df: pd.DataFrame, ctx: _Ctx, ref: Reference | None, stri
     is_rate_unit = np.array([u in RATE_UNITS for u in unit], dtype=bool)
     is_count_unit = np.array([u in COUNT_UNITS for u in unit], dtype=bool)
     unit_ok = np.array([u is not None for u in unit], dtype=bool)
-    if ref is not None:
-        kinds = dict(zip(ref.indicators["indicator_id"], ref.indicators["kind"]))
-        ikind = np.array([kinds.get(x) for x in ind], dtype=object)
-        rate_ind = np.isin(ikind, ["rate", "school_share"])
-        count_ind = ikind == "count"
-        bad = rate_ind & unit_ok & ~is_rate_unit
-        for u in pd.unique(unit[bad]):
-            for iid in pd.unique(ind[bad & (unit == u)]):
-                ctx.add(np.flatnonzero(bad & (unit == u) & (ind == iid)), "unit",
-                        _m(lang, "rate_is_count", ind=iid, unit=u))
-        bad2 = count_ind & is_rate_unit
-        for u in pd.unique(unit[bad2]):
-            for iid in pd.unique(ind[bad2 & (unit == u)]):
-                ctx.add(np.flatnonzero(bad2 & (unit == u) & (ind == iid)), "unit",
-                        _m(lang, "count_is_rate", ind=iid, unit=u))
-        unit_ok = unit_ok & ~bad & ~bad2  # further range checks would only repeat this problem
-    else:
-        ikind = np.full(n, None, dtype=object)
+    unit_ok, ikind = _check_unit_kinds(ctx, ref, unit, ind, unit_ok, is_rate_unit)
     scale = np.array([RATE_UNITS.get(u, np.nan) for u in unit], dtype=float)
     share_unit = unit == "share"
     arrays = {}
@@ -129,11 +112,51 @@ def _rules_observations(df: pd.DataFrame, ctx: _Ctx, ref: Reference | None, stri
     # denominator given); a survey estimate or a published rate alone is not.
     exact = (is_count_unit & unit_ok) | okr
     ctx.add(np.flatnonzero(~np.isnan(se) & (se == 0) & ~exact), "se", _m(lang, "se_zero"))
+    _check_year_first(ctx, df)
+    _check_small_percents(ctx, df, ref, unit, unit_ok, ikind, ind, v, arrays)
+    return _typed_observations(df, ctx, v, lo, hi, se, scale, num, den)
+
+
+def _check_unit_kinds(ctx: _Ctx, ref: Reference | None, unit, ind, unit_ok, is_rate_unit):
+    """A rate indicator given in a count unit, or a count in a rate unit; (units still checkable, each row's
+    indicator kind)."""
+    lang = ctx.lang
+    n = len(unit)
+    if ref is not None:
+        kinds = dict(zip(ref.indicators["indicator_id"], ref.indicators["kind"]))
+        ikind = np.array([kinds.get(x) for x in ind], dtype=object)
+        rate_ind = np.isin(ikind, ["rate", "school_share"])
+        count_ind = ikind == "count"
+        bad = rate_ind & unit_ok & ~is_rate_unit
+        for u in pd.unique(unit[bad]):
+            for iid in pd.unique(ind[bad & (unit == u)]):
+                ctx.add(np.flatnonzero(bad & (unit == u) & (ind == iid)), "unit",
+                        _m(lang, "rate_is_count", ind=iid, unit=u))
+        bad2 = count_ind & is_rate_unit
+        for u in pd.unique(unit[bad2]):
+            for iid in pd.unique(ind[bad2 & (unit == u)]):
+                ctx.add(np.flatnonzero(bad2 & (unit == u) & (ind == iid)), "unit",
+                        _m(lang, "count_is_rate", ind=iid, unit=u))
+        unit_ok = unit_ok & ~bad & ~bad2  # further range checks would only repeat this problem
+    else:
+        ikind = np.full(n, None, dtype=object)
+    return unit_ok, ikind
+
+
+def _check_year_first(ctx: _Ctx, df: pd.DataFrame) -> None:
+    """A figure over several years whose first year is after its last."""
+    lang = ctx.lang
+    n = len(df)
     yf = df["year_first"].to_numpy(dtype=object)
     yy = df["year"].to_numpy(dtype=object)
     for i in range(n):
         if yf[i] is not None and yy[i] is not None and yf[i] > yy[i]:
             ctx.add(i, "year_first", _m(lang, "year_first", yf=yf[i], y=yy[i]))
+
+
+def _check_small_percents(ctx: _Ctx, df: pd.DataFrame, ref, unit, unit_ok, ikind, ind, v, arrays) -> None:
+    """Percent values of one indicator that are all below 1 (shares under the wrong unit) unless flagged."""
+    lang = ctx.lang
     # Percent values that are all below 1 look like shares under the wrong unit (0.1521 read as 0.15 %).
     flags = df["flags"].to_numpy(dtype=object)
     confirmed = np.array([isinstance(f, str) and SMALL_PERCENT_FLAG in f for f in flags], dtype=bool)
@@ -147,6 +170,9 @@ def _rules_observations(df: pd.DataFrame, ctx: _Ctx, ref: Reference | None, stri
             shown = ", ".join(_g(x) for x in xs[:4]) + ("…" if len(xs) > 4 else "")
             ctx.add(np.flatnonzero(sel), "value", _m(lang, "all_small", ind=iid if iid is not None else "", vals=shown))
 
+
+def _typed_observations(df: pd.DataFrame, ctx: _Ctx, v, lo, hi, se, scale, num, den) -> pd.DataFrame:
+    """The checked observations: numbers as float, shares (fractions) beside them, defaults filled, years Int64."""
     out = df.copy()
     out["value"], out["low"], out["high"], out["se"] = v, lo, hi, se
     out["high_open"] = np.array([bool(b) if b is not None else False for b in out["high_open"]], dtype=bool)

@@ -35,6 +35,7 @@ a fraction and is read as such, whatever the unit column says.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 
 import numpy as np
 import pandas as pd
@@ -202,15 +203,7 @@ def validate_table(raw: RawTable, kind: str, ref: Reference | None = None, *, st
     # percent-formatted cell confirms; said in a note.
     infer_unit = (kind == "observations" and not strict and ref is not None and "unit" not in present
                   and header_unit is None and "indicator" in present)
-    for col in schema.columns:
-        required = col.required or (strict and kind == "observations" and col.name in {"obs_id", "basis", "url", "locator"})
-        if col.name == "unit" and (header_unit is not None or infer_unit):
-            required = False
-        if required and col.name not in present:
-            ctx.add_file(col.name, _m(lang, "missing_col", col=col.name, doc=f" ({col.doc})" if col.doc else ""),
-                         row=raw.header_row)
-    if ctx.whole and any("missing" in p.message or "thiếu cột" in p.message for p in ctx.whole):
-        raise ValidationError(ctx.problems(), ctx.notes)
+    _check_required_columns(schema, kind, present, strict, header_unit is not None or infer_unit, ctx)
 
     if kind == "observations" and not strict:
         raw = _drop_unfilled_rows(raw, header_map, ctx)
@@ -233,12 +226,7 @@ def validate_table(raw: RawTable, kind: str, ref: Reference | None = None, *, st
             continue
         typed[col.name] = _parse_column(cols[col.name], col, ctx, kind, strict)
     if header_unit is not None and "unit" in present:
-        u = typed["unit"]
-        bad = np.array([x is not None and x != header_unit for x in u], dtype=bool)
-        if bad.any():
-            for val in pd.unique(pd.Series(u, dtype=object)[bad]):
-                rows = np.flatnonzero(bad & (pd.Series(u, dtype=object) == val).to_numpy())
-                ctx.add(rows, "unit", _m(lang, "header_unit", hu=header_unit, unit=val))
+        _check_header_unit(typed["unit"], header_unit, ctx)
     years = typed.get("year")
     for col in schema.columns:
         if col.kind == "indicator":
@@ -264,11 +252,32 @@ def validate_table(raw: RawTable, kind: str, ref: Reference | None = None, *, st
         raise ValidationError(problems, ctx.notes)
     if "map" in df.columns:
         df = df.drop(columns="map")
-    df.attrs["notes"] = tuple(ctx.notes)
-    df.attrs["geographies"] = ctx.__dict__.get("new_geographies", ())
-    df.attrs["sheet"] = raw.sheet
-    df.attrs["lang"] = lang
+    df.attrs.update(notes=tuple(ctx.notes), geographies=ctx.__dict__.get("new_geographies", ()), sheet=raw.sheet,
+                    lang=lang)
     return df
+
+
+def _check_required_columns(schema, kind: str, present: set, strict: bool, unit_known: bool, ctx: _Ctx) -> None:
+    """Refuse a table missing a required column (bundled observations: full provenance too); ``unit_known``: the
+    unit comes from the header or the registry, so no unit column is needed."""
+    for col in schema.columns:
+        required = col.required or (strict and kind == "observations" and col.name in {"obs_id", "basis", "url", "locator"})
+        if col.name == "unit" and unit_known:
+            required = False
+        if required and col.name not in present:
+            ctx.add_file(col.name, _m(ctx.lang, "missing_col", col=col.name, doc=f" ({col.doc})" if col.doc else ""),
+                         row=ctx.raw.header_row)
+    if ctx.whole and any("missing" in p.message or "thiếu cột" in p.message for p in ctx.whole):
+        raise ValidationError(ctx.problems(), ctx.notes)
+
+
+def _check_header_unit(units, header_unit: str, ctx: _Ctx) -> None:
+    """Rows whose unit column says otherwise than the unit written in the value column's header."""
+    bad = np.array([x is not None and x != header_unit for x in units], dtype=bool)
+    if bad.any():
+        for val in pd.unique(pd.Series(units, dtype=object)[bad]):
+            rows = np.flatnonzero(bad & (pd.Series(units, dtype=object) == val).to_numpy())
+            ctx.add(rows, "unit", _m(ctx.lang, "header_unit", hu=header_unit, unit=val))
 
 
 _FIGURE_COLUMNS = ("value", "low", "high", "numerator", "denominator", "se", "source")
@@ -680,6 +689,8 @@ def _parse_plans(s: pd.Series, col: Column, ctx: _Ctx, ref: Reference | None):
 
 
 def _parse_geographies(s: pd.Series, col: Column, ctx: _Ctx, ref: Reference | None, years, province: str | None):
+    """Geo ids of a geography column: each distinct (name, year) located once, former units noted, places of the
+    official map not in the reference kept for ``attrs["geographies"]``."""
     lang = ctx.lang
     miss = _missing_mask(s)
     if col.nonempty and miss.any():
@@ -688,16 +699,66 @@ def _parse_geographies(s: pd.Series, col: Column, ctx: _Ctx, ref: Reference | No
     vals = s.to_numpy(dtype=object)
     if ref is None:
         return [None if m else str(v) for v, m in zip(vals, miss)]
-    yrs = list(years) if years is not None else [None] * len(s)
-    known_years = [y for y in yrs if y is not None]
-    if known_years and len(known_years) < len(yrs):
-        usual = int(np.median(known_years))  # a row whose year could not be read is placed on the file's usual map
-        yrs = [usual if y is None else y for y in yrs]
+    yrs = _usual_years(years, len(s))
     pairs: dict[tuple[str, int | None], list[int]] = {}
     for i in np.flatnonzero(~miss):
         y = yrs[i]
         pairs.setdefault((str(vals[i]), y), []).append(i)
-    # The file's province: given, the reference's, the title block's, or (after a first pass) its rows'.
+    results = _locate_pairs(pairs, ref, ctx, province)
+    for key, r in list(results.items()):
+        clash = _same_name_today(key[0], key[1], r[2], lang)
+        if clash is not None:
+            results[key] = (None, clash, None)
+    out: list = [None] * len(s)
+    failed = miss.copy()
+    notes: dict[str, list[int]] = {}
+    old_map: dict[str, dict[str, list[int]]] = {}
+    new_geos: dict[str, dict] = {}
+    known = set(ref.geographies["geo_id"])
+    for key, idx in pairs.items():
+        gid, why, place = results[key]
+        if gid is None:
+            ctx.add(idx, col.name, why)
+            failed[idx] = True
+            continue
+        for i in idx:
+            out[i] = gid
+        if place is not None:
+            if gid not in known:
+                new_geos[gid] = {"geo_id": gid, "name_vi": place.name_vi, "name_en": place.name_vi,
+                                 "level": place.level, "parent": place.parent, "code": place.code,
+                                 "successor": place.successor,
+                                 "valid_to": None if place.current else "2025-06-30"}
+            if not place.current:
+                y = key[1]
+                if y is None or y <= 2025:
+                    grp = old_map.setdefault(place.successor or "?", {})
+                    grp.setdefault(place.name_vi, []).extend(ctx.rows[i] for i in idx)
+                    continue
+                if True:
+                    tag = _m(lang, "abolished_unit", name=key[0], year=y, now=place.note.split('-> ', 1)[1])
+                notes.setdefault(tag, []).extend(ctx.rows[i] for i in idx)
+    _mapped_notes(old_map, notes, ctx)
+    ctx.fail(col.name, failed)
+    if new_geos:
+        ctx.new_geographies = tuple(new_geos.values())
+    return out
+
+
+def _usual_years(years, n: int) -> list:
+    """Each row's year; a row whose year could not be read is placed on the file's usual map (the median year)."""
+    yrs = list(years) if years is not None else [None] * n
+    known_years = [y for y in yrs if y is not None]
+    if known_years and len(known_years) < len(yrs):
+        usual = int(np.median(known_years))  # a row whose year could not be read is placed on the file's usual map
+        yrs = [usual if y is None else y for y in yrs]
+    return yrs
+
+
+def _locate_pairs(pairs: Mapping, ref: Reference, ctx: _Ctx, province: str | None) -> dict:
+    """(name, year) -> (geo id, why, place) of every distinct unit name, looked up in the file's province: given,
+    the reference's, the title block's, or (after a first pass) the one province its other rows share (noted)."""
+    lang = ctx.lang
     ctx_prov = province or ref.province
     source = None
     if ctx_prov is None:
@@ -734,39 +795,12 @@ def _parse_geographies(s: pd.Series, col: Column, ctx: _Ctx, ref: Reference | No
             pname = ctx_prov
         ctx.notes.append(_m(lang, "province_taken", name=pname,
                             source=_m(lang, "from_title" if source == "title" else "from_other_rows")))
-    for key, r in list(results.items()):
-        clash = _same_name_today(key[0], key[1], r[2], lang)
-        if clash is not None:
-            results[key] = (None, clash, None)
-    out: list = [None] * len(s)
-    failed = miss.copy()
-    notes: dict[str, list[int]] = {}
-    old_map: dict[str, dict[str, list[int]]] = {}
-    new_geos: dict[str, dict] = {}
-    known = set(ref.geographies["geo_id"])
-    for key, idx in pairs.items():
-        gid, why, place = results[key]
-        if gid is None:
-            ctx.add(idx, col.name, why)
-            failed[idx] = True
-            continue
-        for i in idx:
-            out[i] = gid
-        if place is not None:
-            if gid not in known:
-                new_geos[gid] = {"geo_id": gid, "name_vi": place.name_vi, "name_en": place.name_vi,
-                                 "level": place.level, "parent": place.parent, "code": place.code,
-                                 "successor": place.successor,
-                                 "valid_to": None if place.current else "2025-06-30"}
-            if not place.current:
-                y = key[1]
-                if y is None or y <= 2025:
-                    grp = old_map.setdefault(place.successor or "?", {})
-                    grp.setdefault(place.name_vi, []).extend(ctx.rows[i] for i in idx)
-                    continue
-                if True:
-                    tag = _m(lang, "abolished_unit", name=key[0], year=y, now=place.note.split('-> ', 1)[1])
-                notes.setdefault(tag, []).extend(ctx.rows[i] for i in idx)
+    return results
+
+
+def _mapped_notes(old_map: Mapping, notes: Mapping, ctx: _Ctx) -> None:
+    """Notes on rows of units of the former map (mapped to their successor) and of units abolished in their year."""
+    lang = ctx.lang
     from simlib.inputs.textio import _ranges
     from simlib.inputs.places import _new_name
 
@@ -777,12 +811,7 @@ def _parse_geographies(s: pd.Series, col: Column, ctx: _Ctx, ref: Reference | No
                          + _m(lang, "old_map_units", n=len(units), s="s" if len(units) > 1 else "", shown=shown,
                               now=_new_name(succ)))
     for tag, rows in notes.items():
-
         ctx.notes.append(_m(lang, "rows_prefix", s="s" if len(rows) > 1 else "", rows=_ranges(tuple(rows))) + tag)
-    ctx.fail(col.name, failed)
-    if new_geos:
-        ctx.new_geographies = tuple(new_geos.values())
-    return out
 
 
 def _same_name_today(name: str, year, place, lang: str) -> str | None:
