@@ -691,26 +691,32 @@ def feasible_progress(
     if slope_mean is not None and slope_sd is not None:
         lb = logistic_benchmark(start, start_year, target, target_year, slope_mean, slope_sd,
                                 reach_taus=reach_taus)
-        used = (f"{reason}: logistic benchmark with {slope_label} "
-                f"N({lb.slope_mean:.2f}, {lb.slope_sd:.2f}²) used.")
-        if already:
-            verdict, tau, result = ALREADY_REACHED, math.nan, f"{goal}: the target is already reached."
-            speed = 0.0
-        else:
-            verdict = feasibility_verdict(lb.tau_star, verdict_bands)
-            tau, speed = lb.tau_star, lb.speed_multiple
-            sp = (f"{speed:.1f} times the typical slope of {lb.slope_mean:.2f} logit/yr"
-                  if math.isfinite(speed) else "a typical slope that is not positive")
-            result = (f"{goal} needs a logit slope of {lb.b_req:.2f} per year, faster than "
-                      f"{_fmt_tau(tau)} of plausible slopes ({sp}): {verdict}.")
-        return FeasibleProgress("logistic_fallback", tau, speed, verdict, n_units, n_eps,
-                                f"{used} {result}", dict(lb.reachable), pace)
+        return _from_logistic(lb, reason, slope_label, goal, already, verdict_bands, n_units, n_eps, pace)
 
     verdict = ALREADY_REACHED if already else NOT_ASSESSED
     note = (f"{reason}, and no slope prior (slope_mean, slope_sd) given: feasibility "
             f"{'not needed, the target is already reached' if already else 'not assessed'}.")
     return FeasibleProgress("none", math.nan, 0.0 if already else math.nan, verdict, n_units,
                             n_eps, note, nan_reach, pace)
+
+
+def _from_logistic(lb, reason: str, slope_label: str, goal: str, already: bool,
+                   verdict_bands: Sequence[tuple[float, str]], n_units: int, n_eps: int, pace) -> FeasibleProgress:
+    """The verdict of the logistic benchmark ``lb``, used because the peer method could not be (``reason``)."""
+    used = (f"{reason}: logistic benchmark with {slope_label} "
+            f"N({lb.slope_mean:.2f}, {lb.slope_sd:.2f}²) used.")
+    if already:
+        verdict, tau, result = ALREADY_REACHED, math.nan, f"{goal}: the target is already reached."
+        speed = 0.0
+    else:
+        verdict = feasibility_verdict(lb.tau_star, verdict_bands)
+        tau, speed = lb.tau_star, lb.speed_multiple
+        sp = (f"{speed:.1f} times the typical slope of {lb.slope_mean:.2f} logit/yr"
+              if math.isfinite(speed) else "a typical slope that is not positive")
+        result = (f"{goal} needs a logit slope of {lb.b_req:.2f} per year, faster than "
+                  f"{_fmt_tau(tau)} of plausible slopes ({sp}): {verdict}.")
+    return FeasibleProgress("logistic_fallback", tau, speed, verdict, n_units, n_eps,
+                            f"{used} {result}", dict(lb.reachable), pace)
 
 
 def _from_frontier(fr, start, start_year, target, target_year, pace, already, goal,

@@ -143,6 +143,62 @@ def _fill_years(series: pd.Series, years: Sequence[int], growth: float) -> np.nd
     return out
 
 
+def _own_counts_and_panel(counts: pd.Series, panel: pd.DataFrame | None, figures: pd.DataFrame | None, geo: str,
+                          years: list[int], indicator: str) -> CohortProjection | None:
+    """A projection from a unit's counts and its later panel history, where the panel runs past its last count."""
+    if not len(counts) or panel is None or panel.empty:
+        return None
+    from simlib.evidence.panel import cohort_history
+    hist = cohort_history(panel, geo, figures)
+    if not (len(hist) and int(hist["year"].max()) > int(counts.index.max())):
+        return None
+    hist = pd.concat([hist[~hist["year"].isin(counts.index)],
+                      pd.DataFrame({"year": counts.index.astype(int), "value": counts.to_numpy(float),
+                                    "kind": indicator, "obs_ids": "", "derivation": "count (observations)"})])
+    return project_cohort(hist.sort_values("year"), years, geography=geo)
+
+
+def _panel_projection(panel: pd.DataFrame | None, figures: pd.DataFrame | None, geo: str,
+                      years: list[int]) -> CohortProjection | None:
+    """A unit's cohort projected from its own panel history (a former province: its own rows), or None."""
+    if panel is None or panel.empty:
+        return None
+    from simlib.evidence.panel import cohort_history
+    hist = cohort_history(panel, geo, figures)
+    if hist.empty and geo in set(panel["geography"]):  # a former province: its own rows
+        hist = cohort_history(panel[panel["geography"] == geo].assign(successor=geo), geo)
+    if hist.empty:
+        return None
+    return project_cohort(hist, years, geography=geo)
+
+
+def _sum_of_former_units(observations: pd.DataFrame, components: Sequence[str], indicator: str, years: list[int],
+                         growth: float, from_panel) -> tuple[np.ndarray, np.ndarray, np.ndarray, str] | None:
+    """(graduates, low, high, source) of a merged unit as the sum of its former units, each from its counts or its
+    panel projection; None when one of them has neither."""
+    parts, lo, hi, words = [], [], [], []
+    for g in components:
+        c = count_series(observations, g, indicator)
+        if len(c):
+            v = _fill_years(c, years, growth)
+            parts.append(v)
+            lo.append(v)
+            hi.append(v)
+            words.append(f"{g}: {indicator} ({', '.join(map(str, c.index))})")
+            continue
+        pr = from_panel(g)
+        if pr is None:
+            return None
+        parts.append(pr.predict(years))
+        a, b = pr.interval(years)
+        lo.append(a)
+        hi.append(b)
+        words.append(f"{g}: projected from its own figures ({pr.n_points} years; {pr.method})")
+    if not parts:
+        return None
+    return sum(parts), sum(lo), sum(hi), f"sum of the former units ({'; '.join(words)})"
+
+
 def cohort_matrix(observations: pd.DataFrame, context: pd.DataFrame, units: Sequence[str], years: Sequence[int],
                   *, indicator: str = "thcs_graduates", growth: float = 0.0,
                   population_item: str = "population_2019_census", components: Sequence[str] = (),
@@ -197,35 +253,21 @@ def cohort_matrix(observations: pd.DataFrame, context: pd.DataFrame, units: Sequ
             src[j] = f"{indicator} of {g} ({', '.join(str(k) for k in own[g].index)})"
     kids = units[1:]
     # the run's geography: counts older than its panel history give way to a projection from both
-    if len(own[units[0]]) and panel is not None and not panel.empty:
-        from simlib.evidence.panel import cohort_history
-        hist = cohort_history(panel, units[0], figures)
-        if len(hist) and int(hist["year"].max()) > int(own[units[0]].index.max()):
-            counts = own[units[0]]
-            hist = pd.concat([hist[~hist["year"].isin(counts.index)],
-                              pd.DataFrame({"year": counts.index.astype(int), "value": counts.to_numpy(float),
-                                            "kind": indicator, "obs_ids": "", "derivation": "count (observations)"})])
-            pr = project_cohort(hist.sort_values("year"), years, geography=units[0])
-            projections[units[0]] = pr
-            values[0] = pr.predict(years)
-            low[0], high[0] = pr.interval(years)
-            src[0] = (f"projected from {units[0]}'s own figures: its {indicator} counts "
-                      f"({', '.join(map(str, counts.index))}) and the later province panel ({pr.n_points} years; "
-                      f"{pr.method})")
+    pr = _own_counts_and_panel(own[units[0]], panel, figures, units[0], years, indicator)
+    if pr is not None:
+        projections[units[0]] = pr
+        values[0] = pr.predict(years)
+        low[0], high[0] = pr.interval(years)
+        src[0] = (f"projected from {units[0]}'s own figures: its {indicator} counts "
+                  f"({', '.join(map(str, own[units[0]].index))}) and the later province panel ({pr.n_points} "
+                  f"years; {pr.method})")
     reporting = [j for j in range(1, u) if np.isfinite(values[j]).all()]
     silent = [j for j in range(1, u) if j not in reporting]
 
     def from_panel(geo: str) -> CohortProjection | None:
-        if panel is None or panel.empty:
-            return None
-        from simlib.evidence.panel import cohort_history
-        hist = cohort_history(panel, geo, figures)
-        if hist.empty and geo in set(panel["geography"]):  # a former province: its own rows
-            hist = cohort_history(panel[panel["geography"] == geo].assign(successor=geo), geo)
-        if hist.empty:
-            return None
-        pr = project_cohort(hist, years, geography=geo)
-        projections[geo] = pr
+        pr = _panel_projection(panel, figures, geo, years)
+        if pr is not None:
+            projections[geo] = pr
         return pr
 
     # the first unit: own counts > its sub-units' sum (all report) > its former units > its own panel history
@@ -233,28 +275,9 @@ def cohort_matrix(observations: pd.DataFrame, context: pd.DataFrame, units: Sequ
         values[0] = low[0] = high[0] = values[1:].sum(axis=0)
         src[0] = f"sum of the {len(kids)} sub-units' {indicator}"
     if np.isnan(values[0]).any() and components:
-        parts, lo, hi, words = [], [], [], []
-        for g in components:
-            c = count_series(observations, g, indicator)
-            if len(c):
-                v = _fill_years(c, years, growth)
-                parts.append(v)
-                lo.append(v)
-                hi.append(v)
-                words.append(f"{g}: {indicator} ({', '.join(map(str, c.index))})")
-                continue
-            pr = from_panel(g)
-            if pr is None:
-                parts = []
-                break
-            parts.append(pr.predict(years))
-            a, b = pr.interval(years)
-            lo.append(a)
-            hi.append(b)
-            words.append(f"{g}: projected from its own figures ({pr.n_points} years; {pr.method})")
-        if parts:
-            values[0], low[0], high[0] = sum(parts), sum(lo), sum(hi)
-            src[0] = f"sum of the former units ({'; '.join(words)})"
+        summed = _sum_of_former_units(observations, components, indicator, years, growth, from_panel)
+        if summed is not None:
+            values[0], low[0], high[0], src[0] = summed
     if np.isnan(values[0]).any():
         pr = from_panel(units[0])
         if pr is not None:

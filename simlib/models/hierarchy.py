@@ -511,6 +511,43 @@ class UnitsResult:
         return "\n".join(lines)
 
 
+def _spread_grid(spread: float | None, spread_scale: float, slope_scale: float, slopes: bool,
+                 n_grid: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The grid of (tau, pace spread) the posterior is computed on, with the log prior of each point (log grid:
+    with its Jacobian); a fixed ``spread`` is a one-point grid for tau."""
+    if spread is not None:
+        if not spread > 0:
+            raise HierarchyError("spread must be positive (logit units)")
+        taus = np.array([float(spread)])
+        logprior_t = np.zeros(1)
+    else:
+        taus = np.geomspace(0.01, max(3.0, 6 * spread_scale), n_grid // 2 if slopes else n_grid)
+        logprior_t = _halfnormal_logpdf(taus, spread_scale) + np.log(taus)  # log grid: Jacobian
+    if slopes:
+        tss = np.geomspace(0.002, max(0.3, 6 * slope_scale), max(6, n_grid // 8))
+        logprior_s = _halfnormal_logpdf(tss, slope_scale) + np.log(tss)
+    else:
+        tss, logprior_s = np.array([1.0]), np.zeros(1)
+    grid_t, grid_s = np.meshgrid(taus, tss, indexing="ij")
+    return grid_t.ravel(), grid_s.ravel(), (logprior_t[:, None] + logprior_s[None, :]).ravel()
+
+
+def _figures_per_unit(f: pd.DataFrame, uidx: Mapping[str, int], province: str | None
+                      ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Per unit: its own figures, its former area's figures and its pooled observed share (k / n, NaN if none)."""
+    n_fig = np.zeros(len(uidx), dtype=int)
+    n_for = np.zeros(len(uidx), dtype=int)
+    observed = np.full(len(uidx), np.nan)
+    if len(f):
+        own = f[~f["group"].astype(bool) & (f["unit"] != province)]
+        for u, grp in own.groupby("unit"):
+            n_fig[uidx[u]] = len(grp)
+            observed[uidx[u]] = grp["k"].sum() / grp["n"].sum()
+        for u, grp in f[f["group"].astype(bool) & (f["unit"] != province)].groupby("unit"):
+            n_for[uidx[u]] = len(grp)
+    return n_fig, n_for, observed
+
+
 def fit_units(figures: pd.DataFrame, units: Sequence[str], *, indicator: str = "", weights=None,
               slopes: bool = False, spread_scale: float = DEFAULT_SPREAD_SCALE,
               slope_scale: float = DEFAULT_SLOPE_SCALE, spread: float | None = None,
@@ -576,22 +613,7 @@ def fit_units(figures: pd.DataFrame, units: Sequence[str], *, indicator: str = "
                 ui=np.array([didx[u] for u in f["unit"]], dtype=int),
                 dt=f["year"].to_numpy(dtype=float) - tr, k=np.clip(k, 0, nn), n=nn,
                 T=len(years_fit), U=len(data_units_names), slopes=bool(slopes))
-    if spread is not None:
-        if not spread > 0:
-            raise HierarchyError("spread must be positive (logit units)")
-        taus = np.array([float(spread)])
-        logprior_t = np.zeros(1)
-    else:
-        taus = np.geomspace(0.01, max(3.0, 6 * spread_scale), n_grid // 2 if slopes else n_grid)
-        logprior_t = _halfnormal_logpdf(taus, spread_scale) + np.log(taus)  # log grid: Jacobian
-    if slopes:
-        tss = np.geomspace(0.002, max(0.3, 6 * slope_scale), max(6, n_grid // 8))
-        logprior_s = _halfnormal_logpdf(tss, slope_scale) + np.log(tss)
-    else:
-        tss, logprior_s = np.array([1.0]), np.zeros(1)
-    grid_t, grid_s = np.meshgrid(taus, tss, indexing="ij")
-    grid_t, grid_s = grid_t.ravel(), grid_s.ravel()
-    lp_prior = (logprior_t[:, None] + logprior_s[None, :]).ravel()
+    grid_t, grid_s, lp_prior = _spread_grid(spread, spread_scale, slope_scale, slopes, n_grid)
     if len(f) == 0:
         modes = (None,) * len(grid_t)
         lml = np.zeros(len(grid_t))
@@ -612,16 +634,7 @@ def fit_units(figures: pd.DataFrame, units: Sequence[str], *, indicator: str = "
     lw = lml + lp_prior
     post = np.exp(lw - lw.max())
     post /= post.sum()
-    n_fig = np.zeros(len(units), dtype=int)
-    n_for = np.zeros(len(units), dtype=int)
-    observed = np.full(len(units), np.nan)
-    if len(f):
-        own = f[~f["group"].astype(bool) & (f["unit"] != province)]
-        for u, grp in own.groupby("unit"):
-            n_fig[uidx[u]] = len(grp)
-            observed[uidx[u]] = grp["k"].sum() / grp["n"].sum()
-        for u, grp in f[f["group"].astype(bool) & (f["unit"] != province)].groupby("unit"):
-            n_for[uidx[u]] = len(grp)
+    n_fig, n_for, observed = _figures_per_unit(f, uidx, province)
     info = tuple("own" if n_fig[i] else ("former_area" if n_for[i] else "not_commune_information")
                  for i in range(len(units)))
     w = None if weights is None else np.asarray(weights, dtype=float)
