@@ -253,11 +253,12 @@ def _cmd_backtest(args: argparse.Namespace) -> int:
 def _cmd_init_case(args: argparse.Namespace) -> int:
     from simlib.apps.init_case import init_case
 
-    files = init_case(args.province, args.folder, as_of=args.as_of, horizon=args.horizon)
-    units = len((Path(args.folder) / "units.csv").read_text(encoding="utf-8").splitlines()) - 1
-    from simlib.inputs.places import province
+    from simlib.inputs.places import province, units
 
-    print(f"{args.folder}: {len(files)} files for {province(args.province).name_vi} ({units} xã, phường / communes and wards)")
+    files = init_case(args.province, args.folder, as_of=args.as_of, horizon=args.horizon)
+    name = province(args.province).name_vi
+    n = len(units(name))  # the communes and wards init-case listed in units.csv (not read back)
+    print(f"{args.folder}: {len(files)} files for {name} ({n} xã, phường / communes and wards)")
     for f in files:
         print(f"  {f}")
     print("Đọc README.md trong thư mục để biết cần điền gì. / Read README.md in the folder for what to fill.")
