@@ -401,9 +401,9 @@ def solve_lever(base: Baseline, scenario: Scenario, lever: str, setting: str, *,
             why = (f" The lever cannot change it: the target is above every draw of the room-to-move bound "
                    f"max_feasible_share (at most {100 * float(np.max(ceiling)):.1f} %, data/levers.yaml), so "
                    f"levers add nothing to draws below the target.")
-        elif p_max <= p_min and lv.lag_range() is not None and year < start + lv.lag_range()[0]:
-            lo, hi = lv.lag_range()
-            why = f" The lever cannot change it: {lv.kind} acts {lo:g}-{hi:g} school years after {setting} is reached."
+        elif p_max <= p_min and (lag := lv.lag_range()) is not None and year < start + lag[0]:
+            why = f" The lever cannot change it: {lv.kind} acts {lag[0]:g}-{lag[1]:g} school years after {setting} " \
+                  "is reached."
         elif p_max < p_min:
             why = " More of this lever lowers P(met) in some draws: its effect prior allows negative effects."
         return InverseResult(**common, reachable=False, value=float("nan"), p_at_value=float("nan"),

@@ -547,6 +547,46 @@ def _with_benchmarks(bundle, case: Case, geo: str):
     return dataclasses.replace(bundle, targets=pd.concat([rest, bench], ignore_index=True, sort=False))
 
 
+def _with_case_units(bundle, case: Case, units_file: Path):
+    """The library with the case's ``units.csv`` rows it does not list (their parents must be known places)."""
+    import dataclasses
+
+    import pandas as pd
+
+    from simlib.inputs.textio import read_table
+    from simlib.inputs.validation import Reference, validate_table
+
+    extra = validate_table(read_table(units_file), "units", None)
+    known = set(bundle.geographies["geo_id"])
+    bad = sorted(set(extra["parent"]) - known - set(extra["geo_id"]))
+    if bad:
+        raise _err(case.language, "parents", path=units_file, bad=", ".join(bad))
+    new = extra[~extra["geo_id"].isin(known)].drop(columns=["row"], errors="ignore")
+    new = new.assign(name_en=new["name_en"].where(new["name_en"].notna(), new["name_vi"]))
+    geos = pd.concat([bundle.geographies, new], ignore_index=True, sort=False)
+    ref = Reference.build(geos, bundle.indicators, bundle.plans)
+    return dataclasses.replace(bundle, geographies=geos, reference=ref)
+
+
+def _with_case_targets(bundle, case: Case, geo: str, table):
+    """The library with the case's own targets (``targets.csv``) as a plan whose id is the case's."""
+    import dataclasses
+
+    import pandas as pd
+
+    from simlib.inputs.validation import Reference
+
+    rows = _targets_rows(case, table)
+    plan = pd.DataFrame([{"plan_id": case.id, "title": case.title_vi, "issuer": "(case)", "geography": geo,
+                          "date": str(case.as_of), "status": "draft", "document": case.targets_file.name,
+                          "source_status": "primary", "notes": case.description or None}])
+    plans_df = pd.concat([bundle.plans[bundle.plans["plan_id"] != case.id], plan], ignore_index=True, sort=False)
+    targets = pd.concat([bundle.targets[bundle.targets["plan_id"] != case.id], rows], ignore_index=True,
+                        sort=False)
+    ref = Reference.build(bundle.geographies, bundle.indicators, plans_df)
+    return dataclasses.replace(bundle, plans=plans_df, targets=targets, reference=ref)
+
+
 def load_case_inputs(case: Case, *, data_dir: str | Path | None = None,
                      planner_file: str | Path | None = None, sheet: str | int | None = None) -> CaseInputs:
     """Load the library, add the case's units, targets and observations, and resolve its geography and units.
@@ -566,29 +606,16 @@ def load_case_inputs(case: Case, *, data_dir: str | Path | None = None,
     CaseError, ValidationError
         With the file, row, column and reason.
     """
-    import dataclasses
-
-    import pandas as pd
-
     from simlib.inputs.bundle import load_bundle, load_planner_file
     from simlib.inputs.textio import ValidationError, read_table
-    from simlib.inputs.validation import Reference, validate_table
+    from simlib.inputs.validation import validate_table
 
     bundle = load_bundle(data_dir)
     library = Path(bundle.data_dir)
     files: dict[str, Path] = {}
     units_file = case.file("units.csv")
     if units_file is not None:
-        extra = validate_table(read_table(units_file), "units", None)
-        known = set(bundle.geographies["geo_id"])
-        bad = sorted(set(extra["parent"]) - known - set(extra["geo_id"]))
-        if bad:
-            raise _err(case.language, "parents", path=units_file, bad=", ".join(bad))
-        new = extra[~extra["geo_id"].isin(known)].drop(columns=["row"], errors="ignore")
-        new = new.assign(name_en=new["name_en"].where(new["name_en"].notna(), new["name_vi"]))
-        geos = pd.concat([bundle.geographies, new], ignore_index=True, sort=False)
-        ref = Reference.build(geos, bundle.indicators, bundle.plans)
-        bundle = dataclasses.replace(bundle, geographies=geos, reference=ref)
+        bundle = _with_case_units(bundle, case, units_file)
         files["case/units.csv"] = units_file
     geo, why = bundle.reference.resolve_geography(case.geography, lang=case.language)
     if geo is None:
@@ -597,15 +624,7 @@ def load_case_inputs(case: Case, *, data_dir: str | Path | None = None,
     table = validate_table(read_table(case.targets_file), "case_targets", bundle.reference) \
         if case.targets_file is not None else None
     if table is not None and len(table):
-        rows = _targets_rows(case, table)
-        plan = pd.DataFrame([{"plan_id": case.id, "title": case.title_vi, "issuer": "(case)", "geography": geo,
-                              "date": str(case.as_of), "status": "draft", "document": case.targets_file.name,
-                              "source_status": "primary", "notes": case.description or None}])
-        plans_df = pd.concat([bundle.plans[bundle.plans["plan_id"] != case.id], plan], ignore_index=True, sort=False)
-        targets = pd.concat([bundle.targets[bundle.targets["plan_id"] != case.id], rows], ignore_index=True,
-                            sort=False)
-        ref = Reference.build(bundle.geographies, bundle.indicators, plans_df)
-        bundle = dataclasses.replace(bundle, plans=plans_df, targets=targets, reference=ref)
+        bundle = _with_case_targets(bundle, case, geo, table)
         files["case/" + case.targets_file.name] = case.targets_file
         if case.id not in plans:
             plans.insert(0, case.id)

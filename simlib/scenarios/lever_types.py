@@ -9,7 +9,13 @@ Every lever of a lever file is an object of its type. The type owns
   a change of a steered share (:meth:`LeverType.effect`), a move of
   students between destinations before the flows (:meth:`LeverType.reshape`)
   or a limit of the flows (:meth:`LeverType.limits`),
-* its **cost** (:meth:`LeverType.cost`, VND).
+* its **cost** (:meth:`LeverType.cost`, VND),
+* what later stages ask of it instead of its type: its lag (:meth:`LeverType.lag_range`), the caveats a verdict on
+  its indicator carries (:meth:`LeverType.caveats`) and the settings it has (:meth:`LeverType.has_settings`).
+
+Baseline shocks (the lever file's ``shocks:``, e.g. free public THPT) are not lever types: no scenario sets them,
+they are part of the business as usual every scenario shares, they have one form (an effect on a steered share from
+a start year) and :mod:`simlib.scenarios.baseline` adds them without switching on any type.
 
 :data:`LEVER_TYPES` maps a kind (the ``mechanism`` of a row of ``levers:``,
 or the section ``quota``, ``tracks``, ``capacity`` of the lever file) to its
