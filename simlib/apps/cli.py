@@ -267,7 +267,7 @@ def _cmd_init_case(args: argparse.Namespace) -> int:
 
 def _draws_seed(x) -> None:
     """--draws and --seed with the engine's defaults."""
-    from simlib.scenarios.engine import DEFAULT_DRAWS, DEFAULT_SEED
+    from simlib.scenarios.run_defaults import DEFAULT_DRAWS, DEFAULT_SEED
 
     x.add_argument("--draws", type=int, default=DEFAULT_DRAWS, help=f"Monte Carlo draws (default {DEFAULT_DRAWS})")
     x.add_argument("--seed", type=int, default=DEFAULT_SEED, help=f"random seed (default {DEFAULT_SEED})")

@@ -21,8 +21,8 @@ from simlib.lazy import lazy_exports
 
 #: public name -> module that defines it (loaded on first use, PEP 562)
 _EXPORTS = {
-    'DEFAULT_DRAWS': 'simlib.scenarios.baseline',
-    'DEFAULT_SEED': 'simlib.scenarios.baseline',
+    'DEFAULT_DRAWS': 'simlib.scenarios.run_defaults',
+    'DEFAULT_SEED': 'simlib.scenarios.run_defaults',
     'Baseline': 'simlib.scenarios.baseline',
     'RunConfig': 'simlib.scenarios.baseline',
     'RunError': 'simlib.scenarios.baseline',

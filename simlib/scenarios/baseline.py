@@ -33,6 +33,7 @@ from simlib.models import hierarchy, trends
 from simlib.models.cohorts import Cohort, cohort_matrix, count_series, latest_count
 from simlib.models.composition import Component
 from simlib.models.flows import THCS_TRACKS, THPT_TRACKS
+from simlib.scenarios.run_defaults import DEFAULT_DRAWS, DEFAULT_SEED
 from simlib.scenarios.levers import LeverDraws, LeverError, LeverSet, child_rng, draw_levers, load_levers
 from simlib.scenarios.sources import (Evidence, RestsOn, _component_evidence, _evidence, rests_on,
                                       unit_list)
@@ -41,10 +42,6 @@ __all__ = ["DEFAULT_DRAWS", "DEFAULT_SEED", "TRACKS", "RunError", "RunConfig", "
            "simulate_baseline", "baseline_shares", "with_draws", "base_destination_shares", "unit_hierarchy",
            "chunk_size", "BYTES_PER_CELL_DRAW"]
 
-#: One Monte Carlo size for the command line, the notebooks and the report (tests use fewer).
-DEFAULT_DRAWS = 10_000
-#: The default seed of every run.
-DEFAULT_SEED = 20251122
 #: Flow tracks of each origin (the flow engine's order).
 TRACKS: Mapping[str, tuple[str, ...]] = MappingProxyType({"thcs": THCS_TRACKS, "thpt": THPT_TRACKS})
 #: Vocational (GDNN) levels among the flow tracks: entrants to these are "vocational entrants".
