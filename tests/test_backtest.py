@@ -236,6 +236,16 @@ def test_benchmark_runs_at_small_size():
         assert allrow["coverage"] == pytest.approx((g["coverage"] * g["n"]).sum() / g["n"].sum())
 
 
+def test_benchmark_shared_misses_by_hand():
+    """Origin 2010, lead 1: both units miss (a shared move); origin 2011: one of two misses.
+    Misses 3, of which 2 shared (2/3); the other cell covers 1 of 2 (0.5)."""
+    bench = _bench()
+    cases = pd.DataFrame(dict(family="f", method="m", lead=1, origin=[2010, 2010, 2011, 2011],
+                              in_level=[False, False, True, False]))
+    row = bench.joint_misses(cases).iloc[0]
+    assert (row["misses"], row["joint_share"], row["coverage_rest"]) == (3, pytest.approx(2 / 3), 0.5)
+
+
 def test_backtest_reads_exactly_what_validate_reads_over_the_corpus(tmp_path, capsys):
     """Every file of the input corpus (tests/corpus): where ``validate`` reads it, the backtest reads the same
     rows; where ``validate`` refuses it, ``python -m simlib backtest`` exits 1 with a message and no traceback

@@ -979,3 +979,19 @@ def test_common_shock_variance_pools_every_past_lag_by_hand():
     old = LW.LevelWalk(pc, LW.WalkSettings(prior_n=0.0, common="pairs"), 2004.0, 0.5, 0.0, float("nan"),
                        float("nan"))
     assert float(old.quantiles([2006], [0.9])[0, 0]) - 0.5 != pytest.approx(1.28155 * s2, rel=0.05)
+
+
+def test_prior_walk_is_weighed_against_every_pair_of_the_lag_read():
+    """40 units with two figures a year apart: 40 pairs of lag 1, of which the 16 nearest (0.4 x 40) give the
+    spread; the prior walk's weight is prior_n / (prior_n + 40), not prior_n / (prior_n + 16)."""
+    from simlib.models import level_walk as LW
+
+    rng = np.random.default_rng(2)
+    units = {f"u{i}": (np.array([2010.0, 2011.0]), np.array([z, z + d]))
+             for i, (z, d) in enumerate(zip(rng.normal(0, 1, 40), rng.normal(0, 0.1, 40)))}
+    st = LW.WalkSettings()
+    pc = LW.panel_changes(units, st)
+    w, m, s = LW.forecast_unit(pc, 0.0, float("nan"), 1.0, st)
+    assert len(w) == 1 + 16
+    assert w[0] == pytest.approx(st.prior_n / (st.prior_n + 40))
+    assert w.sum() == pytest.approx(1.0)

@@ -62,8 +62,10 @@ The forecast (one unit, ``h`` years after its last figure ``z_T``)
 * **Prior.** ``prior_n`` pseudo-pairs of a Gaussian random walk with step
   ``prior_step`` logit per sqrt(year) (the national THCS->vocational history's
   median step, :func:`simlib.models.trends.derive_national_prior`) are mixed in
-  with weight ``prior_n / (prior_n + pairs used)``: with no pair (a single unit
-  with one figure) the forecast is that walk; with a rich panel the data decide.
+  with weight ``prior_n / (prior_n + pairs of the lag read)`` (all of them, not
+  only the ``n_near`` nearest: those localise the spread, they are not all the
+  panel knows): with no pair (a single unit with one figure) the forecast is
+  that walk; with a rich panel the data decide.
 * What is known about a figure (a range's width, a stated se, a flag) adds its
   sd in quadrature to every component.
 
@@ -441,7 +443,10 @@ def forecast_unit(pc: PanelChanges, z_last: float, pace_now: float, h: float, se
             common_sd, nu = common_shock(pc.path_years, pc.path, h, float(np.mean(res**2)) / h, settings)
     n = len(res)
     bw = _silverman(res) if n >= 2 else 0.0
-    w_prior = settings.prior_n / (settings.prior_n + n)
+    # the prior stands in for pairs the panel lacks: it is weighed against every pair of the lag read (the
+    # nearest ones localise the spread, they are not all the panel knows about it)
+    n_read = len(e) if n else 0
+    w_prior = settings.prior_n / (settings.prior_n + n_read)
     tw, tk = _t_scales(nu, settings.tail_points) if n and common_sd > 0 else (np.ones(1), np.ones(1))
     K = len(tw)
     w = np.concatenate([[w_prior], np.repeat(np.full(n, (1 - w_prior) / n if n else 0.0), K) * np.tile(tw, n)])
