@@ -234,3 +234,49 @@ def test_benchmark_runs_at_small_size():
         allrow = table[(table["family"] == "all") & (table["method"] == m) & (table["lead"] == h)].iloc[0]
         assert allrow["n"] == g["n"].sum()
         assert allrow["coverage"] == pytest.approx((g["coverage"] * g["n"]).sum() / g["n"].sum())
+
+
+def test_benchmark_shared_misses_by_hand():
+    """Origin 2010, lead 1: both units miss (a shared move); origin 2011: one of two misses.
+    Misses 3, of which 2 shared (2/3); the other cell covers 1 of 2 (0.5)."""
+    bench = _bench()
+    cases = pd.DataFrame(dict(family="f", method="m", lead=1, origin=[2010, 2010, 2011, 2011],
+                              in_level=[False, False, True, False]))
+    row = bench.joint_misses(cases).iloc[0]
+    assert (row["misses"], row["joint_share"], row["coverage_rest"]) == (3, pytest.approx(2 / 3), 0.5)
+
+
+def test_backtest_reads_exactly_what_validate_reads_over_the_corpus(tmp_path, capsys):
+    """Every file of the input corpus (tests/corpus): where ``validate`` reads it, the backtest reads the same
+    rows; where ``validate`` refuses it, ``python -m simlib backtest`` exits 1 with a message and no traceback
+    (the only files it reads that validate refuses are those refused *only* for names outside the library's
+    lists, which a backtest takes as free labels, and then its rows are those of the free-label reading)."""
+    from corpus import generate as G
+
+    from simlib.errors import SimlibError
+    from simlib.inputs.bundle import validate_file
+
+    cases = G.write_corpus(tmp_path)
+    key = lambda df: sorted(zip(df["geography"], df["indicator"], df["year"].astype(int),  # noqa: E731
+                                df["value_share"].astype(float).round(6)))
+    checked = refused = 0
+    for c in cases:
+        if c.options.get("kind", "observations") != "observations" or c.options.get("sheet") is not None:
+            continue
+        path = tmp_path / c.file
+        try:
+            ref = validate_file(path, kind="observations")
+        except SimlibError:
+            ref = None
+        if ref is not None:
+            assert key(BT.read_history(path)) == key(ref), c.name
+            checked += 1
+            continue
+        code, out, err = _run(capsys, ["backtest", str(path)])
+        assert "Traceback" not in out + err, c.name
+        if code == 0:  # read only as free labels: the names were the sole reason validate refused it
+            assert "free labels" in out, c.name
+        else:
+            assert code == 1 and err.strip(), c.name
+            refused += 1
+    assert checked >= 20 and refused >= 15, (checked, refused)

@@ -917,3 +917,81 @@ def test_rw_drift_sample_matches_its_quantiles_and_is_seeded():
     assert (fr["q0.9"] - fr["q0.1"]).is_monotonic_increasing
     lo, hi = res.slope_interval(0.5)
     assert lo <= hi
+
+
+def _parallel_panel():
+    """Three units moving exactly together (no own change): common path 0, 0.3, 0, 0.3, 0 over 2000-2004."""
+    c = np.array([0.0, 0.3, 0.0, 0.3, 0.0])
+    t = np.arange(2000.0, 2005)
+    return {u: (t, a + c) for u, a in (("a", -1.0), ("b", 0.0), ("c", 0.5))}
+
+
+def test_common_path_ties_units_seen_in_different_years_by_hand():
+    """Median polish: unit levels a_u and year effects c_t; pairs carry the path's change over their years."""
+    from simlib.models import level_walk as LW
+
+    years, c = LW.common_path(_parallel_panel())
+    assert years.tolist() == list(range(2000, 2005))
+    assert c == pytest.approx([0.0, 0.3, 0.0, 0.3, 0.0], abs=1e-12)
+    # no year has all three units: each pair of years is tied by the one unit seen in both
+    sparse = {"a": (np.array([2000.0, 2001]), np.array([0.0, 0.5])),
+              "b": (np.array([2001.0, 2002]), np.array([1.0, 0.7])),
+              "c": (np.array([2000.0, 2002]), np.array([-1.0, -0.8]))}
+    years, c = LW.common_path(sparse)
+    assert c == pytest.approx([0.0, 0.5, 0.2], abs=1e-6)  # a: +0.5, b: -0.3, c: +0.2 over both years
+    pc = LW.panel_changes(_parallel_panel(), LW.WalkSettings())
+    at = dict(zip(pc.path_years.tolist(), pc.path.tolist()))
+    ends = pc.year + pc.lag
+    assert pc.common == pytest.approx([at[e] - at[s] for s, e in zip(pc.year, ends)])
+    assert pc.change == pytest.approx(pc.common)  # nothing is the units' own
+
+
+def test_common_shock_variance_pools_every_past_lag_by_hand():
+    """Path increments over 1 year: +-0.3 four times (sum of squares 0.36, 4 year-lengths); over 2 years:
+    0 three times (0 and 6 year-lengths). prior_years = 1 at the units' own scale (0 here):
+    lead 1: s^2 = 1 * 0.36 / (4 + 1); lead 2: s^2 = 2 * 0.36 / (10 + 1). nu = 1 + 4 years seen.
+    The predictive of a panel with no own change is N(0, s^2) (prior walk weight 0)."""
+    from simlib.models import level_walk as LW
+
+    st = LW.WalkSettings(prior_n=0.0)
+    pc = LW.panel_changes(_parallel_panel(), st)
+    s1, nu = LW.common_shock(pc.path_years, pc.path, 1, 0.0, st)
+    s2, _ = LW.common_shock(pc.path_years, pc.path, 2, 0.0, st)
+    assert (s1, nu) == (pytest.approx(math.sqrt(0.36 / 5)), 5.0)
+    assert s2 == pytest.approx(math.sqrt(2 * 0.36 / 11))
+    walk = LW.LevelWalk(pc, st, 2004.0, 0.5, 0.0, float("nan"), float("nan"))
+    q = walk.quantiles([2005, 2006], [0.5, 0.9])
+    assert q[0] == pytest.approx([0.5, 0.5], abs=1e-7)
+    assert (q[1] - 0.5).tolist() == pytest.approx([1.28155 * s1, 1.28155 * s2], rel=1e-4)
+    # a biennial panel has no 1-year change of its path: its 2-year changes (+-0.6, sum of squares 0.72 over
+    # 2 changes of 2 years) stand in: s^2 = 1 * 0.72 / (4 + 1) at lead 1
+    biennial = {u: (t[::2], z[::2]) for u, (t, z) in _parallel_panel().items()}
+    two = {u: (t, z + np.array([0.0, 0.6, 0.0])) for u, (t, z) in biennial.items()}
+    pb = LW.panel_changes(two, st)
+    assert LW.common_shock(pb.path_years, pb.path, 1, 0.0, st)[0] == pytest.approx(math.sqrt(0.72 / 5))
+    # the heavier tail (option): a Student t of nu = 5 degrees of freedom with the same scale
+    heavy = LW.LevelWalk(pc, LW.WalkSettings(prior_n=0.0, tail_points=400), 2004.0, 0.5, 0.0, float("nan"),
+                         float("nan"))
+    from scipy import stats
+
+    assert float(heavy.quantiles([2005], [0.9])[0, 0]) - 0.5 == pytest.approx(stats.t.ppf(0.9, 5) * s1, rel=0.01)
+    # the rule before (pairs' start-year medians) stays available and differs
+    old = LW.LevelWalk(pc, LW.WalkSettings(prior_n=0.0, common="pairs"), 2004.0, 0.5, 0.0, float("nan"),
+                       float("nan"))
+    assert float(old.quantiles([2006], [0.9])[0, 0]) - 0.5 != pytest.approx(1.28155 * s2, rel=0.05)
+
+
+def test_prior_walk_is_weighed_against_every_pair_of_the_lag_read():
+    """40 units with two figures a year apart: 40 pairs of lag 1, of which the 16 nearest (0.4 x 40) give the
+    spread; the prior walk's weight is prior_n / (prior_n + 40), not prior_n / (prior_n + 16)."""
+    from simlib.models import level_walk as LW
+
+    rng = np.random.default_rng(2)
+    units = {f"u{i}": (np.array([2010.0, 2011.0]), np.array([z, z + d]))
+             for i, (z, d) in enumerate(zip(rng.normal(0, 1, 40), rng.normal(0, 0.1, 40)))}
+    st = LW.WalkSettings()
+    pc = LW.panel_changes(units, st)
+    w, m, s = LW.forecast_unit(pc, 0.0, float("nan"), 1.0, st)
+    assert len(w) == 1 + 16
+    assert w[0] == pytest.approx(st.prior_n / (st.prior_n + 40))
+    assert w.sum() == pytest.approx(1.0)

@@ -895,7 +895,8 @@ def _fit_level_units(obs, *, prior, require=None, settings: WalkSettings | None 
          "The best guess is the last figure: past changes that lean one way widen that side of the interval "
          "and do not move the best guess."),
         "The spread is that of the panel's own past changes over the same number of years, from levels close "
-        "to the unit's last figure (so it is right near 0 % and 100 % as well as in the middle).",
+        "to the unit's last figure (so it is right near 0 % and 100 % as well as in the middle), plus the change "
+        "common to all units, whose size is learned from every past year of the panel's common path.",
         f"A random walk with step {st.prior_step:.2f} logit per sqrt(year) ({prior.describe()}) counts as "
         f"{st.prior_n:g} past changes: it decides when the panel has none.",
     )
