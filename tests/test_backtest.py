@@ -246,7 +246,7 @@ def test_benchmark_shared_misses_by_hand():
     assert (row["misses"], row["joint_share"], row["coverage_rest"]) == (3, pytest.approx(2 / 3), 0.5)
 
 
-def test_backtest_reads_exactly_what_validate_reads_over_the_corpus(tmp_path, capsys):
+def test_backtest_reads_exactly_what_validate_reads_over_the_corpus(tmp_path, capsys, monkeypatch):
     """Every file of the input corpus (tests/corpus): where ``validate`` reads it, the backtest reads the same
     rows; where ``validate`` refuses it, ``python -m simlib backtest`` exits 1 with a message and no traceback
     (the only files it reads that validate refuses are those refused *only* for names outside the library's
@@ -256,6 +256,12 @@ def test_backtest_reads_exactly_what_validate_reads_over_the_corpus(tmp_path, ca
     from simlib.errors import SimlibError
     from simlib.inputs.bundle import validate_file
 
+    import functools
+
+    import simlib.inputs.bundle as B
+
+    # the library's lists are read once (both readers load them for every file; they do not change here)
+    monkeypatch.setattr(B, "load_reference", functools.cache(B.load_reference))
     cases = G.write_corpus(tmp_path)
     key = lambda df: sorted(zip(df["geography"], df["indicator"], df["year"].astype(int),  # noqa: E731
                                 df["value_share"].astype(float).round(6)))

@@ -31,7 +31,7 @@ it. A lead (or a band) with no case is not printed as an empty row: the table's
 ``note`` says "no case at lead 1".
 
 The file is read like ``python -m simlib validate`` reads it (the same
-reader and rules, :func:`simlib.inputs.bundle.validate_file`); geographies and
+reader and rules, :func:`simlib.inputs.history.read_history`); geographies and
 indicators that are not in the library's lists are then taken as free labels,
 and the result says which of the two happened (``.attrs["labels"]``).
 """
@@ -46,9 +46,7 @@ import pandas as pd
 
 from simlib.errors import InputError
 from simlib.evidence.series import observations_from_frame
-from simlib.inputs.bundle import validate_file
-from simlib.inputs.textio import ValidationError
-from simlib.inputs.validation import header_words, validate_table
+from simlib.inputs.history import read_history
 from simlib.models import trends
 
 __all__ = ["BacktestInputError", "COLUMNS", "LEVEL_BANDS", "HISTORY_BANDS", "parse_leads", "read_history",
@@ -91,40 +89,6 @@ def parse_leads(text: str | Sequence[int]) -> tuple[int, ...]:
     if not vals or min(vals) < 1:
         raise BacktestInputError(f"--leads {text!r}: leads are whole years of at least 1.")
     return tuple(sorted(set(vals)))
-
-
-def read_history(path: str | Path, *, sheet: str | int | None = None) -> pd.DataFrame:
-    """Read and check a planner-format observation file as ``python -m simlib validate`` does.
-
-    The file is read by :func:`simlib.inputs.bundle.validate_file` (kind
-    ``observations``): the same reader, headers (Vietnamese or English) and
-    rules. If it is refused only because geographies or indicators are not in
-    the library's lists, it is read again with them as free labels (a
-    backtest needs no reference data). ``.attrs["labels"]`` says which.
-
-    Returns
-    -------
-    pandas.DataFrame
-        The validator's typed table (shares in ``*_share`` columns, fractions 0-1).
-
-    Raises
-    ------
-    simlib.inputs.textio.ValidationError
-        Every problem in the file, with row and column (the free-label reading's).
-    """
-    try:
-        df = validate_file(path, kind="observations", sheet=sheet)
-        df.attrs["labels"] = "matched to the library's geographies and indicators"
-        return df
-    except ValidationError:
-        pass
-    from simlib.inputs.textio import read_table
-
-    df = validate_table(read_table(path, sheet=sheet, header_names=header_words("observations")), "observations",
-                        ref=None)
-    df.attrs["labels"] = ("taken as free labels (geographies and/or indicators are not in the library's lists; "
-                          "each geography x indicator is one series)")
-    return df
 
 
 def _band(value: float, bands) -> str | None:

@@ -26,6 +26,7 @@ _EXPORTS = {
     'ScenarioDoc': 'simlib.inputs.levers',
     'lever_file': 'simlib.inputs.levers',
     'list_scenario_files': 'simlib.inputs.levers',
+    'read_history': 'simlib.inputs.history',
     'read_lever_file': 'simlib.inputs.levers',
     'read_scenario_file': 'simlib.inputs.levers',
     'scenario_dir': 'simlib.inputs.levers',
