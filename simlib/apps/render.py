@@ -16,7 +16,7 @@ import pandas as pd
 
 import simlib
 from simlib.evidence.series import series_for
-from simlib.present import charts, i18n, tables
+from simlib.present import charts, i18n, notes, tables
 from simlib.present.export import Column, Section, Sheet, write_html_summary, write_planner_workbook
 from simlib.present.i18n import t
 from simlib.present.word import DocHeader, DocSection, write_report_docx
@@ -169,25 +169,16 @@ def _names(c: _Ctx) -> tuple[dict, dict]:
     return inds, scs
 
 
-#: English phrases of the assess tables -> glossary keys (the workbook of a Vietnamese report holds no English).
-_PHRASES = {"flow model": "report.flow_model", "no intake capacity in the data": "report.cap_none",
-            "capacity unknown": "report.cap_unknown", "known intake capacity": "report.cap_known",
-            "known capacity is one institution only: a lower bound, not the province's capacity": "report.cap_one"}
-
-
-def _words(value, lang: str):
-    return t(_PHRASES[value], lang) if isinstance(value, str) and value in _PHRASES else value
-
-
 def _people_tables(c: _Ctx) -> dict:
-    """The tables as people read them: codes, parameters and phrases in the report's language."""
+    """The tables as people read them: codes, parameters and the assess stage's notes in the report's language."""
     out = dict(c.data.tables)
-    for key in ("targets_reachable", "capacity"):
+    words = {"geo_name": c.bundle.geo_name, "indicator_name": lambda k: c.ind(k, short=True)}
+    for key in ("feasibility", "targets_reachable", "capacity"):
         if key in out:
             df = out[key].copy()
             for col in ("evidence", "note", "capacity_covers"):
                 if col in df:
-                    df[col] = df[col].map(lambda v: _words(v, c.lang))
+                    df[col] = [notes.note_text(v, c.lang, **words) if isinstance(v, str) else v for v in df[col]]
             out[key] = df
     sens = out.get("sensitivity")
     if sens is not None and len(sens):
@@ -198,10 +189,16 @@ def _people_tables(c: _Ctx) -> dict:
     pri = out.get("priors")
     if pri is not None and len(pri):
         df = pri.copy()
+        ind = words["indicator_name"]
+        df["lever"] = [notes.lever_text(v, c.lang) for v in df["lever"]]
         if "parameter" in df:
-            df["parameter"] = [i18n.label(f"param.{p}", c.lang, ("",)) if i18n.has_label(f"param.{p}") else p
-                               for p in df["parameter"]]
+            df["parameter"] = [notes.parameter_text(p, c.lang, indicator_name=ind) for p in df["parameter"]]
+        if "distribution" in df:
+            df["distribution"] = [notes.distribution_text(v, c.lang) for v in df["distribution"]]
         out["priors"] = df
+    con = out.get("contributions")
+    if con is not None and len(con) and "part" in con:
+        out["contributions"] = con.assign(part=[notes.lever_text(v, c.lang) for v in con["part"]])
     return out
 
 
@@ -209,7 +206,7 @@ def _sheets(c: _Ctx) -> list[Sheet]:
     d = c.data
     inds, scs = _names(c)
     people = _people_tables(c)
-    summary, others = tables.split_targets(d.tables["feasibility"])
+    summary, others = tables.split_targets(people["feasibility"])
     ind_col = Column("indicator", "code", values=inds)
     sc_col = Column("scenario", "code", codes="scenario", values=scs)
     unit = [Column("unit_name"), ind_col]
@@ -217,7 +214,7 @@ def _sheets(c: _Ctx) -> list[Sheet]:
         "targets_reachable": unit + [sc_col, Column("year", "year"), Column("reach_p50_pct", "percent"),
                                      Column("reach_p80_pct", "percent"), Column("n_points", "int"),
                                      Column("evidence", "id"), Column("unit", "id")],
-        "contributions": [ind_col, sc_col, Column("year", "year"), Column("part", "code", codes="lever"),
+        "contributions": [ind_col, sc_col, Column("year", "year"), Column("part"),
                           Column("contribution_pp", "number", decimals=2), Column("unit", "id")],
         "sensitivity": [Column("parameter"), Column("low", "percent"), Column("high", "percent"),
                         Column("base", "percent"), Column("low_label"), Column("high_label"),
@@ -231,12 +228,13 @@ def _sheets(c: _Ctx) -> list[Sheet]:
                      Column("note"), Column("unit", "id")],
         "seats": [sc_col, Column("track", "code", codes="track"), Column("year", "year"), Column("q0.1", "int"),
                   Column("q0.5", "int"), Column("q0.9", "int"), Column("unit", "id")],
-        "priors": [Column("lever", "code", codes="lever"), Column("parameter"), Column("distribution"),
-                   Column("status", "code", codes="prior"), Column("source")],
+        "priors": [Column("lever"), Column("parameter"), Column("distribution"),
+                   Column("status", "code", codes="prior"),
+                   Column("source", label=t("col.source_as_written", c.lang))],
     }
     sheets = [Sheet(t("report.sheet.summary", c.lang), summary, tables.summary_columns(indicator_names=inds),
                     note=t("report.wb_note.summary", c.lang)),
-              Sheet(t("report.sheet.feasibility", c.lang), d.tables["feasibility"],
+              Sheet(t("report.sheet.feasibility", c.lang), people["feasibility"],
                     tables.feasibility_columns(indicator_names=inds, scenario_titles=scs),
                     note=t("report.wb_note.feasibility", c.lang), freeze_columns=2)]
     if len(others):
