@@ -78,11 +78,13 @@ def workbook_cells(path: Path, skip_headers: tuple[str, ...] = ()):
 
 
 def html_text(path: Path) -> str:
-    """The visible text of an HTML page (charts, styles and scripts left out)."""
+    """The text of an HTML page a reader sees or hears: visible text and the charts' accessible names (the charts'
+    drawn text, styles and scripts left out)."""
     s = Path(path).read_text(encoding="utf-8")
+    names = re.findall(r'\b(?:aria-label|alt|title)="([^"]*)"', s)
     s = re.sub(r"<(svg|style|script)\b.*?</\1>", " ", s, flags=re.S | re.I)
     s = re.sub(r"<[^>]+>", " ", s)
-    return _html.unescape(s)
+    return _html.unescape(s + "  " + "  ".join(names))
 
 
 def docx_text(path: Path) -> str:

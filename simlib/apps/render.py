@@ -379,6 +379,7 @@ def _commune_text(c: _Ctx) -> list[str]:
 def _html(c: _Ctx, headline: list[str], caveats: list[str]) -> None:
     img = lambda *names: [c.folder / f"{n}.svg" for n in names if n in c.written]  # noqa: E731
     cap = lambda *names: []  # noqa: E731 - a chart carries its title: no caption repeating it on the page
+    alt = lambda *names: [c.captions.get(n, "") for n in names if n in c.written]  # noqa: E731 - screen readers
     heads = c.data.headline()
     vt, cols = _verdict_table(c)
     cvt, ccols = _verdict_table(c, communes=True)
@@ -391,19 +392,22 @@ def _html(c: _Ctx, headline: list[str], caveats: list[str]) -> None:
     no_fan = [c.no_chart[f] for f in fans if f in c.no_chart]
     sections = [
         Section(t("report.headline", c.lang), "\n\n".join(headline), callouts=_callouts(c), images=img("p_met"),
-                captions=cap("p_met")),
+                captions=cap("p_met"), alts=alt("p_met")),
         Section(t("report.verdicts", c.lang), "", table=vt, columns=cols),
         Section(t("report.targets_defensible", c.lang, year=str(c.base.years[-1])),
                 t("report.defensible_note", c.lang, year=str(c.base.years[-1])), table=reach, columns=reach_cols),
         *_planning_sections(c, mon),
         Section(units_heading, "\n\n".join(_commune_text(c)),
                 table=cvt if len(cvt) else None, columns=ccols if len(cvt) else None,
-                images=img(*unit_charts), captions=cap(*unit_charts)),
+                images=img(*unit_charts), captions=cap(*unit_charts), alts=alt(*unit_charts)),
         Section(t("report.details", c.lang), "\n\n".join(no_fan), images=img(*fans), captions=cap(*fans),
+                alts=alt(*fans),
                 page_break_before=True),
         Section(t("report.levers", c.lang), "", images=img(f"waterfall_{lever}", f"tornado_{lever}"),
-                captions=cap(f"waterfall_{lever}", f"tornado_{lever}")),
-        Section(t("report.evidence", c.lang), "", images=img("targets_vs_evidence"), captions=cap("targets_vs_evidence")),
+                captions=cap(f"waterfall_{lever}", f"tornado_{lever}"),
+                alts=alt(f"waterfall_{lever}", f"tornado_{lever}")),
+        Section(t("report.evidence", c.lang), "", images=img("targets_vs_evidence"), captions=cap("targets_vs_evidence"),
+                alts=alt("targets_vs_evidence")),
         Section(t("report.caveats", c.lang), "\n\n".join(caveats)),
     ]
     sections = [s for s in sections if s.text or s.images or s.table is not None or s.callouts]
