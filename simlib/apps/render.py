@@ -76,7 +76,9 @@ class _Ctx:
 
     # words -------------------------------------------------------------------------------------------
     def ind(self, key: str, short: bool = False) -> str:
-        return self.reg.label(key, self.lang, short=short)
+        """An indicator's name; the short one when asked and the registry has one (never the bare id)."""
+        text = self.reg.label(key, self.lang, short=short)
+        return self.reg.label(key, self.lang, short=False) if short and text == key else text
 
     def unit_label(self, key: str) -> str:
         spec = self.reg.get(key)

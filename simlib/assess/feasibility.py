@@ -43,7 +43,7 @@ import pandas as pd
 from scipy import optimize
 
 from simlib.assess import progress
-from simlib.assess.notes import Note, encode
+from simlib.assess.notes import Note, encode, is_id
 from simlib.assess.verdicts import MET, MISSED, NOT_ASSESSED, verdict
 from simlib.errors import InputError
 from simlib.evidence.series import series_for
@@ -117,7 +117,7 @@ def peer_panel(bundle: Bundle, indicator: str) -> pd.DataFrame:
 
 def _past_note(observed: float, year: int, obs_id) -> Note:
     args = {"value": 100 * observed, "year": int(year)}
-    if obs_id and str(obs_id).replace("-", "").replace("_", "").replace(".", "").isalnum():
+    if obs_id and is_id(obs_id):
         args["obs"] = str(obs_id)
     return Note("past_observed", args)
 
@@ -498,9 +498,11 @@ def capacity_check(run: ScenarioRun, year: int, probs: Sequence[float] = (0.5, 0
     quota = obs[(obs["geography"] == b.geography) & (obs["indicator"] == capacity_indicator)]
     quota = quota.sort_values("year", kind="stable")
     known = float(quota["value"].iloc[-1]) if len(quota) else np.nan
-    # what the known capacity covers: the observation's own breakdown (data text) and year, or a note code
-    what = (f"{quota['breakdown'].iloc[-1]} ({int(quota['year'].iloc[-1])}; {quota['obs_id'].iloc[-1]})"
-            if len(quota) else Note("cap_none").encode())
+    # what the known capacity covers, as a note: the published intake figure's year and observation id, or none
+    covers = {"year": int(quota["year"].iloc[-1])} if len(quota) else {}
+    if len(quota) and is_id(quota["obs_id"].iloc[-1]):
+        covers["obs"] = str(quota["obs_id"].iloc[-1])
+    what = Note("cap_covers", covers).encode() if len(quota) else Note("cap_none").encode()
     one = len(quota) and "one_institution" in str(quota["flags"].iloc[-1] or "")
     base_note = [Note("cap_one" if one else "cap_known" if len(quota) else "cap_unknown")]
     rows = []

@@ -30,7 +30,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-__all__ = ["Note", "encode", "decode", "CODES"]
+__all__ = ["Note", "encode", "decode", "is_id", "CODES"]
 
 #: Every note code the assess stage writes (the glossary has ``note.<code>`` for each; a test checks).
 CODES = (
@@ -47,7 +47,7 @@ CODES = (
     # the feasible-progress check when the peer panel cannot be used
     "feasible_fallback", "feasible_none",
     # capacity
-    "cap_one", "cap_known", "cap_unknown", "cap_none", "cohort_unknown",
+    "cap_one", "cap_known", "cap_unknown", "cap_none", "cap_covers", "cohort_unknown",
     # evidence columns that are not a geography
     "flow_model", "priors_only",
 )
@@ -55,6 +55,16 @@ CODES = (
 _CODE = re.compile(r"^[a-z][a-z0-9_]*$")
 _BAD_VALUE = re.compile(r"[(),;=\s]")
 _NOTE = re.compile(r"^([a-z][a-z0-9_]*)(?:\((.*)\))?$")
+
+
+def is_id(value: Any) -> bool:
+    """True when ``value`` can be a note's value as it is (a machine id: no spaces, commas, brackets, ``=``, ``;``).
+
+    >>> is_id("la.2025.long_an_college_quota"), is_id("Trường A (2025)")
+    (True, False)
+    """
+    s = str(value)
+    return bool(s) and not _BAD_VALUE.search(s)
 
 
 def _value(v: Any) -> str:
