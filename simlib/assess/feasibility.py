@@ -218,7 +218,7 @@ def _notes(run: ScenarioRun, ind: str, geo: str, thr: Threshold, pace: dict, com
                  "last_pct": _pct(ev.last_value)}
         ceiling = b.draws.max_feasible.get(ind)
         if ceiling is not None and thr.at_least and thr.value > float(np.max(ceiling)):
-            notes.append(Note("above_room", {"max_pct": 100 * float(np.max(ceiling))}))
+            notes.append(Note("above_room", {"max_pct": round(100 * float(np.max(ceiling)), 1)}))
         if b.schools.get(ind) is None or not np.isfinite(b.schools[ind]).all() or not b.cohort_known:
             notes.append(Note("dose_optimistic", {"students_per_teacher": 250}))
     elif b.components:
