@@ -230,3 +230,58 @@ def test_vietnamese_and_english_disagree_only_in_marks(lang):
     other = "en" if lang == "vi" else "vi"
     a, b = fmt_number(13260.55, lang, 2), fmt_number(13260.55, other, 2)
     assert a != b and a.replace(".", "#").replace(",", ".").replace("#", ",") == b
+
+
+# ---------------------------------------------------------------- the assess stage's notes (issue 25)
+def test_every_note_code_has_words_in_both_languages():
+    """Each code the assess stage writes (simlib.assess.notes.CODES) has a glossary row, and a note of it with
+    every argument the assess stage passes renders in both languages (no placeholder left unfilled)."""
+    from simlib.assess.notes import CODES, Note, encode
+    from simlib.present.notes import note_text
+
+    args = {"n": 2, "source": "vn.long_an", "sources": ["vn.long_an", "vn.tay_ninh"], "priors": ["gdtx"],
+            "steered": ["thcs_to_gdnn_sc_tc"], "illustrative": 3, "origin": "thcs", "indicator": "x",
+            "geography": "vn.x", "year": 2025, "as_of": 2026, "max_pct": 35.0, "students_per_teacher": 250,
+            "value": 61.25, "units": 1, "spells": 4}
+    for code in CODES:
+        assert i18n.has_label(f"note.{code}"), code
+        for lang in LANGS:
+            text = note_text(encode([Note(code, args)]), lang)
+            assert "{" not in text and code not in text and text, (code, lang, text)
+
+
+def test_notes_in_words_hand_case():
+    """Numbers in the language's format, places by name, indicators by label, several notes in one cell."""
+    from simlib.present.notes import note_text
+
+    names = {"vn.long_an": "Long An", "vn.tay_ninh": "Tây Ninh"}.get
+    cell = "evidence_borrowed(n=2, source=vn.long_an); past_observed(value=61.25, year=2021, obs=o1)"
+    vi = note_text(cell, "vi", geo_name=names)
+    assert vi == ("Địa bàn chưa có số liệu riêng: dùng xu hướng của Long An (2 số liệu thực tế) cộng độ chênh lệch "
+                  "giữa các địa bàn; Chỉ tiêu của năm đã qua: thực tế đạt 61,25 % năm 2021")
+    en = note_text("derived_rests_on(n=3, sources=vn.long_an+vn.tay_ninh, priors=gdtx+not_continuing)", "en",
+                   geo_name=names)
+    assert en == ("Derived from the cohort flows; rests on 3 figure(s) of Long An and Tây Ninh and the prior for "
+                  "GDTX (continuing-education upper secondary) and Not continuing")
+    # a planner's own text or a data source is shown as written
+    assert note_text("Theo Kế hoạch 123/KH-UBND", "vi") == "Theo Kế hoạch 123/KH-UBND"
+
+
+@pytest.mark.parametrize("text, vi", [
+    ("normal(mean=0.02, sd=0.015)", "phân phối chuẩn, trung bình 0,02, độ lệch chuẩn 0,015"),
+    ("uniform(low=0.4, high=1.0)", "phân phối đều từ 0,4 đến 1"),
+    ("discrete_uniform(values=[1, 2, 3])", "chọn đều một trong các giá trị 1; 2; 3"),
+    ("beta(a=8.0, b=2.0) clipped to [None, 0.9]", "phân phối beta, a = 8, b = 2; không cao hơn 0,9"),
+    ("fixed(100000)", "cố định ở mức 100.000"),
+    ("dirichlet(gdtx 0.40, not_continuing 0.60; concentration 10)",
+     "phân phối Dirichlet, tỷ lệ trung bình: GDTX (giáo dục thường xuyên cấp THPT) 0,4; Không tiếp tục học 0,6; "
+     "độ tập trung 10"),
+])
+def test_lever_priors_in_words(text, vi):
+    from simlib.present.notes import distribution_text, lever_text, parameter_text
+
+    assert distribution_text(text, "vi") == vi
+    assert lever_text("shock:free_thpt", "vi") == i18n.t("lever.free_thpt", "vi")
+    assert parameter_text("cost.vnd_per_period", "en") == "cost: VND per teaching period"
+    assert parameter_text("max_feasible_share[x]", "vi", indicator_name={"x": "THCS → GDNN"}.get) \
+        == "Tỷ lệ tối đa có thể đạt: THCS → GDNN"

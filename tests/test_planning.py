@@ -43,7 +43,7 @@ def test_derived_indicator_and_benchmark_applied_to_every_unit(run, bundle):
     bench = tg[tg["target_id"] == "qd2239.2030.vet_pooled"].assign(geography="vn.long_an")  # range 50-55 %
     t = defendable_targets(run, 2030, indicators=["vet_share_pooled"], targets=bench)
     b = run.baseline
-    assert set(t["evidence"]) == {"flow model"} and t["illustrative"].all()
+    assert set(t["evidence"]) == {"flow_model"} and t["illustrative"].all()
     assert np.allclose(t["target_pct"], 50.0)
     assert set(t.loc[t["unit"] != "vn.long_an", "target_of"]) == {"vn.long_an"}   # the province's, for each unit
     assert set(t.loc[t["unit"] == "vn.long_an", "target_of"]) == {"own"}

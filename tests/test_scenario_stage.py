@@ -102,8 +102,7 @@ def test_lever_types_say_their_lag_caveats_and_settings(lv, base):
     assert c.has_settings("coverage", "counsellors_per_school") and not p.has_settings("counsellors_per_school")
     assert p.has_settings("support_vnd") and p.caveats(base) == []
     unknown = dataclasses.replace(base, cohort_known=False)
-    assert c.caveats(unknown) == ["school counts or cohort unknown: counselling levers assume 250 students per "
-                                  "teacher (full intensity), an optimistic dose"]
+    assert c.caveats(unknown) == [("dose_optimistic", {"students_per_teacher": 250})]
     # the lever acts the year after its setting at the earliest: asked for the same year, the solve says why
     ind = c.indicator
     x = base.shares[ind][:, base.unit_index("vn.long_an"), base.year_index(2028)]

@@ -139,3 +139,18 @@ def test_libreoffice_opens_the_report_with_its_headline(tmp_path, pngs):
     text = subprocess.run(["pdftotext", "-layout", str(tmp_path / "report.pdf"), "-"], check=True,
                           capture_output=True, text=True).stdout
     assert "BÁO CÁO" in text and "KẾT LUẬN CHÍNH" in text and "rất khó đạt" in text
+
+
+def test_key_figures_keep_their_widths_in_libreoffice(tmp_path, pngs):
+    """The key figures: a fixed layout (LibreOffice otherwise makes both columns equal), the label 12 cm and the
+    figure 4 cm, both vertically centred (issue 25: the figure sat at the top of a half-page-wide cell)."""
+    d = docx.Document(str(_write(tmp_path / "report.docx", pngs)))
+    figures = d.tables[1]
+    assert figures.rows[0].cells[1].text == "< 0,01"
+    layout = figures._tbl.tblPr.find(qn("w:tblLayout"))
+    assert layout is not None and layout.get(qn("w:type")) == "fixed"
+    grid = [int(g.get(qn("w:w"))) for g in figures._tbl.tblGrid.findall(qn("w:gridCol"))]
+    assert grid == [round(Cm(12.0) / 635), round(Cm(4.0) / 635)]
+    for cell in figures.rows[0].cells:
+        v = cell._tc.tcPr.find(qn("w:vAlign"))
+        assert v is not None and v.get(qn("w:val")) == "center"

@@ -16,7 +16,7 @@ import pandas as pd
 
 import simlib
 from simlib.evidence.series import series_for
-from simlib.present import charts, i18n, tables
+from simlib.present import charts, i18n, notes, tables
 from simlib.present.export import Column, Section, Sheet, write_html_summary, write_planner_workbook
 from simlib.present.i18n import t
 from simlib.present.word import DocHeader, DocSection, write_report_docx
@@ -76,7 +76,9 @@ class _Ctx:
 
     # words -------------------------------------------------------------------------------------------
     def ind(self, key: str, short: bool = False) -> str:
-        return self.reg.label(key, self.lang, short=short)
+        """An indicator's name; the short one when asked and the registry has one (never the bare id)."""
+        text = self.reg.label(key, self.lang, short=short)
+        return self.reg.label(key, self.lang, short=False) if short and text == key else text
 
     def unit_label(self, key: str) -> str:
         spec = self.reg.get(key)
@@ -169,25 +171,16 @@ def _names(c: _Ctx) -> tuple[dict, dict]:
     return inds, scs
 
 
-#: English phrases of the assess tables -> glossary keys (the workbook of a Vietnamese report holds no English).
-_PHRASES = {"flow model": "report.flow_model", "no intake capacity in the data": "report.cap_none",
-            "capacity unknown": "report.cap_unknown", "known intake capacity": "report.cap_known",
-            "known capacity is one institution only: a lower bound, not the province's capacity": "report.cap_one"}
-
-
-def _words(value, lang: str):
-    return t(_PHRASES[value], lang) if isinstance(value, str) and value in _PHRASES else value
-
-
 def _people_tables(c: _Ctx) -> dict:
-    """The tables as people read them: codes, parameters and phrases in the report's language."""
+    """The tables as people read them: codes, parameters and the assess stage's notes in the report's language."""
     out = dict(c.data.tables)
-    for key in ("targets_reachable", "capacity"):
+    words = {"geo_name": c.bundle.geo_name, "indicator_name": lambda k: c.ind(k, short=True)}
+    for key in ("feasibility", "targets_reachable", "capacity"):
         if key in out:
             df = out[key].copy()
             for col in ("evidence", "note", "capacity_covers"):
                 if col in df:
-                    df[col] = df[col].map(lambda v: _words(v, c.lang))
+                    df[col] = [notes.note_text(v, c.lang, **words) if isinstance(v, str) else v for v in df[col]]
             out[key] = df
     sens = out.get("sensitivity")
     if sens is not None and len(sens):
@@ -198,10 +191,16 @@ def _people_tables(c: _Ctx) -> dict:
     pri = out.get("priors")
     if pri is not None and len(pri):
         df = pri.copy()
+        ind = words["indicator_name"]
+        df["lever"] = [notes.lever_text(v, c.lang) for v in df["lever"]]
         if "parameter" in df:
-            df["parameter"] = [i18n.label(f"param.{p}", c.lang, ("",)) if i18n.has_label(f"param.{p}") else p
-                               for p in df["parameter"]]
+            df["parameter"] = [notes.parameter_text(p, c.lang, indicator_name=ind) for p in df["parameter"]]
+        if "distribution" in df:
+            df["distribution"] = [notes.distribution_text(v, c.lang) for v in df["distribution"]]
         out["priors"] = df
+    con = out.get("contributions")
+    if con is not None and len(con) and "part" in con:
+        out["contributions"] = con.assign(part=[notes.lever_text(v, c.lang) for v in con["part"]])
     return out
 
 
@@ -209,7 +208,7 @@ def _sheets(c: _Ctx) -> list[Sheet]:
     d = c.data
     inds, scs = _names(c)
     people = _people_tables(c)
-    summary, others = tables.split_targets(d.tables["feasibility"])
+    summary, others = tables.split_targets(people["feasibility"])
     ind_col = Column("indicator", "code", values=inds)
     sc_col = Column("scenario", "code", codes="scenario", values=scs)
     unit = [Column("unit_name"), ind_col]
@@ -217,7 +216,7 @@ def _sheets(c: _Ctx) -> list[Sheet]:
         "targets_reachable": unit + [sc_col, Column("year", "year"), Column("reach_p50_pct", "percent"),
                                      Column("reach_p80_pct", "percent"), Column("n_points", "int"),
                                      Column("evidence", "id"), Column("unit", "id")],
-        "contributions": [ind_col, sc_col, Column("year", "year"), Column("part", "code", codes="lever"),
+        "contributions": [ind_col, sc_col, Column("year", "year"), Column("part"),
                           Column("contribution_pp", "number", decimals=2), Column("unit", "id")],
         "sensitivity": [Column("parameter"), Column("low", "percent"), Column("high", "percent"),
                         Column("base", "percent"), Column("low_label"), Column("high_label"),
@@ -231,12 +230,13 @@ def _sheets(c: _Ctx) -> list[Sheet]:
                      Column("note"), Column("unit", "id")],
         "seats": [sc_col, Column("track", "code", codes="track"), Column("year", "year"), Column("q0.1", "int"),
                   Column("q0.5", "int"), Column("q0.9", "int"), Column("unit", "id")],
-        "priors": [Column("lever", "code", codes="lever"), Column("parameter"), Column("distribution"),
-                   Column("status", "code", codes="prior"), Column("source")],
+        "priors": [Column("lever"), Column("parameter"), Column("distribution"),
+                   Column("status", "code", codes="prior"),
+                   Column("source", label=t("col.source_as_written", c.lang))],
     }
     sheets = [Sheet(t("report.sheet.summary", c.lang), summary, tables.summary_columns(indicator_names=inds),
                     note=t("report.wb_note.summary", c.lang)),
-              Sheet(t("report.sheet.feasibility", c.lang), d.tables["feasibility"],
+              Sheet(t("report.sheet.feasibility", c.lang), people["feasibility"],
                     tables.feasibility_columns(indicator_names=inds, scenario_titles=scs),
                     note=t("report.wb_note.feasibility", c.lang), freeze_columns=2)]
     if len(others):
@@ -381,6 +381,7 @@ def _commune_text(c: _Ctx) -> list[str]:
 def _html(c: _Ctx, headline: list[str], caveats: list[str]) -> None:
     img = lambda *names: [c.folder / f"{n}.svg" for n in names if n in c.written]  # noqa: E731
     cap = lambda *names: []  # noqa: E731 - a chart carries its title: no caption repeating it on the page
+    alt = lambda *names: [c.captions.get(n, "") for n in names if n in c.written]  # noqa: E731 - screen readers
     heads = c.data.headline()
     vt, cols = _verdict_table(c)
     cvt, ccols = _verdict_table(c, communes=True)
@@ -393,19 +394,22 @@ def _html(c: _Ctx, headline: list[str], caveats: list[str]) -> None:
     no_fan = [c.no_chart[f] for f in fans if f in c.no_chart]
     sections = [
         Section(t("report.headline", c.lang), "\n\n".join(headline), callouts=_callouts(c), images=img("p_met"),
-                captions=cap("p_met")),
+                captions=cap("p_met"), alts=alt("p_met")),
         Section(t("report.verdicts", c.lang), "", table=vt, columns=cols),
         Section(t("report.targets_defensible", c.lang, year=str(c.base.years[-1])),
                 t("report.defensible_note", c.lang, year=str(c.base.years[-1])), table=reach, columns=reach_cols),
         *_planning_sections(c, mon),
         Section(units_heading, "\n\n".join(_commune_text(c)),
                 table=cvt if len(cvt) else None, columns=ccols if len(cvt) else None,
-                images=img(*unit_charts), captions=cap(*unit_charts)),
+                images=img(*unit_charts), captions=cap(*unit_charts), alts=alt(*unit_charts)),
         Section(t("report.details", c.lang), "\n\n".join(no_fan), images=img(*fans), captions=cap(*fans),
+                alts=alt(*fans),
                 page_break_before=True),
         Section(t("report.levers", c.lang), "", images=img(f"waterfall_{lever}", f"tornado_{lever}"),
-                captions=cap(f"waterfall_{lever}", f"tornado_{lever}")),
-        Section(t("report.evidence", c.lang), "", images=img("targets_vs_evidence"), captions=cap("targets_vs_evidence")),
+                captions=cap(f"waterfall_{lever}", f"tornado_{lever}"),
+                alts=alt(f"waterfall_{lever}", f"tornado_{lever}")),
+        Section(t("report.evidence", c.lang), "", images=img("targets_vs_evidence"), captions=cap("targets_vs_evidence"),
+                alts=alt("targets_vs_evidence")),
         Section(t("report.caveats", c.lang), "\n\n".join(caveats)),
     ]
     sections = [s for s in sections if s.text or s.images or s.table is not None or s.callouts]

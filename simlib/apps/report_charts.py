@@ -334,6 +334,8 @@ def _evidence_chart(c: _Ctx) -> None:
                             "subunit": sub, "subunit_name": c.bundle.geo_name(r["geography"]) if sub else ""})
     if not tg_rows and not obs_rows:
         return
+    # a panel with neither a figure nor a target would be empty axes: left out (its fan chart says "no figures")
+    heads = [i for i in heads if any(r["panel"] == i for r in obs_rows + tg_rows)]
     years = [int(r["year"]) for r in tg_rows] + [int(r["year"]) for r in obs_rows]
     fig = charts.targets_vs_evidence(
         pd.DataFrame(obs_rows), pd.DataFrame(tg_rows), panels=heads,

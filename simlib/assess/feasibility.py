@@ -43,6 +43,7 @@ import pandas as pd
 from scipy import optimize
 
 from simlib.assess import progress
+from simlib.assess.notes import Note, encode, is_id
 from simlib.assess.verdicts import MET, MISSED, NOT_ASSESSED, verdict
 from simlib.errors import InputError
 from simlib.evidence.series import series_for
@@ -114,6 +115,13 @@ def peer_panel(bundle: Bundle, indicator: str) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["unit", "year", "value"]).drop_duplicates(["unit", "year"])
 
 
+def _past_note(observed: float, year: int, obs_id) -> Note:
+    args = {"value": 100 * observed, "year": int(year)}
+    if obs_id and is_id(obs_id):
+        args["obs"] = str(obs_id)
+    return Note("past_observed", args)
+
+
 def _pct(x):
     return 100.0 * x if x is not None and np.isfinite(x) else np.nan
 
@@ -126,30 +134,48 @@ def _observed(bundle: Bundle, geo: str, ind: str, year: int) -> tuple[float | No
     return None, None
 
 
-def _skip_reason(run: ScenarioRun, ind: str, geo: str, year: int) -> str | None:
+def _evidence_note(ev) -> Note:
+    """Where a steered indicator's evidence comes from, as a note."""
+    if ev is None or ev.source_geography is None:
+        return Note("no_evidence")
+    if ev.hops == 0:
+        return Note("evidence_own", {"n": ev.n_points})
+    return Note("evidence_borrowed", {"n": ev.n_points, "source": ev.source_geography})
+
+
+def _rests_on_note(ro, code: str = "derived_rests_on") -> Note:
+    """What decides a derived indicator: the figures (count, geographies) and the tracks resting on priors."""
+    priors = list(dict.fromkeys(tr for comp, ev in ro.parts if ev is None or not ev.assessable for tr in comp.tracks))
+    args: dict = {"n": ro.n_points}
+    if ro.sources:
+        args["sources"] = list(ro.sources)
+    if priors:
+        args["priors"] = priors
+    return Note(code, args)
+
+
+def _skip_reason(run: ScenarioRun, ind: str, geo: str, year: int) -> Note | None:
     b = run.baseline
     spec = b.registry.get(ind)
     if spec is None or not spec.simulated:
-        return f"indicator {ind} is not simulated (its destinations are not flow tracks, or it is not a rate)"
+        return Note("not_simulated", {"indicator": ind})
     if spec.role == "steered" and ind not in b.shares:
-        return f"indicator {ind} was not part of this run"
+        return Note("not_in_run", {"indicator": ind})
     if geo not in b.units:
-        return f"{geo} is not a unit of this run"
+        return Note("not_a_unit", {"geography": geo})
     if year not in b.years:
-        return f"year {year} is outside the simulated years"
+        return Note("year_outside", {"year": int(year)})
     if spec.role == "steered" and not b.evidence[(geo, ind)].assessable:
-        return b.evidence[(geo, ind)].describe()
+        return Note("no_evidence")
     if spec.role == "derived" and b.components:
         ro = b.rests_on(spec, geo)
         if not ro.assessable:
-            return (f"derived from the flows; the shares that decide it have no figure for this unit or any parent "
-                    f"unit: it {ro.describe()} only")
+            return _rests_on_note(ro, "derived_no_figures")
     elif spec.role == "derived":
         for origin in spec.origins:
             st = b.steered(origin)
             if st is not None and not b.evidence[(geo, st.id)].assessable:
-                return (f"derived from the flows, whose {origin.upper()} share ({st.id}) has no evidence for this "
-                        "unit or any parent unit")
+                return Note("derived_origin_no_evidence", {"origin": origin, "indicator": st.id})
     return None
 
 
@@ -174,42 +200,42 @@ def _pace(run: ScenarioRun, ind: str, geo: str, year: int, thr: Threshold, prior
         "pace_ratio": ratio, "progress_class": klass,
         "anticipated_gap": progress.anticipated_gap(thr.value, base_med, ev.last_value),
         "feasible_tau": fp.tau_star, "speed_multiple": fp.speed_multiple,
-        "feasible_progress": fp.verdict, "feasible_method": fp.method, "_fp_note": fp.note,
+        "feasible_progress": fp.verdict, "feasible_method": fp.method, "_fp_units": fp.n_units,
+        "_fp_spells": fp.n_episodes,
     }
 
 
-def _notes(run: ScenarioRun, ind: str, geo: str, thr: Threshold, pace: dict) -> tuple[list[str], dict]:
+def _notes(run: ScenarioRun, ind: str, geo: str, thr: Threshold, pace: dict, comparator: str
+           ) -> tuple[list[Note], dict]:
+    """Why the answer is what it is, as language-free notes (:mod:`simlib.assess.notes`), and the evidence columns."""
     b = run.baseline
     spec = b.registry[ind]
     notes, extra = [], {}
     if spec.role == "steered":
         ev = b.evidence[(geo, ind)]
-        notes.append(ev.describe())
+        notes.append(_evidence_note(ev))
         extra = {"evidence": ev.source_geography, "n_points": ev.n_points, "last_year": ev.last_year,
                  "last_pct": _pct(ev.last_value)}
-        if ev.hops:
-            notes.append(f"no evidence for {b.bundle.geo_name(geo)} itself: "
-                         f"{b.bundle.geo_name(ev.source_geography)}'s trend with a between-unit spread")
         ceiling = b.draws.max_feasible.get(ind)
         if ceiling is not None and thr.at_least and thr.value > float(np.max(ceiling)):
-            notes.append(f"the target is above the room-to-move bound for levers (max_feasible_share at most "
-                         f"{100 * float(np.max(ceiling)):.1f} %, data/levers.yaml): levers cannot lift a draw to it")
-        notes.extend(dict.fromkeys(c for lv in b.levers.levers.values() if lv.indicator == ind
-                                   for c in lv.caveats(b)))
+            notes.append(Note("above_room", {"max_pct": round(100 * float(np.max(ceiling)), 1)}))
+        notes.extend(Note(code, dict(args)) for code, args in dict.fromkeys(
+            (code, tuple(args.items())) for lv in b.levers.levers.values() if lv.indicator == ind
+            for code, args in lv.caveats(b)))
     elif b.components:
         ro = b.rests_on(spec, geo)
-        notes.append(f"derived from the cohort flows; it {ro.describe()}")
-        extra = {"evidence": ", ".join(ro.sources) or "priors only", "n_points": ro.n_points}
+        notes.append(_rests_on_note(ro))
+        extra = {"evidence": ", ".join(ro.sources) or "priors_only", "n_points": ro.n_points}
     else:
         steer = [b.steered(o) for o in spec.origins]
-        names = ", ".join(s.id for s in steer if s is not None) or "none"
-        notes.append(f"derived from the cohort-flow model (steered indicators: {names}; other destination shares "
-                     f"from the flow assumptions, {len(b.illustrative)} of them illustrative)")
-        extra = {"evidence": "flow model", "n_points": 0}
-    if thr.note:
-        notes.append(thr.note)
-    if pace.get("_fp_note") and pace.get("feasible_method") != "peer_panel":
-        notes.append(pace["_fp_note"])
+        notes.append(Note("derived_model", {"steered": [s.id for s in steer if s is not None] or "none",
+                                            "illustrative": len(b.illustrative)}))
+        extra = {"evidence": "flow_model", "n_points": 0}
+    if comparator in ("range", "approx"):
+        notes.append(Note(f"comparator_{comparator}"))
+    if pace.get("feasible_method") in ("logistic_fallback", "none"):
+        notes.append(Note("feasible_fallback" if pace["feasible_method"] == "logistic_fallback" else "feasible_none",
+                          {"units": pace["_fp_units"], "spells": pace["_fp_spells"]}))
     return notes, extra
 
 
@@ -264,22 +290,21 @@ def assess_run(run: ScenarioRun, targets: pd.DataFrame, *, prior: trends.Nationa
         if reason and observed is None:
             for sc in run.scenarios:
                 rows.append({**common, "timing": timing, "scenario": sc, "p_met": np.nan, "verdict": NOT_ASSESSED,
-                             "note": reason})
+                             "note": reason.encode()})
             continue
         if reason:  # a past target with an observation but no simulation: judge it on the observation alone
             v = MET if is_met(observed, thr) else MISSED
             for sc in run.scenarios:
                 rows.append({**common, "timing": timing, "scenario": sc, "p_met": np.nan, "verdict": v,
-                             "observed_pct": 100 * observed, "note": f"observed {100 * observed:.2f} % in {year} "
-                             f"({obs_id}); {reason}"})
+                             "observed_pct": 100 * observed,
+                             "note": encode([_past_note(observed, year, obs_id), reason])})
             continue
         pace = _pace(run, ind, geo, year, thr, prior, panel) if not past else {}
-        notes, extra = _notes(run, ind, geo, thr, pace)
+        notes, extra = _notes(run, ind, geo, thr, pace, str(t["comparator"]))
         if timing == "past_observed":
-            notes.insert(0, f"past target: observed {100 * observed:.2f} % in {year} ({obs_id})")
+            notes.insert(0, _past_note(observed, year, obs_id))
         elif timing == "past_estimated":
-            notes.insert(0, f"past target: no observation for {year}; P(met) is the evidence's estimate for that "
-                            "past year")
+            notes.insert(0, Note("past_estimated", {"year": year}))
         illus = run.is_illustrative(ind)
         j, k = b.unit_index(geo), b.year_index(year)
         pace_cols = {c: v for c, v in pace.items() if not c.startswith("_")}
@@ -291,13 +316,15 @@ def assess_run(run: ScenarioRun, targets: pd.DataFrame, *, prior: trends.Nationa
                 v = MET if is_met(observed, thr) else MISSED
             else:
                 v = verdict(p)
-            sc_notes = list(run.results[sc].notes) if past and sc != "baseline" else []
+            sc_notes = []
             if past and sc != "baseline":
-                sc_notes.append(f"a past year: every scenario gives the baseline ({year} <= today, {as_of})")
+                if run.results[sc].notes:  # the scenario file starts settings in the past
+                    sc_notes.append(Note("scenario_early", {"as_of": int(as_of)}))
+                sc_notes.append(Note("past_scenario", {"year": year, "as_of": int(as_of)}))
             rows.append({**common, "timing": timing, "scenario": sc, "p_met": p, "verdict": v,
                          "observed_pct": _pct(observed), "median_pct": 100 * q[1], lo_col: 100 * q[0],
                          hi_col: 100 * q[2], **extra, **pace_cols, "illustrative": illus,
-                         "note": "; ".join(notes + sc_notes)})
+                         "note": encode(notes + sc_notes)})
     return pd.DataFrame(rows).reindex(columns=COLUMNS)
 
 
@@ -473,11 +500,13 @@ def capacity_check(run: ScenarioRun, year: int, probs: Sequence[float] = (0.5, 0
     quota = obs[(obs["geography"] == b.geography) & (obs["indicator"] == capacity_indicator)]
     quota = quota.sort_values("year", kind="stable")
     known = float(quota["value"].iloc[-1]) if len(quota) else np.nan
-    what = (f"{quota['breakdown'].iloc[-1]} ({int(quota['year'].iloc[-1])}; obs {quota['obs_id'].iloc[-1]})"
-            if len(quota) else "no intake capacity in the data")
+    # what the known capacity covers, as a note: the published intake figure's year and observation id, or none
+    covers = {"year": int(quota["year"].iloc[-1])} if len(quota) else {}
+    if len(quota) and is_id(quota["obs_id"].iloc[-1]):
+        covers["obs"] = str(quota["obs_id"].iloc[-1])
+    what = Note("cap_covers", covers).encode() if len(quota) else Note("cap_none").encode()
     one = len(quota) and "one_institution" in str(quota["flags"].iloc[-1] or "")
-    base_note = ("known capacity is one institution only: a lower bound, not the province's capacity" if one
-                 else "known intake capacity" if len(quota) else "capacity unknown")
+    base_note = [Note("cap_one" if one else "cap_known" if len(quota) else "cap_unknown")]
     rows = []
     for sc in run.scenarios:
         v = run.vocational_entrants(sc)[:, 0, k]
@@ -487,7 +516,7 @@ def capacity_check(run: ScenarioRun, year: int, probs: Sequence[float] = (0.5, 0
         row.update({"capacity_known": known, "capacity_covers": what,
                     "p_entrants_above_known": float(np.mean(v > known)) if b.cohort_known and np.isfinite(known)
                     else np.nan,
-                    "note": base_note + ("" if b.cohort_known else "; cohort size unknown: no counts")})
+                    "note": encode(base_note + ([] if b.cohort_known else [Note("cohort_unknown")]))})
         rows.append(row)
     return pd.DataFrame(rows)
 

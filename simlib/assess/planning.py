@@ -169,7 +169,7 @@ def defendable_targets(run: ScenarioRun, year: int, *, indicators: Sequence[str]
                 for p in probs:
                     row[f"reach_p{round(100 * p)}_pct"] = np.nan if nan else 100.0 * float(np.nanquantile(x, 1.0 - p))
                 row.update({"evidence": (ev.source_geography if ev is not None else None) if steered
-                            else (None if nan else "flow model"),
+                            else (None if nan else "flow_model"),
                             "n_points": ev.n_points if ev is not None else 0,
                             "illustrative": run.is_illustrative(ind)})
                 tr = own.get((unit, ind)) or own.get((b.geography, ind))

@@ -53,7 +53,11 @@ class Section:
     note : str
         Small print after the table and images (e.g. how to read a verdict).
     captions : sequence of str
-        One caption per image (``<figcaption>``); default the file name.
+        One caption per image (``<figcaption>``); default none.
+    alts : sequence of str
+        One accessible name per image (``aria-label``/``alt``: what a screen
+        reader says), e.g. the chart's title; default the caption, else the
+        file name.
     page_break_before : bool
         Start the section on a new printed page (e.g. the details after the verdicts).
     """
@@ -67,6 +71,7 @@ class Section:
     columns: Sequence["Column"] | None = None
     note: str = ""
     captions: Sequence[str] = ()
+    alts: Sequence[str] = ()
     page_break_before: bool = False
 
 
@@ -218,10 +223,10 @@ def _svg_markup(path: Path, prefix: str) -> str:
     return text.strip()
 
 
-def _image_html(path: Path, prefix: str, caption: str | None = None) -> str:
+def _image_html(path: Path, prefix: str, caption: str | None = None, alt: str | None = None) -> str:
     path = Path(path)
     suffix = path.suffix.lower()
-    alt = _esc(caption if caption else path.stem.replace("_", " "))
+    alt = _esc(alt or caption or path.stem.replace("_", " "))
     cap = f"\n<figcaption>{_esc(caption)}</figcaption>" if caption else ""
     if suffix == ".svg":
         body = _svg_markup(path, prefix)
@@ -322,10 +327,11 @@ def write_html_summary(
         if sec.table is not None:
             blocks.append('<div class="table-wrap">\n' + _table_html(sec.table, lang, ffmt, sec.formatters,
                                                                       sec.columns) + "\n</div>")
-        captions = list(sec.captions)
+        captions, alts = list(sec.captions), list(sec.alts)
         for i_i, img in enumerate(sec.images, start=1):
             cap = captions[i_i - 1] if i_i - 1 < len(captions) else None
-            blocks.append(_image_html(Path(img), f"s{s_i}i{i_i}-", cap))
+            alt = alts[i_i - 1] if i_i - 1 < len(alts) else None
+            blocks.append(_image_html(Path(img), f"s{s_i}i{i_i}-", cap, alt))
         if sec.note:
             blocks.extend(_paragraphs(sec.note, cls="note"))
         # the heading travels with its first block (never alone at the foot of a printed page)

@@ -400,8 +400,14 @@ def _key_figures(doc, key_figures: Sequence[tuple[str, str]]) -> None:
     from docx.enum.text import WD_ALIGN_PARAGRAPH
     from docx.shared import Cm
 
+    from docx.enum.table import WD_CELL_VERTICAL_ALIGNMENT
+
     t = doc.add_table(rows=0, cols=2)
     t.style = "Table Grid"
+    t.autofit = False  # LibreOffice and Word keep the widths below (the label wide, the figure narrow)
+    widths = (Cm(12.0), Cm(4.0))
+    for col, w in zip(t.columns, widths):
+        col.width = w
     for label, value in key_figures:
         cells = t.add_row().cells
         cells[0].paragraphs[0].text = ""
@@ -409,7 +415,10 @@ def _key_figures(doc, key_figures: Sequence[tuple[str, str]]) -> None:
         cells[1].paragraphs[0].text = ""
         _set_run_font(cells[1].paragraphs[0].add_run(neutralise(str(value))), size=14, bold=True)
         cells[1].paragraphs[0].alignment = WD_ALIGN_PARAGRAPH.CENTER
-        cells[0].width, cells[1].width = Cm(12.0), Cm(4.0)
+        for cell, w in zip(cells, widths):
+            cell.width = w
+            cell.vertical_alignment = WD_CELL_VERTICAL_ALIGNMENT.CENTER
+            cell.paragraphs[0].paragraph_format.space_after = 0
     _para(doc, "", space_after=6)
 
 

@@ -78,11 +78,11 @@ class Counselling(ShareLever):
         dose = c ** p["dose_exponent"][:, None, None]
         return (p["effect_full"] * p["fidelity"])[:, None, None] * dose
 
-    def caveats(self, base: Any) -> list[str]:
+    def caveats(self, base: Any) -> list[tuple[str, dict]]:
         if students_per_school(base, self.indicator) is not None:
             return []
-        return [f"school counts or cohort unknown: {self.kind} levers assume {ASCA_RATIO:g} students per teacher "
-                "(full intensity), an optimistic dose"]
+        ratio = int(ASCA_RATIO) if float(ASCA_RATIO).is_integer() else ASCA_RATIO
+        return [("dose_optimistic", {"students_per_teacher": ratio})]
 
     def cost(self, values: Mapping, base: Any, seats: Mapping[str, np.ndarray]) -> np.ndarray:
         n, u, y = base.n, len(base.units), len(base.years)

@@ -143,8 +143,13 @@ class LeverType:
         """Whether a scenario can set each of ``names`` on this lever (e.g. ``"coverage"``)."""
         return all(n in getattr(self, "settings", {}) for n in names)
 
-    def caveats(self, base: Any) -> list[str]:
-        """Notes a verdict on :attr:`indicator` carries because of this lever (e.g. an assumed dose), in English."""
+    def caveats(self, base: Any) -> list[tuple[str, dict]]:
+        """Notes a verdict on :attr:`indicator` carries because of this lever (e.g. an assumed dose).
+
+        Language-free: ``(code, arguments)`` pairs; the words of a code are the
+        glossary's ``note.<code>`` row (``data/glossary.csv``), put into the
+        report's language by :mod:`simlib.present.notes`.
+        """
         return []
 
 

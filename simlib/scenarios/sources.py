@@ -15,6 +15,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+import pandas as pd
+
 from simlib.evidence.indicators import Indicator, Registry
 from simlib.evidence.series import Observation, former_area_rows, series_for, unit_tree
 from simlib.inputs.bundle import Bundle
@@ -165,7 +167,7 @@ def evidence_series(bundle: Bundle, unit: str, indicator: str, readings: str = "
         else:
             if memo is not None and "tree" not in memo:
                 memo["tree"] = unit_tree(bundle.geographies)
-            series = series_for(bundle.observations, geo, indicator, readings=readings,
+            series = series_for(_rows_of(bundle, memo, indicator, weight_indicator), geo, indicator, readings=readings,
                                 geographies=bundle.geographies, weight_indicator=weight_indicator, spread=spread,
                                 tree=memo.get("tree") if memo is not None else None)
             if memo is not None:
@@ -173,6 +175,17 @@ def evidence_series(bundle: Bundle, unit: str, indicator: str, readings: str = "
         if series:
             return geo, hops, series
     return None, 0, []
+
+
+def _rows_of(bundle: Bundle, memo: dict | None, *indicators: str) -> pd.DataFrame:
+    """The observations of ``indicators`` only (all a series of one indicator reads), filtered once per run."""
+    if memo is None:
+        return bundle.observations
+    key = ("rows", *indicators)
+    if key not in memo:
+        o = bundle.observations
+        memo[key] = o[o["indicator"].isin([i for i in indicators if i])]
+    return memo[key]
 
 
 def _fit(series: list[Observation], method: str):
@@ -187,10 +200,11 @@ def _evidence(bundle: Bundle, unit: str, spec: Indicator, config: Any, levers: A
     geo, hops, series = evidence_series(bundle, unit, spec.id, config.readings, weight_indicator=spec.weight_indicator,
                                         spread=levers.district_spread_logit, memo=memo)
     if hops or geo is None:  # no figure of its own: the former areas it was formed from (official conversion tables) come first
-        former = former_area_rows(bundle.observations, unit, spec.id, config.readings)
+        rows = _rows_of(bundle, memo, spec.id)
+        former = former_area_rows(rows, unit, spec.id, config.readings)
         if former:
             area = former[0][0]
-            fs = series_for(bundle.observations, area, spec.id, readings=config.readings)
+            fs = series_for(rows, area, spec.id, readings=config.readings)
             if fs:
                 geo, hops, series = area, 1, fs
     if geo is None:
