@@ -32,6 +32,7 @@ partial. Identical inputs give byte-identical files.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import os
@@ -110,9 +111,9 @@ class ReportData:
         """(unit, indicator) -> Evidence for every unit of the run (not only the first chunk's)."""
         return self.report.evidence
 
-    @property
+    @functools.cached_property
     def used(self) -> pd.DataFrame:
-        """The case's targets simlib uses (appendix over body), within the run's units."""
+        """The case's targets simlib uses (appendix over body), within the run's units (worked out once)."""
         b = self.inputs.bundle
         t = used_targets(b.targets[b.targets["plan_id"].isin(self.inputs.plans)])
         return t[t["geography"].isin(self.run.baseline.units)]
