@@ -35,10 +35,13 @@ Examples
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
+
+import numpy as np
 
 __all__ = ["qname", "qname_pct", "INTERVAL", "INTERVAL_LEVEL", "MEDIAN", "interval_columns", "FAN_PROBS",
-           "FAN_BANDS", "CHART_FAN_PROBS", "TRACK_GROUP_INDICATORS", "track_group", "count_for_year"]
+           "FAN_BANDS", "CHART_FAN_PROBS", "TRACK_GROUP_INDICATORS", "track_group", "count_for_year",
+           "draw_quantiles"]
 
 #: The median, the one central value of every answer.
 MEDIAN = 0.5
@@ -75,6 +78,56 @@ def qname(p: float) -> str:
 def qname_pct(p: float) -> str:
     """The column of the quantile ``p`` in percent: ``q0.1_pct``."""
     return qname(p) + "_pct"
+
+
+def draw_quantiles(draws, probs: Sequence[float]) -> np.ndarray:
+    """Quantiles over draws, ``np.quantile(draws, probs, axis=0)`` bit for bit, from one sort per cell.
+
+    ``np.quantile`` partitions the draws of every cell once per order
+    statistic it needs (two per quantile); this sorts each cell's draws once
+    (contiguous, vectorised) and interpolates exactly as numpy's default
+    ("linear") method does, so eleven quantiles cost about what one does.
+
+    Parameters
+    ----------
+    draws : array_like (n, ...)
+        Draws along the first axis (any unit: fractions, students, VND); a cell holding a NaN gives NaN.
+    probs : sequence of float
+        Quantile levels (fractions 0-1).
+
+    Returns
+    -------
+    ndarray (len(probs), ...)
+        In the units of ``draws``.
+
+    Examples
+    --------
+    >>> x = np.arange(10.0).reshape(5, 2)
+    >>> draw_quantiles(x, (0.1, 0.5)).tolist()
+    [[0.8, 1.8], [4.0, 5.0]]
+    """
+    a = np.asarray(draws, dtype=float)
+    q = np.asarray(probs, dtype=float)
+    if a.ndim == 0 or a.shape[0] == 0 or q.ndim != 1 or not np.all((q >= 0) & (q <= 1)):
+        return np.quantile(a, q, axis=0)  # numpy's errors and edge cases
+    n, rest = a.shape[0], a.shape[1:]
+    s = np.ascontiguousarray(a.reshape(n, -1).T)  # one row of draws per cell
+    s.sort(axis=-1)  # NaN last
+    vi = (n - 1) * q  # numpy's "linear" virtual index, then its neighbours and weight
+    prev = np.floor(vi)
+    nxt = prev + 1
+    top = vi >= n - 1
+    prev[top], nxt[top] = -1, -1
+    prev, nxt = prev.astype(np.intp), nxt.astype(np.intp)
+    gamma = np.asarray(vi - prev).reshape(-1, 1)
+    lo, hi = s[:, prev].T, s[:, nxt].T
+    diff = hi - lo
+    out = np.add(lo, diff * gamma)
+    np.subtract(hi, diff * (1 - gamma), out=out, where=gamma >= 0.5)
+    nan = np.isnan(s[:, -1])
+    if nan.any():
+        np.copyto(out, s[:, -1], where=nan)
+    return out.reshape((len(q),) + rest)
 
 
 def interval_columns(pct: bool = False) -> tuple[str, str]:

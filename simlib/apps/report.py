@@ -32,6 +32,7 @@ partial. Identical inputs give byte-identical files.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import os
@@ -110,9 +111,9 @@ class ReportData:
         """(unit, indicator) -> Evidence for every unit of the run (not only the first chunk's)."""
         return self.report.evidence
 
-    @property
+    @functools.cached_property
     def used(self) -> pd.DataFrame:
-        """The case's targets simlib uses (appendix over body), within the run's units."""
+        """The case's targets simlib uses (appendix over body), within the run's units (worked out once)."""
         b = self.inputs.bundle
         t = used_targets(b.targets[b.targets["plan_id"].isin(self.inputs.plans)])
         return t[t["geography"].isin(self.run.baseline.units)]
@@ -382,7 +383,8 @@ def _publish(tmp: Path, out: Path) -> None:
 
 def run_report(out: str | Path = "reports", *, case: Case | str | Path, langs: Sequence[str] = ("vi",),
                data_dir: str | Path | None = None, planner_file: str | Path | None = None,
-               n_draws: int = DEFAULT_DRAWS, seed: int = DEFAULT_SEED, progress=None) -> list[Path]:
+               n_draws: int = DEFAULT_DRAWS, seed: int = DEFAULT_SEED, progress=None,
+               parallel: bool | None = None) -> list[Path]:
     """Compute a case once and write its report in each language.
 
     One language writes into ``out``; several write into ``out/<lang>/``.
@@ -392,6 +394,12 @@ def run_report(out: str | Path = "reports", *, case: Case | str | Path, langs: S
     partial, a symbolic link is never written through and no file of an
     earlier run stays behind unlisted: ``run.json`` lists every file of its
     folder.
+
+    ``parallel``: render the languages in parallel worker processes that
+    share the computed run (forked: the computation is never repeated nor
+    copied); default: when there are several languages, several cores and
+    the platform can fork (not on Windows, where they are written one
+    after the other). The files are the same either way.
 
     Returns
     -------
@@ -404,11 +412,12 @@ def run_report(out: str | Path = "reports", *, case: Case | str | Path, langs: S
                    progress=progress)
     tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.new-", dir=out.parent))
     try:
+        subs = {lang: tmp if len(langs) == 1 else tmp / lang for lang in langs}
         for lang in langs:
-            sub = tmp if len(langs) == 1 else tmp / lang
             _say(progress, i18n.t("report.progress_write", lang))
-            files = render(data, lang, sub)
-            record = _run_record(data, langs if len(langs) == 1 else [lang], [p.name for p in files])
+        written = _render_all(data, subs, parallel)
+        for lang, sub in subs.items():
+            record = _run_record(data, langs if len(langs) == 1 else [lang], [p.name for p in written[lang]])
             (sub / "run.json").write_text(json.dumps(record, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
         tmp.chmod(0o777 & ~_umask())
         _publish(tmp, out)
@@ -416,6 +425,56 @@ def run_report(out: str | Path = "reports", *, case: Case | str | Path, langs: S
         shutil.rmtree(tmp, ignore_errors=True)
         raise
     return sorted(p for p in out.rglob("*") if p.is_file())
+
+
+def _can_fork() -> bool:
+    import multiprocessing
+
+    return "fork" in multiprocessing.get_all_start_methods() and (os.cpu_count() or 1) > 1
+
+
+def _render_child(data: ReportData, lang: str, sub: Path, conn) -> None:  # pragma: no cover - in a worker
+    try:
+        conn.send(("ok", [p.name for p in render(data, lang, sub)]))
+    except BaseException as exc:  # sent to the parent, which raises it
+        try:
+            conn.send(("error", exc))
+        except Exception:
+            conn.send(("error", RuntimeError(f"{type(exc).__name__}: {exc}")))
+    finally:
+        conn.close()
+
+
+def _render_all(data: ReportData, subs: dict, parallel: bool | None) -> dict[str, list[Path]]:
+    """Render each language into its folder: one after the other, or in forked processes (one per language)."""
+    if parallel is None:
+        parallel = len(subs) > 1 and _can_fork()
+    if not parallel or len(subs) < 2:
+        return {lang: render(data, lang, sub) for lang, sub in subs.items()}
+    import multiprocessing
+
+    ctx = multiprocessing.get_context("fork")
+    jobs = {}
+    for lang, sub in subs.items():
+        here, there = ctx.Pipe(duplex=False)
+        proc = ctx.Process(target=_render_child, args=(data, lang, sub, there), daemon=True)
+        proc.start()
+        there.close()
+        jobs[lang] = (proc, here)
+    out, failure = {}, None
+    for lang, (proc, conn) in jobs.items():
+        try:
+            status, value = conn.recv()
+        except EOFError:
+            status, value = "error", RuntimeError(f"the {lang} report's worker process ended without a result")
+        proc.join()
+        if status == "ok":
+            out[lang] = [subs[lang] / name for name in sorted(value)]
+        elif failure is None:
+            failure = value
+    if failure is not None:
+        raise failure
+    return out
 
 
 def _umask() -> int:

@@ -52,7 +52,7 @@ from simlib.inputs.bundle import Bundle
 from simlib.models import trends
 from simlib.scenarios.engine import Baseline, ScenarioRun, apply_scenario, with_draws
 from simlib.scenarios.levers import Scenario, draw_levers
-from simlib.vocab import INTERVAL, MEDIAN, interval_columns
+from simlib.vocab import INTERVAL, MEDIAN, draw_quantiles, interval_columns
 
 __all__ = [
     "plan_units", "assess_run", "InverseResult", "solve_lever", "target_options", "capacity_check", "peer_panel",
@@ -470,15 +470,16 @@ def target_options(run: ScenarioRun, year: int, probs: Sequence[float] = (0.5, 0
     b = run.baseline
     k = b.year_index(year)
     rows = []
+    names = {unit: b.bundle.geo_name(unit) for unit in b.units}
     for ind in b.shares:
         for sc in run.scenarios:
-            arr = run.share(ind, sc)[:, :, k]
+            qs = draw_quantiles(run.share(ind, sc)[:, :, k], [1.0 - p for p in probs])  # (probs, units)
             for j, unit in enumerate(b.units):
                 ev = b.evidence[(unit, ind)]
-                row = {"unit": unit, "unit_name": b.bundle.geo_name(unit), "indicator": ind, "scenario": sc,
+                row = {"unit": unit, "unit_name": names[unit], "indicator": ind, "scenario": sc,
                        "year": int(year)}
-                for p in probs:
-                    v = np.nan if not ev.assessable else float(np.quantile(arr[:, j], 1.0 - p))
+                for i, p in enumerate(probs):
+                    v = np.nan if not ev.assessable else float(qs[i, j])
                     row[f"reach_p{round(100 * p)}_pct"] = 100.0 * v
                 row.update({"evidence": ev.source_geography, "n_points": ev.n_points})
                 rows.append(row)
@@ -575,8 +576,11 @@ def sensitivity(base: Baseline, scenario: Scenario, *, indicator: str, unit: str
     for qq in q:
         t = {}
         for ind, arr in base.trend.items():
+            if ind != indicator:
+                t[ind] = arr
+                continue
             qa = np.quantile(arr, qq, axis=0)  # (units, years)
-            t[ind] = np.broadcast_to(qa, arr.shape).copy() if ind == indicator else arr
+            t[ind] = np.broadcast_to(qa, arr.shape).copy()
         vals.append(out(with_draws(base, trend=t)))
     rows.append({"parameter": "trend (business as usual)", "low": vals[0], "high": vals[1], "base": ref,
                  "low_value": float("nan"), "high_value": float("nan"),

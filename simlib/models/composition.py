@@ -51,6 +51,20 @@ def simplex_gap(shares: Mapping[str, np.ndarray]) -> float:
     return float(np.max(np.abs(np.asarray(total) - 1.0))) if np.size(total) else 0.0
 
 
+#: From this many component-cells on, :func:`reconcile` solves the cells with the compiled path when numba is
+#: installed (:mod:`simlib.models._numba_reconcile`; the same bits as the numpy path, one pass instead of one per
+#: Newton step).
+COMPILED_FROM = 200_000
+
+
+def _numba_available() -> bool:
+    try:
+        import numba  # noqa: F401
+    except ImportError:  # pragma: no cover - numba is a dependency; the numpy path is the fallback
+        return False
+    return True
+
+
 def reconcile(logits: Mapping[str, np.ndarray], variances: Mapping[str, np.ndarray], *,
               tol: float = 1e-12, max_iter: int = 200) -> dict[str, np.ndarray]:
     """Shares that sum to 1 in every cell, each component moved in proportion to its uncertainty.
@@ -117,6 +131,11 @@ def reconcile(logits: Mapping[str, np.ndarray], variances: Mapping[str, np.ndarr
             f"fixed ones already sum to {float(np.max(np.where(bad, fixed, 0.0))):.4f}; give at least one "
             "component an uncertainty (prior_sd_logit in destinations.csv)")
     m = z.shape[1]
+    if m * len(keys) >= COMPILED_FROM and _numba_available():
+        from simlib.models import _numba_reconcile
+
+        out_flat = _numba_reconcile.solve(z, v, p0, free, fixed, n_free, v.max(axis=0), tol, max_iter)
+        return {k: out_flat[i].reshape(shape) for i, k in enumerate(keys)}
     c = np.zeros(m)
     idx = np.flatnonzero(n_free > 0)
 

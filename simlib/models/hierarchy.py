@@ -315,30 +315,56 @@ def weighted_location(province: np.ndarray, d: np.ndarray, w: np.ndarray, *, tol
     -------
     ndarray (n, years)
         Logit units.
+
+    Notes
+    -----
+    A safeguarded Newton iteration in each (draw, year) cell, kept inside the
+    bracket the signs of the residual close; a cell stops as soon as its
+    residual is below ``tol`` (only the cells still off are iterated, so a
+    few slow cells do not cost a pass over all of them).
     """
     w = np.asarray(w, dtype=float)
     if w.ndim == 1:
         w = w[:, None]
     w = w / w.sum(axis=0, keepdims=True)
-    P = np.clip(np.asarray(province, dtype=float), 1e-12, 1 - 1e-12)
+    n, U, Y = d.shape
+    wt = np.ascontiguousarray(np.broadcast_to(w, (U, Y)).T)          # (years, units)
+    P = np.clip(np.asarray(province, dtype=float), 1e-12, 1 - 1e-12).reshape(-1)  # cells in (draw, year) order
+    dc = np.ascontiguousarray(np.moveaxis(d, 1, 2)).reshape(n * Y, U)  # one row of unit differences per cell
+    year = np.tile(np.arange(Y), n)
     zp = np.asarray(logit(P))
-    lo = zp - d.max(axis=1)
-    hi = zp - d.min(axis=1)
-    z = zp - np.einsum("nuy,uy->ny", d, np.broadcast_to(w, d.shape[1:]))
-    z = np.clip(z, lo, hi)
+    lo = zp - dc.max(axis=1)
+    hi = zp - dc.min(axis=1)
+    z = np.clip(zp - np.einsum("nyu,yu->ny", dc.reshape(n, Y, U), wt).reshape(-1), lo, hi)
+    act = None  # every cell
     for _ in range(max_iter):
-        s = expit(z[:, None, :] + d)
-        f = np.einsum("nuy,uy->ny", s, np.broadcast_to(w, d.shape[1:])) - P
-        if np.max(np.abs(f)) < tol:
+        if act is None:
+            za, Pa, lo_a, hi_a = z, P, lo, hi
+            s = expit(za.reshape(n, Y, 1) + dc.reshape(n, Y, U))
+            f = np.einsum("nyu,yu->ny", s, wt).reshape(-1) - Pa
+        else:
+            wa = wt[year[act]]
+            za, Pa, lo_a, hi_a = z[act], P[act], lo[act], hi[act]
+            s = expit(za[:, None] + dc[act])
+            f = np.einsum("cu,cu->c", s, wa) - Pa
+        go = np.abs(f) >= tol
+        if not go.any():
             break
-        fp = np.einsum("nuy,uy->ny", s * (1.0 - s), np.broadcast_to(w, d.shape[1:]))
-        lo = np.where(f < 0, z, lo)
-        hi = np.where(f > 0, z, hi)
+        if act is None:
+            act = np.flatnonzero(go)
+            s, wa = s.reshape(n * Y, U)[act], wt[year[act]]
+        else:
+            act, s, wa = act[go], s[go], wa[go]
+        za, f, lo_a, hi_a = za[go], f[go], lo_a[go], hi_a[go]
+        fp = np.einsum("cu,cu->c", s * (1.0 - s), wa)
+        la = np.where(f < 0, za, lo_a)
+        ha = np.where(f > 0, za, hi_a)
         with np.errstate(divide="ignore", invalid="ignore"):
-            znew = z - f / fp
-        bad = ~np.isfinite(znew) | (znew <= lo) | (znew >= hi)
-        z = np.where(bad, 0.5 * (lo + hi), znew)
-    return z
+            znew = za - f / fp
+        bad = ~np.isfinite(znew) | (znew <= la) | (znew >= ha)
+        z[act] = np.where(bad, 0.5 * (la + ha), znew)
+        lo[act], hi[act] = la, ha
+    return z.reshape(n, Y)
 
 
 @dataclass(frozen=True, eq=False)

@@ -13,6 +13,7 @@ from simlib.evidence.indicators import Indicator
 from simlib.evidence.targets import Threshold, p_met
 from simlib.scenarios.baseline import Baseline, RunError
 from simlib.scenarios.levers import Scenario
+from simlib.vocab import draw_quantiles
 
 __all__ = ["DEFAULT_PROBS", "VOCATIONAL_TRACKS", "ScenarioResult", "ScenarioRun", "progress_bar"]
 
@@ -127,7 +128,7 @@ class ScenarioRun:
         """Quantiles over draws: columns unit, year, q... (fractions); NaN rows where no evidence."""
         arr = self.share(indicator, scenario)
         b = self.baseline
-        q = np.quantile(arr, probs, axis=0)  # (probs, units, years); a unit without evidence is NaN throughout
+        q = draw_quantiles(arr, probs)  # (probs, units, years); a unit without evidence is NaN throughout
         u, y = len(b.units), len(b.years)
         frame = pd.DataFrame({"unit": np.repeat(np.asarray(b.units, dtype=object), y),
                               "year": np.tile(np.asarray(b.years), u)})
@@ -140,7 +141,7 @@ class ScenarioRun:
         """Quantile table indexed by year (fractions), the input of :func:`simlib.present.charts.fan_chart`."""
         j = self.baseline.unit_index(unit)
         arr = self.share(indicator, scenario)[:, j, :]
-        q = np.quantile(arr, probs, axis=0)
+        q = draw_quantiles(arr, probs)
         return pd.DataFrame(q.T, index=pd.Index(self.baseline.years, name="year"),
                             columns=[_qname(p) for p in probs])
 
@@ -270,15 +271,14 @@ class ScenarioRun:
         b = self.baseline
         scs = list(scenarios) if scenarios is not None else self.scenarios
         rows = []
+        keep = [j for j, u in enumerate(b.units) if units is None or u in units]  # only the units asked for
         for sc in scs:
             seats = self._res(sc).seats
             for track in (tracks if tracks is not None else list(seats)):
-                q = np.quantile(seats[track], probs, axis=0)
-                for j, u in enumerate(b.units):
-                    if units is not None and u not in units:
-                        continue
+                q = draw_quantiles(np.asarray(seats[track])[:, keep, :], probs)
+                for i, j in enumerate(keep):
                     for k, y in enumerate(b.years):
-                        rows.append([sc, track, u, y, *q[:, j, k]])
+                        rows.append([sc, track, b.units[j], y, *q[:, i, k]])
         return pd.DataFrame(rows, columns=["scenario", "track", "unit", "year", *(_qname(p) for p in probs)])
 
 
