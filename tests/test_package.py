@@ -106,6 +106,38 @@ def _code_without_docstrings(path: Path) -> str:
     return ast.unparse(tree)
 
 
+#: Reading calls that open a file, and the places outside simlib/inputs allowed to make them: each reads simlib's own
+#: outputs or files it was handed to embed, never an input a planner or the library provides.
+_READS = ("open", "read_text", "read_bytes", "read_csv", "read_excel", "load_workbook", "safe_load", "fdopen")
+_OWN_OUTPUTS = {
+    ("simlib/present/word.py", "read_bytes"),       # a chart's PNG header, to size it in the document
+    ("simlib/present/html.py", "read_text"),         # a chart's SVG, inlined in the page
+    ("simlib/present/html.py", "read_bytes"),        # a chart's PNG, embedded as base64
+    ("simlib/present/export.py", "open"),            # os.open of its own temporary file (atomic write)
+    ("simlib/present/export.py", "fdopen"),
+    ("simlib/present/export.py", "load_workbook"),   # re-reads the workbook it wrote (a check)
+    ("simlib/apps/report.py", "read_bytes"),         # SHA-256 of each input for run.json
+    ("simlib/apps/report.py", "read_text"),          # the previous run.json of the output folder
+    ("simlib/apps/cli.py", "open"),                  # writes the internal-error file; os.open of /dev/null
+}
+
+
+def test_only_the_inputs_stage_opens_input_files():
+    """Every call that opens a file lives in simlib/inputs, except the listed reads of simlib's own outputs."""
+    found = set()
+    for path in sorted((REPO / "simlib").rglob("*.py")):
+        rel = path.relative_to(REPO).as_posix()
+        if rel.startswith("simlib/inputs/"):
+            continue
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Call):
+                f = node.func
+                name = f.attr if isinstance(f, ast.Attribute) else f.id if isinstance(f, ast.Name) else None
+                if name in _READS:
+                    found.add((rel, name))
+    assert found <= _OWN_OUTPUTS, sorted(found - _OWN_OUTPUTS)
+
+
 def test_engine_code_names_no_province_plan_or_case():
     """What a place, a plan or a case means lives in data: no code in simlib names one (docstring examples may)."""
     bad = []

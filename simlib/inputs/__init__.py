@@ -26,6 +26,7 @@ _EXPORTS = {
     'ScenarioDoc': 'simlib.inputs.levers',
     'lever_file': 'simlib.inputs.levers',
     'list_scenario_files': 'simlib.inputs.levers',
+    'read_glossary': 'simlib.inputs.glossary',
     'read_history': 'simlib.inputs.history',
     'read_lever_file': 'simlib.inputs.levers',
     'read_scenario_file': 'simlib.inputs.levers',
