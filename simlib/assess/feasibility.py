@@ -219,9 +219,9 @@ def _notes(run: ScenarioRun, ind: str, geo: str, thr: Threshold, pace: dict, com
         ceiling = b.draws.max_feasible.get(ind)
         if ceiling is not None and thr.at_least and thr.value > float(np.max(ceiling)):
             notes.append(Note("above_room", {"max_pct": round(100 * float(np.max(ceiling)), 1)}))
-        notes.extend(Note(code, dict(args)) for code, args in dict.fromkeys(
-            (code, tuple(args.items())) for lv in b.levers.levers.values() if lv.indicator == ind
-            for code, args in lv.caveats(b)))
+        for lv in b.levers.levers.values():
+            if lv.indicator == ind:
+                notes.extend(n for n in (Note(code, args) for code, args in lv.caveats(b)) if n not in notes)
     elif b.components:
         ro = b.rests_on(spec, geo)
         notes.append(_rests_on_note(ro))
