@@ -68,6 +68,8 @@ __all__ = [
     "durations",
     "programme_start",
     "flow_parameters",
+    "table_parameters",
+    "TABLE_FIELDS",
     "seats_table",
 ]
 
@@ -237,18 +239,47 @@ def flow_parameters(assumptions: pd.DataFrame, *, gdnn_share: Any = None,
         ``start_*`` rows (calendar years). ``thcs_graduation`` stays 1: the
         cohort is THCS graduates.
     """
-    a = lambda name: assumption(assumptions, name)  # noqa: E731
-    kwargs: dict[str, Any] = dict(
-        thcs_shares=thcs_destination_shares(assumptions, gdnn_share),
-        thpt_shares=thpt_destination_shares(assumptions),
-        promotion=(a("promotion_grade10"), a("promotion_grade11")),
-        repetition=(a("repetition_grade10_11_12"),) * 3,
-        thpt_graduation=a("thpt_graduation"),
-        durations=durations(assumptions),
-        programme_start=programme_start(assumptions),
-    )
+    kwargs: dict[str, Any] = {}
+    if "thcs_shares" not in overrides:
+        kwargs["thcs_shares"] = thcs_destination_shares(assumptions, gdnn_share)
+    if "thpt_shares" not in overrides:
+        kwargs["thpt_shares"] = thpt_destination_shares(assumptions)
+    # the table is read only for what the overrides leave (a caller building many parameter sets from one
+    # table passes table_parameters(table) once, see simlib.scenarios.engine)
+    kwargs.update(table_parameters(assumptions, skip=overrides))
     kwargs.update(overrides)
     return FlowParameters(**kwargs)
+
+
+#: The FlowParameters fields :func:`table_parameters` reads from the flow assumptions (shares aside).
+TABLE_FIELDS = ("promotion", "repetition", "thpt_graduation", "durations", "programme_start")
+
+
+def table_parameters(assumptions: pd.DataFrame, *, skip: Iterable[str] = ()) -> dict[str, Any]:
+    """The :class:`~simlib.models.flows.FlowParameters` fields that come from the table alone (not the shares).
+
+    ``promotion`` (``promotion_grade10``, ``promotion_grade11``), ``repetition``
+    (``repetition_grade10_11_12`` in all three grades), ``thpt_graduation``,
+    ``durations`` (years) and ``programme_start`` (calendar years), except the
+    fields named in ``skip``. Building them once and passing them to
+    :func:`flow_parameters` as overrides gives the same parameters without
+    reading the table again.
+
+    Examples
+    --------
+    >>> sorted(table_parameters(load_flow_assumptions()))
+    ['durations', 'programme_start', 'promotion', 'repetition', 'thpt_graduation']
+    """
+    skip = set(skip)
+    a = lambda name: assumption(assumptions, name)  # noqa: E731
+    build = {
+        "promotion": lambda: (a("promotion_grade10"), a("promotion_grade11")),
+        "repetition": lambda: (a("repetition_grade10_11_12"),) * 3,
+        "thpt_graduation": lambda: a("thpt_graduation"),
+        "durations": lambda: durations(assumptions),
+        "programme_start": lambda: programme_start(assumptions),
+    }
+    return {k: f() for k, f in build.items() if k not in skip}
 
 
 def seats_table(result: FlowResult, tracks: Sequence[str] = SEAT_TRACKS,

@@ -178,7 +178,8 @@ def reconcile(logits: Mapping[str, np.ndarray], variances: Mapping[str, np.ndarr
     return {k: out_flat[i].reshape(shape) for i, k in enumerate(keys)}
 
 
-def transfer(shares: Mapping[str, np.ndarray], focus: Sequence[str], value: np.ndarray) -> dict[str, np.ndarray]:
+def transfer(shares: Mapping[str, np.ndarray], focus: Sequence[str], value: np.ndarray, *,
+             years: np.ndarray | None = None) -> dict[str, np.ndarray]:
     """Set the ``focus`` destinations to sum to ``value``, taking from (or giving to) the others proportionally.
 
     Parameters
@@ -190,12 +191,18 @@ def transfer(shares: Mapping[str, np.ndarray], focus: Sequence[str], value: np.n
         kept (equal split where they were all 0).
     value : array
         New total of the focus destinations (fractions 0-1).
+    years : boolean array over the last axis, optional
+        Where False, every destination keeps its share as given, bit for bit
+        (the values there are still checked); default: move in every year.
 
     Returns
     -------
     dict destination -> ndarray
         The other destinations are scaled by ``(1 - value) / (1 - old focus
         total)``, so they keep their proportions and the shares still sum to 1.
+        Large problems (from :data:`COMPILED_FROM` cells x destinations) are
+        computed by a compiled loop (:mod:`simlib.models._numba_transfer`)
+        giving the numpy path's numbers bit for bit.
 
     Examples
     --------
@@ -210,9 +217,20 @@ def transfer(shares: Mapping[str, np.ndarray], focus: Sequence[str], value: np.n
     focus = [t for t in focus if t in shares]
     if not focus:
         raise CompositionError("transfer: none of the focus destinations is in the composition")
+    others = [t for t in shares if t not in focus]
+    arrs = [np.asarray(shares[t], dtype=float) for t in shares]
+    shape = np.broadcast_shapes(value.shape, *(a.shape for a in arrs))
+    if (len(shape) == 3 and np.prod(shape) * len(arrs) >= COMPILED_FROM and len(arrs) <= 8 and _numba_available()
+            and (years is None or np.shape(years) == (shape[2],))):
+        from simlib.models import _numba_transfer
+
+        full = tuple(_view(a, shape) for a in arrs)
+        active = np.ones(shape[2], dtype=bool) if years is None else np.asarray(years, dtype=bool)
+        res = _numba_transfer.run(full, np.array([t in focus for t in shares]), _view(value, shape), active,
+                                  len(focus), len(others))
+        return {t: res[i] for i, t in enumerate(shares)}
     f_total = sum(np.asarray(shares[t], dtype=float) for t in focus)
     rest_total = 1.0 - f_total
-    others = [t for t in shares if t not in focus]
     out: dict[str, np.ndarray] = {}
     for t in shares:
         b = np.asarray(shares[t], dtype=float)
@@ -225,7 +243,20 @@ def transfer(shares: Mapping[str, np.ndarray], focus: Sequence[str], value: np.n
                                    where=rest_total > 1e-15),
                          1.0 / max(len(others), 1))
             out[t] = np.clip((1.0 - value) * w, 0.0, 1.0)
+    if years is not None:
+        keep = np.asarray(years, dtype=bool)
+        out = {t: np.where(keep, out[t], shares[t]) for t in shares}
     return out
+
+
+def _view(a: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
+    """``a`` as a float64 view of ``shape`` (stride 0 on broadcast axes; writeable, as numba's typing wants)."""
+    a = np.asarray(a, dtype=float)
+    a = a.reshape((1,) * (len(shape) - a.ndim) + a.shape)
+    if not a.flags.writeable:  # a broadcast view: copy its compact form (small), then view it again
+        a = np.array(a[tuple(slice(0, 1) if st == 0 and n > 1 else slice(None) for st, n in zip(a.strides, a.shape))])
+    strides = tuple(0 if a.shape[i] == 1 and shape[i] != 1 else a.strides[i] for i in range(a.ndim))
+    return np.lib.stride_tricks.as_strided(a, shape=shape, strides=strides, writeable=True)
 
 
 def split(components: Mapping[str, np.ndarray], within: Mapping[str, Mapping[str, float]]) -> dict[str, np.ndarray]:

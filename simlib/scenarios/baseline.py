@@ -11,6 +11,7 @@ component), so a chunked run gives exactly the numbers of an unchunked one.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -163,6 +164,16 @@ class Baseline:
     @property
     def n(self) -> int:
         return self.config.n_draws
+
+    @functools.cached_property
+    def flow_fields(self) -> Mapping[str, object]:
+        """The flow parameters read from ``flow_table`` alone (promotion, repetition, durations...), read once.
+
+        Every scenario builds its :class:`~simlib.models.flows.FlowParameters`
+        from these and its own destination shares
+        (:func:`simlib.models.assumptions.table_parameters`).
+        """
+        return MappingProxyType(fa.table_parameters(self.flow_table))
 
     def active_years(self) -> np.ndarray:
         """Boolean mask of the years a scenario can change: after the case's "today" (``as_of``); all without one."""

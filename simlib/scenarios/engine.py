@@ -146,7 +146,7 @@ def _combine(base: Baseline, effects: Mapping[str, Mapping[str, np.ndarray]]):
 
 def _steer(base: Baseline, demand: Mapping[str, np.ndarray], combined: Mapping[str, np.ndarray]) -> dict:
     """Destination shares of each origin with its steered share set to the demand (the others give or take)."""
-    active = base.active_years()[None, None, :]
+    active = base.active_years()
     base_dest = base.composition or base_destination_shares(base.flow_table)
     origin_shares = {}
     for origin, dest in base_dest.items():
@@ -156,9 +156,8 @@ def _steer(base: Baseline, demand: Mapping[str, np.ndarray], combined: Mapping[s
             continue
         now = sum(np.asarray(dest[t]) for t in ind.destinations if t in dest)
         v = np.where(np.isnan(demand[ind.id]), now, demand[ind.id])
-        moved_to = comp_mod.transfer(dest, ind.destinations, v)
         # years up to as_of keep the baseline's shares bit for bit (the past is past)
-        origin_shares[origin] = {t: np.where(active, moved_to[t], dest[t]) for t in dest}
+        origin_shares[origin] = comp_mod.transfer(dest, ind.destinations, v, years=active)
     return origin_shares
 
 
@@ -190,7 +189,7 @@ def apply_scenario(base: Baseline, scenario: Scenario | Schedule) -> ScenarioRes
         params = fa.flow_parameters(
             base.flow_table, thcs_shares=origin_shares["thcs"], thpt_shares=origin_shares["thpt"],
             thcs_capacity=Capacity(lim.seats["thcs"], share_caps=lim.share_caps, reroute=lim.reroute),
-            thpt_capacity=Capacity(lim.seats["thpt"]))
+            thpt_capacity=Capacity(lim.seats["thpt"]), **base.flow_fields)
         res = simulate_flows(cohort, params, outputs=_FLOW_OUTPUTS)
     except InputError as exc:  # a setting the flows cannot take (e.g. a new track before its first intake)
         where = sc.path.name if sc.path else sc.name
