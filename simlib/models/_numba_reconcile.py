@@ -99,3 +99,115 @@ def solve(z: np.ndarray, v: np.ndarray, p0: np.ndarray, free: np.ndarray, fixed:
     for th in pool:
         th.join()
     return out
+
+
+A3 = types.Array(types.float64, 3, "A")
+B1 = types.Array(types.bool_, 1, "C")
+#: Compositions of 1 to 8 components.
+_SIG3 = [types.void(types.int64, types.int64, types.UniTuple(A3, n), types.UniTuple(A3, n), types.float64,
+                    types.int64, F2, B1) for n in range(1, 9)]
+
+
+@nb.njit(_SIG3, cache=True, nogil=True, error_model="numpy")
+def _fused(start, stop, zs, ws, tol, max_iter, out, bad):  # pragma: no cover - compiled
+    """Draws ``start:stop`` of :func:`reconcile`'s whole computation, from the logits and variances themselves.
+
+    The numpy path's preparation (``p0 = expit(z)``, ``v = w * p0 * (1 - p0)``, the fixed total summed over
+    the components in order, the count of free ones, the largest ``v``) is done per cell with the same
+    operations, then the cell is solved as in :func:`_cells`. ``bad[m]`` marks a cell that cannot sum to 1.
+    """
+    n_k = len(zs)
+    _, n_u, n_y = zs[0].shape
+    z = np.empty(n_k)
+    v = np.empty(n_k)
+    p0 = np.empty(n_k)
+    for d in range(start, stop):
+        for u in range(n_u):
+            for y in range(n_y):
+                m = (d * n_u + u) * n_y + y
+                fixed = 0.0
+                n_free = 0
+                vmax = 0.0
+                for k in range(n_k):
+                    zk = zs[k][d, u, y]
+                    p = 1.0 / (1.0 + math.exp(-zk))
+                    vk = ws[k][d, u, y] * p * (1.0 - p)
+                    z[k] = zk
+                    p0[k] = p
+                    v[k] = vk
+                    x = 0.0 if vk > 0 else p
+                    fixed = x if k == 0 else fixed + x
+                    if vk > 0:
+                        n_free += 1
+                    if k == 0 or vk != vk or vmax != vmax:
+                        vmax = vk if (k == 0 or vk != vk) else vmax
+                    elif vk > vmax:
+                        vmax = vk
+                bad[m] = (n_free == 0 and abs(fixed - 1.0) > 1e-9) or (fixed >= 1.0 and n_free > 0)
+                c = 0.0
+                if n_free > 0:
+                    lo = -np.inf
+                    hi = np.inf
+                    cur = 0.0
+                    for _ in range(max_iter):
+                        fv = 0.0
+                        dd = 0.0
+                        for k in range(n_k):
+                            vk = v[k]
+                            p = 1.0 / (1.0 + math.exp(-(z[k] + cur * vk)))
+                            fv += p
+                            dd += p * (1.0 - p) * vk
+                        fv = fv - 1.0
+                        if not abs(fv) > tol:
+                            break
+                        if fv < 0:
+                            lo = cur
+                        if fv > 0:
+                            hi = cur
+                        if dd > 0:
+                            nxt = cur - fv / dd
+                        elif dd <= 0:
+                            nxt = cur - (10.0 if fv > 0 else -10.0) / vmax
+                        else:  # NaN slope: the numpy path divides nothing
+                            nxt = cur - 0.0
+                        inside = nxt > lo and nxt < hi
+                        both = math.isfinite(lo) and math.isfinite(hi)
+                        cur = nxt if (inside or not both) else 0.5 * (lo + hi)
+                    c = cur
+                total = 0.0
+                for k in range(n_k):
+                    if v[k] > 0:
+                        p = 1.0 / (1.0 + math.exp(-(z[k] + c * v[k])))
+                        out[k, m] = p
+                        total += p
+                    else:
+                        out[k, m] = p0[k]
+                        total += 0.0
+                room = 1.0 - fixed
+                scale = room / total if total > 0 else 1.0
+                for k in range(n_k):
+                    if v[k] > 0:
+                        out[k, m] = out[k, m] * scale
+
+
+def solve_fused(zs: tuple[np.ndarray, ...], ws: tuple[np.ndarray, ...], tol: float, max_iter: int,
+                threads: int | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """Shares ``(K, M)`` and the cells that cannot sum to 1 ``(M,)``, from K logit and K variance views of one 3-D shape."""
+    import os
+
+    n_d, n_u, n_y = zs[0].shape
+    m = n_d * n_u * n_y
+    out = np.empty((len(zs), m))
+    bad = np.zeros(m, dtype=np.bool_)
+    args = (tuple(zs), tuple(ws), float(tol), int(max_iter), out, bad)
+    threads = max(1, min(int(threads or os.cpu_count() or 1), m // 50_000 or 1, n_d))
+    if threads == 1:
+        _fused(0, n_d, *args)
+        return out, bad
+    edges = [t * n_d // threads for t in range(threads + 1)]
+    pool = [threading.Thread(target=_fused, args=(edges[t], edges[t + 1], *args)) for t in range(threads)]
+    for th in pool:
+        th.start()
+    for th in pool:
+        th.join()
+    return out, bad

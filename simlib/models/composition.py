@@ -110,6 +110,9 @@ def reconcile(logits: Mapping[str, np.ndarray], variances: Mapping[str, np.ndarr
     keys = list(logits)
     if not keys:
         raise CompositionError("a composition needs at least one component")
+    fast = _reconcile_fused(logits, variances, keys, tol, max_iter)
+    if fast is not None:
+        return fast
     z = np.broadcast_arrays(*[np.asarray(logits[k], dtype=float) for k in keys],
                             *[np.asarray(variances[k], dtype=float) for k in keys])
     zs, ws = z[:len(keys)], z[len(keys):]
@@ -176,6 +179,34 @@ def reconcile(logits: Mapping[str, np.ndarray], variances: Mapping[str, np.ndarr
     scale = np.divide(room, free_total, out=np.ones_like(room), where=free_total > 0)
     out_flat = np.where(free, out_flat * scale, out_flat)
     return {k: out_flat[i].reshape(shape) for i, k in enumerate(keys)}
+
+
+def _reconcile_fused(logits, variances, keys, tol, max_iter) -> dict[str, np.ndarray] | None:
+    """:func:`reconcile` in one compiled pass per cell (no temporary arrays), or None where it does not apply.
+
+    Used for 3-D problems from :data:`COMPILED_FROM` component-cells with numba; the same numbers bit for bit
+    (:func:`simlib.models._numba_reconcile._fused`). A cell that cannot sum to 1 leaves it to the numpy
+    preparation, which raises the error.
+    """
+    zs = [np.asarray(logits[k], dtype=float) for k in keys]
+    ws = [np.asarray(variances[k], dtype=float) for k in keys]
+    if len(keys) > 8 or any(a.ndim > 3 for a in zs + ws):
+        return None
+    shape = np.broadcast_shapes(*(a.shape for a in zs + ws))
+    if len(shape) != 3 or int(np.prod(shape)) * len(keys) < COMPILED_FROM or not _numba_available():
+        return None
+    # the checks read the arrays as given (a broadcast array's values once)
+    if any(np.any(w < 0) or np.any(np.isnan(w)) for w in ws):
+        raise CompositionError("variances must be zero or more (logit units squared)")
+    if any(np.any(np.isnan(x)) for x in zs):
+        raise CompositionError("component logits must not be NaN (use -inf for a share of exactly 0)")
+    from simlib.models import _numba_reconcile
+
+    out, bad = _numba_reconcile.solve_fused(tuple(_view(a, shape) for a in zs), tuple(_view(a, shape) for a in ws),
+                                            tol, max_iter)
+    if bad.any():
+        return None
+    return {k: out[i].reshape(shape) for i, k in enumerate(keys)}
 
 
 def transfer(shares: Mapping[str, np.ndarray], focus: Sequence[str], value: np.ndarray, *,

@@ -424,8 +424,11 @@ class RunPlan:
         c = self.config
         return logit(fit.sample(c.n_draws, c.years, child_rng(c.seed, f"trend:{geo}:{ind}")))
 
-    def _component_logits(self, comp: Component, units: Sequence[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    def _component_logits(self, comp: Component, units: Sequence[str]
+                          ) -> tuple[np.ndarray, np.ndarray, np.ndarray, bool]:
         """Logit draws of a component in each unit, their variance over draws (the reconciliation weights), the shares.
+
+        The last item is True when the shares are ``expit`` of the logits (computed once, reused).
 
         A unit with evidence (its own or an ancestor's) gets the trend's draws
         (plus the between-unit spread when borrowed); a unit with none gets the
@@ -443,7 +446,7 @@ class RunPlan:
         prior_var = sd * sd if np.isfinite(centre) else 0.0
         evs = [self.evidence.get((u, comp.key)) for u in units]
         if not any(ev is not None and ev.assessable for ev in evs):
-            return prior_z[:, None, :], np.full((1, 1, ny), prior_var), expit(prior_z[:, None, :])
+            return prior_z[:, None, :], np.full((1, 1, ny), prior_var), expit(prior_z[:, None, :]), True
         if comp.indicator is not None and all(ev is None or not ev.assessable or ev.indicator == comp.indicator
                                               for ev in evs):
             # the component's own indicator: the geography's trend and its units by partial pooling
@@ -453,7 +456,7 @@ class RunPlan:
             miss = np.isnan(z)
             if miss.any():
                 z = np.where(miss, prior_z[:, None, :], z)
-            return z, np.var(z, axis=0)[None, :, :], np.where(miss, expit(z), share)
+            return z, np.var(z, axis=0)[None, :, :], np.where(miss, expit(z), share), False
         z = np.empty((n, len(units), ny))
         cache: dict[str, np.ndarray] = {}
         for j, (unit, ev) in enumerate(zip(units, evs)):
@@ -467,15 +470,16 @@ class RunPlan:
                 spread = self.levers.district_spread_logit * math.sqrt(ev.hops)
                 zz = zz + child_rng(c.seed, f"spread:{unit}:{comp.key}").normal(0.0, spread, (n, 1))
             z[:, j, :] = zz
-        return z, np.var(z, axis=0)[None, :, :], expit(z)
+        return z, np.var(z, axis=0)[None, :, :], expit(z), True
 
     def _composition(self, units: Sequence[str]) -> tuple[dict, dict]:
         """Destination shares of each origin (reconciled, bounded) and the steered components' draws."""
         comps_out, steered = {}, {}
         for origin, comps in self.components.items():
-            zs, ws, exact, own = {}, {}, {}, {}
+            zs, ws, exact, own, ez = {}, {}, {}, {}, {}
             for comp in comps:
-                zs[comp.name], ws[comp.name], exact[comp.name] = self._component_logits(comp, units)
+                zs[comp.name], ws[comp.name], exact[comp.name], is_expit = self._component_logits(comp, units)
+                ez[comp.name] = exact[comp.name] if is_expit else expit(zs[comp.name])
                 if not comp.absorbs:
                     ws[comp.name] = np.zeros_like(ws[comp.name])
                 own[comp.name] = np.array([bool(ev is not None and ev.assessable and ev.hops == 0)
@@ -494,7 +498,7 @@ class RunPlan:
                     w = np.broadcast_to(ws[comp.name], (1, len(units), len(self.config.years)))
                     tiered[comp.name] = np.where(keep, 0.0, w)
             # ... unless the fixed components alone leave no room in a draw: then every absorbing component moves
-            fixed = sum(np.where(np.asarray(tiered[k.name]) > 0, 0.0, expit(zs[k.name])) for k in comps)
+            fixed = sum(np.where(np.asarray(tiered[k.name]) > 0, 0.0, ez[k.name]) for k in comps)
             crowded = fixed >= 1.0 - 1e-6
             ws = {k: np.where(crowded, ws[k], tiered[k]) if np.any(crowded) else tiered[k] for k in ws}
             p = comp_mod.reconcile(zs, ws)
