@@ -79,6 +79,34 @@ def test_transfer_with_a_year_mask_is_the_transfer_then_the_mask():
         assert np.array_equal(masked[k], np.where(years, moved[k], shares[k]))
 
 
+@pytest.mark.parametrize("n_levers", [1, 3])
+def test_combine_compiled_path_is_the_numpy_path_bit_for_bit(n_levers):
+    """Levers' effects combined within the room and the demand: NaN shares, signed zeros, negative room."""
+    pytest.importorskip("numba")
+    from simlib.scenarios import _numba_combine
+    from simlib.scenarios.levers import combine
+
+    rng = np.random.default_rng(22)
+    shape = (700, 6, 5)
+    s0 = rng.uniform(0.0, 0.6, shape)
+    s0[:, 0, :2] = np.nan  # a unit without evidence in some years
+    s0[1, 1, :] = 0.9  # above the bound: negative room
+    mf = rng.uniform(0.3, 0.8, shape[0])
+    active = np.array([0.0, 0.0, 1.0, 1.0, 1.0])
+    effects = []
+    for i in range(n_levers):
+        e = rng.normal(0.02, 0.05, shape) * active  # negative effects times 0 give -0.0 in the past years
+        e[2, 2, 3] = 0.0
+        e[3, 3, 3] = -0.0
+        effects.append(e)
+    comb_plain = combine(effects, mf[:, None, None] - s0)
+    demand_plain = np.clip(s0 + comb_plain, 0.0, 1.0)
+    comb, demand = _numba_combine.run(tuple(effects), mf, s0)
+    assert comb.tobytes() == comb_plain.tobytes()
+    assert demand.tobytes() == demand_plain.tobytes()
+    assert np.signbit(comb).any() and np.isnan(demand).any()  # the cases above were exercised
+
+
 def test_flow_parameters_from_table_fields_read_once_equal_those_read_each_time():
     from simlib.inputs.assumptions import load_flow_assumptions
     from simlib.models import assumptions as fa
@@ -112,11 +140,13 @@ def test_a_scenario_run_with_the_fast_paths_is_the_plain_run_bit_for_bit(monkeyp
     pytest.importorskip("numba")
     from simlib.models import _kernels
 
-    monkeypatch.setattr(C, "COMPILED_FROM", 10**15)
-    monkeypatch.setattr(_kernels, "AUTO_NUMBA_MIN", 10**15)
+    from simlib.scenarios import engine as E
+
+    for mod, name in ((C, "COMPILED_FROM"), (_kernels, "AUTO_NUMBA_MIN"), (E, "COMPILED_FROM")):
+        monkeypatch.setattr(mod, name, 10**15)
     plain = _run(None)
-    monkeypatch.setattr(C, "COMPILED_FROM", 0)
-    monkeypatch.setattr(_kernels, "AUTO_NUMBA_MIN", 0)
+    for mod, name in ((C, "COMPILED_FROM"), (_kernels, "AUTO_NUMBA_MIN"), (E, "COMPILED_FROM")):
+        monkeypatch.setattr(mod, name, 0)
     fast = _run(None)
     assert list(fast.results) == list(plain.results)
     for sc, a in plain.results.items():

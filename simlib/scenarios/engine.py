@@ -127,18 +127,43 @@ def _schedule(base: Baseline, scenario: Scenario | Schedule) -> Schedule:
     return scenario if isinstance(scenario, Schedule) else scenario.resolve(base.levers, base.years)
 
 
+#: From this many cells on (draws x units x years), :func:`_combine` combines the levers' effects in one compiled
+#: pass (:mod:`simlib.scenarios._numba_combine`, the numpy path's numbers bit for bit) when numba is installed.
+COMPILED_FROM = 200_000
+
+
+def _compiled(s0: np.ndarray, effects: list[np.ndarray], mf: np.ndarray) -> bool:
+    """Whether the compiled combination applies: large float64 arrays of one 3-D shape, at most 8 levers."""
+    arrs = [s0, *effects]
+    if (s0.ndim != 3 or s0.size < COMPILED_FROM or len(effects) > 8 or np.shape(mf) != (s0.shape[0],)
+            or any(a.shape != s0.shape or a.dtype != np.float64 or not a.flags.writeable for a in arrs)
+            or np.asarray(mf).dtype != np.float64 or not np.asarray(mf).flags.writeable):
+        return False
+    try:
+        import numba  # noqa: F401
+    except ImportError:  # pragma: no cover - numba is a dependency; numpy is the fallback
+        return False
+    return True
+
+
 def _combine(base: Baseline, effects: Mapping[str, Mapping[str, np.ndarray]]):
     """Demand (baseline + combined effects, clipped to [0, 1]) per steered indicator; effects only after ``as_of``."""
     demand, kept, combined = {}, {}, {}
     active = base.active_years().astype(float)[None, None, :]
     for ind, s0 in base.shares.items():
         eff = {k: e * active for k, e in effects.get(ind, {}).items()}  # the past is past
-        if eff:
-            room = base.draws.max_feasible[ind][:, None, None] - s0
-            comb = combine(list(eff.values()), room)
+        mf = base.draws.max_feasible[ind] if eff else None
+        if eff and _compiled(s0, list(eff.values()), mf):
+            from simlib.scenarios import _numba_combine
+
+            comb, demand[ind] = _numba_combine.run(tuple(eff.values()), mf, s0)
         else:
-            comb = np.zeros_like(s0)
-        demand[ind] = np.clip(s0 + comb, 0.0, 1.0)
+            if eff:
+                room = mf[:, None, None] - s0
+                comb = combine(list(eff.values()), room)
+            else:
+                comb = np.zeros_like(s0)
+            demand[ind] = np.clip(s0 + comb, 0.0, 1.0)
         kept[ind] = MappingProxyType(eff)
         combined[ind] = comb
     return demand, kept, combined
