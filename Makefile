@@ -24,7 +24,7 @@ $(STAMP): pyproject.toml requirements/ci.txt
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "error: $(PYTHON) not found; install Python 3.11 or run 'make PYTHON=/path/to/python3.11 ...'"; exit 1; }
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet -c requirements/ci.txt -e ".[notebooks,test,distributed]"
-	$(PY) -c "import simlib.models._numba_kernel, simlib.models._numba_checks, simlib.models._numba_reconcile"  # compile the flow kernel once (cached)
+	$(PY) -c "import simlib.models._numba_kernel, simlib.models._numba_checks, simlib.models._numba_reconcile, simlib.models._numba_transfer, simlib.scenarios._numba_combine"  # compile the compiled paths once (cached)
 	@touch $(STAMP)
 
 venv: $(STAMP) ## create .venv and install simlib with pinned dependencies
