@@ -100,6 +100,12 @@ MESSAGES: dict[str, tuple[str, str]] = {
                  "hai cột cùng nghĩa '{col}': {a} và {b}, nhưng khác nhau (dòng {row}: {va} và {vb}); hãy giữ một cột"),
     "unknown_ind": ("unknown indicator '{v}'{sugg}; valid indicators: {known}",
                     "chỉ số '{v}' không có{sugg}; các chỉ số hợp lệ: {known}"),
+    "unknown_ind_listed": ("unknown indicator '{v}'{sugg}; the valid indicators are listed in the notes below "
+                           "(and in data/indicators.csv)",
+                           "chỉ số '{v}' không có{sugg}; các chỉ số hợp lệ được liệt kê ở phần Ghi chú bên dưới "
+                           "(và trong data/indicators.csv)"),
+    "known_indicators": ("valid indicators (id and Vietnamese name): {known}",
+                         "các chỉ số hợp lệ (mã và tên tiếng Việt): {known}"),
     "did_you_mean": ("; did you mean {s}?", "; có phải là {s}?"),
     'value_column_guessed': ("column {letter} '{col}' was taken as the value column",
         "cột {letter} '{col}' được lấy làm cột giá trị (value)"),
