@@ -418,3 +418,13 @@ def test_ambiguous_old_commune_message_is_all_vietnamese(write):
     p = write("amb.csv", "Địa bàn;Chỉ tiêu;Năm;Giá trị (%);Nguồn\nXã Tân Lập;thcs_to_gdnn_sc_tc;2024;12;Sở\n")
     msg = " ".join(pr.message for pr in problems_of(p, lang="vi"))
     assert "chưa rõ là đơn vị nào" in msg and "đến 30/6/2025" in msg and "until" not in msg
+
+
+def test_target_for_a_merged_province_notes_its_successor_in_vietnamese(write):
+    p = write("t.csv", "Địa bàn,Chỉ số,Năm,So sánh,Giá trị,Đơn vị,Nguồn\n"
+                       "Tỉnh Quảng Bình,thcs_transition,2030,>=,95,%,KH 1\n"
+                       "Tỉnh Quảng Trị,thcs_transition,2029,>=,200,%,KH 1\n")
+    with pytest.raises(ValidationError) as exc:
+        validate_file(p, kind="case_targets", lang="vi")
+    note = next(n for n in exc.value.notes if "Quảng Bình" in n)
+    assert "nay thuộc Tỉnh Quảng Trị (từ 1/7/2025)" in note and "since" not in note

@@ -207,8 +207,8 @@ class Reference:
 
 
 _PLACES_VI = ((" in ", " ở "), ("(former ", "(trước đây "), ("a unit of that name exists elsewhere: ",
-              "có đơn vị cùng tên ở nơi khác: "), (", since 1/7/2025)", ", từ 1/7/2025)"),
-              (", until 30/6/2025)", ", đến 30/6/2025)"), ("; did you mean", "; có phải là"), (" or ", " hoặc "))
+              "có đơn vị cùng tên ở nơi khác: "), ("since 1/7/2025)", "từ 1/7/2025)"),
+              ("until 30/6/2025)", "đến 30/6/2025)"), ("; did you mean", "; có phải là"), (" or ", " hoặc "))
 
 
 def _vi_places(text: str) -> str:

@@ -53,7 +53,7 @@ from simlib.inputs.textio import (
 )
 from simlib.inputs.layout import province_in_title
 from simlib.inputs.messages import _g, _m
-from simlib.inputs.reference import Reference, guess_kind
+from simlib.inputs.reference import Reference, _vi_places, guess_kind
 from simlib.inputs.schemas import (
     BASIS,
     INDICATOR_KINDS,
@@ -737,8 +737,8 @@ def _parse_geographies(s: pd.Series, col: Column, ctx: _Ctx, ref: Reference | No
                     grp = old_map.setdefault(place.successor or "?", {})
                     grp.setdefault(place.name_vi, []).extend(ctx.rows[i] for i in idx)
                     continue
-                if True:
-                    tag = _m(lang, "abolished_unit", name=key[0], year=y, now=place.note.split('-> ', 1)[1])
+                now = place.note.split('-> ', 1)[1]
+                tag = _m(lang, "abolished_unit", name=key[0], year=y, now=_vi_places(now) if lang == "vi" else now)
                 notes.setdefault(tag, []).extend(ctx.rows[i] for i in idx)
     _mapped_notes(old_map, notes, ctx)
     ctx.fail(col.name, failed)
