@@ -434,13 +434,23 @@ def main(argv: list[str] | None = None) -> int:
     except ValidationError as exc:
         return _print_error(str(exc))
     except SimlibError as exc:
-        text = str(exc)
-        word = "lỗi" if getattr(exc, "lang", None) == "vi" else "error"  # a refusal worded in the case's language
+        lang = getattr(exc, "lang", None) or _planner_lang(args)
+        text = exc.text(lang)
+        word = "lỗi" if lang == "vi" and (getattr(exc, "lang", None) == "vi" or exc.vi) else "error"
         return _print_error(text if text.startswith(("error", "lỗi")) or "\n" in text else f"{word}: {text}")
     except KeyboardInterrupt:
         return _print_error("interrupted") and 130
     except Exception as exc:  # noqa: BLE001 - anything else is a bug: report it, with the traceback in a file
         return _internal_error(exc)
+
+
+def _planner_lang(args: argparse.Namespace) -> str:
+    """The language of a refusal that has both (a scenario file's): the command's ``--lang`` (the first of a
+    report's), else Vietnamese, the planners' language."""
+    lang = getattr(args, "lang", None)
+    if isinstance(lang, (list, tuple)):
+        lang = lang[0] if lang else None
+    return lang if lang in ("vi", "en") else "vi"
 
 
 def _print_error(text: str) -> int:
