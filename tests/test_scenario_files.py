@@ -78,3 +78,30 @@ def test_report_prints_the_scenario_refusal_in_the_report_language(tmp_path):
         outs[lang] = r.stderr
     assert outs["vi"].startswith("lỗi: ") and "có dấu %" in outs["vi"]
     assert outs["en"].startswith("error: ") and "has a % sign" in outs["en"]
+
+
+def test_validate_reads_a_case_its_scenarios_and_the_lever_file(tmp_path):
+    """`validate` on a YAML file checks it as what it is; a bad scenario makes case.yaml's check fail too."""
+    from simlib.apps.init_case import init_case
+
+    case = tmp_path / "case"
+    init_case("Quảng Trị", case, as_of=2026)
+
+    def run(path, *extra):
+        r = subprocess.run([sys.executable, "-m", "simlib", "validate", str(path), *extra], capture_output=True,
+                           text=True, cwd=REPO, timeout=600)
+        assert "Traceback" not in r.stderr
+        return r.returncode, r.stdout + r.stderr
+
+    code, out = run(case / "case.yaml")
+    n = len(list((case / "scenarios").glob("*.yaml")))
+    assert code == 0 and f"{n} kịch bản" in out, out
+    code, out = run(REPO / "data" / "levers.yaml", "--lang", "en")
+    assert code == 0 and "lever file" in out, out
+    code, out = run(case / "scenarios" / "quota_70.yaml")
+    assert code == 0 and "kịch bản" in out, out
+    (case / "scenarios" / "quota_70.yaml").write_text("name: q\nquota:\n  grade10_public_share: {2027: 1.7}\n",
+                                                       encoding="utf-8")
+    for path in (case / "scenarios" / "quota_70.yaml", case / "case.yaml"):
+        code, out = run(path)
+        assert code == 1 and "nằm ngoài khoảng hợp lý" in out, out
