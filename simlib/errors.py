@@ -17,7 +17,25 @@ __all__ = ["SimlibError", "InputError"]
 
 
 class SimlibError(Exception):
-    """Base of every error simlib raises on purpose (bad input, bad option, bad data file)."""
+    """Base of every error simlib raises on purpose (bad input, bad option, bad data file).
+
+    ``vi``: the same message in Vietnamese, when the raising code has it (a planner's scenario file, for one);
+    :meth:`text` picks the planner's language. ``str(error)`` stays the English text.
+
+    Examples
+    --------
+    >>> e = SimlibError("a number 0-1", vi="một số từ 0 đến 1")
+    >>> e.text("vi"), e.text("en"), SimlibError("x").text("vi")
+    ('một số từ 0 đến 1', 'a number 0-1', 'x')
+    """
+
+    def __init__(self, *args: object, vi: str | None = None) -> None:
+        super().__init__(*args)
+        self.vi = vi
+
+    def text(self, lang: str = "en") -> str:
+        """The message in ``lang`` ("vi" or "en"); English when no Vietnamese text was given."""
+        return self.vi if lang == "vi" and self.vi else str(self)
 
 
 class InputError(SimlibError, ValueError):

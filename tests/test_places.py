@@ -83,3 +83,13 @@ def test_reference_for_a_province_knows_its_communes():
     assert (gid, why) == ("vn.tay_ninh.xa_hau_nghia", None)
     plain = load_reference()
     assert "vn.tay_ninh.xa_hau_nghia" not in set(plain.geographies["geo_id"])
+
+
+def test_bundle_names_a_former_province_that_only_the_old_map_knows():
+    """A target written for a province merged on 1/7/2025 shows its name, not its id, in the verdict tables."""
+    from simlib.inputs.bundle import load_bundle
+
+    b = load_bundle()
+    assert "vn.quang_binh" not in set(b.geographies["geo_id"])
+    assert b.geo_name("vn.quang_binh") == "Tỉnh Quảng Bình"
+    assert b.geo_name("vn.no_such_place") == "vn.no_such_place"

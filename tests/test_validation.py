@@ -369,3 +369,62 @@ def test_cli_output_into_a_closed_pipe_ends_quietly_and_csv_is_written_first(tmp
     assert "Traceback" not in err and "BrokenPipe" not in err, err
     assert proc.returncode == 0
     assert out.exists() and out.read_text(encoding="utf-8").startswith("target_id")
+
+
+# --- the planner's language in messages about columns and indicators (bad-input review, 2026-12-08) -------------
+
+
+@pytest.mark.parametrize("kind", ["observations", "case_targets"])
+def test_vietnamese_missing_and_empty_column_messages_have_no_english(kind):
+    """Every column a planner's file must have is named by its Vietnamese header and described in Vietnamese."""
+    from simlib.inputs.messages import message
+    from simlib.inputs.schemas import SCHEMAS
+    from vi_words import english_words
+
+    checked = 0
+    for col in SCHEMAS[kind].columns:
+        if not (col.required or col.nonempty) or not any(not a.isascii() for a in col.aliases):
+            continue
+        for key in ("missing_col", "empty"):
+            text = message(key, "vi", col=col.shown("vi"), doc=col.described("vi"))
+            assert col.shown("vi") != col.name and col.shown("vi")[0].isupper(), text
+            # unit codes are what the planner types in the cell: quoted as they are
+            assert english_words(text, allow=frozenset({"percent", "share"})) == [], (col.name, text)
+        checked += 1
+    assert checked >= 4
+
+
+def test_missing_source_column_in_a_vietnamese_file_names_the_vietnamese_header(write):
+    p = write("vi_missing.csv", "Địa bàn,Chỉ tiêu,Năm,Giá trị (%)\nTân An,thcs_to_gdnn_sc_tc,2023,\"20,5\"\n")
+    pr = only(problems_of(p, lang="vi"))
+    assert pr.column == "Nguồn"
+    assert "thiếu cột bắt buộc 'Nguồn' (văn bản hoặc cơ quan công bố số liệu)" in pr.message
+
+
+def test_unknown_indicators_list_the_valid_ones_once_in_the_notes(write):
+    rows = "".join(f"Long An,{name},2021,13,,,,,percent,report\n" for name in ("tỷ lệ gì đó", "tỷ lệ khác"))
+    p = write("two_bad.csv", PLANNER_HEADER + rows)
+    with pytest.raises(ValidationError) as exc:
+        load_planner_file(p, ref=REF, lang="vi")
+    probs = exc.value.problems
+    assert len(probs) == 2 and all("phần Ghi chú" in pr.message for pr in probs)
+    assert all("thcs_to_gdnn_sc_tc" not in pr.message for pr in probs)
+    listed = [n for n in exc.value.notes if "thcs_to_gdnn_sc_tc" in n]
+    assert len(listed) == 1 and "thpt_to_cao_dang" in listed[0]
+    assert str(exc.value).count("thcs_to_gdnn_sc_tc (") == 1
+
+
+def test_ambiguous_old_commune_message_is_all_vietnamese(write):
+    p = write("amb.csv", "Địa bàn;Chỉ tiêu;Năm;Giá trị (%);Nguồn\nXã Tân Lập;thcs_to_gdnn_sc_tc;2024;12;Sở\n")
+    msg = " ".join(pr.message for pr in problems_of(p, lang="vi"))
+    assert "chưa rõ là đơn vị nào" in msg and "đến 30/6/2025" in msg and "until" not in msg
+
+
+def test_target_for_a_merged_province_notes_its_successor_in_vietnamese(write):
+    p = write("t.csv", "Địa bàn,Chỉ số,Năm,So sánh,Giá trị,Đơn vị,Nguồn\n"
+                       "Tỉnh Quảng Bình,thcs_transition,2030,>=,95,%,KH 1\n"
+                       "Tỉnh Quảng Trị,thcs_transition,2029,>=,200,%,KH 1\n")
+    with pytest.raises(ValidationError) as exc:
+        validate_file(p, kind="case_targets", lang="vi")
+    note = next(n for n in exc.value.notes if "Quảng Bình" in n)
+    assert "nay thuộc Tỉnh Quảng Trị (từ 1/7/2025)" in note and "since" not in note

@@ -75,9 +75,46 @@ def _stage_printer():
     return say
 
 
+def _validate_yaml(path: Path, args: argparse.Namespace) -> int:
+    """``validate`` of a YAML file: a case (``case.yaml``: the whole case, its scenarios included), a lever file,
+    or a scenario (checked against its case's lever file, else the bundled one)."""
+    from simlib.inputs.case import CASE_FILE, load_case, load_case_inputs
+    from simlib.inputs.levers import list_scenario_files, lever_file
+    from simlib.inputs.yamlio import read_yaml
+    from simlib.scenarios.levers import load_levers, load_scenario
+
+    vi = (args.lang or "vi") == "vi"
+    if path.name == CASE_FILE:
+        inputs = load_case_inputs(load_case(path.parent, data_dir=args.data), data_dir=args.data)
+        levers = load_levers(inputs.levers_path)
+        names = list_scenario_files(inputs.scenarios_dir)
+        for n in names:
+            load_scenario(n, levers, directory=inputs.scenarios_dir).check(levers)
+        print(f"OK: {path} ({'hồ sơ' if vi else 'case'} {inputs.case.id}; {len(inputs.units)} "
+              f"{'địa bàn' if vi else 'units'}, {len(names)} {'kịch bản' if vi else 'scenarios'})")
+        return 0
+    doc = read_yaml(path)
+    if isinstance(doc, dict) and "levers" in doc and any(isinstance(v, dict) and "mechanism" in v
+                                                         for v in (doc.get("levers") or {}).values()):
+        levers = load_levers(path)
+        print(f"OK: {path} ({'tệp giải pháp' if vi else 'lever file'}; {len(levers.levers)} "
+              f"{'giải pháp' if vi else 'levers'})")
+        return 0
+    case_dir = path.parent.parent if path.parent.name == "scenarios" else None
+    own = case_dir / "levers.yaml" if case_dir is not None else None
+    levers_path = own if own is not None and own.exists() else lever_file(args.data)
+    levers = load_levers(levers_path)
+    load_scenario(path, levers).check(levers)
+    print(f"OK: {path} ({'kịch bản, đối chiếu với' if vi else 'scenario, checked against'} {levers_path})")
+    return 0
+
+
 def _cmd_validate(args: argparse.Namespace) -> int:
     from simlib.inputs.bundle import validate_file
     from simlib.inputs.validation import guess_kind
+
+    if Path(args.path).suffix.lower() in (".yaml", ".yml"):
+        return _validate_yaml(Path(args.path), args)
 
     df = validate_file(args.path, kind=args.kind, sheet=args.sheet, data_dir=args.data, lang=args.lang,
                        province=args.province)
@@ -283,8 +320,9 @@ def _case_options(x) -> None:
 
 def _add_validate(sub) -> None:
     """``simlib validate``."""
-    v = sub.add_parser("validate", help="check a CSV, Excel or OpenDocument file; prints OK or every problem found")
-    v.add_argument("path", help="file to check (.csv, .xlsx, .xls or .ods)")
+    v = sub.add_parser("validate", help="check a CSV, Excel or OpenDocument file, or a case's YAML (case.yaml, a "
+                                        "scenario, a lever file); prints OK or every problem found")
+    v.add_argument("path", help="file to check (.csv, .xlsx, .xls, .ods; or .yaml: case.yaml checks the whole case)")
     v.add_argument("--kind", choices=["observations", "targets", "case_targets", "geographies", "indicators",
                                       "plans", "context"],
                    help="table kind (default: from the file name; other names use the planner template)")
@@ -434,13 +472,23 @@ def main(argv: list[str] | None = None) -> int:
     except ValidationError as exc:
         return _print_error(str(exc))
     except SimlibError as exc:
-        text = str(exc)
-        word = "lỗi" if getattr(exc, "lang", None) == "vi" else "error"  # a refusal worded in the case's language
+        lang = getattr(exc, "lang", None) or _planner_lang(args)
+        text = exc.text(lang)
+        word = "lỗi" if lang == "vi" and (getattr(exc, "lang", None) == "vi" or exc.vi) else "error"
         return _print_error(text if text.startswith(("error", "lỗi")) or "\n" in text else f"{word}: {text}")
     except KeyboardInterrupt:
         return _print_error("interrupted") and 130
     except Exception as exc:  # noqa: BLE001 - anything else is a bug: report it, with the traceback in a file
         return _internal_error(exc)
+
+
+def _planner_lang(args: argparse.Namespace) -> str:
+    """The language of a refusal that has both (a scenario file's): the command's ``--lang`` (the first of a
+    report's), else Vietnamese, the planners' language."""
+    lang = getattr(args, "lang", None)
+    if isinstance(lang, (list, tuple)):
+        lang = lang[0] if lang else None
+    return lang if lang in ("vi", "en") else "vi"
 
 
 def _print_error(text: str) -> int:

@@ -524,8 +524,8 @@ class Explorer:
         try:
             view = explore(self.base, **self.settings())
         except InputError as exc:  # e.g. a unit without evidence: say so instead of raising inside a callback
-            self.error = str(exc)
-            self.status.value = f"<span style='color:#D55E00'>{html.escape(str(exc))}</span>"
+            self.error = exc.text(lang)
+            self.status.value = f"<span style='color:#D55E00'>{html.escape(self.error)}</span>"
             return None
         self.error = None
         self.view = view

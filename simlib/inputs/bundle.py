@@ -85,9 +85,13 @@ class Bundle:
     province_figures: pd.DataFrame | None = None
 
     def geo_name(self, geo_id: str) -> str:
-        """Vietnamese name of a geography (its geo id when unknown)."""
+        """Vietnamese name of a geography: the bundle's, else either map's (a former province), else its geo id."""
         hit = self.geographies.loc[self.geographies["geo_id"] == geo_id, "name_vi"]
-        return str(hit.iloc[0]) if len(hit) else geo_id
+        if len(hit):
+            return str(hit.iloc[0])
+        from simlib.inputs.places import name_of
+
+        return name_of(geo_id) or geo_id
 
     def with_planner_data(self, planner: pd.DataFrame | None) -> Bundle:
         """This bundle with a planner's validated observations added, each flagged ``planner_data``.

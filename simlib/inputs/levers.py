@@ -36,7 +36,10 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
+import re
+
 from simlib.errors import InputError
+from simlib.inputs.messages import message
 from simlib.inputs.resources import bundled_data_dir
 from simlib.inputs.yamlio import check_keys, read_yaml
 
@@ -58,6 +61,32 @@ _ORDER = ("baseline", "plan_as_written", "waiver_plus", "all_levers")
 
 class LeverError(InputError):
     """A lever or scenario file is invalid; the message names the file and the entry."""
+
+
+def lever_error(message_key: str, **fields: Any) -> LeverError:
+    """A :class:`LeverError` from the message table, in English with its Vietnamese text (``error.text("vi")``)."""
+    return LeverError(message(message_key, "en", **fields), vi=message(message_key, "vi", **fields))
+
+
+def _number(v: Any, where: str) -> float:
+    """A setting's number; a '%' sign or a decimal comma is refused with the number to write instead."""
+    if isinstance(v, bool):
+        raise lever_error("scen_number", where=where, v=repr(v))
+    if isinstance(v, (int, float)):
+        return float(v)
+    text = str(v).strip() if v is not None else ""
+    if text.endswith("%"):
+        try:
+            fixed = f"{float(text[:-1].strip().replace(',', '.')) / 100:g}"
+        except ValueError:
+            fixed = "0.70"
+        raise lever_error("scen_pct_sign", where=where, v=text, fixed=fixed)
+    if re.fullmatch(r"[+-]?\d+,\d+", text):
+        raise lever_error("scen_decimal_comma", where=where, v=text, fixed=text.replace(",", "."))
+    try:
+        return float(text)
+    except ValueError:
+        raise lever_error("scen_number", where=where, v=repr(v)) from None
 
 
 def lever_file(data_dir: str | Path | None = None) -> Path:
@@ -134,18 +163,24 @@ def by_year(value: Any, where: str) -> float | Mapping[int, float]:
     """
     if isinstance(value, Mapping):
         out = {}
-        for y, v in value.items():
+        items = list(value.items())
+        for i, (y, v) in enumerate(items):
+            if v is None and i and isinstance(y, int) and y < 1000 and isinstance(items[i - 1][1], (int, float)):
+                # YAML reads {2027: 0,7} as {2027: 0, 7: None}
+                raise lever_error("scen_yaml_comma", where=where, y=items[i - 1][0], v=items[i - 1][1], k=y)
             try:
-                out[int(y)] = float(v)
+                year = int(y)
             except (TypeError, ValueError):
-                raise LeverError(f"{where}: use {{year: number}}, e.g. {{2025: 1.0}}; got {y!r}: {v!r}") from None
+                raise lever_error("scen_year_number", where=where, y=repr(y), v=repr(v)) from None
+            if v is None:
+                raise lever_error("scen_year_number", where=where, y=y, v="(trống / empty)")
+            out[year] = _number(v, f"{where}.{year}")
         if not out:
-            raise LeverError(f"{where}: empty mapping of years")
+            raise lever_error("scen_no_years", where=where)
         return MappingProxyType(dict(sorted(out.items())))
-    try:
-        return float(value)
-    except (TypeError, ValueError):
-        raise LeverError(f"{where}: a number or {{year: number}}; got {value!r}") from None
+    if value is None:
+        raise lever_error("scen_number", where=where, v="(trống / empty)")
+    return _number(value, where)
 
 
 @dataclass(frozen=True)
@@ -191,6 +226,25 @@ def scenario_path(name_or_path: str | Path, directory: str | Path | None = None)
     return p
 
 
+#: What a scenario's capacity section holds at each depth, as a planner reads it.
+_CAPACITY_SHAPES = (
+    {"shape_en": "{geo_id: {thcs|thpt: {track: seats}}}", "shape_vi": "{mã địa bàn: {thcs|thpt: {loại hình: số chỗ}}}"},
+    {"shape_en": "{thcs|thpt: {track: seats}}", "shape_vi": "{thcs|thpt: {loại hình: số chỗ}}"},
+    {"shape_en": "{track: seats}", "shape_vi": "{loại hình: số chỗ}"},
+)
+
+
+def _check_keys_both(doc: Mapping, allowed, where: str, what: tuple[str, str], lines) -> None:
+    """:func:`check_keys` with the refusal in both languages (the scenario's reader does not know the case's)."""
+    try:
+        check_keys(doc, allowed, where, what, error=LeverError, lines=lines)
+    except LeverError as en:
+        try:
+            check_keys(doc, allowed, where, what, error=LeverError, lines=lines, lang="vi")
+        except LeverError as vi:
+            raise LeverError(str(en), vi=str(vi)) from None
+
+
 def read_scenario_file(name_or_path: str | Path, directory: str | Path | None = None) -> ScenarioDoc:
     """Read a scenario by name or path: known keys, settings as numbers or ``{year: number}``.
 
@@ -203,24 +257,25 @@ def read_scenario_file(name_or_path: str | Path, directory: str | Path | None = 
     p = scenario_path(name_or_path, directory)
     doc, lines = read_yaml(p, error=LeverError, key_lines=True)
     if not isinstance(doc, Mapping):
-        raise LeverError(f"{p}: expected a mapping with name, title_en, title_vi, description, levers")
-    check_keys(doc, SCENARIO_KEYS, p.name, "a scenario", error=LeverError, lines=lines)
+        raise lever_error("scen_not_mapping", where=p)
+    _check_keys_both(doc, SCENARIO_KEYS, p.name, ("a scenario", "tệp kịch bản"), lines)
     settings = {}
     for key, sets in (doc.get("levers") or {}).items():
         if not isinstance(sets, Mapping):
-            raise LeverError(f"{p.name}: levers.{key}: expected settings, e.g. coverage: {{2025: 1.0}}")
+            raise lever_error("scen_lever_settings", where=p.name, name=key)
         settings[key] = MappingProxyType({n: by_year(v, f"{p.name}: levers.{key}.{n}") for n, v in sets.items()})
     capacity = {}
     cap_doc = doc.get("capacity") or {}
     if not isinstance(cap_doc, Mapping):
-        raise LeverError(f"{p.name}: capacity: expected {{geo_id: {{thcs|thpt: {{track: seats}}}}}}")
+        raise lever_error("scen_capacity", where=f"{p.name}: capacity", v=repr(cap_doc), **_CAPACITY_SHAPES[0])
     for geo, origins in cap_doc.items():
         if not isinstance(origins, Mapping):
-            raise LeverError(f"{p.name}: capacity.{geo}: expected {{thcs|thpt: {{track: seats}}}}, got {origins!r}")
+            raise lever_error("scen_capacity", where=f"{p.name}: capacity.{geo}", v=repr(origins), **_CAPACITY_SHAPES[1])
         per = {}
         for origin, tracks in origins.items():
             if not isinstance(tracks, Mapping):
-                raise LeverError(f"{p.name}: capacity.{geo}.{origin}: expected {{track: seats}}, got {tracks!r}")
+                raise lever_error("scen_capacity", where=f"{p.name}: capacity.{geo}.{origin}", v=repr(tracks),
+                                  **_CAPACITY_SHAPES[2])
             per[str(origin)] = MappingProxyType({str(t): by_year(v, f"{p.name}: capacity.{geo}.{origin}.{t}")
                                                  for t, v in tracks.items()})
         capacity[str(geo)] = MappingProxyType(per)
@@ -228,9 +283,9 @@ def read_scenario_file(name_or_path: str | Path, directory: str | Path | None = 
     for section in ("quota", "tracks"):
         sec = doc.get(section) or {}
         if not isinstance(sec, Mapping):
-            raise LeverError(f"{p.name}: {section}: expected {{name: number or {{year: number}}}}, e.g. "
-                             + ("grade10_public_share: {2027: 0.70}" if section == "quota"
-                                else "trung_hoc_nghe: {2027: 0.03}"))
+            raise lever_error("scen_section", where=p.name, section=section,
+                              example=("grade10_public_share: {2027: 0.70}" if section == "quota"
+                                       else "trung_hoc_nghe: {2027: 0.03}"))
         extra[section] = MappingProxyType({
             str(k): (v if section == "quota" and str(k) == "overflow" else by_year(v, f"{p.name}: {section}.{k}"))
             for k, v in sec.items()})

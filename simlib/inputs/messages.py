@@ -100,6 +100,68 @@ MESSAGES: dict[str, tuple[str, str]] = {
                  "hai cột cùng nghĩa '{col}': {a} và {b}, nhưng khác nhau (dòng {row}: {va} và {vb}); hãy giữ một cột"),
     "unknown_ind": ("unknown indicator '{v}'{sugg}; valid indicators: {known}",
                     "chỉ số '{v}' không có{sugg}; các chỉ số hợp lệ: {known}"),
+    "unknown_ind_listed": ("unknown indicator '{v}'{sugg}; the valid indicators are listed in the notes below "
+                           "(and in data/indicators.csv)",
+                           "chỉ số '{v}' không có{sugg}; các chỉ số hợp lệ được liệt kê ở phần Ghi chú bên dưới "
+                           "(và trong data/indicators.csv)"),
+    "known_indicators": ("valid indicators (id and Vietnamese name): {known}",
+                         "các chỉ số hợp lệ (mã và tên tiếng Việt): {known}"),
+    # scenario files (a planner's YAML): the setting's place in the file is {where}
+    "scen_year_number": ("{where}: write {{year: number}}, e.g. {{2027: 0.70}}; got {y}: {v}",
+                         "{where}: ghi {{năm: số}}, ví dụ {{2027: 0.70}}; thấy {y}: {v}"),
+    "scen_number": ("{where}: write a number or {{year: number}}, e.g. {{2027: 0.70}}; got {v}",
+                    "{where}: ghi một số hoặc {{năm: số}}, ví dụ {{2027: 0.70}}; thấy {v}"),
+    "scen_pct_sign": ("{where}: '{v}' has a % sign; settings are numbers in the lever file's unit (a share is "
+                      "written 0-1: {fixed})",
+                      "{where}: '{v}' có dấu %; thiết lập ghi bằng số theo đơn vị của tệp giải pháp (tỷ lệ ghi dạng "
+                      "0-1: {fixed})"),
+    "scen_decimal_comma": ("{where}: a decimal comma ({v}); in scenario files write the decimal point: {fixed}",
+                           "{where}: số có dấu phẩy thập phân ({v}); trong tệp kịch bản hãy dùng dấu chấm thập "
+                           "phân: {fixed}"),
+    "scen_yaml_comma": ("{where}: {{{y}: {v}, {k}: ...}} looks like a decimal comma ({v},{k}); in scenario files "
+                        "write the decimal point, e.g. {{2027: 0.70}}",
+                        "{where}: {{{y}: {v}, {k}: ...}} có vẻ là số có dấu phẩy thập phân ({v},{k}); trong tệp kịch "
+                        "bản hãy dùng dấu chấm thập phân, ví dụ {{2027: 0.70}}"),
+    "scen_no_years": ("{where}: no year given; write e.g. {{2027: 0.70}}",
+                      "{where}: chưa ghi năm nào; ví dụ {{2027: 0.70}}"),
+    "scen_not_mapping": ("{where}: a scenario file is a list of 'key: value' lines (name, title_vi, title_en, "
+                         "description, levers, quota, tracks, capacity)",
+                         "{where}: tệp kịch bản gồm các dòng 'khóa: giá trị' (name, title_vi, title_en, description, "
+                         "levers, quota, tracks, capacity)"),
+    "scen_lever_settings": ("{where}: levers.{name}: give its settings, e.g. coverage: {{2027: 1.0}}",
+                            "{where}: levers.{name}: hãy ghi các thiết lập của giải pháp, ví dụ coverage: {{2027: 1.0}}"),
+    "scen_section": ("{where}: {section}: write {{name: number or {{year: number}}}}, e.g. {example}",
+                     "{where}: {section}: ghi {{tên: số hoặc {{năm: số}}}}, ví dụ {example}"),
+    "scen_capacity": ("{where}: expected {shape_en}; got {v}", "{where}: cần ghi dạng {shape_vi}; thấy {v}"),
+    "scen_out_of_range": ("{where}: {what} = {x} is outside its plausible range [{lo}, {hi}] ({unit})",
+                          "{where}: {what} = {x} nằm ngoài khoảng hợp lý [{lo}, {hi}] ({unit})"),
+    "scen_unknown_lever": ("{where}: unknown lever '{name}'; the lever file has: {known}",
+                           "{where}: không có giải pháp '{name}'; tệp giải pháp có: {known}"),
+    "scen_unknown_setting": ("{where}: lever {lever} has no setting '{name}'; its settings: {known}",
+                             "{where}: giải pháp {lever} không có thiết lập '{name}'; các thiết lập: {known}"),
+    "scen_unknown_quota": ("{where}: quota.{name} is not known; the lever file ({file}) has: {known}",
+                           "{where}: quota.{name} không có; tệp giải pháp ({file}) có: {known}"),
+    "scen_unknown_track": ("{where}: tracks.{name} is not known; the lever file ({file}) has: {known}",
+                           "{where}: tracks.{name} không có; tệp giải pháp ({file}) có: {known}"),
+    "scen_split": ("{where}: give fractions by destination, e.g. {{thpt_private: 0.4, gdtx: 0.3, trung_cap: 0.2, "
+                   "not_continuing: 0.1}}",
+                   "{where}: ghi tỷ lệ (0-1) theo nơi đến, ví dụ {{thpt_private: 0.4, gdtx: 0.3, trung_cap: 0.2, "
+                   "not_continuing: 0.1}}"),
+    "scen_split_dest": ("{where}: '{t}' is not a destination students above the quota can go to; use {known}",
+                        "{where}: '{t}' không phải nơi học sinh vượt chỉ tiêu có thể đến; dùng {known}"),
+    "scen_fraction": ("{where}: a fraction 0-1; got {v}", "{where}: cần một tỷ lệ từ 0 đến 1; thấy {v}"),
+    "scen_split_sum": ("{where}: the fractions sum to {total}; they must sum to 1 (every displaced student goes "
+                       "somewhere)",
+                       "{where}: tổng các tỷ lệ là {total}; tổng phải bằng 1 (mỗi học sinh vượt chỉ tiêu đều đi đâu "
+                       "đó)"),
+    "scen_cap_origin": ("{where}: origin must be 'thcs' or 'thpt'", "{where}: cấp phải là 'thcs' hoặc 'thpt'"),
+    "scen_cap_track": ("{where}: unknown track; {origin} tracks that can be capped: {known}",
+                       "{where}: loại hình không có; các loại hình sau {origin} có thể giới hạn chỗ: {known}"),
+    "scen_cap_negative": ("{where}: seats must be zero or more", "{where}: số chỗ phải từ 0 trở lên"),
+    "scen_cap_geo": ("{where}: capacity for unknown geography '{geo}' (geo ids are in data/geographies.csv and the "
+                     "case's units.csv, e.g. '{example}')",
+                     "{where}: giới hạn chỗ cho địa bàn '{geo}' không có (mã địa bàn ở data/geographies.csv và "
+                     "units.csv của hồ sơ, ví dụ '{example}')"),
     "did_you_mean": ("; did you mean {s}?", "; có phải là {s}?"),
     'value_column_guessed': ("column {letter} '{col}' was taken as the value column",
         "cột {letter} '{col}' được lấy làm cột giá trị (value)"),

@@ -48,7 +48,7 @@ from simlib.errors import InputError
 from simlib.inputs.textio import fold_key, strip_accents
 
 __all__ = ["Place", "PlaceError", "provinces", "province", "units", "resolve", "historical_units", "slug",
-           "MAP_CHANGE", "closest_provinces"]
+           "MAP_CHANGE", "closest_provinces", "name_of"]
 
 #: The day the 34-province map took effect.
 MAP_CHANGE = "1/7/2025"
@@ -629,6 +629,22 @@ def _by_id(geo: str) -> Place:
         if geo in leg[table]:
             return _place(tier, dict(leg[table][geo], current=False))
     raise PlaceError(f"unknown geo_id '{geo}'")
+
+
+def name_of(geo: str) -> str | None:
+    """The Vietnamese name of a geo id on either map (``None`` when no map knows it).
+
+    Examples
+    --------
+    >>> name_of("vn.quang_binh")
+    'Tỉnh Quảng Bình'
+    >>> name_of("vn.nowhere") is None
+    True
+    """
+    try:
+        return _by_id(geo).name_vi
+    except PlaceError:
+        return None
 
 
 def _unknown_message(raw: str, base: str, ctx_new, ctx_old, found) -> str:

@@ -187,7 +187,9 @@ class Reference:
     def indicator_id(self, name: str) -> str | None:
         return self._ind_lookup.get(fold_key(name))
 
-    def unknown_indicator(self, name: str, lang: str = "en") -> str:
+    def unknown_indicator(self, name: str, lang: str = "en", listed: bool = False) -> str:
+        """Why ``name`` is no indicator, with the closest ids or names; ``listed``: the valid indicators are listed
+        once elsewhere (a file's notes, :meth:`known_indicators`), so the message points there instead."""
         ids = list(self.indicators["indicator_id"])
         sugg = _suggest(name, [fold_key(k) for k in ids], lambda k: k, lang, cutoff=0.88)
         if not sugg:
@@ -195,13 +197,18 @@ class Reference:
             close = difflib.get_close_matches(fold_key(name), list(names), n=1, cutoff=0.85)
             if close:
                 sugg = _m(lang, "did_you_mean", s=names[close[0]])
-        known = "; ".join(f"{i} ({n})" for i, n in zip(ids, self.indicators["name_vi"]))
-        return _m(lang, "unknown_ind", v=name, sugg=sugg, known=known)
+        if listed:
+            return _m(lang, "unknown_ind_listed", v=name, sugg=sugg)
+        return _m(lang, "unknown_ind", v=name, sugg=sugg, known=self.known_indicators())
+
+    def known_indicators(self) -> str:
+        """Every valid indicator as ``id (Vietnamese name)``, separated by semicolons."""
+        return "; ".join(f"{i} ({n})" for i, n in zip(self.indicators["indicator_id"], self.indicators["name_vi"]))
 
 
 _PLACES_VI = ((" in ", " ở "), ("(former ", "(trước đây "), ("a unit of that name exists elsewhere: ",
-              "có đơn vị cùng tên ở nơi khác: "), (", since 1/7/2025)", ", từ 1/7/2025)"),
-              (", until 30/6/2025)", ", đến 30/6/2025)"), ("; did you mean", "; có phải là"), (" or ", " hoặc "))
+              "có đơn vị cùng tên ở nơi khác: "), ("since 1/7/2025)", "từ 1/7/2025)"),
+              ("until 30/6/2025)", "đến 30/6/2025)"), ("; did you mean", "; có phải là"), (" or ", " hoặc "))
 
 
 def _vi_places(text: str) -> str:
@@ -215,7 +222,7 @@ def _geo_ambiguous(name: str, msg: str, lang: str) -> str:
     if lang != "vi":  # the map's own message is English
         return msg
     body = msg.split("it could be ", 1)[-1].split("; write the kind")[0]
-    return _m(lang, "ambiguous_unit", name=name, body=body)
+    return _m(lang, "ambiguous_unit", name=name, body=_vi_places(body))
 
 
 def _suggest(name: str, keys, display: Callable[[str], str], lang: str = "en", cutoff: float = 0.8,

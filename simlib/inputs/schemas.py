@@ -54,6 +54,20 @@ class Column:
     choices: tuple[str, ...] = ()
     aliases: tuple[str, ...] = ()
     doc: str = ""
+    doc_vi: str = ""
+
+    def shown(self, lang: str) -> str:
+        """The column's name as a planner reads it: in Vietnamese the first Vietnamese header alias ('Nguồn')."""
+        if lang == "vi":
+            vi = next((a for a in self.aliases if not a.isascii()), None)
+            if vi:
+                return vi[:1].upper() + vi[1:]
+        return self.name
+
+    def described(self, lang: str) -> str:
+        """`` (what the column holds)`` in the planner's language, or an empty string."""
+        doc = self.doc_vi if lang == "vi" else self.doc
+        return f" ({doc})" if doc else ""
 
 
 @dataclass(frozen=True)
@@ -68,10 +82,10 @@ class Schema:
 
 
 _PROV = (
-    Column("source", nonempty=True, doc="document or publisher the figure comes from"),
-    Column("url", doc="URL or file path of the source"),
-    Column("locator", doc="table, section, page or sentence within the source"),
-    Column("source_date", required=False, doc="date of the source document"),
+    Column("source", nonempty=True, doc="document or publisher the figure comes from", doc_vi="văn bản hoặc cơ quan công bố số liệu"),
+    Column("url", doc="URL or file path of the source", doc_vi="đường dẫn hoặc tệp của nguồn"),
+    Column("locator", doc="table, section, page or sentence within the source", doc_vi="bảng, mục, trang hoặc câu trong nguồn"),
+    Column("source_date", required=False, doc="date of the source document", doc_vi="ngày của văn bản nguồn"),
 )
 
 
@@ -79,37 +93,37 @@ SCHEMAS: dict[str, Schema] = {
     "observations": Schema(
         "observations",
         (
-            Column("obs_id", "id", required=False, doc="unique id (bundled data); generated from the row number if absent"),
+            Column("obs_id", "id", required=False, doc="unique id (bundled data); generated from the row number if absent", doc_vi="mã duy nhất (số liệu đi kèm simlib); nếu không có, lấy theo số dòng"),
             Column("geography", "geography", nonempty=True, aliases=("địa bàn", "dia ban", "huyện", "unit", "đơn vị hành chính", "tên đơn vị", "địa phương", "xã", "phường",
                                                           "xã/phường", "xã, phường", "quận/huyện", "huyện/thị xã/thành phố",
                                                           "huyện, thị xã, thành phố", "đơn vị hành chính cấp xã", "tên xã",
                                                           "tên huyện", "tên địa bàn", "geo_id", "place", "area"),
-                   doc="geo_id or name from data/geographies.csv"),
+                   doc="geo_id or name from data/geographies.csv", doc_vi="tên hoặc mã của địa bàn trong data/geographies.csv"),
             Column("indicator", "indicator", nonempty=True, aliases=("chỉ tiêu", "chi tieu", "mã chỉ tiêu", "tên chỉ tiêu", "chỉ số", "indicator_id"),
-                   doc="indicator_id from data/indicators.csv, or its Vietnamese name"),
-            Column("breakdown", required=False, aliases=("phân nhóm", "phân tổ", "nhóm", "chi tiết", "trường"), doc="sub-group (e.g. a level of training); empty for the total"),
-            Column("period", required=False, doc="the period as the source states it"),
+                   doc="indicator_id from data/indicators.csv, or its Vietnamese name", doc_vi="mã chỉ số trong data/indicators.csv, hoặc tên tiếng Việt của chỉ số"),
+            Column("breakdown", required=False, aliases=("phân nhóm", "phân tổ", "nhóm", "chi tiết", "trường"), doc="sub-group (e.g. a level of training); empty for the total", doc_vi="nhóm chi tiết (ví dụ một trình độ đào tạo); để trống nếu là số tổng"),
+            Column("period", required=False, doc="the period as the source states it", doc_vi="kỳ số liệu như nguồn ghi"),
             Column("year", "year", aliases=("năm", "nam", "school_year", "năm học", "nam hoc", "năm báo cáo"),
-                   doc="reference year: the calendar year in which the school year ends ('2020-2021' is read as 2021)"),
+                   doc="reference year: the calendar year in which the school year ends ('2020-2021' is read as 2021)", doc_vi="năm tham chiếu: năm dương lịch kết thúc năm học ('2020-2021' được đọc là 2021)"),
             Column("map", required=False, aliases=("bản đồ", "ban do", "theo bản đồ", "tên theo bản đồ"),
                    doc="which map the row's place name follows: 'mới' / 'new' (since 1/7/2025) or 'cũ' / 'old' "
-                       "(before); default: the map of the row's year"),
-            Column("year_first", "year", required=False, doc="first year covered when a figure spans several years"),
+                       "(before); default: the map of the row's year", doc_vi="tên địa danh của dòng theo bản đồ nào: 'mới' (từ 1/7/2025) hoặc 'cũ' (trước đó); mặc định: bản đồ của năm ghi ở dòng"),
+            Column("year_first", "year", required=False, doc="first year covered when a figure spans several years", doc_vi="năm đầu tiên khi số liệu gộp nhiều năm"),
             Column("value", "number", required=False, aliases=("giá trị", "gia tri", "tỷ lệ", "tỉ lệ", "ty le", "số liệu", "kết quả"),
-                   doc="the figure (point value)"),
-            Column("low", "number", required=False, aliases=("cận dưới",), doc="lower end of a range or a lower bound ('over 6 %')"),
-            Column("high", "number", required=False, aliases=("cận trên",), doc="upper end of a range"),
-            Column("high_open", "bool", required=False, doc="yes when the upper end is open ('over 16 %')"),
-            Column("numerator", "count", required=False, aliases=("tử số", "tu so"), doc="count of students in the numerator (e.g. entrants to trung cấp)"),
-            Column("denominator", "count", required=False, aliases=("mẫu số", "mau so"), doc="count of students in the denominator (e.g. THCS graduates)"),
-            Column("se", "number", required=False, aliases=("sai số chuẩn", "standard error"), doc="standard error of the value, same unit"),
+                   doc="the figure (point value)", doc_vi="số liệu (một giá trị)"),
+            Column("low", "number", required=False, aliases=("cận dưới",), doc="lower end of a range or a lower bound ('over 6 %')", doc_vi="cận dưới của khoảng, hoặc một cận dưới ('trên 6 %')"),
+            Column("high", "number", required=False, aliases=("cận trên",), doc="upper end of a range", doc_vi="cận trên của khoảng"),
+            Column("high_open", "bool", required=False, doc="yes when the upper end is open ('over 16 %')", doc_vi="ghi 'có' khi khoảng không có cận trên ('trên 16 %')"),
+            Column("numerator", "count", required=False, aliases=("tử số", "tu so"), doc="count of students in the numerator (e.g. entrants to trung cấp)", doc_vi="số học sinh ở tử số (ví dụ số vào học trung cấp)"),
+            Column("denominator", "count", required=False, aliases=("mẫu số", "mau so"), doc="count of students in the denominator (e.g. THCS graduates)", doc_vi="số học sinh ở mẫu số (ví dụ số học sinh tốt nghiệp THCS)"),
+            Column("se", "number", required=False, aliases=("sai số chuẩn", "standard error"), doc="standard error of the value, same unit", doc_vi="sai số chuẩn của giá trị, cùng đơn vị"),
             Column("unit", "unit", nonempty=True, aliases=("đơn vị", "don vi", "đơn vị tính", "đvt", "don vi tinh"),
-                   doc="percent, share, or a count unit (may instead be written in the value header: 'Giá trị (%)')"),
+                   doc="percent, share, or a count unit (may instead be written in the value header: 'Giá trị (%)')", doc_vi="percent (%), share (0-1) hoặc một đơn vị đếm (có thể ghi trong tiêu đề cột giá trị: 'Giá trị (%)')"),
             Column("basis", "choice", required=False, choices=BASIS,
-                   doc="how the figure's definition relates to the indicator's: same, broader, narrower, unclear"),
-            Column("flags", required=False, doc="semicolon-separated caveats"),
-            Column("derivation", required=False, doc="how a derived figure was computed"),
-            Column("source", nonempty=True, aliases=("nguồn", "nguon", "nguồn số liệu", "nguồn dữ liệu"), doc="document or publisher the figure comes from"),
+                   doc="how the figure's definition relates to the indicator's: same, broader, narrower, unclear", doc_vi="định nghĩa của số liệu so với chỉ số: same (như nhau), broader (rộng hơn), narrower (hẹp hơn), unclear (chưa rõ)"),
+            Column("flags", required=False, doc="semicolon-separated caveats", doc_vi="các lưu ý, cách nhau bằng dấu chấm phẩy"),
+            Column("derivation", required=False, doc="how a derived figure was computed", doc_vi="cách tính số liệu suy ra"),
+            Column("source", nonempty=True, aliases=("nguồn", "nguon", "nguồn số liệu", "nguồn dữ liệu"), doc="document or publisher the figure comes from", doc_vi="văn bản hoặc cơ quan công bố số liệu"),
             Column("url", required=False),
             Column("locator", required=False),
             Column("source_date", required=False),
@@ -144,21 +158,21 @@ SCHEMAS: dict[str, Schema] = {
     "case_targets": Schema(
         "case_targets",
         (
-            Column("target_id", "id", required=False, doc="unique id; generated from the row if absent"),
+            Column("target_id", "id", required=False, doc="unique id; generated from the row if absent", doc_vi="mã duy nhất; nếu không có, tạo từ dòng"),
             Column("geography", "geography", nonempty=True, aliases=("địa bàn", "dia ban", "xã", "phường", "unit"),
-                   doc="the commune, ward or province the target is for"),
+                   doc="the commune, ward or province the target is for", doc_vi="xã, phường hoặc tỉnh mà chỉ tiêu đặt ra cho"),
             Column("indicator", "indicator", nonempty=True, aliases=("chỉ số", "chi so", "chỉ tiêu", "chi tieu"),
-                   doc="indicator_id from data/indicators.csv"),
+                   doc="indicator_id from data/indicators.csv", doc_vi="mã chỉ số trong data/indicators.csv"),
             Column("year", "year", nonempty=True, aliases=("năm", "nam")),
             Column("comparator", "comparator", required=False, aliases=("so sánh", "so sanh"),
-                   doc=">= (default), >, <=, <, range or approx"),
+                   doc=">= (default), >, <=, <, range or approx", doc_vi=">= (mặc định), >, <=, <, range (khoảng) hoặc approx (khoảng chừng)"),
             Column("value", "number", required=False, aliases=("giá trị", "gia tri", "mục tiêu", "muc tieu")),
             Column("low", "number", required=False),
             Column("high", "number", required=False),
             Column("unit", "unit", nonempty=True, aliases=("đơn vị", "don vi")),
-            Column("as_written", required=False, doc="the number exactly as the plan writes it (default: value)"),
+            Column("as_written", required=False, doc="the number exactly as the plan writes it (default: value)", doc_vi="con số đúng như kế hoạch ghi (mặc định: giá trị)"),
             Column("source", nonempty=True, aliases=("nguồn", "nguon", "văn bản", "van ban"),
-                   doc="the plan or decision that sets the target"),
+                   doc="the plan or decision that sets the target", doc_vi="kế hoạch hoặc quyết định đặt ra chỉ tiêu"),
             Column("locator", required=False),
             Column("url", required=False),
             Column("notes", required=False, aliases=("ghi chú", "ghi chu")),

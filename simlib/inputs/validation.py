@@ -53,7 +53,7 @@ from simlib.inputs.textio import (
 )
 from simlib.inputs.layout import province_in_title
 from simlib.inputs.messages import _g, _m
-from simlib.inputs.reference import Reference, guess_kind
+from simlib.inputs.reference import Reference, _vi_places, guess_kind
 from simlib.inputs.schemas import (
     BASIS,
     INDICATOR_KINDS,
@@ -265,7 +265,7 @@ def _check_required_columns(schema, kind: str, present: set, strict: bool, unit_
         if col.name == "unit" and unit_known:
             required = False
         if required and col.name not in present:
-            ctx.add_file(col.name, _m(ctx.lang, "missing_col", col=col.name, doc=f" ({col.doc})" if col.doc else ""),
+            ctx.add_file(col.shown(ctx.lang), _m(ctx.lang, "missing_col", col=col.shown(ctx.lang), doc=col.described(ctx.lang)),
                          row=ctx.raw.header_row)
     if ctx.whole and any("missing" in p.message or "thiếu cột" in p.message for p in ctx.whole):
         raise ValidationError(ctx.problems(), ctx.notes)
@@ -474,7 +474,7 @@ def _parse_column(s: pd.Series, col: Column, ctx: _Ctx, kind: str, strict: bool)
     miss = _missing_mask(s)
     needs = col.nonempty or (strict and kind == "observations" and col.name in {"obs_id", "basis", "url", "locator"})
     if needs and miss.any():
-        ctx.add(np.flatnonzero(miss), col.name, _m(lang, "empty", col=col.name, doc=f" ({col.doc})" if col.doc else ""))
+        ctx.add(np.flatnonzero(miss), col.name, _m(lang, "empty", col=col.shown(lang), doc=col.described(lang)))
         ctx.fail(col.name, miss)
     present = ~miss
     k = col.kind
@@ -643,7 +643,7 @@ def _number_reason(why: str, lang: str) -> str:
 def _parse_indicators(s: pd.Series, col: Column, ctx: _Ctx, ref: Reference | None):
     miss = _missing_mask(s)
     if col.nonempty and miss.any():
-        ctx.add(np.flatnonzero(miss), col.name, _m(ctx.lang, "empty", col=col.name, doc=f" ({col.doc})" if col.doc else ""))
+        ctx.add(np.flatnonzero(miss), col.name, _m(ctx.lang, "empty", col=col.shown(ctx.lang), doc=col.described(ctx.lang)))
         ctx.fail(col.name, miss)
     vals = s.to_numpy(dtype=object)
     if ref is None:
@@ -662,8 +662,10 @@ def _parse_indicators(s: pd.Series, col: Column, ctx: _Ctx, ref: Reference | Non
             out[i] = iid
     failed = np.zeros(len(s), dtype=bool)
     for v, idx in bad.items():
-        ctx.add(idx, col.name, ref.unknown_indicator(v, ctx.lang))
+        ctx.add(idx, col.name, ref.unknown_indicator(v, ctx.lang, listed=True))
         failed[idx] = True
+    if bad:
+        ctx.notes.append(_m(ctx.lang, "known_indicators", known=ref.known_indicators()))
     ctx.fail(col.name, failed | miss)
     return out
 
@@ -671,7 +673,7 @@ def _parse_indicators(s: pd.Series, col: Column, ctx: _Ctx, ref: Reference | Non
 def _parse_plans(s: pd.Series, col: Column, ctx: _Ctx, ref: Reference | None):
     miss = _missing_mask(s)
     if col.nonempty and miss.any():
-        ctx.add(np.flatnonzero(miss), col.name, _m(ctx.lang, "empty", col=col.name, doc=""))
+        ctx.add(np.flatnonzero(miss), col.name, _m(ctx.lang, "empty", col=col.shown(ctx.lang), doc=""))
         ctx.fail(col.name, miss)
     vals = [None if m else str(v) for v, m in zip(s.to_numpy(dtype=object), miss)]
     if ref is None or ref.plans is None:
@@ -694,7 +696,7 @@ def _parse_geographies(s: pd.Series, col: Column, ctx: _Ctx, ref: Reference | No
     lang = ctx.lang
     miss = _missing_mask(s)
     if col.nonempty and miss.any():
-        ctx.add(np.flatnonzero(miss), col.name, _m(lang, "empty", col=col.name, doc=f" ({col.doc})" if col.doc else ""))
+        ctx.add(np.flatnonzero(miss), col.name, _m(lang, "empty", col=col.shown(lang), doc=col.described(lang)))
         ctx.fail(col.name, miss)
     vals = s.to_numpy(dtype=object)
     if ref is None:
@@ -735,8 +737,8 @@ def _parse_geographies(s: pd.Series, col: Column, ctx: _Ctx, ref: Reference | No
                     grp = old_map.setdefault(place.successor or "?", {})
                     grp.setdefault(place.name_vi, []).extend(ctx.rows[i] for i in idx)
                     continue
-                if True:
-                    tag = _m(lang, "abolished_unit", name=key[0], year=y, now=place.note.split('-> ', 1)[1])
+                now = place.note.split('-> ', 1)[1]
+                tag = _m(lang, "abolished_unit", name=key[0], year=y, now=_vi_places(now) if lang == "vi" else now)
                 notes.setdefault(tag, []).extend(ctx.rows[i] for i in idx)
     _mapped_notes(old_map, notes, ctx)
     ctx.fail(col.name, failed)

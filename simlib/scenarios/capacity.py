@@ -15,7 +15,7 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from simlib.inputs.levers import LeverError
+from simlib.inputs.levers import LeverError, lever_error
 from simlib.models.flows import SINK, THCS_TRACKS, THPT_TRACKS
 from simlib.scenarios.lever_types import FlowLimits, LeverType, register
 from simlib.scenarios.priors import Prior, child_rng, prior_from_spec
@@ -55,14 +55,13 @@ class SeatCaps(LeverType):
         for geo, origins in values.items():
             for origin, tracks in origins.items():
                 if origin not in CAPPABLE:
-                    raise LeverError(f"{where}: capacity.{geo}.{origin}: origin must be 'thcs' or 'thpt'")
+                    raise lever_error("scen_cap_origin", where=f"{where}: capacity.{geo}.{origin}")
                 for t, v in tracks.items():
                     w = f"{where}: capacity.{geo}.{origin}.{t}"
                     if t not in CAPPABLE[origin]:
-                        raise LeverError(f"{w}: unknown track; {origin} tracks that can be capped: "
-                                         f"{', '.join(CAPPABLE[origin])}")
+                        raise lever_error("scen_cap_track", where=w, origin=origin, known=", ".join(CAPPABLE[origin]))
                     if any(x < 0 for x in (v.values() if isinstance(v, Mapping) else [v])):
-                        raise LeverError(f"{w}: seats must be zero or more")
+                        raise lever_error("scen_cap_negative", where=w)
 
     def first_year(self, values: Any, years) -> int | None:
         return None  # caps are limits, not a setting that acts from a year
@@ -73,8 +72,7 @@ class SeatCaps(LeverType):
         known_geos = set(base.bundle.geographies["geo_id"])
         for geo in values:
             if geo not in known_geos:
-                raise LeverError(f"{limits.where}: capacity for unknown geography {geo!r} "
-                                 f"(geo ids are in data/geographies.csv, e.g. {base.geography!r})")
+                raise lever_error("scen_cap_geo", where=limits.where, geo=geo, example=base.geography)
         yrs = np.asarray(base.years, dtype=float)
         for j, unit in enumerate(base.units):
             for origin, tracks in values.get(unit, {}).items():

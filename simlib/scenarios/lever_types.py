@@ -39,7 +39,8 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from simlib.inputs.levers import LeverError
+from simlib.inputs.levers import LeverError, lever_error
+from simlib.inputs.messages import message
 from simlib.scenarios.priors import Prior, Setting, child_rng, prior_from_spec, setting_from_spec, value_from_spec
 
 __all__ = ["LeverType", "ShareLever", "LEVER_TYPES", "register", "lever_type", "Schedule", "FlowLimits",
@@ -82,8 +83,10 @@ def setting_by_year(value: Any, years: Iterable[int], default: float) -> np.ndar
 def _check_range(value: Any, st: Setting, what: str, where: str) -> None:
     for x in (value.values() if isinstance(value, Mapping) else [value]):
         if not st.min <= x <= st.max:
-            raise LeverError(f"{where}: {what} = {x:g} is outside its plausible range "
-                             f"[{st.min:g}, {st.max:g}] ({st.unit})")
+            raise LeverError(message("scen_out_of_range", "en", where=where, what=what, x=f"{x:g}", lo=f"{st.min:g}",
+                                     hi=f"{st.max:g}", unit=st.unit),
+                             vi=message("scen_out_of_range", "vi", where=where, what=what, x=f"{x:g}",
+                                        lo=f"{st.min:g}", hi=f"{st.max:g}", unit=st.unit_vi or st.unit))
 
 
 class LeverType:
@@ -226,8 +229,8 @@ class ShareLever(LeverType):
     def check(self, values: Mapping[str, Any], where: str) -> None:
         for name, v in values.items():
             if name not in self.settings:
-                raise LeverError(f"{where}: lever {self.key} has no setting {name!r}; "
-                                 f"settings: {', '.join(self.settings)}")
+                raise lever_error("scen_unknown_setting", where=where, lever=self.key, name=name,
+                                  known=", ".join(self.settings))
             _check_range(v, self.settings[name], f"{self.key}.{name}", where)
 
     def setting(self, values: Mapping[str, Any], name: str, years: Iterable[int]) -> np.ndarray:

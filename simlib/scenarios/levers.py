@@ -71,6 +71,7 @@ from simlib.inputs.levers import (
     LeverDoc,
     LeverError,
     ScenarioDoc,
+    lever_error,
     lever_file,
     list_scenario_files,
     read_lever_file,
@@ -281,15 +282,15 @@ class Scenario:
         out: list[tuple[LeverType, Any]] = []
         for key, sets in self.settings.items():
             if key not in levers.levers:
-                raise LeverError(f"{where}: unknown lever {key!r}; known: {', '.join(levers.levers)}")
+                raise lever_error("scen_unknown_lever", where=where, name=key, known=", ".join(levers.levers))
             out.append((levers.levers[key], sets))
         if self.quota:
             out.append((levers.flow_levers["quota"], self.quota))
         for key in self.tracks:
             lv = levers.flow_levers.get(key)
             if key == "quota" or key == "capacity" or lv is None:
-                raise LeverError(f"{where}: tracks.{key} is not known; the lever file ({levers.path.name}) "
-                                 f"has {', '.join(levers.tracks) or 'no tracks section'}")
+                raise lever_error("scen_unknown_track", where=where, name=key, file=levers.path.name,
+                                  known=", ".join(levers.tracks) or "-")
         out += [(lv, self.tracks[k]) for k, lv in levers.flow_levers.items() if k in self.tracks]
         if self.capacity:
             out.append((levers.flow_levers["capacity"], self.capacity))

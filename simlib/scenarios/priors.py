@@ -182,6 +182,7 @@ class Setting:
     min: float
     max: float
     default: float
+    unit_vi: str = ""
 
 
 
@@ -189,7 +190,8 @@ class Setting:
 def setting_from_spec(name: str, spec: Any, where: str) -> Setting:
     """A lever setting from the lever file: ``{unit, min, max, default}`` with min <= default <= max."""
     try:
-        st = Setting(name, str(spec.get("unit", "")), float(spec["min"]), float(spec["max"]), float(spec["default"]))
+        st = Setting(name, str(spec.get("unit", "")), float(spec["min"]), float(spec["max"]), float(spec["default"]),
+                     str(spec.get("unit_vi", "")))
     except (KeyError, TypeError, ValueError, AttributeError):
         raise LeverError(f"{where}: give unit, min, max and default (numbers)") from None
     if not st.min <= st.default <= st.max:
@@ -201,7 +203,7 @@ def range_from_spec(spec: Any, where: str, *, default: float) -> Setting:
     """A scenario setting's plausible range from the lever file (quota and track sections)."""
     try:
         st = Setting(where.rsplit(".", 1)[-1], str(spec.get("unit", "")), float(spec["min"]), float(spec["max"]),
-                     default)
+                     default, str(spec.get("unit_vi", "")))
     except (KeyError, TypeError, ValueError, AttributeError):
         raise LeverError(f"{where}: give unit, min and max (numbers)") from None
     if not spec.get("source"):

@@ -20,7 +20,7 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from simlib.inputs.levers import LeverError
+from simlib.inputs.levers import LeverError, lever_error
 from simlib.models.flows import THCS_TRACKS
 from simlib.scenarios.lever_types import FlowLimits, LeverType, _check_range, register, setting_by_year
 from simlib.scenarios.priors import STATUSES, Setting, child_rng, range_from_spec
@@ -36,24 +36,21 @@ _CAPPED = (("grade10_public_share", "thpt_public"), ("thpt_private_share", "thpt
 def check_split(split: Mapping[str, Any], where: str) -> dict[str, float]:
     """A split of displaced students over THCS destinations: known names, fractions >= 0 summing to 1."""
     if not isinstance(split, Mapping) or not split:
-        raise LeverError(f"{where}: give fractions by destination, e.g. {{thpt_private: 0.4, gdtx: 0.3, "
-                         "trung_cap: 0.2, not_continuing: 0.1}")
+        raise lever_error("scen_split", where=where)
     out = {}
     for t, v in split.items():
         if t not in OVERFLOW_DESTINATIONS:
-            raise LeverError(f"{where}: {t!r} is not a destination students above the quota can go to; use "
-                             f"{', '.join(OVERFLOW_DESTINATIONS)}")
+            raise lever_error("scen_split_dest", where=where, t=t, known=", ".join(OVERFLOW_DESTINATIONS))
         try:
             x = float(v)
         except (TypeError, ValueError):
-            raise LeverError(f"{where}.{t}: a fraction 0-1; got {v!r}") from None
+            raise lever_error("scen_fraction", where=f"{where}.{t}", v=repr(v)) from None
         if not 0.0 <= x <= 1.0:
-            raise LeverError(f"{where}.{t}: a fraction 0-1; got {x:g}")
+            raise lever_error("scen_fraction", where=f"{where}.{t}", v=f"{x:g}")
         out[str(t)] = x
     total = sum(out.values())
     if abs(total - 1.0) > 1e-6:
-        raise LeverError(f"{where}: the fractions sum to {total:.4f}; they must sum to 1 (every displaced student "
-                         "goes somewhere)")
+        raise lever_error("scen_split_sum", where=where, total=f"{total:.4f}")
     return {t: x / total for t, x in out.items()}
 
 
@@ -145,8 +142,8 @@ class Quota(LeverType):
                 check_split(v, f"{where}: quota.overflow")
                 continue
             if key not in self.settings:
-                raise LeverError(f"{where}: quota.{key} is not known; the lever file ({self.file}) "
-                                 f"has {', '.join(self.settings) or 'no quota section'}")
+                raise lever_error("scen_unknown_quota", where=where, name=key, file=self.file,
+                                  known=", ".join(self.settings) or "-")
             _check_range(v, self.settings[key], f"quota.{key}", where)
 
     def first_year(self, values: Mapping[str, Any], years: Sequence[int]) -> int | None:

@@ -523,7 +523,7 @@ def write_corpus(folder: Path) -> list[Case]:  # noqa: C901 - one list of cases,
         write_xlsx(f / "bad_missing_col.xlsx", [Sheet("S", [["UBND TỈNH LONG AN"], [],
                                                             ["Địa bàn", "Năm", "Giá trị (%)", "Nguồn"],
                                                             ["Tân An", 2023, 20.5, "BC"]])]),
-        ("thiếu cột bắt buộc 'indicator'", "dòng 3"))
+        ("thiếu cột bắt buộc 'Chỉ tiêu'", "dòng 3", "mã chỉ số trong data/indicators.csv"))
     two_tables = [["I. CẤP THCS"], EN] + [[r.name, IND, f"Năm {r.year}", r.value, "percent", "x"] for r in T[:6]]
     two_tables += [[], ["II. CẤP THPT"], EN] + [[r.name, "thpt_to_cao_dang", r.year, r.value, "percent", "x"]
                                                 for r in T[6:9]]
