@@ -145,7 +145,7 @@ from simlib.evidence.series import (
 from simlib.logit import expit as _expit
 from simlib.logit import logit as _logit
 from simlib.models.drift_walk import UnitData, WalkPrior, fit_walk
-from simlib.models.level_walk import LevelWalk, WalkSettings, column_quantiles, panel_changes, unit_pace
+from simlib.models.level_walk import LevelWalk, WalkSettings, column_quantiles, panel_changes, unit_gap, unit_pace
 from simlib.models.predictive import (
     _LinearPosterior,
     _linear_posterior,
@@ -919,7 +919,7 @@ def _fit_level_units(obs, *, prior, require=None, settings: WalkSettings | None 
             tc = t[m] - t[m].mean()
             r = z[m] - z[m].mean() - b * tc
             se = float(np.sqrt((r @ r) / (m.sum() - 2) / (tc @ tc)))
-        dist = LevelWalk(pc, st, t_last, z_now, sd_now, b, se)
+        dist = LevelWalk(pc, st, t_last, z_now, sd_now, b, se, unit_gap(t, z, t_last, st.pace_window))
         out[g] = TrendResult("rw_drift", g, ind, tuple(prepared[g]), assumptions, notes, dist, t_last)
     return out
 
