@@ -252,7 +252,7 @@ def summarise(cases: pd.DataFrame, by=("family", "method", "lead")) -> pd.DataFr
 
 def main(n_panels: int = 6, *, seed: int = 20251201, families=FAMILIES, methods=METHODS,
          leads=(1, 2, 3, 4, 5), level: float = 0.8, scale: float = 1.0, quiet: bool = False,
-         csv: str | None = None, real: bool = False) -> pd.DataFrame:
+         csv: str | None = None, real: bool = False, cases_csv: str | None = None) -> pd.DataFrame:
     """Run the benchmark; return the table (families and 'all') and print it unless ``quiet``.
 
     Parameters
@@ -294,6 +294,8 @@ def main(n_panels: int = 6, *, seed: int = 20251201, families=FAMILIES, methods=
                 c["panel"] = k
                 all_cases.append(c)
     cases = pd.concat(all_cases, ignore_index=True)
+    if cases_csv:
+        cases.to_csv(cases_csv, index=False)
     generated = cases[~cases["family"].str.startswith(("vn_", "eu_"))]
     parts = [summarise(cases)]
     if len(generated):
@@ -340,9 +342,11 @@ def _cli(argv=None) -> int:
     ap.add_argument("--families", default=",".join(FAMILIES))
     ap.add_argument("--csv", help="write the table to this CSV file")
     ap.add_argument("--no-real", action="store_true", help="leave out the real panels of benchmarks/data")
+    ap.add_argument("--cases", help="write every scored case (one row per forecast figure) to this CSV file")
     a = ap.parse_args(argv)
     fams = tuple(f for f in a.families.split(",") if f)
-    main(a.panels, seed=a.seed, methods=tuple(a.methods.split(",")), families=fams, csv=a.csv, real=not a.no_real)
+    main(a.panels, seed=a.seed, methods=tuple(a.methods.split(",")), families=fams, csv=a.csv, real=not a.no_real,
+         cases_csv=a.cases)
     return 0
 
 

@@ -1056,3 +1056,30 @@ def test_rw_drift_intervals_follow_a_share_scale_walk_at_every_level():
     hi, mid = coverage()
     assert 0.72 <= hi <= 0.9 and 0.72 <= mid <= 0.9, (hi, mid)
     assert coverage(level_power=0.0)[0] < hi - 0.1
+
+
+def test_reversion_to_the_units_own_mean_by_hand():
+    """Five units that swing 0, 0.2, 0, 0.2, ... (logit) around their own levels, 2000-2007. Lag 1, window 6 years:
+    the gaps (own mean so far minus the figure) at 2001-2006 are -0.1, 0.0667, -0.1, 0.08, -0.1, 0.0857 and the
+    next changes -0.2, 0.2, ...: least squares 2.2 clipped to 1; replayed in time order it beats "no change", so
+    it is kept, shrunk by n / (n + 30) with n = 6 x 5 = 30 pairs: r_1 = 0.5. From 2007 (gap 0.1143 - 0.2) the
+    median moves by 0.5 x -0.0857; the ratio panel's kind (a steady rise) does not earn it."""
+    from simlib.models import level_walk as LW
+
+    swing = np.array([0.0, 0.2] * 4)
+    t = np.arange(2000.0, 2008)
+    assert LW.unit_gap(t, swing, 2002.0, 6.0) == pytest.approx(0.2 / 3)
+    assert LW.unit_gap(t, swing, 2007.0, 6.0) == pytest.approx(0.8 / 7 - 0.2)
+    assert math.isnan(LW.unit_gap(t, swing, 2000.0, 6.0))
+    units = {f"u{a}": (t, a + swing) for a in (-1.0, -0.5, 0.0, 0.5, 1.0)}
+    st = LW.WalkSettings(revert=True)
+    pc = LW.panel_changes(units, st)
+    assert pc.revert[1] == (pytest.approx(0.5), 30)
+    gap = LW.unit_gap(t, swing + 1.0, 2007.0, 6.0)
+    walk = LW.LevelWalk(pc, st, 2007.0, 1.2, 0.0, float("nan"), float("nan"), gap)
+    assert walk.quantiles([2008], [0.5])[0, 0] == pytest.approx(1.2 + 0.5 * (0.8 / 7 - 0.2), abs=1e-7)
+    assert LW.LevelWalk(pc, LW.WalkSettings(), 2007.0, 1.2, 0.0, float("nan"), float("nan"), gap).quantiles(
+        [2008], [0.5])[0, 0] == pytest.approx(1.2 + 0.5 * (0.8 / 7 - 0.2), abs=1e-7)  # pc decides, not the walk
+    rise = {u: (t, z - swing + 0.1 * (t - 2000)) for u, (t, z) in units.items()}
+    assert all(r == 0.0 for r, _ in LW.panel_changes(rise, st).revert.values())
+    assert all(r == 0.0 for r, _ in LW.panel_changes(units, LW.WalkSettings()).revert.values())  # off
