@@ -995,3 +995,91 @@ def test_prior_walk_is_weighed_against_every_pair_of_the_lag_read():
     assert len(w) == 1 + 16
     assert w[0] == pytest.approx(st.prior_n / (st.prior_n + 40))
     assert w.sum() == pytest.approx(1.0)
+
+
+# --------------------------------------------------------------------------- level power and reversion (issue 21)
+
+
+def test_level_power_by_hand():
+    """Slope of log|own change| on -log(p (1 - p)), centred within each lag, shrunk by b^2 / (b^2 + se^2)."""
+    from simlib.models import level_walk as LW
+
+    # changes of 0.02 on the share scale at 50 % and 90 % (logit 0.08 and 0.2222): power 1, no noise
+    z = np.log(np.array([1.0, 1.0, 9.0, 9.0] * 3))
+    assert LW.level_power(z, np.array([0.08, -0.08, 0.2222, -0.2222] * 3), np.ones(12, int)) == pytest.approx(
+        1.0, abs=1e-3)
+    # the same logit size at every level: power 0; fewer than 10 pairs: 0
+    assert LW.level_power(z, np.full(12, 0.1), np.ones(12, int)) == pytest.approx(0.0, abs=1e-12)
+    assert LW.level_power(z[:9], np.r_[0.08, -0.08, 0.2222, -0.2222] .repeat(3)[:9], np.ones(9, int)) == 0.0
+    # a noisy case, two lags: x = stretch centred within lag, y = log|own| centred within lag
+    start = np.array([0.0, 0.0, 0.0, 2.0, 2.0, 2.0, 0.0, 0.0, 2.0, 2.0, 0.0, 2.0])
+    own = np.array([0.1, 0.2, 0.15, 0.3, 0.12, 0.4, 0.2, 0.1, 0.5, 0.2, 0.3, 0.25])
+    lag = np.array([1] * 6 + [2] * 6)
+    x = np.abs(start) + 2 * np.log1p(np.exp(-np.abs(start)))
+    assert x[0] == pytest.approx(math.log(4.0))  # -log(0.5 * 0.5)
+    y = np.log(own)
+    for h in (1, 2):
+        x[lag == h] -= x[lag == h].mean()
+        y[lag == h] -= y[lag == h].mean()
+    b = (x @ y) / (x @ x)
+    se2 = ((y - b * x) ** 2).sum() / (12 - 2 - 1) / (x @ x)
+    assert 0 < b < 1
+    assert LW.level_power(start, own, lag) == pytest.approx(b * b * b / (b * b + se2), rel=1e-12)
+
+
+def test_rw_drift_intervals_follow_a_share_scale_walk_at_every_level():
+    """A panel that walks on the share scale (sd 1 point a year; 30 units near 50 %, 6 near 95 %): the level
+    power learned from it widens the logit interval near 95 % and both bands are covered 0.72-0.9; read on the
+    logit scale (power 0) the few high units borrow the middle's logit spread and are covered much less."""
+    from simlib.models import level_walk as LW
+
+    rng = np.random.default_rng(8)
+    obs = []
+    for u in range(36):
+        p = (0.5 if u % 6 else 0.95) + np.cumsum(np.r_[0.0, rng.normal(0, 0.01, 8)])
+        p = np.clip(p, 0.005, 0.995)
+        obs += [Observation(f"{u}-{y}", f"u{u}", "x", 2010 + y, value_share=float(v)) for y, v in enumerate(p)]
+    pc = LW.panel_changes({f"u{u}": (np.arange(9.0), special.logit([o.value_share for o in obs[9 * u:9 * u + 9]]))
+                           for u in range(36)}, LW.WalkSettings())
+    assert pc.power > 0.5
+
+    def coverage(**kw):
+        orig = T.WalkSettings
+        T.WalkSettings = lambda **k: orig(**{**k, **kw})
+        try:
+            cases = T.backtest(obs, ["rw_drift"], min_train=3, leads=(1, 2), per_case=True)
+        finally:
+            T.WalkSettings = orig
+        high = cases["last"] > 0.8
+        return cases["in_level"][high].mean(), cases["in_level"][~high].mean()
+
+    hi, mid = coverage()
+    assert 0.72 <= hi <= 0.9 and 0.72 <= mid <= 0.9, (hi, mid)
+    assert coverage(level_power=0.0)[0] < hi - 0.1
+
+
+def test_reversion_to_the_units_own_mean_by_hand():
+    """Five units that swing 0, 0.2, 0, 0.2, ... (logit) around their own levels, 2000-2007. Lag 1, window 6 years:
+    the gaps (own mean so far minus the figure) at 2001-2006 are -0.1, 0.0667, -0.1, 0.08, -0.1, 0.0857 and the
+    next changes -0.2, 0.2, ...: least squares 2.2 clipped to 1; replayed in time order it beats "no change", so
+    it is kept, shrunk by n / (n + 30) with n = 6 x 5 = 30 pairs: r_1 = 0.5. From 2007 (gap 0.1143 - 0.2) the
+    median moves by 0.5 x -0.0857; the ratio panel's kind (a steady rise) does not earn it."""
+    from simlib.models import level_walk as LW
+
+    swing = np.array([0.0, 0.2] * 4)
+    t = np.arange(2000.0, 2008)
+    assert LW.unit_gap(t, swing, 2002.0, 6.0) == pytest.approx(0.2 / 3)
+    assert LW.unit_gap(t, swing, 2007.0, 6.0) == pytest.approx(0.8 / 7 - 0.2)
+    assert math.isnan(LW.unit_gap(t, swing, 2000.0, 6.0))
+    units = {f"u{a}": (t, a + swing) for a in (-1.0, -0.5, 0.0, 0.5, 1.0)}
+    st = LW.WalkSettings(revert=True)
+    pc = LW.panel_changes(units, st)
+    assert pc.revert[1] == (pytest.approx(0.5), 30)
+    gap = LW.unit_gap(t, swing + 1.0, 2007.0, 6.0)
+    walk = LW.LevelWalk(pc, st, 2007.0, 1.2, 0.0, float("nan"), float("nan"), gap)
+    assert walk.quantiles([2008], [0.5])[0, 0] == pytest.approx(1.2 + 0.5 * (0.8 / 7 - 0.2), abs=1e-7)
+    assert LW.LevelWalk(pc, LW.WalkSettings(), 2007.0, 1.2, 0.0, float("nan"), float("nan"), gap).quantiles(
+        [2008], [0.5])[0, 0] == pytest.approx(1.2 + 0.5 * (0.8 / 7 - 0.2), abs=1e-7)  # pc decides, not the walk
+    rise = {u: (t, z - swing + 0.1 * (t - 2000)) for u, (t, z) in units.items()}
+    assert all(r == 0.0 for r, _ in LW.panel_changes(rise, st).revert.values())
+    assert all(r == 0.0 for r, _ in LW.panel_changes(units, LW.WalkSettings()).revert.values())  # off

@@ -145,7 +145,7 @@ from simlib.evidence.series import (
 from simlib.logit import expit as _expit
 from simlib.logit import logit as _logit
 from simlib.models.drift_walk import UnitData, WalkPrior, fit_walk
-from simlib.models.level_walk import LevelWalk, WalkSettings, column_quantiles, panel_changes, unit_pace
+from simlib.models.level_walk import LevelWalk, WalkSettings, column_quantiles, panel_changes, unit_gap, unit_pace
 from simlib.models.predictive import (
     _LinearPosterior,
     _linear_posterior,
@@ -883,6 +883,8 @@ def _fit_level_units(obs, *, prior, require=None, settings: WalkSettings | None 
     notes = (
         f"Panel: {len(data)} unit(s), {sum(len(v[0]) for v in data.values())} usable figure(s), {n_pairs} past "
         f"change(s) of 1-{st.max_lag} years between figures of one unit.",
+        f"Scale of a change by level: power {pc.power:.2f} of 1 / (p (1 - p)) (learned from the panel's "
+        "consecutive figures; 0: the same logit spread at every level, 1: the same spread of the share).",
         (f"Share of a unit's pace carried on (by lead; learned from the panel, shrunk to 0, and kept only where "
          f"it beat the last figure in the panel's own past): {carry}." if st.carry else
          "A unit's recent pace is not carried on (on the real GSO province panels it did worse than the last "
@@ -895,8 +897,9 @@ def _fit_level_units(obs, *, prior, require=None, settings: WalkSettings | None 
          "The best guess is the last figure: past changes that lean one way widen that side of the interval "
          "and do not move the best guess."),
         "The spread is that of the panel's own past changes over the same number of years, from levels close "
-        "to the unit's last figure (so it is right near 0 % and 100 % as well as in the middle), plus the change "
-        "common to all units, whose size is learned from every past year of the panel's common path.",
+        "to the unit's last figure, each read at the level now by how the spread grew towards 0 % and 100 % in "
+        "the panel (so it is right near the bounds as well as in the middle), plus the change common to all "
+        "units, whose size is learned from every past year of the panel's common path.",
         f"A random walk with step {st.prior_step:.2f} logit per sqrt(year) ({prior.describe()}) counts as "
         f"{st.prior_n:g} past changes: it decides when the panel has none.",
     )
@@ -919,7 +922,7 @@ def _fit_level_units(obs, *, prior, require=None, settings: WalkSettings | None 
             tc = t[m] - t[m].mean()
             r = z[m] - z[m].mean() - b * tc
             se = float(np.sqrt((r @ r) / (m.sum() - 2) / (tc @ tc)))
-        dist = LevelWalk(pc, st, t_last, z_now, sd_now, b, se)
+        dist = LevelWalk(pc, st, t_last, z_now, sd_now, b, se, unit_gap(t, z, t_last, st.pace_window))
         out[g] = TrendResult("rw_drift", g, ind, tuple(prepared[g]), assumptions, notes, dist, t_last)
     return out
 
