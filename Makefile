@@ -27,23 +27,31 @@ $(STAMP): pyproject.toml requirements/ci.txt
 	$(PY) -c "import simlib.models._numba_kernel, simlib.models._numba_checks, simlib.models._numba_reconcile, simlib.models._numba_transfer, simlib.scenarios._numba_combine"  # compile the compiled paths once (cached)
 	@touch $(STAMP)
 
+# The compiled kernels (numba's on-disk cache, __pycache__ next to them) are rebuilt here, once, when their source
+# changed since: otherwise each test worker and notebook kernel would compile them on first use.
+NUMBA_SRC   := $(wildcard simlib/models/_numba_*.py)
+NUMBA_STAMP := $(VENV)/.numba-compiled
+$(NUMBA_STAMP): $(STAMP) $(NUMBA_SRC)
+	$(PY) -c "import simlib.models._numba_kernel, simlib.models._numba_checks, simlib.models._numba_reconcile"
+	@touch $@
+
 venv: $(STAMP) ## create .venv and install simlib with pinned dependencies
 
 report: $(STAMP) ## the main job on the bundled cases: reports/<case>/vi and reports/<case>/en
 	$(PY) -m simlib report --case tay_ninh_2030 --lang vi,en --out reports/tay_ninh_2030
 	$(PY) -m simlib report --case long_an_2025 --lang vi,en --out reports/long_an_2025
 
-test: $(STAMP) ## run every test: the import contract, unit/property tests and the notebooks under nbval
+test: $(NUMBA_STAMP) ## run every test: the import contract, unit/property tests and the notebooks under nbval
 	$(VENV)/bin/lint-imports --no-cache
-	SIMLIB_NB_DRAWS=$(NB_DRAWS) MPLBACKEND=Agg $(PY) -m pytest -n 2 --dist loadscope $(NOTEBOOKS) tests \
+	SIMLIB_NB_DRAWS=$(NB_DRAWS) MPLBACKEND=Agg $(PY) -m pytest -n 2 --dist loadscope --no-loadscope-reorder $(NOTEBOOKS) tests \
 	  --doctest-modules simlib --ignore-glob="tests/corpus/*.py" \
 	  --nbval-lax --nbval-current-env --nbval-sanitize-with tests/nbval_sanitize.cfg $(PYTEST_ARGS)
 
-unit: $(STAMP) ## the import contract and unit/property tests (no notebooks)
+unit: $(NUMBA_STAMP) ## the import contract and unit/property tests (no notebooks)
 	$(VENV)/bin/lint-imports --no-cache
 	MPLBACKEND=Agg $(PY) -m pytest -n 2 tests --doctest-modules simlib --ignore-glob="tests/corpus/*.py"
 
-nbtest: $(STAMP) ## notebooks only, under nbval
+nbtest: $(NUMBA_STAMP) ## notebooks only, under nbval
 	SIMLIB_NB_DRAWS=$(NB_DRAWS) MPLBACKEND=Agg $(PY) -m pytest -n 2 --dist loadscope --nbval-lax --nbval-current-env \
 	  --nbval-sanitize-with tests/nbval_sanitize.cfg $(NOTEBOOKS)
 

@@ -1,4 +1,5 @@
-"""Shared fixtures: small planner files written to tmp_path, and a tiny synthetic data folder."""
+"""Shared fixtures: small planner files written to tmp_path, and a tiny synthetic data folder; the order in which
+`make test` hands the tests to its two xdist workers (the longest first)."""
 
 from __future__ import annotations
 
@@ -12,6 +13,47 @@ DATA = REPO / "data"
 SHARED = REPO.parent / "shared"
 
 PLANNER_HEADER = "geography,indicator,year,value,low,high,numerator,denominator,unit,source\n"
+
+#: What each long work unit of `make test` costs, in CPU seconds (measured 2026-12-08 with a per-test log of
+#: `make test`; a notebook's cost is mostly its kernel's). `make test` runs `--dist loadscope --no-loadscope-reorder`:
+#: a work unit is a test class, else a module or a notebook, and the workers take them in collection order; putting
+#: the longest first (longest-processing-time-first) keeps both workers busy to the end instead of leaving one to
+#: finish a long unit alone. A unit not listed keeps its place after these. Only the order changes, never a test.
+LONGEST_FIRST = {
+    "tests/test_provinces_render.py::TestEveryProvinceFirstHalf": 260,
+    "tests/test_provinces_render.py::TestEveryProvinceSecondHalf": 260,
+    "tests/test_provinces_render.py": 70,
+    "tests/test_report.py": 55,
+    "tests/test_charts.py": 36,
+    "tests/test_trends.py": 33,
+    "tests/test_province_panel.py": 30,
+    "tests/test_validation.py": 28,
+    "tests/test_corpus_cases.py": 25,
+    "notebooks/05_long_an_feasibility.ipynb": 22,
+    "notebooks/06_targets_2030.ipynb": 20,
+    "notebooks/08_tay_ninh_2030.ipynb": 20,
+    "notebooks/07_scenario_explorer.ipynb": 20,
+    "tests/test_explorer.py": 22,
+    "tests/test_scenarios.py": 20,
+    "tests/test_corpus.py": 16,
+    "tests/test_backtest.py": 16,
+    "notebooks/04_scenarios.ipynb": 12,
+    "tests/test_national.py": 10,
+    "tests/test_cases.py": 10,
+    "tests/test_hierarchy.py": 9,
+    "tests/test_flows.py": 9,
+}
+
+
+def _work_unit(nodeid: str) -> str:
+    """The work unit of `--dist loadscope` (xdist's LoadScopeScheduling._split_scope)."""
+    return nodeid.rsplit("::", 1)[0]
+
+
+def pytest_collection_modifyitems(session, config, items):
+    """The longest work units first (a stable sort: the tests of a unit, a notebook's cells, keep their order)."""
+    order = {unit: k for k, unit in enumerate(sorted(LONGEST_FIRST, key=lambda u: -LONGEST_FIRST[u]))}
+    items.sort(key=lambda it: order.get(_work_unit(it.nodeid), len(order)))
 
 
 @pytest.fixture

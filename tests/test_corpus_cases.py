@@ -166,9 +166,21 @@ def test_out_is_refused_before_any_computation(tmp_path):
     assert main(["report", "--case", "tay_ninh_2030", "--out", str(target)]) == 1
 
 
-def test_report_replaces_its_own_folder_atomically_and_lists_every_file(tmp_path):
-    """Two runs into one folder: the second replaces the first whole; run.json lists exactly the files there.
-    The case's title has a '$' (matplotlib math text unless charts take planner text as plain text)."""
+def _one_page_render(data, lang, folder):
+    """A stand-in for `render` writing a single file: a second report whose files differ from the first's."""
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "page.txt").write_text(f"{data.case.id}:{lang}", encoding="utf-8")
+    return sorted(folder.iterdir())
+
+
+def test_report_replaces_its_own_folder_atomically_and_lists_every_file(tmp_path, monkeypatch):
+    """Two runs into one folder: the second replaces the first whole (no file of the first stays behind, though the
+    second writes other files); run.json lists exactly the files there. The case's title has a '$' (matplotlib math
+    text unless charts take planner text as plain text). The second run computes for real (its seed is recorded)
+    but renders one page: the folder mechanics do not depend on what render writes, and one full render is enough."""
+    from simlib.apps import report as R
+
     d = tmp_path / "case"
     d.mkdir()
     text = (Path(__file__).resolve().parents[1] / "data" / "cases" / "long_an_2025" / "case.yaml").read_text(
@@ -177,13 +189,15 @@ def test_report_replaces_its_own_folder_atomically_and_lists_every_file(tmp_path
     text = text.replace("plans: [long_an_2025]", "plans: [long_an_2025]\nscenarios: [baseline]")
     (d / "case.yaml").write_text(text, encoding="utf-8")
     out = tmp_path / "out"
-    run_report(out, case=d, n_draws=60)
+    run_report(out, case=d, n_draws=16)
     first = {p.name for p in out.iterdir()}
     rec = json.loads((out / "run.json").read_text(encoding="utf-8"))
     assert set(rec["outputs"]) == first and "summary.html" in first
-    run_report(out, case=d, n_draws=60, seed=7)
+    monkeypatch.setattr(R, "render", _one_page_render)
+    run_report(out, case=d, n_draws=16, seed=7)
     rec2 = json.loads((out / "run.json").read_text(encoding="utf-8"))
-    assert rec2["seed"] == 7 and set(rec2["outputs"]) == {p.name for p in out.iterdir()}
+    assert rec2["seed"] == 7 and set(rec2["outputs"]) == {p.name for p in out.iterdir()} == {"page.txt", "run.json"}
+    assert (out / "page.txt").read_text(encoding="utf-8") == "la_dollar:vi"
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".out.")]  # no temporary folder left
 
 

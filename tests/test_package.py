@@ -1,14 +1,9 @@
-"""The package as built and as read: an installed wheel finds its own data; the code stays within its rules."""
+"""The package as read: the code stays within its rules (the installed wheel: tests/test_report.py)."""
 
 from __future__ import annotations
 
 import ast
-import os
-import subprocess
-import sys
 from pathlib import Path
-
-import pytest
 
 from conftest import REPO
 
@@ -159,26 +154,5 @@ def test_no_path_is_computed_at_import_time():
     assert not bad, bad
 
 
-@pytest.mark.skipif(os.environ.get("SIMLIB_SKIP_WHEEL") == "1", reason="SIMLIB_SKIP_WHEEL=1")
-def test_wheel_installed_elsewhere_runs_the_report(tmp_path):
-    """`pip wheel .` then an install into another folder: `python -m simlib report` runs from outside the checkout."""
-    wheels, target, work = tmp_path / "wheels", tmp_path / "site", tmp_path / "elsewhere"
-    work.mkdir()
-    build = subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--quiet", "-w", str(wheels),
-                            str(REPO)], capture_output=True, text=True)
-    assert build.returncode == 0, build.stderr[-3000:]
-    (whl,) = wheels.glob("simlib-*.whl")
-    inst = subprocess.run([sys.executable, "-m", "pip", "install", "--no-deps", "--quiet", "--target", str(target),
-                           str(whl)], capture_output=True, text=True)
-    assert inst.returncode == 0, inst.stderr[-3000:]
-    assert (target / "simlib" / "bundled" / "observations.csv").is_file()
-    assert (target / "simlib" / "bundled" / "cases" / "long_an_2025" / "case.yaml").is_file()
-    env = {**os.environ, "PYTHONPATH": str(target), "MPLBACKEND": "Agg"}
-    where = subprocess.run([sys.executable, "-c", "import simlib; print(simlib.__file__)"], cwd=work, env=env,
-                           capture_output=True, text=True)
-    assert where.stdout.strip().startswith(str(target)), where.stdout + where.stderr
-    r = subprocess.run([sys.executable, "-m", "simlib", "report", "--out", "out", "--lang", "en", "--draws", "50"],
-                       cwd=work, env=env, capture_output=True, text=True)
-    assert r.returncode == 0, r.stderr[-3000:]
-    out = work / "out"
-    assert (out / "summary.html").stat().st_size > 0 and (out / "feasibility.csv").stat().st_size > 0
+# The installed wheel runs the report: tests/test_report.py (its one full report is written by the wheel installed
+# outside the checkout, test_wheel_installed_elsewhere_runs_the_report).

@@ -1,13 +1,15 @@
 """`simlib report`: computed once, rendered per language; every file, byte-identical reruns, Excel round trip,
 a library folder with one district target edited, planner evidence, nothing partial on bad input.
 
-One full report (both languages, through the command line) is written per test session; the other tests
-check the computed tables without drawing, or re-render one language from the same computation.
+One full report (both languages, through the command line, by the wheel installed outside the checkout) is written
+per test session; the other tests check the computed tables without drawing, or re-render one language from the
+same computation.
 """
 
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 
@@ -37,14 +39,54 @@ def data():
     return compute(CASE, n_draws=DRAWS)
 
 
+WHEEL = os.environ.get("SIMLIB_SKIP_WHEEL") != "1"  # SIMLIB_SKIP_WHEEL=1: no `pip wheel` (offline); run from here
+
+
 @pytest.fixture(scope="module")
-def full(tmp_path_factory):
-    """The one full report of the suite: both languages from one computation, through the command line."""
+def installed(tmp_path_factory):
+    """`pip wheel .`, installed with `pip install --target` into a folder outside the checkout: (the folder, a folder
+    to run from, the environment that imports simlib from there); None with SIMLIB_SKIP_WHEEL=1."""
+    if not WHEEL:
+        return None
+    tmp = tmp_path_factory.mktemp("wheel")
+    wheels, target, work = tmp / "wheels", tmp / "site", tmp / "elsewhere"
+    work.mkdir()
+    build = subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--quiet", "-w", str(wheels),
+                            str(REPO)], capture_output=True, text=True)
+    assert build.returncode == 0, build.stderr[-3000:]
+    (whl,) = wheels.glob("simlib-*.whl")
+    inst = subprocess.run([sys.executable, "-m", "pip", "install", "--no-deps", "--quiet", "--target", str(target),
+                           str(whl)], capture_output=True, text=True)
+    assert inst.returncode == 0, inst.stderr[-3000:]
+    return target, work, {**os.environ, "PYTHONPATH": str(target), "MPLBACKEND": "Agg"}
+
+
+@pytest.fixture(scope="module")
+def full(tmp_path_factory, installed):
+    """The one full report of the suite: both languages from one computation, through the command line, written by
+    the wheel installed outside the checkout (from the checkout with SIMLIB_SKIP_WHEEL=1): the report tests below
+    check what an installed simlib writes, and `test_rerender_is_byte_identical` that it is what the checkout
+    writes."""
     out = tmp_path_factory.mktemp("report")
+    cwd, env = (REPO, None) if installed is None else (installed[1], installed[2])
     r = subprocess.run([sys.executable, "-m", "simlib", "report", "--case", CASE, "--out", str(out), "--lang",
-                        "vi,en", "--draws", str(DRAWS)], capture_output=True, text=True, cwd=REPO)
+                        "vi,en", "--draws", str(DRAWS)], capture_output=True, text=True, cwd=cwd, env=env)
     assert r.returncode == 0, r.stderr
     return out
+
+
+@pytest.mark.skipif(not WHEEL, reason="SIMLIB_SKIP_WHEEL=1")
+def test_wheel_installed_elsewhere_runs_the_report(installed, full):
+    """`pip wheel .` then an install into another folder: simlib is imported from there (not from the checkout), its
+    bundled data is there, and `python -m simlib report` ran from outside the checkout (the fixture `full`; the
+    other tests check every file it wrote)."""
+    target, work, env = installed
+    assert (target / "simlib" / "bundled" / "observations.csv").is_file()
+    assert (target / "simlib" / "bundled" / "cases" / "long_an_2025" / "case.yaml").is_file()
+    where = subprocess.run([sys.executable, "-c", "import simlib; print(simlib.__file__)"], cwd=work, env=env,
+                           capture_output=True, text=True)
+    assert where.stdout.strip().startswith(str(target)), where.stdout + where.stderr
+    assert (full / "vi" / "summary.html").stat().st_size > 0 and (full / "en" / "feasibility.csv").stat().st_size > 0
 
 
 @pytest.mark.parametrize("lang", ["vi", "en"])
