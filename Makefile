@@ -24,20 +24,19 @@ $(STAMP): pyproject.toml requirements/ci.txt
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "error: $(PYTHON) not found; install Python 3.11 or run 'make PYTHON=/path/to/python3.11 ...'"; exit 1; }
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet -c requirements/ci.txt -e ".[notebooks,test,distributed]"
-	$(PY) -c "import simlib.models._numba_kernel, simlib.models._numba_checks, simlib.models._numba_reconcile, simlib.models._numba_transfer, simlib.scenarios._numba_combine"  # compile the compiled paths once (cached)
 	@touch $(STAMP)
 
 # The compiled kernels (numba's on-disk cache, __pycache__ next to them) are rebuilt here, once, when their source
 # changed since: otherwise each test worker and notebook kernel would compile them on first use.
-NUMBA_SRC   := $(wildcard simlib/models/_numba_*.py)
+NUMBA_SRC   := $(wildcard simlib/models/_numba_*.py simlib/scenarios/_numba_*.py)
 NUMBA_STAMP := $(VENV)/.numba-compiled
 $(NUMBA_STAMP): $(STAMP) $(NUMBA_SRC)
-	$(PY) -c "import simlib.models._numba_kernel, simlib.models._numba_checks, simlib.models._numba_reconcile"
+	$(PY) -c "import simlib.models._numba_kernel, simlib.models._numba_checks, simlib.models._numba_reconcile, simlib.models._numba_transfer, simlib.scenarios._numba_combine"  # compile the compiled paths once (cached)
 	@touch $@
 
-venv: $(STAMP) ## create .venv and install simlib with pinned dependencies
+venv: $(NUMBA_STAMP) ## create .venv and install simlib with pinned dependencies
 
-report: $(STAMP) ## the main job on the bundled cases: reports/<case>/vi and reports/<case>/en
+report: $(NUMBA_STAMP) ## the main job on the bundled cases: reports/<case>/vi and reports/<case>/en
 	$(PY) -m simlib report --case tay_ninh_2030 --lang vi,en --out reports/tay_ninh_2030
 	$(PY) -m simlib report --case long_an_2025 --lang vi,en --out reports/long_an_2025
 
