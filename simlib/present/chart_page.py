@@ -7,9 +7,11 @@ is placed in inches so that nothing overlaps or is cut. Internal to the chart mo
 from __future__ import annotations
 
 import functools
+import weakref
 from collections.abc import Sequence
 
 from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.backends.backend_agg import RendererAgg as RendererAggBase
 from matplotlib.figure import Figure
 from matplotlib.font_manager import FontProperties
 
@@ -42,11 +44,8 @@ from simlib.present.charts import (
 def _measure(text: str, size: float, weight: str, dpi: float) -> float:
     """Width of one line of DejaVu Sans text in inches at ``dpi`` (Agg's hinting), cached: the same source lines
     and labels are measured for every chart of a report."""
-    from matplotlib.backends.backend_agg import RendererAgg
-
-    r = _agg(dpi)
     prop = FontProperties(family="DejaVu Sans", size=size, weight=weight)
-    return RendererAgg.get_text_width_height_descent(r, text, prop, ismath=False)[0] / dpi
+    return _text_metrics(text, prop, False, float(dpi), *_hinting())[0] / dpi
 
 
 @functools.lru_cache(maxsize=4)
@@ -54,6 +53,53 @@ def _agg(dpi: float):
     from matplotlib.backends.backend_agg import RendererAgg
 
     return RendererAgg(10, 10, dpi)
+
+
+def _hinting() -> tuple:
+    """The settings Agg's text sizes depend on besides the text, the font and the dpi (part of the cache key)."""
+    import matplotlib
+    from matplotlib.backends.backend_agg import get_hinting_flag
+
+    return get_hinting_flag(), matplotlib.rcParams["text.hinting_factor"]
+
+
+@functools.lru_cache(maxsize=16384)
+def _text_metrics(text: str, prop: FontProperties, ismath, dpi: float, hinting, factor) -> tuple:
+    """Agg's (width, height, descent) of ``text`` in pixels at ``dpi``, measured once per process.
+
+    Matplotlib keeps such a cache per renderer, and a chart meets three (the layout's, the PNG's after the
+    figure took its final height, and the next chart's): every tick label and source line was shaped by
+    FreeType again each time, a third of the time it took to draw the charts of a report. The sizes depend only
+    on the text, the font, the dpi and the hinting (``hinting`` and ``factor`` are in the key for that).
+    """
+    from matplotlib.backends.backend_agg import RendererAgg
+
+    return RendererAgg.get_text_width_height_descent(_agg(dpi), text, prop, ismath)
+
+
+class _Canvas(FigureCanvasAgg):
+    """An Agg canvas whose renderers share :func:`_text_metrics` (the same sizes, measured once per process)."""
+
+    def get_renderer(self, *args, **kwargs):
+        r = super().get_renderer(*args, **kwargs)
+        if "get_text_width_height_descent" not in vars(r):
+            r.get_text_width_height_descent = _SharedMetrics(r)
+        return r
+
+
+class _SharedMetrics:
+    """``renderer.get_text_width_height_descent`` answered from :func:`_text_metrics` (mathtext and TeX as
+    Agg does it)."""
+
+    def __init__(self, renderer):
+        self._renderer = weakref.ref(renderer)
+
+    def __call__(self, s, prop, ismath):
+        r = self._renderer()
+        if ismath or r is None:
+            return RendererAggBase.get_text_width_height_descent(r if r is not None else _agg(_LAYOUT_DPI), s, prop,
+                                                                 ismath)
+        return _text_metrics(s, prop.copy(), False, float(r.dpi), *_hinting())
 
 
 def _wrap_text(renderer, text: str, size: float, width_in: float, dpi: float, weight: str = "normal") -> str:
@@ -119,7 +165,7 @@ class _Page:
     def __init__(self, *, width: float, lang: str, title: str, subtitle: str, illustrative: bool, note: str,
                  source: str):
         self.fig = Figure(figsize=(width, 4.0), dpi=_LAYOUT_DPI)
-        FigureCanvasAgg(self.fig)
+        _Canvas(self.fig)
         self.renderer = self.fig.canvas.get_renderer()
         self.width = float(width)
         self.lang = lang
