@@ -65,7 +65,11 @@ def _geo_word(c: _Ctx, geo: str) -> str:
 
 
 def _sub_units(c: _Ctx) -> list[str]:
-    return list(dict.fromkeys(c.data.report.fans["unit"]))[1:]
+    """The report's sub-units in the fans' order (the province first, left out), found once per render."""
+    cached = c.__dict__.get("_sub_units")
+    if cached is None:
+        cached = c.__dict__["_sub_units"] = [str(u) for u in pd.unique(c.data.report.fans["unit"])][1:]
+    return list(cached)
 
 
 def _own_units(c: _Ctx, ind: str) -> list[str]:

@@ -269,9 +269,15 @@ def _fill_planner_sheet(ws, sheet: Sheet, lang: str) -> None:
         raw_values = df[col.key].tolist()
         for i, raw in enumerate(raw_values, start=2):
             try:
-                v = _excel_value(col.cell(raw, lang))
+                values.append(_excel_value(col.cell(raw, lang)))
             except ValueError as exc:
                 raise ValueError(f"sheet {sheet.name!r}, column {col.key!r}, row {i}: {exc}") from None
+        width = _sheet_width(col, header, values)
+        ws.column_dimensions[get_column_letter(j)].width = width
+        # the column's alignment is known before its cells are made: each cell is written once
+        long_text = any(isinstance(v, str) and _text_width(v) > width - 2 for v in values)
+        align = wrap_top if long_text else top if col.kind in ("text", "code", "id", "verdict") else None
+        for i, (raw, v) in enumerate(zip(raw_values, values), start=2):
             c = _set_cell(ws, i, j, v)
             if fmt is not None and isinstance(v, (int, float)) and not isinstance(v, bool):
                 c.number_format = fmt
@@ -279,16 +285,8 @@ def _fill_planner_sheet(ws, sheet: Sheet, lang: str) -> None:
                 fill = VERDICT_FILLS.get(str(raw).strip().lower().replace(" ", "_"))
                 if fill:
                     c.fill = PatternFill("solid", fgColor=fill)
-            values.append(v)
-        width = _sheet_width(col, header, values)
-        ws.column_dimensions[get_column_letter(j)].width = width
-        long_text = any(isinstance(v, str) and _text_width(v) > width - 2 for v in values)
-        if long_text:
-            for i in range(2, n_rows + 2):
-                ws.cell(row=i, column=j).alignment = wrap_top
-        elif col.kind in ("text", "code", "id", "verdict"):
-            for i in range(2, n_rows + 2):
-                ws.cell(row=i, column=j).alignment = top
+            if align is not None:
+                c.alignment = align
     # the header row's height set from its wrapped lines (LibreOffice does not grow it: the header would cover row 2)
     lines = 1
     for j, header in enumerate(headers, start=1):
