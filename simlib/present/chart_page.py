@@ -87,6 +87,79 @@ class _Canvas(FigureCanvasAgg):
         return r
 
 
+    def print_svg(self, filename, *, bbox_inches_restore=None, metadata=None, **_print_figure_kwargs):
+        """The SVG as matplotlib's SVG backend writes it, its text shaped through :func:`_svg_text2path` (the
+        other keywords print_figure passes, dpi, facecolor, edgecolor, orientation, are for other formats)."""
+        import codecs
+
+        from matplotlib import cbook
+        from matplotlib.backends.backend_mixed import MixedModeRenderer
+        from matplotlib.backends.backend_svg import RendererSVG
+
+        with cbook.open_file_cm(filename, "w", encoding="utf-8") as fh:
+            if not cbook.file_requires_unicode(fh):
+                fh = codecs.getwriter("utf-8")(fh)
+            dpi = self.figure.dpi
+            self.figure.dpi = 72
+            width, height = self.figure.get_size_inches()
+            svg = RendererSVG(width * 72, height * 72, fh, image_dpi=dpi, metadata=metadata)
+            svg._text2path = _svg_text2path()
+            renderer = MixedModeRenderer(self.figure, width, height, dpi, svg, bbox_inches_restore=bbox_inches_restore)
+            self.figure.draw(renderer)
+            renderer.finalize()
+
+
+@functools.lru_cache(maxsize=1)
+def _svg_text2path():
+    """One :class:`matplotlib.textpath.TextToPath` for every SVG of the process, remembering what it shaped.
+
+    An SVG draws text as glyph outlines; matplotlib shapes each text with FreeType (and loads each of its glyphs)
+    once for its size and again to draw it, in every file, although a report's charts repeat the same tick labels,
+    legends and source lines: a third of the time an SVG took. Here the sizes and the glyph layout of a text are
+    kept (the font is at a fixed size and unhinted for SVG, so they depend only on the text and the font), and so
+    are the glyph outlines; each file still defines the glyphs it uses, in the order it first uses them, so the
+    files are the same bytes as matplotlib's.
+    """
+    from collections import OrderedDict
+
+    from matplotlib.textpath import TextToPath
+
+    class _Remembering(TextToPath):
+        def __init__(self):
+            super().__init__()
+            self._sizes: dict = {}
+            self._layouts: dict = {}
+            self._outlines: dict = {}
+
+        def get_text_width_height_descent(self, s, prop, ismath):
+            if ismath:
+                return super().get_text_width_height_descent(s, prop, ismath)
+            key = (s, prop.copy())
+            out = self._sizes.get(key)
+            if out is None:
+                out = self._sizes[key] = super().get_text_width_height_descent(s, prop, ismath)
+            return out
+
+        def get_glyphs_with_font(self, font, s, glyph_map=None, return_new_glyphs_only=False, *, features=None,
+                                 language=None):
+            if features is not None or language is not None or glyph_map is None or not return_new_glyphs_only:
+                return super().get_glyphs_with_font(font, s, glyph_map, return_new_glyphs_only, features=features,
+                                                    language=language)
+            key = (font, s)
+            info = self._layouts.get(key)
+            if info is None:
+                info, outlines, _ = super().get_glyphs_with_font(font, s, OrderedDict(), True)
+                self._outlines.update(outlines)
+                info = self._layouts[key] = tuple(info)
+            new = OrderedDict()
+            for glyph, *_ in info:
+                if glyph not in glyph_map and glyph not in new:
+                    new[glyph] = self._outlines[glyph]
+            return list(info), new, []
+
+    return _Remembering()
+
+
 class _SharedMetrics:
     """``renderer.get_text_width_height_descent`` answered from :func:`_text_metrics` (mathtext and TeX as
     Agg does it)."""
