@@ -84,6 +84,8 @@ class _Canvas(FigureCanvasAgg):
         r = super().get_renderer(*args, **kwargs)
         if "get_text_width_height_descent" not in vars(r):
             r.get_text_width_height_descent = _SharedMetrics(r)
+            if hasattr(RendererAggBase, "_draw_text_glyphs_and_boxes"):  # matplotlib >= 3.11 (text by libraqm)
+                r.draw_text = _RememberedDrawText(r)
         return r
 
 
@@ -158,6 +160,38 @@ def _svg_text2path():
             return list(info), new, []
 
     return _Remembering()
+
+
+@functools.lru_cache(maxsize=8192)
+def _agg_glyphs(s: str, prop: FontProperties, dpi: float, flags, features, language) -> tuple:
+    """The glyphs of ``s`` as Agg draws them at ``dpi``: (font, glyph index, x, y), shaped by FreeType once."""
+    font = _agg(dpi)._prepare_font(prop)
+    return tuple((item.ft_object, item.glyph_index, item.x, item.y)
+                 for item in font._layout(s, flags=flags, features=features, language=language))
+
+
+class _RememberedDrawText:
+    """``RendererAgg.draw_text`` with the glyph layout of each text shaped once per process (:func:`_agg_glyphs`):
+    every chart of a report draws the same tick labels, legend entries and source lines."""
+
+    def __init__(self, renderer):
+        self._renderer = weakref.ref(renderer)
+
+    def __call__(self, gc, x, y, s, prop, angle, ismath=False, mtext=None):
+        from matplotlib.backends.backend_agg import get_hinting_flag
+
+        r = self._renderer()
+        if ismath or r is None:
+            return RendererAggBase.draw_text(r, gc, x, y, s, prop, angle, ismath=ismath, mtext=mtext)
+        features = mtext.get_fontfeatures() if mtext is not None else None
+        language = mtext.get_language() if mtext is not None else None
+        if isinstance(language, list):
+            language = tuple(tuple(x) for x in language)
+        glyphs = _agg_glyphs(s, prop.copy(), float(r.dpi), get_hinting_flag(),
+                             tuple(features) if features is not None else None, language)
+        size = prop.get_size_in_points()
+        r._draw_text_glyphs_and_boxes(gc, x, y, angle, ((font, size, g, 0, 1, gx, gy) for font, g, gx, gy in glyphs),
+                                      [])
 
 
 class _SharedMetrics:
