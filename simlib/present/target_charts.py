@@ -398,55 +398,75 @@ def targets_vs_evidence(
             ax.grid(True, axis="y", color="0.9", lw=0.5)
             ax.set_axisbelow(True)
         grid[-1][0].set_xlabel(t("school_year_note", lang))
-        handles = []
-        for s in series_order:
-            name = (series_labels or {}).get(s, str(s))
-            if ("series", s, True) in kinds:
-                handles.append(Line2D([], [], marker=s_marker[s], ls="", color=s_colour[s], ms=5,
-                                      label=f"{name}: {t('observed_same', lang).lower()}"))
-            if ("series", s, False) in kinds:
-                handles.append(Line2D([], [], marker=s_marker[s], ls="", mfc="white", mec=s_colour[s], ms=5,
-                                      label=f"{name}: {t('observed_other', lang).lower()}"))
-        if "derived" in kinds:
-            handles.append(Line2D([], [], marker="D", ls="", mfc="white", mec="0.4", ms=5,
-                                  label=t("observed_derived", lang)))
-        if "range_same" in kinds:
-            handles.append(Patch(facecolor=_shade("black", 0.12), edgecolor="0.3", label=t("range_observed_same", lang)))
-        if "range_other" in kinds:
-            handles.append(Patch(facecolor="white", edgecolor="0.3", hatch="////",
-                                 label=t("range_observed_other", lang)))
-        if "open" in kinds:
-            handles.append(Line2D([], [], marker="^", ls="", color="black", ms=5, label=t("open_upper", lang)))
-        for p in plan_order:
-            if ("plan", p) in kinds:
-                handles.append(Line2D([], [], color=p_colour[p], ls=p_style[p], lw=1.6,
-                                      label=f"{t('target', lang)}: {(plan_labels or {}).get(p, str(p))}"))
-        if "subunit" in kinds:
-            handles.append(Line2D([], [], marker="_", ls="", color="0.5", ms=8, mew=1.5,
-                                  label=t("subunit_targets", lang)))
-        if today is not None:
-            handles.append(Line2D([], [], color="0.15", lw=0.9, ls=(0, (1, 1.5)), label=_today_text(today, None, lang)))
+        handles = _tve_handles(kinds, series_order, series_labels, plan_order, plan_labels, s_colour, s_marker,
+                               p_colour, p_style, today, lang)
         page.add_legend(handles, max_cols=2)
         xlim = (x0 - 0.8, x1 + 0.8)
         placed = [_tve_target_labels(ax, labels, span, xlim, panel_height, width, today, today_text)
                   for ax, labels in labels_of]
         fig = page.finish(grid, [panel_height] * len(panels), hspace=0.15)
-        over = fig.get_figheight() - max_height if max_height is not None else 0.0
-        if over > 0.01 and len(panels) > 1:
-            # too tall for a printed page: shorter panels, the years written once under the bottom one, and the
-            # labels spread again for the new height (the page's other blocks keep their measured sizes)
-            for ax, _ in labels_of[:-1]:
-                ax.tick_params(axis="x", labelbottom=False)
-            fig = page.finish(grid, [panel_height] * len(panels), hspace=0.15)
-            over = fig.get_figheight() - max_height
-            height = max(1.4, panel_height - over / len(panels))
-            for annotations in placed:
-                for a in annotations:
-                    a.remove()
-            for ax, labels in labels_of:
-                _tve_target_labels(ax, labels, span, xlim, height, width, today, today_text)
-            fig = page.finish(grid, [height] * len(panels), hspace=0.15)
+        if max_height is not None:
+            fig = _tve_fit(page, grid, labels_of, placed, panel_height, max_height, span, xlim, width,
+                           today, today_text)
         return fig
+
+
+def _tve_handles(kinds: set, series_order: list, series_labels: Mapping | None, plan_order: list,
+                 plan_labels: Mapping | None, s_colour: dict, s_marker: dict, p_colour: dict, p_style: dict,
+                 today: float | None, lang: str) -> list:
+    """The legend of :func:`targets_vs_evidence`: what was drawn, series, ranges, plans, sub-units, today."""
+    handles = []
+    for s in series_order:
+        name = (series_labels or {}).get(s, str(s))
+        if ("series", s, True) in kinds:
+            handles.append(Line2D([], [], marker=s_marker[s], ls="", color=s_colour[s], ms=5,
+                                  label=f"{name}: {t('observed_same', lang).lower()}"))
+        if ("series", s, False) in kinds:
+            handles.append(Line2D([], [], marker=s_marker[s], ls="", mfc="white", mec=s_colour[s], ms=5,
+                                  label=f"{name}: {t('observed_other', lang).lower()}"))
+    if "derived" in kinds:
+        handles.append(Line2D([], [], marker="D", ls="", mfc="white", mec="0.4", ms=5,
+                              label=t("observed_derived", lang)))
+    if "range_same" in kinds:
+        handles.append(Patch(facecolor=_shade("black", 0.12), edgecolor="0.3", label=t("range_observed_same", lang)))
+    if "range_other" in kinds:
+        handles.append(Patch(facecolor="white", edgecolor="0.3", hatch="////",
+                             label=t("range_observed_other", lang)))
+    if "open" in kinds:
+        handles.append(Line2D([], [], marker="^", ls="", color="black", ms=5, label=t("open_upper", lang)))
+    for p in plan_order:
+        if ("plan", p) in kinds:
+            handles.append(Line2D([], [], color=p_colour[p], ls=p_style[p], lw=1.6,
+                                  label=f"{t('target', lang)}: {(plan_labels or {}).get(p, str(p))}"))
+    if "subunit" in kinds:
+        handles.append(Line2D([], [], marker="_", ls="", color="0.5", ms=8, mew=1.5,
+                              label=t("subunit_targets", lang)))
+    if today is not None:
+        handles.append(Line2D([], [], color="0.15", lw=0.9, ls=(0, (1, 1.5)), label=_today_text(today, None, lang)))
+    return handles
+
+
+def _tve_fit(page, grid: list, labels_of: list, placed: list, panel_height: float, max_height: float, span: float,
+             xlim: tuple[float, float], width: float, today: float | None, today_text: str | None) -> Figure:
+    """The laid-out targets chart made at most ``max_height`` inches tall (see :func:`targets_vs_evidence`)."""
+    fig = page.fig
+    n = len(grid)
+    over = fig.get_figheight() - max_height
+    if over > 0.01 and n > 1:
+        # too tall for a printed page: shorter panels, the years written once under the bottom one, and the
+        # labels spread again for the new height (the page's other blocks keep their measured sizes)
+        for ax, _ in labels_of[:-1]:
+            ax.tick_params(axis="x", labelbottom=False)
+        fig = page.finish(grid, [panel_height] * n, hspace=0.15)
+        over = fig.get_figheight() - max_height
+        height = max(1.4, panel_height - over / n)
+        for annotations in placed:
+            for a in annotations:
+                a.remove()
+        for ax, labels in labels_of:
+            _tve_target_labels(ax, labels, span, xlim, height, width, today, today_text)
+        fig = page.finish(grid, [height] * n, hspace=0.15)
+    return fig
 
 
 def _tve_observation(ax, o, lang: str, s_colour: dict, s_marker: dict, span: float, kinds: set) -> None:
