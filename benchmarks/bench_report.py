@@ -10,6 +10,9 @@ threads); then ``run_report(..., langs=("vi", "en"))`` with the languages render
 1.35) from the same run. Prints the load average: on a shared machine wall times are upper bounds, compare the
 CPU seconds and the ratios.
 
+then a third render of Vietnamese, its CPU seconds split: building and laying out the charts, writing their PNG and
+SVG files, the workbook, the Word report, the page and the rest.
+
 Part 2, the Long An feasibility run, timed against the 5-second aim:
 
 Problem (issue 5): 2 indicators (THCS -> sơ cấp/trung cấp, THPT -> cao đẳng) x 16 units
@@ -56,6 +59,49 @@ def _since(t):
     return w - t[0], c - t[1]
 
 
+def render_parts(data, lang: str, folder: str) -> dict[str, float]:
+    """CPU seconds of the parts of one render: building the charts, writing their PNG and SVG files, the
+    workbook, the Word report, the page (the stage functions of :mod:`simlib.apps.render` timed in place)."""
+    from simlib.apps import render as RD
+    from simlib.apps import report as R
+    from simlib.present import charts
+
+    parts: dict[str, float] = {}
+    saved = {}
+
+    def timed(owner, name, key):
+        f = getattr(owner, name)
+        saved[(owner, name)] = f
+
+        def g(*a, **k):
+            t0 = time.process_time()
+            try:
+                return f(*a, **k)
+            finally:
+                parts[key(a) if callable(key) else key] = parts.get(key(a) if callable(key) else key, 0.0) \
+                    + time.process_time() - t0
+        setattr(owner, name, g)
+
+    timed(charts, "save_figure", lambda a: "chart files " + str(a[1]).rsplit(".", 1)[-1].upper())
+    for name in ("_evidence_chart", "_fan_charts", "_p_met_chart", "_lever_charts"):
+        timed(RD, name, "charts (with their files)")
+    timed(RD, "_workbook", "workbook")
+    timed(RD, "_word", "Word report")
+    timed(RD, "_html", "page")
+    t0 = time.process_time()
+    try:
+        R.render(data, lang, folder)
+    finally:
+        for (owner, name), f in saved.items():
+            setattr(owner, name, f)
+    parts["total"] = time.process_time() - t0
+    files = sum(v for k, v in parts.items() if k.startswith("chart files"))
+    parts["charts (with their files)"] -= files
+    parts["charts: building and layout"] = parts.pop("charts (with their files)")
+    parts["rest (tables, words, run record)"] = parts["total"] - sum(v for k, v in parts.items() if k != "total")
+    return parts
+
+
 def report_split(n: int) -> None:
     """Part 1: the Tây Ninh report, stage by stage (see the module docstring)."""
     import os
@@ -91,6 +137,11 @@ def report_split(n: int) -> None:
     print(f"  compute (once):               {comp[0]:6.1f} / {comp[1]:6.1f}")
     print(f"  render vi:                    {vi[0]:6.1f} / {vi[1]:6.1f}")
     print(f"  render en:                    {en[0]:6.1f} / {en[1]:6.1f}")
+    with tempfile.TemporaryDirectory() as tmp:
+        parts = render_parts(data, "vi", tmp)
+    print("  render vi once more, CPU seconds by part:")
+    for k, v in sorted(parts.items(), key=lambda kv: kv[0] == "total"):
+        print(f"    {k:34s} {v:6.2f}")
     seq = comp[0] + vi[0] + en[0]
     print(f"  compute share of vi+en rendered one after the other: {comp[0] / seq:.0%} of wall, "
           f"{comp[1] / (comp[1] + vi[1] + en[1]):.0%} of CPU")

@@ -25,6 +25,9 @@ def _targets_for(c: _Ctx, ind: str, unit: str) -> list[tuple]:
     return [(c.plan_short(r["plan_id"]), threshold(r).value, int(r["year"])) for r in tg.to_dict("records")]
 
 
+#: Inches a chart may take to print at the full width of an A4 page (the page prints figures at most 235 mm tall).
+PRINT_HEIGHT_IN = 9.0
+
 #: Quantiles of every fan a report draws: the median, the 80 % interval (the interval every table gives) and 50 %.
 FAN_PROBS = CHART_FAN_PROBS  # the median, the 80 % and the 50 % interval (simlib.vocab)
 
@@ -65,7 +68,11 @@ def _geo_word(c: _Ctx, geo: str) -> str:
 
 
 def _sub_units(c: _Ctx) -> list[str]:
-    return list(dict.fromkeys(c.data.report.fans["unit"]))[1:]
+    """The report's sub-units in the fans' order (the province first, left out), found once per render."""
+    cached = c.__dict__.get("_sub_units")
+    if cached is None:
+        cached = c.__dict__["_sub_units"] = [str(u) for u in pd.unique(c.data.report.fans["unit"])][1:]
+    return list(cached)
 
 
 def _own_units(c: _Ctx, ind: str) -> list[str]:
@@ -342,5 +349,6 @@ def _evidence_chart(c: _Ctx) -> None:
         panel_titles={i: f"{c.ind(i)} ({c.unit_label(i)})" for i in heads}, series_labels=series,
         plan_labels={p: c.plan_short(p) for p in c.data.inputs.plans}, lang=c.lang,
         title=t("report.evidence_title", c.lang), source=t("report.source_evidence_words", c.lang), today=c.today,
-        first_year=min(years + [c.base.years[0]]), last_year=max(years + [c.base.years[-1]]))
+        first_year=min(years + [c.base.years[0]]), last_year=max(years + [c.base.years[-1]]),
+        max_height=PRINT_HEIGHT_IN)
     c.save(fig, "targets_vs_evidence", t("report.evidence_title", c.lang))

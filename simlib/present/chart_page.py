@@ -7,9 +7,11 @@ is placed in inches so that nothing overlaps or is cut. Internal to the chart mo
 from __future__ import annotations
 
 import functools
+import weakref
 from collections.abc import Sequence
 
 from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.backends.backend_agg import RendererAgg as RendererAggBase
 from matplotlib.figure import Figure
 from matplotlib.font_manager import FontProperties
 
@@ -42,11 +44,8 @@ from simlib.present.charts import (
 def _measure(text: str, size: float, weight: str, dpi: float) -> float:
     """Width of one line of DejaVu Sans text in inches at ``dpi`` (Agg's hinting), cached: the same source lines
     and labels are measured for every chart of a report."""
-    from matplotlib.backends.backend_agg import RendererAgg
-
-    r = _agg(dpi)
     prop = FontProperties(family="DejaVu Sans", size=size, weight=weight)
-    return RendererAgg.get_text_width_height_descent(r, text, prop, ismath=False)[0] / dpi
+    return _text_metrics(text, prop, False, float(dpi), *_hinting())[0] / dpi
 
 
 @functools.lru_cache(maxsize=4)
@@ -54,6 +53,160 @@ def _agg(dpi: float):
     from matplotlib.backends.backend_agg import RendererAgg
 
     return RendererAgg(10, 10, dpi)
+
+
+def _hinting() -> tuple:
+    """The settings Agg's text sizes depend on besides the text, the font and the dpi (part of the cache key)."""
+    import matplotlib
+    from matplotlib.backends.backend_agg import get_hinting_flag
+
+    return get_hinting_flag(), matplotlib.rcParams["text.hinting_factor"]
+
+
+@functools.lru_cache(maxsize=16384)
+def _text_metrics(text: str, prop: FontProperties, ismath, dpi: float, hinting, factor) -> tuple:
+    """Agg's (width, height, descent) of ``text`` in pixels at ``dpi``, measured once per process.
+
+    Matplotlib keeps such a cache per renderer, and a chart meets three (the layout's, the PNG's after the
+    figure took its final height, and the next chart's): every tick label and source line was shaped by
+    FreeType again each time, a third of the time it took to draw the charts of a report. The sizes depend only
+    on the text, the font, the dpi and the hinting (``hinting`` and ``factor`` are in the key for that).
+    """
+    from matplotlib.backends.backend_agg import RendererAgg
+
+    return RendererAgg.get_text_width_height_descent(_agg(dpi), text, prop, ismath)
+
+
+class _Canvas(FigureCanvasAgg):
+    """An Agg canvas whose renderers share :func:`_text_metrics` (the same sizes, measured once per process)."""
+
+    def get_renderer(self, *args, **kwargs):
+        r = super().get_renderer(*args, **kwargs)
+        if "get_text_width_height_descent" not in vars(r):
+            r.get_text_width_height_descent = _SharedMetrics(r)
+            if hasattr(RendererAggBase, "_draw_text_glyphs_and_boxes"):  # matplotlib >= 3.11 (text by libraqm)
+                r.draw_text = _RememberedDrawText(r)
+        return r
+
+
+    def print_svg(self, filename, *, bbox_inches_restore=None, metadata=None, **_print_figure_kwargs):
+        """The SVG as matplotlib's SVG backend writes it, its text shaped through :func:`_svg_text2path` (the
+        other keywords print_figure passes, dpi, facecolor, edgecolor, orientation, are for other formats)."""
+        import codecs
+
+        from matplotlib import cbook
+        from matplotlib.backends.backend_mixed import MixedModeRenderer
+        from matplotlib.backends.backend_svg import RendererSVG
+
+        with cbook.open_file_cm(filename, "w", encoding="utf-8") as fh:
+            if not cbook.file_requires_unicode(fh):
+                fh = codecs.getwriter("utf-8")(fh)
+            dpi = self.figure.dpi
+            self.figure.dpi = 72
+            width, height = self.figure.get_size_inches()
+            svg = RendererSVG(width * 72, height * 72, fh, image_dpi=dpi, metadata=metadata)
+            svg._text2path = _svg_text2path()
+            renderer = MixedModeRenderer(self.figure, width, height, dpi, svg, bbox_inches_restore=bbox_inches_restore)
+            self.figure.draw(renderer)
+            renderer.finalize()
+
+
+@functools.lru_cache(maxsize=1)
+def _svg_text2path():
+    """One :class:`matplotlib.textpath.TextToPath` for every SVG of the process, remembering what it shaped.
+
+    An SVG draws text as glyph outlines; matplotlib shapes each text with FreeType (and loads each of its glyphs)
+    once for its size and again to draw it, in every file, although a report's charts repeat the same tick labels,
+    legends and source lines: a third of the time an SVG took. Here the sizes and the glyph layout of a text are
+    kept (the font is at a fixed size and unhinted for SVG, so they depend only on the text and the font), and so
+    are the glyph outlines; each file still defines the glyphs it uses, in the order it first uses them, so the
+    files are the same bytes as matplotlib's.
+    """
+    from collections import OrderedDict
+
+    from matplotlib.textpath import TextToPath
+
+    class _Remembering(TextToPath):
+        def __init__(self):
+            super().__init__()
+            self._sizes: dict = {}
+            self._layouts: dict = {}
+            self._outlines: dict = {}
+
+        def get_text_width_height_descent(self, s, prop, ismath):
+            if ismath:
+                return super().get_text_width_height_descent(s, prop, ismath)
+            key = (s, prop.copy())
+            out = self._sizes.get(key)
+            if out is None:
+                out = self._sizes[key] = super().get_text_width_height_descent(s, prop, ismath)
+            return out
+
+        def get_glyphs_with_font(self, font, s, glyph_map=None, return_new_glyphs_only=False, *, features=None,
+                                 language=None):
+            if features is not None or language is not None or glyph_map is None or not return_new_glyphs_only:
+                return super().get_glyphs_with_font(font, s, glyph_map, return_new_glyphs_only, features=features,
+                                                    language=language)
+            key = (font, s)
+            info = self._layouts.get(key)
+            if info is None:
+                info, outlines, _ = super().get_glyphs_with_font(font, s, OrderedDict(), True)
+                self._outlines.update(outlines)
+                info = self._layouts[key] = tuple(info)
+            new = OrderedDict()
+            for glyph, *_ in info:
+                if glyph not in glyph_map and glyph not in new:
+                    new[glyph] = self._outlines[glyph]
+            return list(info), new, []
+
+    return _Remembering()
+
+
+@functools.lru_cache(maxsize=8192)
+def _agg_glyphs(s: str, prop: FontProperties, dpi: float, flags, features, language) -> tuple:
+    """The glyphs of ``s`` as Agg draws them at ``dpi``: (font, glyph index, x, y), shaped by FreeType once."""
+    font = _agg(dpi)._prepare_font(prop)
+    return tuple((item.ft_object, item.glyph_index, item.x, item.y)
+                 for item in font._layout(s, flags=flags, features=features, language=language))
+
+
+class _RememberedDrawText:
+    """``RendererAgg.draw_text`` with the glyph layout of each text shaped once per process (:func:`_agg_glyphs`):
+    every chart of a report draws the same tick labels, legend entries and source lines."""
+
+    def __init__(self, renderer):
+        self._renderer = weakref.ref(renderer)
+
+    def __call__(self, gc, x, y, s, prop, angle, ismath=False, mtext=None):
+        from matplotlib.backends.backend_agg import get_hinting_flag
+
+        r = self._renderer()
+        if ismath or r is None:
+            return RendererAggBase.draw_text(r, gc, x, y, s, prop, angle, ismath=ismath, mtext=mtext)
+        features = mtext.get_fontfeatures() if mtext is not None else None
+        language = mtext.get_language() if mtext is not None else None
+        if isinstance(language, list):
+            language = tuple(tuple(x) for x in language)
+        glyphs = _agg_glyphs(s, prop.copy(), float(r.dpi), get_hinting_flag(),
+                             tuple(features) if features is not None else None, language)
+        size = prop.get_size_in_points()
+        r._draw_text_glyphs_and_boxes(gc, x, y, angle, ((font, size, g, 0, 1, gx, gy) for font, g, gx, gy in glyphs),
+                                      [])
+
+
+class _SharedMetrics:
+    """``renderer.get_text_width_height_descent`` answered from :func:`_text_metrics` (mathtext and TeX as
+    Agg does it)."""
+
+    def __init__(self, renderer):
+        self._renderer = weakref.ref(renderer)
+
+    def __call__(self, s, prop, ismath):
+        r = self._renderer()
+        if ismath or r is None:
+            return RendererAggBase.get_text_width_height_descent(r if r is not None else _agg(_LAYOUT_DPI), s, prop,
+                                                                 ismath)
+        return _text_metrics(s, prop.copy(), False, float(r.dpi), *_hinting())
 
 
 def _wrap_text(renderer, text: str, size: float, width_in: float, dpi: float, weight: str = "normal") -> str:
@@ -119,7 +272,7 @@ class _Page:
     def __init__(self, *, width: float, lang: str, title: str, subtitle: str, illustrative: bool, note: str,
                  source: str):
         self.fig = Figure(figsize=(width, 4.0), dpi=_LAYOUT_DPI)
-        FigureCanvasAgg(self.fig)
+        _Canvas(self.fig)
         self.renderer = self.fig.canvas.get_renderer()
         self.width = float(width)
         self.lang = lang

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import decimal
+import functools
 import io
 import math
 import numbers
@@ -279,8 +280,10 @@ def _set_cell(ws, row: int, col: int, value: object):
 # --------------------------------------------------------------------------- column widths
 
 
+@functools.lru_cache(maxsize=65536)
 def _text_width(s: str) -> int:
-    """Displayed width of the longest line: combining marks 0, wide East Asian 2."""
+    """Displayed width of the longest line: combining marks 0, wide East Asian 2 (cached: a workbook's columns
+    repeat the same names and codes)."""
     best = 0
     for line in unicodedata.normalize("NFC", s).splitlines() or [""]:
         w = 0

@@ -37,6 +37,8 @@ languages and are not in the glossary.
 
 from __future__ import annotations
 
+import functools
+
 import math
 import unicodedata
 from decimal import ROUND_HALF_UP, Decimal
@@ -61,9 +63,16 @@ _DASH = "–"
 
 def glossary_path() -> Path:
     """Path of the bundled ``glossary.csv`` (found through :func:`simlib.inputs.resources.bundled_data_dir`)."""
-    from simlib.inputs.resources import bundled_data_dir
+    from simlib.inputs import resources
 
-    return bundled_data_dir() / "glossary.csv"
+    return _bundled_glossary(resources.bundled_data_dir)
+
+
+@functools.lru_cache(maxsize=4)
+def _bundled_glossary(finder) -> Path:
+    """``glossary.csv`` in the folder ``finder()`` names, looked up once per finder (every text of a report asks:
+    finding the installed package's folder each time cost a tenth of a report's tables)."""
+    return finder() / "glossary.csv"
 
 
 def glossary(path: str | Path | None = None) -> Glossary:

@@ -6,6 +6,7 @@ Each column has a kind (percent, probability, money, verdict...) that sets its n
 
 from __future__ import annotations
 
+import copy
 import decimal
 import io
 import math
@@ -269,26 +270,34 @@ def _fill_planner_sheet(ws, sheet: Sheet, lang: str) -> None:
         raw_values = df[col.key].tolist()
         for i, raw in enumerate(raw_values, start=2):
             try:
-                v = _excel_value(col.cell(raw, lang))
+                values.append(_excel_value(col.cell(raw, lang)))
             except ValueError as exc:
                 raise ValueError(f"sheet {sheet.name!r}, column {col.key!r}, row {i}: {exc}") from None
-            c = _set_cell(ws, i, j, v)
-            if fmt is not None and isinstance(v, (int, float)) and not isinstance(v, bool):
-                c.number_format = fmt
-            if col.kind == "verdict" and not _is_missing(raw):
-                fill = VERDICT_FILLS.get(str(raw).strip().lower().replace(" ", "_"))
-                if fill:
-                    c.fill = PatternFill("solid", fgColor=fill)
-            values.append(v)
         width = _sheet_width(col, header, values)
         ws.column_dimensions[get_column_letter(j)].width = width
+        # the column's alignment is known before its cells are made: each cell is written once
         long_text = any(isinstance(v, str) and _text_width(v) > width - 2 for v in values)
-        if long_text:
-            for i in range(2, n_rows + 2):
-                ws.cell(row=i, column=j).alignment = wrap_top
-        elif col.kind in ("text", "code", "id", "verdict"):
-            for i in range(2, n_rows + 2):
-                ws.cell(row=i, column=j).alignment = top
+        align = wrap_top if long_text else top if col.kind in ("text", "code", "id", "verdict") else None
+        styled: dict = {}  # (number format?, fill) -> the column's first cell styled so
+        for i, (raw, v) in enumerate(zip(raw_values, values), start=2):
+            c = _set_cell(ws, i, j, v)
+            number = fmt is not None and isinstance(v, (int, float)) and not isinstance(v, bool)
+            fill = None
+            if col.kind == "verdict" and not _is_missing(raw):
+                fill = VERDICT_FILLS.get(str(raw).strip().lower().replace(" ", "_"))
+            proto = styled.get((number, fill))
+            if proto is not None:
+                # the same style as a cell above: its style indices copied (openpyxl's own way of copying a
+                # style, as in its worksheet copier), instead of hashing the format objects again for each cell
+                c._style = copy.copy(proto._style)
+                continue
+            if number:
+                c.number_format = fmt
+            if fill:
+                c.fill = PatternFill("solid", fgColor=fill)
+            if align is not None:
+                c.alignment = align
+            styled[(number, fill)] = c
     # the header row's height set from its wrapped lines (LibreOffice does not grow it: the header would cover row 2)
     lines = 1
     for j, header in enumerate(headers, start=1):

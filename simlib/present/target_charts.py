@@ -19,10 +19,11 @@ from matplotlib.patches import Patch, Rectangle
 from simlib.assess.verdicts import MET, MISSED, NOT_ASSESSED, VERDICT_BANDS, verdict
 from simlib.errors import InputError
 from simlib.present.i18n import check_lang, fmt_prob, label, t
-from simlib.present.chart_page import _decorate_caller_ax, _Page, _rc, _wrap_text
+from simlib.present.chart_page import _decorate_caller_ax, _measure, _Page, _rc, _wrap_text
 from simlib.present.charts import (
     _BLUE,
     _bool,
+    _LAYOUT_DPI,
     _comparator_sign,
     _LangFormatter,
     _num,
@@ -288,6 +289,7 @@ def targets_vs_evidence(
     ylabel: str | None = None,
     width: float = WIDTH_IN,
     panel_height: float = 2.6,
+    max_height: float | None = None,
 ) -> Figure:
     """Every plan's targets (short lines at their year) against the observations, one panel per indicator.
 
@@ -320,6 +322,15 @@ def targets_vs_evidence(
     first_year, last_year : int, optional
         x range (default: from the data).
     ylim : (low, high), percent, optional
+    panel_height : float
+        Inches of each panel's plotting area.
+    max_height : float, optional
+        Inches the whole chart may take (e.g. 9.0: it then prints at the full
+        width of an A4 page, whose printed figures are at most 235 mm tall).
+        Taller, the panels are made shorter (down to 1.4 inches) and only the
+        bottom panel keeps its year labels.
+
+    Target labels are kept clear of the "today" label at the top of a panel.
 
     Returns
     -------
@@ -366,7 +377,8 @@ def targets_vs_evidence(
         page = _Page(width=width, lang=lang, title=title, subtitle=subtitle, illustrative=illustrative, note=note,
                      source=source)
         fig = page.fig
-        grid = []
+        grid, labels_of = [], []
+        today_text = _today_text(today, None, lang)
         for panel in panels:
             ax = fig.add_axes([0.1, 0.1, 0.8, 0.3])
             grid.append([ax])
@@ -375,9 +387,9 @@ def targets_vs_evidence(
             for _, o in obs[obs["panel"] == panel].iterrows() if len(obs) else ():
                 _tve_observation(ax, o, lang, s_colour, s_marker, span, kinds)
             sub = tg[tg["panel"] == panel] if len(tg) else tg
-            _tve_targets(ax, sub, lang, p_colour, p_style, plan_labels or {}, span, kinds, (x0 - 0.8, x1 + 0.8),
-                         panel_height)
-            _today_line(ax, today, _today_text(today, None, lang), lang, sides=False)
+            labels = _tve_targets(ax, sub, lang, p_colour, p_style, plan_labels or {}, span, kinds)
+            labels_of.append((ax, labels))
+            _today_line(ax, today, today_text, lang, sides=False)
             ax.set_title(_wrap_text(page.renderer, (panel_titles or {}).get(panel, str(panel)), 8.5, width - 1.2,
                                     fig.dpi, "bold"), loc="left", fontsize=8.5, pad=4)
             ax.set_ylabel(ylabel if ylabel is not None else t("percent_of_graduates", lang))
@@ -386,36 +398,75 @@ def targets_vs_evidence(
             ax.grid(True, axis="y", color="0.9", lw=0.5)
             ax.set_axisbelow(True)
         grid[-1][0].set_xlabel(t("school_year_note", lang))
-        handles = []
-        for s in series_order:
-            name = (series_labels or {}).get(s, str(s))
-            if ("series", s, True) in kinds:
-                handles.append(Line2D([], [], marker=s_marker[s], ls="", color=s_colour[s], ms=5,
-                                      label=f"{name}: {t('observed_same', lang).lower()}"))
-            if ("series", s, False) in kinds:
-                handles.append(Line2D([], [], marker=s_marker[s], ls="", mfc="white", mec=s_colour[s], ms=5,
-                                      label=f"{name}: {t('observed_other', lang).lower()}"))
-        if "derived" in kinds:
-            handles.append(Line2D([], [], marker="D", ls="", mfc="white", mec="0.4", ms=5,
-                                  label=t("observed_derived", lang)))
-        if "range_same" in kinds:
-            handles.append(Patch(facecolor=_shade("black", 0.12), edgecolor="0.3", label=t("range_observed_same", lang)))
-        if "range_other" in kinds:
-            handles.append(Patch(facecolor="white", edgecolor="0.3", hatch="////",
-                                 label=t("range_observed_other", lang)))
-        if "open" in kinds:
-            handles.append(Line2D([], [], marker="^", ls="", color="black", ms=5, label=t("open_upper", lang)))
-        for p in plan_order:
-            if ("plan", p) in kinds:
-                handles.append(Line2D([], [], color=p_colour[p], ls=p_style[p], lw=1.6,
-                                      label=f"{t('target', lang)}: {(plan_labels or {}).get(p, str(p))}"))
-        if "subunit" in kinds:
-            handles.append(Line2D([], [], marker="_", ls="", color="0.5", ms=8, mew=1.5,
-                                  label=t("subunit_targets", lang)))
-        if today is not None:
-            handles.append(Line2D([], [], color="0.15", lw=0.9, ls=(0, (1, 1.5)), label=_today_text(today, None, lang)))
+        handles = _tve_handles(kinds, series_order, series_labels, plan_order, plan_labels, s_colour, s_marker,
+                               p_colour, p_style, today, lang)
         page.add_legend(handles, max_cols=2)
-        return page.finish(grid, [panel_height] * len(panels), hspace=0.15)
+        xlim = (x0 - 0.8, x1 + 0.8)
+        placed = [_tve_target_labels(ax, labels, span, xlim, panel_height, width, today, today_text)
+                  for ax, labels in labels_of]
+        fig = page.finish(grid, [panel_height] * len(panels), hspace=0.15)
+        if max_height is not None:
+            fig = _tve_fit(page, grid, labels_of, placed, panel_height, max_height, span, xlim, width,
+                           today, today_text)
+        return fig
+
+
+def _tve_handles(kinds: set, series_order: list, series_labels: Mapping | None, plan_order: list,
+                 plan_labels: Mapping | None, s_colour: dict, s_marker: dict, p_colour: dict, p_style: dict,
+                 today: float | None, lang: str) -> list:
+    """The legend of :func:`targets_vs_evidence`: what was drawn, series, ranges, plans, sub-units, today."""
+    handles = []
+    for s in series_order:
+        name = (series_labels or {}).get(s, str(s))
+        if ("series", s, True) in kinds:
+            handles.append(Line2D([], [], marker=s_marker[s], ls="", color=s_colour[s], ms=5,
+                                  label=f"{name}: {t('observed_same', lang).lower()}"))
+        if ("series", s, False) in kinds:
+            handles.append(Line2D([], [], marker=s_marker[s], ls="", mfc="white", mec=s_colour[s], ms=5,
+                                  label=f"{name}: {t('observed_other', lang).lower()}"))
+    if "derived" in kinds:
+        handles.append(Line2D([], [], marker="D", ls="", mfc="white", mec="0.4", ms=5,
+                              label=t("observed_derived", lang)))
+    if "range_same" in kinds:
+        handles.append(Patch(facecolor=_shade("black", 0.12), edgecolor="0.3", label=t("range_observed_same", lang)))
+    if "range_other" in kinds:
+        handles.append(Patch(facecolor="white", edgecolor="0.3", hatch="////",
+                             label=t("range_observed_other", lang)))
+    if "open" in kinds:
+        handles.append(Line2D([], [], marker="^", ls="", color="black", ms=5, label=t("open_upper", lang)))
+    for p in plan_order:
+        if ("plan", p) in kinds:
+            handles.append(Line2D([], [], color=p_colour[p], ls=p_style[p], lw=1.6,
+                                  label=f"{t('target', lang)}: {(plan_labels or {}).get(p, str(p))}"))
+    if "subunit" in kinds:
+        handles.append(Line2D([], [], marker="_", ls="", color="0.5", ms=8, mew=1.5,
+                              label=t("subunit_targets", lang)))
+    if today is not None:
+        handles.append(Line2D([], [], color="0.15", lw=0.9, ls=(0, (1, 1.5)), label=_today_text(today, None, lang)))
+    return handles
+
+
+def _tve_fit(page, grid: list, labels_of: list, placed: list, panel_height: float, max_height: float, span: float,
+             xlim: tuple[float, float], width: float, today: float | None, today_text: str | None) -> Figure:
+    """The laid-out targets chart made at most ``max_height`` inches tall (see :func:`targets_vs_evidence`)."""
+    fig = page.fig
+    n = len(grid)
+    over = fig.get_figheight() - max_height
+    if over > 0.01 and n > 1:
+        # too tall for a printed page: shorter panels, the years written once under the bottom one, and the
+        # labels spread again for the new height (the page's other blocks keep their measured sizes)
+        for ax, _ in labels_of[:-1]:
+            ax.tick_params(axis="x", labelbottom=False)
+        fig = page.finish(grid, [panel_height] * n, hspace=0.15)
+        over = fig.get_figheight() - max_height
+        height = max(1.4, panel_height - over / n)
+        for annotations in placed:
+            for a in annotations:
+                a.remove()
+        for ax, labels in labels_of:
+            _tve_target_labels(ax, labels, span, xlim, height, width, today, today_text)
+        fig = page.finish(grid, [height] * n, hspace=0.15)
+    return fig
 
 
 def _tve_observation(ax, o, lang: str, s_colour: dict, s_marker: dict, span: float, kinds: set) -> None:
@@ -459,9 +510,10 @@ def _tve_observation(ax, o, lang: str, s_colour: dict, s_marker: dict, span: flo
 
 
 def _tve_targets(ax, tg: pd.DataFrame, lang: str, p_colour: dict, p_style: dict, plan_labels: Mapping,
-                 span: float, kinds: set, xlim: tuple[float, float], axes_height_in: float) -> None:
+                 span: float, kinds: set) -> list[tuple]:
+    """The target lines and sub-unit ticks of a panel; returns the labels to place, (text, colour, x, y)."""
     if tg is None or not len(tg):
-        return
+        return []
     sub = tg[tg["subunit"].map(_bool)]
     main = tg[~tg["subunit"].map(_bool)].copy()
     main["_y"] = [100 * float(v) for v in main["share"]]
@@ -483,14 +535,7 @@ def _tve_targets(ax, tg: pd.DataFrame, lang: str, p_colour: dict, p_style: dict,
         ys.append(y)
         xs.append(x - 1.0)
         kinds.add(("plan", r["plan"]))
-    gap = span * (6.5 * 1.8 / 72) / axes_height_in  # one line of 6.5-pt text with its box, in data units
-    placed = _spread_labels(ys, gap, span * 0.03, span * 0.97) if ys else []
-    for (txt, colour), x, y, ly in zip(texts, xs, ys, placed):
-        ax.annotate(txt, xy=(x, y), xytext=(x - 0.15, ly), textcoords="data", ha="right", va="center",
-                    fontsize=6.5, color=colour, zorder=8, parse_math=False,
-                    arrowprops=dict(arrowstyle="-", color=colour, lw=0.5, shrinkA=0, shrinkB=0)
-                    if abs(ly - y) > span * 0.01 else None,
-                    bbox=dict(fc="white", ec="none", pad=0.3, alpha=0.8))
+    labels = [(txt, colour, x, y) for (txt, colour), x, y in zip(texts, xs, ys)]
     if len(sub):
         vals = [100 * float(v) for v in sub["share"]]
         for (_, s), v in zip(sub.iterrows(), vals):
@@ -504,3 +549,42 @@ def _tve_targets(ax, tg: pd.DataFrame, lang: str, p_colour: dict, p_style: dict,
             ax.annotate(f"{name}: {_pct(vals[top], lang, 2)}", (int(sub["year"].iloc[top]) + 0.6, vals[top]),
                         xytext=(4, 0), textcoords="offset points", fontsize=6.5, color="0.35", va="center",
                         parse_math=False)
+    return labels
+
+
+#: Points from the top of a panel to the bottom of the "today" label's box (2 pt offset, a 7-pt line, its 0.6-em
+#: padding) plus half a target label's box (6.5-pt line, 0.3-em padding) and a point of air.
+_TODAY_BAND_PT = 2 + 7 * 1.2 + 2 * 0.6 * 7 + (6.5 * 1.2) / 2 + 0.3 * 6.5 + 1
+
+
+def _tve_target_labels(ax, labels: list[tuple], span: float, xlim: tuple[float, float], axes_height_in: float,
+                       width_in: float, today: float | None, today_text: str | None) -> list:
+    """Place the target labels of a panel, spread apart and clear of the "today" label; returns the annotations."""
+    if not labels:
+        return []
+    ylo, yhi = ax.get_ylim()
+    gap = span * (6.5 * 1.8 / 72) / axes_height_in  # one line of 6.5-pt text with its box, in data units
+    hi = ylo + span * 0.97
+    if today is not None and today_text:
+        # the panel's width is not fixed yet: the page's width less the y axis' labels, about an inch
+        per_in = (xlim[1] - xlim[0]) / max(width_in - 1.0, 1.0)
+        pad = 0.6 * 7 / 72
+        w_today = (_measure(today_text, 7.0, "normal", _LAYOUT_DPI) + 2 * pad + 3 / 72) * per_in
+        right_side = (today - xlim[0]) / (xlim[1] - xlim[0]) < 0.6  # as _today_line places it
+        t_lo, t_hi = (today, today + w_today) if right_side else (today - w_today, today)
+        for txt, _, x, _ in labels:
+            right = x - 0.15
+            left = right - (_measure(txt, 6.5, "normal", _LAYOUT_DPI) + 2 * 0.3 * 6.5 / 72) * per_in
+            if left < t_hi and right > t_lo:
+                hi = min(hi, yhi - span * (_TODAY_BAND_PT / 72) / axes_height_in)
+                break
+    ys = [y for _, _, _, y in labels]
+    placed = _spread_labels(ys, gap, ylo + span * 0.03, hi)
+    out = []
+    for (txt, colour, x, y), ly in zip(labels, placed):
+        out.append(ax.annotate(txt, xy=(x, y), xytext=(x - 0.15, ly), textcoords="data", ha="right", va="center",
+                               fontsize=6.5, color=colour, zorder=8, parse_math=False,
+                               arrowprops=dict(arrowstyle="-", color=colour, lw=0.5, shrinkA=0, shrinkB=0)
+                               if abs(ly - y) > span * 0.01 else None,
+                               bbox=dict(fc="white", ec="none", pad=0.3, alpha=0.8)))
+    return out

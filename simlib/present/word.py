@@ -298,8 +298,9 @@ def _table(doc, frame: pd.DataFrame, columns: Sequence[Column] | None, lang: str
     head = table.rows[0]
     _row_flag(head, "tblHeader")
     _row_flag(head, "cantSplit")
+    head_cells = head.cells
     for j, name in enumerate(shown.columns):
-        cell = head.cells[j]
+        cell = head_cells[j]
         cell.width = Cm(widths[j])
         cell.paragraphs[0].text = ""
         _set_run_font(cell.paragraphs[0].add_run(neutralise(str(name))), size=size, bold=True)
@@ -309,9 +310,10 @@ def _table(doc, frame: pd.DataFrame, columns: Sequence[Column] | None, lang: str
     for rec in shown.itertuples(index=False, name=None):
         row = table.add_row()
         _row_flag(row, "cantSplit")
+        cells = row.cells  # python-docx builds the row's cell list on each access
         for j, value in enumerate(rec):
-            row.cells[j].width = Cm(widths[j])
-            p = row.cells[j].paragraphs[0]
+            cells[j].width = Cm(widths[j])
+            p = cells[j].paragraphs[0]
             p.text = ""
             p.paragraph_format.space_after = 0
             _set_run_font(p.add_run(neutralise(str(value))), size=size)
