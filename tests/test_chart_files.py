@@ -100,3 +100,16 @@ def test_a_tall_targets_chart_is_made_to_fit_a_printed_page():
     assert min(heights) >= 1.4 - 1e-6
     shown = [any(lab.get_visible() and lab.get_text() for lab in ax.get_xticklabels()) for ax in fig.axes]
     assert shown == [False, False, False, True]  # the years once, under the bottom panel
+
+
+def test_svg_text_memory_is_capped_and_stays_exact(tmp_path, monkeypatch):
+    """A long session never grows the remembered texts past the cap, and starting again changes no byte."""
+    from simlib.present import chart_page
+
+    monkeypatch.setattr(chart_page, "_SVG_TEXTS_KEPT", 5)
+    t2p = chart_page._svg_text2path()
+    for k, lang in enumerate(("vi", "en")):
+        fig = _fan(lang, title=f"Biểu đồ {k}")
+        ours = charts.save_figure(fig, tmp_path / f"c{k}.svg").read_bytes()
+        assert ours == _matplotlib_svg(fig, tmp_path / f"m{k}.svg")
+        assert len(t2p._sizes) <= 5 and len(t2p._layouts) <= 5

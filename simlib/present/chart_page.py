@@ -111,6 +111,10 @@ class _Canvas(FigureCanvasAgg):
             renderer.finalize()
 
 
+#: Texts whose SVG sizes and glyph layouts are kept at most (a report repeats a few hundred).
+_SVG_TEXTS_KEPT = 20_000
+
+
 @functools.lru_cache(maxsize=1)
 def _svg_text2path():
     """One :class:`matplotlib.textpath.TextToPath` for every SVG of the process, remembering what it shaped.
@@ -139,6 +143,8 @@ def _svg_text2path():
             key = (s, prop.copy())
             out = self._sizes.get(key)
             if out is None:
+                if len(self._sizes) >= _SVG_TEXTS_KEPT:  # a long JupyterLab session: start again, never grow
+                    self._sizes.clear()
                 out = self._sizes[key] = super().get_text_width_height_descent(s, prop, ismath)
             return out
 
@@ -150,6 +156,8 @@ def _svg_text2path():
             key = (font, s)
             info = self._layouts.get(key)
             if info is None:
+                if len(self._layouts) >= _SVG_TEXTS_KEPT:
+                    self._layouts.clear()
                 info, outlines, _ = super().get_glyphs_with_font(font, s, OrderedDict(), True)
                 self._outlines.update(outlines)
                 info = self._layouts[key] = tuple(info)
