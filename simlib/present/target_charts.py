@@ -460,8 +460,8 @@ def _tve_fit(page, grid: list, labels_of: list, placed: list, panel_height: floa
         fig = page.finish(grid, [panel_height] * n, hspace=0.15)
         over = fig.get_figheight() - max_height
         height = max(1.4, panel_height - over / n)
-        for annotations in placed:
-            for a in annotations:
+        for drawn in placed:
+            for a in drawn:
                 a.remove()
         for ax, labels in labels_of:
             _tve_target_labels(ax, labels, span, xlim, height, width, today, today_text)
