@@ -13,7 +13,7 @@ ranges of cells without the GIL (:func:`solve`).
 from __future__ import annotations
 
 import math
-import threading
+from simlib.models._threads import run_split, thread_count
 
 import numba as nb
 import numpy as np
@@ -80,24 +80,13 @@ def _cells(start, stop, z, v, p0, free, fixed, n_free, vmax, tol, max_iter, out)
 def solve(z: np.ndarray, v: np.ndarray, p0: np.ndarray, free: np.ndarray, fixed: np.ndarray, n_free: np.ndarray,
           vmax: np.ndarray, tol: float, max_iter: int, threads: int | None = None) -> np.ndarray:
     """The reconciled shares (K, M) of ``reconcile``'s flattened inputs, computed in ``threads`` threads."""
-    import os
-
     m = z.shape[1]
     out = np.empty_like(z)
     args = (np.ascontiguousarray(z), np.ascontiguousarray(v), np.ascontiguousarray(p0),
             np.ascontiguousarray(free), np.ascontiguousarray(fixed, dtype=float),
             np.ascontiguousarray(n_free, dtype=np.int64), np.ascontiguousarray(vmax, dtype=float),
             float(tol), int(max_iter), out)
-    threads = max(1, min(int(threads or os.cpu_count() or 1), m // 50_000 or 1))
-    if threads == 1:
-        _cells(0, m, *args)
-        return out
-    edges = [t * m // threads for t in range(threads + 1)]
-    pool = [threading.Thread(target=_cells, args=(edges[t], edges[t + 1], *args)) for t in range(threads)]
-    for th in pool:
-        th.start()
-    for th in pool:
-        th.join()
+    run_split(_cells, m, args, thread_count(threads, m, 50_000))
     return out
 
 
@@ -193,21 +182,10 @@ def _fused(start, stop, zs, ws, tol, max_iter, out, bad):  # pragma: no cover - 
 def solve_fused(zs: tuple[np.ndarray, ...], ws: tuple[np.ndarray, ...], tol: float, max_iter: int,
                 threads: int | None = None) -> tuple[np.ndarray, np.ndarray]:
     """Shares ``(K, M)`` and the cells that cannot sum to 1 ``(M,)``, from K logit and K variance views of one 3-D shape."""
-    import os
-
     n_d, n_u, n_y = zs[0].shape
     m = n_d * n_u * n_y
     out = np.empty((len(zs), m))
     bad = np.zeros(m, dtype=np.bool_)
     args = (tuple(zs), tuple(ws), float(tol), int(max_iter), out, bad)
-    threads = max(1, min(int(threads or os.cpu_count() or 1), m // 50_000 or 1, n_d))
-    if threads == 1:
-        _fused(0, n_d, *args)
-        return out, bad
-    edges = [t * n_d // threads for t in range(threads + 1)]
-    pool = [threading.Thread(target=_fused, args=(edges[t], edges[t + 1], *args)) for t in range(threads)]
-    for th in pool:
-        th.start()
-    for th in pool:
-        th.join()
+    run_split(_fused, n_d, args, thread_count(threads, m, 50_000, n_d))
     return out, bad

@@ -13,7 +13,7 @@ the GIL (:func:`run`).
 
 from __future__ import annotations
 
-import threading
+from simlib.models._threads import run_split, thread_count
 
 import numba as nb
 import numpy as np
@@ -73,21 +73,10 @@ def _cells(start, stop, shares, focus, value, active, n_focus, n_others, out):  
 def run(shares: tuple[np.ndarray, ...], focus: np.ndarray, value: np.ndarray, active: np.ndarray,
         n_focus: int, n_others: int, threads: int | None = None) -> np.ndarray:
     """New shares ``(K, draws, units, years)`` of ``shares`` (K views of one 3-D shape, float64) in ``threads`` threads."""
-    import os
-
     n_d = value.shape[0]
     out = np.empty((len(shares), *value.shape))
     args = (tuple(shares), np.ascontiguousarray(focus, dtype=np.bool_), value,
             np.ascontiguousarray(active, dtype=np.bool_), int(n_focus), int(n_others), out)
     cells = value.size
-    threads = max(1, min(int(threads or os.cpu_count() or 1), cells // 200_000 or 1, n_d))
-    if threads == 1:
-        _cells(0, n_d, *args)
-        return out
-    edges = [t * n_d // threads for t in range(threads + 1)]
-    pool = [threading.Thread(target=_cells, args=(edges[t], edges[t + 1], *args)) for t in range(threads)]
-    for th in pool:
-        th.start()
-    for th in pool:
-        th.join()
+    run_split(_cells, n_d, args, thread_count(threads, cells, 200_000, n_d))
     return out

@@ -13,7 +13,7 @@ reads each effect once.
 
 from __future__ import annotations
 
-import threading
+from simlib.models._threads import run_split, thread_count
 
 import numba as nb
 import numpy as np
@@ -62,19 +62,8 @@ def _cells(start, stop, effects, max_feasible, s0, combined, demand):  # pragma:
 def run(effects: tuple[np.ndarray, ...], max_feasible: np.ndarray, s0: np.ndarray,
         threads: int | None = None) -> tuple[np.ndarray, np.ndarray]:
     """(combined effect, demand), each of ``s0``'s shape, from effect views of that shape and ``max_feasible`` (draws,)."""
-    import os
-
     n_d = s0.shape[0]
     comb, demand = np.empty(s0.shape), np.empty(s0.shape)
     args = (tuple(effects), max_feasible, s0, comb, demand)
-    threads = max(1, min(int(threads or os.cpu_count() or 1), s0.size // 200_000 or 1, n_d))
-    if threads == 1:
-        _cells(0, n_d, *args)
-        return comb, demand
-    edges = [t * n_d // threads for t in range(threads + 1)]
-    pool = [threading.Thread(target=_cells, args=(edges[t], edges[t + 1], *args)) for t in range(threads)]
-    for th in pool:
-        th.start()
-    for th in pool:
-        th.join()
+    run_split(_cells, n_d, args, thread_count(threads, s0.size, 200_000, n_d))
     return comb, demand
