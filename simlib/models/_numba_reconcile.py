@@ -26,41 +26,46 @@ I1 = types.Array(types.int64, 1, "C")
 _SIG = types.void(types.int64, types.int64, F2, F2, F2, B2, F1, I1, F1, types.float64, types.int64, F2)
 
 
+@nb.njit(cache=True, nogil=True, error_model="numpy")
+def _shift(z, v, vmax, tol, max_iter):  # pragma: no cover - compiled
+    """The shift ``c`` of one cell by safeguarded Newton: ``sum_k expit(z_k + c v_k) = 1`` (``z``, ``v``: (K,))."""
+    lo = -np.inf
+    hi = np.inf
+    cur = 0.0
+    for _ in range(max_iter):
+        fv = 0.0
+        d = 0.0
+        for k in range(z.shape[0]):
+            vk = v[k]
+            p = 1.0 / (1.0 + math.exp(-(z[k] + cur * vk)))
+            fv += p
+            d += p * (1.0 - p) * vk
+        fv = fv - 1.0
+        if not abs(fv) > tol:
+            break
+        if fv < 0:
+            lo = cur
+        if fv > 0:
+            hi = cur
+        if d > 0:
+            nxt = cur - fv / d
+        elif d <= 0:
+            nxt = cur - (10.0 if fv > 0 else -10.0) / vmax
+        else:  # NaN slope: the numpy path divides nothing
+            nxt = cur - 0.0
+        inside = nxt > lo and nxt < hi
+        both = math.isfinite(lo) and math.isfinite(hi)
+        cur = nxt if (inside or not both) else 0.5 * (lo + hi)
+    return cur
+
+
 @nb.njit(_SIG, cache=True, nogil=True, error_model="numpy")
 def _cells(start, stop, z, v, p0, free, fixed, n_free, vmax, tol, max_iter, out):  # pragma: no cover - compiled
-    """Cells ``start:stop``: the shift ``c`` by safeguarded Newton, then the shares scaled to fill the room."""
+    """Cells ``start:stop``: the shift ``c`` by safeguarded Newton (:func:`_shift`), then the shares scaled to fill
+    the room."""
     n_k = z.shape[0]
     for m in range(start, stop):
-        c = 0.0
-        if n_free[m] > 0:
-            lo = -np.inf
-            hi = np.inf
-            cur = 0.0
-            for _ in range(max_iter):
-                fv = 0.0
-                d = 0.0
-                for k in range(n_k):
-                    vk = v[k, m]
-                    p = 1.0 / (1.0 + math.exp(-(z[k, m] + cur * vk)))
-                    fv += p
-                    d += p * (1.0 - p) * vk
-                fv = fv - 1.0
-                if not abs(fv) > tol:
-                    break
-                if fv < 0:
-                    lo = cur
-                if fv > 0:
-                    hi = cur
-                if d > 0:
-                    nxt = cur - fv / d
-                elif d <= 0:
-                    nxt = cur - (10.0 if fv > 0 else -10.0) / vmax[m]
-                else:  # NaN slope: the numpy path divides nothing
-                    nxt = cur - 0.0
-                inside = nxt > lo and nxt < hi
-                both = math.isfinite(lo) and math.isfinite(hi)
-                cur = nxt if (inside or not both) else 0.5 * (lo + hi)
-            c = cur
+        c = _shift(z[:, m], v[:, m], vmax[m], tol, max_iter) if n_free[m] > 0 else 0.0
         total = 0.0
         for k in range(n_k):
             if free[k, m]:
@@ -133,36 +138,7 @@ def _fused(start, stop, zs, ws, tol, max_iter, out, bad):  # pragma: no cover - 
                     elif vk > vmax:
                         vmax = vk
                 bad[m] = (n_free == 0 and abs(fixed - 1.0) > 1e-9) or (fixed >= 1.0 and n_free > 0)
-                c = 0.0
-                if n_free > 0:
-                    lo = -np.inf
-                    hi = np.inf
-                    cur = 0.0
-                    for _ in range(max_iter):
-                        fv = 0.0
-                        dd = 0.0
-                        for k in range(n_k):
-                            vk = v[k]
-                            p = 1.0 / (1.0 + math.exp(-(z[k] + cur * vk)))
-                            fv += p
-                            dd += p * (1.0 - p) * vk
-                        fv = fv - 1.0
-                        if not abs(fv) > tol:
-                            break
-                        if fv < 0:
-                            lo = cur
-                        if fv > 0:
-                            hi = cur
-                        if dd > 0:
-                            nxt = cur - fv / dd
-                        elif dd <= 0:
-                            nxt = cur - (10.0 if fv > 0 else -10.0) / vmax
-                        else:  # NaN slope: the numpy path divides nothing
-                            nxt = cur - 0.0
-                        inside = nxt > lo and nxt < hi
-                        both = math.isfinite(lo) and math.isfinite(hi)
-                        cur = nxt if (inside or not both) else 0.5 * (lo + hi)
-                    c = cur
+                c = _shift(z, v, vmax, tol, max_iter) if n_free > 0 else 0.0
                 total = 0.0
                 for k in range(n_k):
                     if v[k] > 0:
