@@ -35,6 +35,28 @@ _MSG: dict[str, tuple[str, str]] = {
     "duplicate": ("the key '{key}' appears twice (line {first} and line {second}); keep one of them",
                   "khóa '{key}' xuất hiện hai lần (dòng {first} và dòng {second}); hãy giữ một trong hai"),
     "invalid": ("{path}: not valid YAML{where}: {problem}", "{path}: không phải YAML hợp lệ{where}: {problem}"),
+    # What PyYAML's (English) syntax problems mean and what to do, by the start of its problem text.
+    "syn_tab": ("a tab character; YAML indents with spaces only: replace the tab by spaces",
+                "có ký tự tab; YAML chỉ thụt lề bằng dấu cách: hãy thay tab bằng dấu cách"),
+    "syn_start": ("a value cannot begin with '{char}': put the value in quotes ('...')",
+                  "giá trị không được bắt đầu bằng '{char}': hãy đặt giá trị trong dấu nháy ('...')"),
+    "syn_colon_here": ("a ':' where no key can start; check this line's indentation against the line above, write a "
+                       "space after each ':' of a key, and put a text that contains ': ' in quotes",
+                       "có dấu ':' ở chỗ không thể bắt đầu khóa; hãy kiểm tra thụt lề của dòng này so với dòng trên, "
+                       "viết một dấu cách sau dấu ':' của mỗi khóa, và đặt văn bản có chứa ': ' trong dấu nháy"),
+    "syn_no_colon": ("this line has no ':' between its key and its value; write 'key: value'",
+                     "dòng này thiếu dấu ':' giữa khóa và giá trị; hãy viết 'khóa: giá trị'"),
+    "syn_quote": ("a quote (' or \") opens here and is never closed; close it on the same line",
+                  "dấu nháy (' hoặc \") mở ở đây nhưng không được đóng; hãy đóng nó trên cùng dòng"),
+    "syn_list": ("a list in [ ] opens here and is not closed; end it with ']'",
+                 "danh sách trong [ ] mở ở đây nhưng chưa đóng; hãy kết thúc bằng ']'"),
+    "syn_map": ("a {{ }} group opens here and is not closed; end it with '}}'",
+                "nhóm {{ }} mở ở đây nhưng chưa đóng; hãy kết thúc bằng '}}'"),
+    "syn_indent": ("the indentation does not match the lines above (a key, or a list item '-', is out of line); "
+                   "indent keys of the same group by the same number of spaces",
+                   "thụt lề không khớp với các dòng trên (một khóa hoặc một mục danh sách '-' bị lệch); các khóa "
+                   "cùng nhóm phải thụt lề cùng số dấu cách"),
+    "syn_other": ("a YAML syntax error ({problem})", "lỗi cú pháp YAML ({problem})"),
     "where": (" (line {line}, column {col})", " (dòng {line}, cột {col})"),
     "where_problem": ("{path}, line {line}: {problem}", "{path}, dòng {line}: {problem}"),
     "key_at": ("{path}, line {line}, key '{key}'", "{path}, dòng {line}, khóa '{key}'"),
@@ -89,6 +111,38 @@ def _loader(lang: str):
     return _Loader
 
 
+def _syntax_problem(exc: yaml.YAMLError, lang: str):
+    """Where a YAML syntax error is and what it means, in the planner's words: ``(mark, text)``.
+
+    PyYAML words its problems in English for programmers ("mapping values are not allowed here"); the usual
+    ones (a tab, a missing ':' or space, an unclosed quote or bracket, an indentation out of line) are said
+    with what to do, at the line where the fix goes. Any other problem is named as PyYAML words it.
+    """
+    problem = str(getattr(exc, "problem", None) or exc)
+    context = str(getattr(exc, "context", None) or "")
+    mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
+    start = getattr(exc, "context_mark", None) or mark  # where the unclosed thing began
+    if problem.startswith("found character '\\t'"):
+        return mark, _m(lang, "syn_tab")
+    if problem.startswith("found character '") and problem.endswith("that cannot start any token"):
+        return mark, _m(lang, "syn_start", char=problem.split("'")[1])
+    if problem.startswith("found undefined alias"):
+        return mark, _m(lang, "alias", name=problem.split("'")[1] if "'" in problem else "")
+    if problem.startswith("mapping values are not allowed"):
+        return mark, _m(lang, "syn_colon_here")
+    if problem.startswith("could not find expected ':'"):
+        return start, _m(lang, "syn_no_colon")
+    if "quoted scalar" in context:
+        return start, _m(lang, "syn_quote")
+    if "flow sequence" in context:
+        return start, _m(lang, "syn_list")
+    if "flow mapping" in context:
+        return start, _m(lang, "syn_map")
+    if problem.startswith(("expected <block end>", "did not find expected key", "did not find expected '-'")):
+        return mark, _m(lang, "syn_indent")
+    return mark, _m(lang, "syn_other", problem=problem)
+
+
 def _line_of_byte(data: bytes, offset: int) -> tuple[int, int]:
     line = data.count(b"\n", 0, offset) + 1
     col = offset - (data.rfind(b"\n", 0, offset) + 1) + 1
@@ -136,10 +190,9 @@ def read_yaml(path: str | Path, *, error: type[InputError] = InputError, lang: s
         raise _error(error, lang, "where_problem", path=path, line=exc.problem_mark.line + 1,
                      problem=exc.problem) from None
     except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
+        mark, problem = _syntax_problem(exc, lang)
         where = _m(lang, "where", line=mark.line + 1, col=mark.column + 1) if mark else ""
-        raise _error(error, lang, "invalid", path=path, where=where,
-                     problem=getattr(exc, "problem", None) or exc) from None
+        raise _error(error, lang, "invalid", path=path, where=where, problem=problem) from None
     finally:
         loader.dispose()
     if not key_lines:
