@@ -206,3 +206,6 @@ def test_a_new_province_without_figures_says_whose_figures_its_headline_uses(tmp
         # the pooled VET share needs a THPT series nobody has: said in the headline, not dropped
         unassessed = [p for p in head if p.startswith(("Chưa đánh giá được:", "Not assessed:"))]
         assert len(unassessed) == 1 and "(2025)" in unassessed[0] and "(2030)" in unassessed[0], (lang, head)
+        # the national 95 % target (Decision 1705) reads as written, not with a table's fixed decimals ("95,00%")
+        assert any(("chỉ tiêu 95%" if lang == "vi" else "target of 95%") in p for p in head), (lang, head)
+        assert not any(("95,00%" if lang == "vi" else "95.00%") in p for p in head), (lang, head)

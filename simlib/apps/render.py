@@ -102,6 +102,10 @@ class _Ctx:
     def pct(self, x, d: int = 2) -> str:
         return i18n.fmt_percent(x, self.lang, d)
 
+    def target(self, x) -> str:
+        """A target (percent) in prose, with the decimals the plan wrote: ``95%``, ``40,12%``."""
+        return i18n.fmt_target(x, self.lang)
+
     def sources(self) -> dict[str, str]:
         """Source lines of the charts, in words (no file paths, no code names)."""
         d = self.data

@@ -205,7 +205,7 @@ def _p_met_chart(c: _Ctx) -> None:
                           if v["verdict"] in (MET, MISSED) else None)
                 many = c.data.used.loc[c.data.used["geography"] == c.geo, "year"].nunique() > 1
                 rows.append({"label": t("report.p_met_row", c.lang, short=c.ind(ind, short=True),
-                                        target=c.pct(100 * threshold(r).value), scenario=c.scenario(sc))
+                                        target=c.target(100 * threshold(r).value), scenario=c.scenario(sc))
                              + (f" ({int(r['year'])})" if many else ""),
                              "p_met": v["p_met"], "verdict": v["verdict"], "result": result})
     if not rows:

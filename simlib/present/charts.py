@@ -54,7 +54,7 @@ from matplotlib.patches import Patch, Rectangle
 
 from simlib.assess.verdicts import VERDICT_BANDS, verdict
 from simlib.errors import InputError
-from simlib.present.i18n import check_lang, fmt_number, fmt_percent, fmt_prob, label, school_year, t
+from simlib.present.i18n import check_lang, fewest_decimals, fmt_number, fmt_percent, fmt_prob, label, school_year, t
 from simlib.present.safety import neutralise
 from simlib.vocab import CHART_FAN_PROBS, FAN_BANDS, qname
 
@@ -190,23 +190,12 @@ def _shade(colour: str, strength: float) -> tuple[float, float, float]:
     return tuple(float(c) for c in 1 - strength * (1 - rgb))
 
 
-def _auto_decimals(x: float, max_decimals: int = 2) -> int:
-    """Fewest decimals (up to ``max_decimals``) that show ``x`` as rounded to ``max_decimals``."""
-    if x is None or not np.isfinite(x):
-        return 0
-    target = round(float(x), max_decimals)
-    for d in range(max_decimals + 1):
-        if abs(round(float(x), d) - target) < 10 ** -(max_decimals + 3):
-            return d
-    return max_decimals
-
-
 def _pct(x: float, lang: str, max_decimals: int = 2, **kw) -> str:
-    return fmt_percent(x, lang, _auto_decimals(x, max_decimals), **kw)
+    return fmt_percent(x, lang, fewest_decimals(x, max_decimals), **kw)
 
 
 def _num(x: float, lang: str, max_decimals: int = 2, **kw) -> str:
-    return fmt_number(x, lang, _auto_decimals(x, max_decimals), **kw)
+    return fmt_number(x, lang, fewest_decimals(x, max_decimals), **kw)
 
 
 class _LangFormatter(matplotlib.ticker.Formatter):
@@ -219,7 +208,7 @@ class _LangFormatter(matplotlib.ticker.Formatter):
     def set_locs(self, locs):
         super().set_locs(locs)
         finite = [v for v in locs if np.isfinite(v)]
-        self.decimals = max((_auto_decimals(v, self.max_decimals) for v in finite), default=0)
+        self.decimals = max((fewest_decimals(v, self.max_decimals) for v in finite), default=0)
 
     def __call__(self, x, pos=None):
         return fmt_number(x, self.lang, self.decimals, grouping=self.grouping) + self.suffix

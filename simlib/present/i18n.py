@@ -52,7 +52,7 @@ from simlib.inputs.glossary import Glossary, GlossaryError, _read  # the file is
 __all__ = [
     "LANGS", "Glossary", "GlossaryError", "glossary", "glossary_path",
     "check_lang", "t", "has_label", "label", "scenario_label", "verdict_label", "code_label", "column_label",
-    "fmt_number", "fmt_int", "fmt_percent", "fmt_prob", "fmt_money", "fmt_year", "school_year",
+    "fmt_number", "fmt_int", "fmt_percent", "fmt_target", "fewest_decimals", "fmt_prob", "fmt_money", "fmt_year", "school_year",
 ]
 
 #: The report languages.
@@ -292,6 +292,38 @@ def fmt_percent(x, lang: str = "en", decimals: int = 1, *, sign: bool = False) -
     """
     s = fmt_number(x, lang, decimals, sign=sign)
     return s if s == _DASH else s + "%"
+
+
+def fewest_decimals(x, max_decimals: int = 2) -> int:
+    """Fewest decimals (up to ``max_decimals``) that show ``x`` as it reads rounded to ``max_decimals``.
+
+    Examples
+    --------
+    >>> fewest_decimals(95.0), fewest_decimals(52.5), fewest_decimals(40.12), fewest_decimals(45.8149)
+    (0, 1, 2, 2)
+    """
+    v = _finite(x)
+    if v is None or math.isinf(v):
+        return 0
+    d = max(int(max_decimals), 0)
+    while d > 0 and _round(v, d) == _round(v, d - 1):
+        d -= 1
+    return d
+
+
+def fmt_target(x, lang: str = "en", max_decimals: int = 2) -> str:
+    """A target in percent (0-100) as a plan writes it: ``95%``, ``52,5%``, ``40,12%`` (en ``40.12%``).
+
+    Prose names a target the way the plan wrote it, so the decimals are the
+    ones it needs (:func:`fewest_decimals`, at most ``max_decimals``), not a
+    table column's fixed decimals ("95,00%").
+
+    Examples
+    --------
+    >>> fmt_target(95.0, "vi"), fmt_target(40.12, "vi"), fmt_target(52.5, "en"), fmt_target(45.8149, "vi")
+    ('95%', '40,12%', '52.5%', '45,81%')
+    """
+    return fmt_percent(x, lang, fewest_decimals(x, max_decimals))
 
 
 def fmt_prob(p, lang: str = "en", decimals: int = 2) -> str:
