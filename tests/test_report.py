@@ -240,6 +240,15 @@ def test_word_report_carries_what_a_department_signs(full):
     n_png = sum(1 for p in (full / "vi").glob("*.png"))
     assert xml.count("<pic:pic") == n_png  # every chart is in the document
     assert xml.count("Hình ") >= n_png
+    # the verdict table fits a portrait page: the province is named by the heading and all-"no" or empty columns
+    # stay in the workbook (which keeps every one)
+    import docx
+
+    head = [[c.text for c in t.rows[0].cells] for t in docx.Document(full / "vi" / "report.docx").tables]
+    verdicts = next(h for h in head if "Đánh giá" in h and "Xác suất đạt" in h)
+    assert "Địa bàn" not in verdicts and "Minh họa" not in verdicts and len(verdicts) <= 9, verdicts
+    sheet = openpyxl.load_workbook(full / "vi" / "simlib_report.xlsx", read_only=True).worksheets[0]
+    assert {"Địa bàn", "Minh họa"} <= {c.value for c in next(sheet.iter_rows(max_row=1))}
 
 
 def test_vietnamese_workbook_holds_no_english_phrases(full):

@@ -441,6 +441,9 @@ def _planning_sections(c: _Ctx, mon: pd.DataFrame | None) -> list[Section]:
 def _word(c: _Ctx, headline: list[str], caveats: list[str]) -> None:
     vt, cols = _verdict_table(c)
     cvt, ccols = _verdict_table(c, communes=True)
+    # a portrait page: the province named by the heading, empty and all-"no" columns left to the workbook
+    cols = tables.compact_columns(vt, cols, said_elsewhere=("geography_name",))
+    ccols = tables.compact_columns(cvt, ccols)
     reach, reach_cols = _reach_table(c)
     heads = c.data.headline()
     pngs = lambda *names: [(c.written[n], c.captions.get(n) or n) for n in names if n in c.written]  # noqa: E731

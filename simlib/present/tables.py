@@ -10,7 +10,8 @@ columns after, ids last; codes translated; numbers formatted by kind.
 * :func:`split_targets` gives the summary (the targets the plan uses and
   simlib can judge, one row per target, in one scenario) and the other
   targets (their own sheet);
-* :func:`summary_columns` and :func:`feasibility_columns` give the specs.
+* :func:`summary_columns` and :func:`feasibility_columns` give the specs;
+* :func:`compact_columns` leaves out the columns that say nothing on a narrow page (Word).
 
 Indicator names and scenario titles come from the caller (the indicator
 registry and the scenario files), so nothing here names a plan, place or
@@ -26,7 +27,7 @@ import pandas as pd
 from simlib.assess.verdicts import NOT_ASSESSED
 from simlib.present.export import Column
 
-__all__ = ["split_targets", "summary_columns", "feasibility_columns"]
+__all__ = ["split_targets", "summary_columns", "feasibility_columns", "compact_columns"]
 
 
 def split_targets(feasibility: pd.DataFrame, *, scenario: str = "baseline") -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -111,3 +112,48 @@ def feasibility_columns(*, indicator_names: Mapping[str, str] | None = None,
         Column("feasible_tau", "number", decimals=2), Column("feasible_method", "code", codes="method"),
         Column("target_id", "id"), Column("plan_id", "id"), Column("geography", "id"), Column("evidence", "id"),
     ]
+
+
+def compact_columns(frame: pd.DataFrame, columns: list[Column], *, said_elsewhere: tuple[str, ...] = ()) -> list[Column]:
+    """The columns worth their width on a narrow page (a portrait A4 Word table): the rest stay in the workbook.
+
+    Left out: a column whose every value is missing, a yes/no column that is "no" in every row, and the columns
+    named in ``said_elsewhere`` when they hold one value (e.g. the place, named by the section's heading). A
+    table with no rows keeps every column.
+
+    Parameters
+    ----------
+    frame : DataFrame
+        The rows to show.
+    columns : list of Column
+        Their full spec (the workbook's).
+    said_elsewhere : tuple of str
+        Column keys dropped when constant.
+
+    Examples
+    --------
+    >>> f = pd.DataFrame({"geography_name": ["Tây Ninh"] * 2, "p_met": [0.1, 0.9], "observed_pct": [None, None],
+    ...                   "illustrative": [False, False]})
+    >>> cols = [Column("geography_name"), Column("p_met", "prob"), Column("observed_pct", "percent"),
+    ...         Column("illustrative", "bool")]
+    >>> [c.key for c in compact_columns(f, cols, said_elsewhere=("geography_name",))]
+    ['p_met']
+    >>> [c.key for c in compact_columns(f, cols)]
+    ['geography_name', 'p_met']
+    """
+    if frame.empty:
+        return list(columns)
+    keep = []
+    for col in columns:
+        if col.key not in frame:
+            keep.append(col)
+            continue
+        values = frame[col.key]
+        if values.isna().all():
+            continue
+        if col.kind == "bool" and not values.fillna(False).astype(bool).any():
+            continue
+        if col.key in said_elsewhere and values.nunique(dropna=False) == 1:
+            continue
+        keep.append(col)
+    return keep
