@@ -105,3 +105,81 @@ def test_validate_reads_a_case_its_scenarios_and_the_lever_file(tmp_path):
     for path in (case / "scenarios" / "quota_70.yaml", case / "case.yaml"):
         code, out = run(path)
         assert code == 1 and "nằm ngoài khoảng hợp lý" in out, out
+
+
+# ---------------------------------------------------------------------------------------------------------------------
+# the lever file (data/levers.yaml or a case's copy): refused in both languages, at the entry
+# ---------------------------------------------------------------------------------------------------------------------
+def _lever_file_with(tmp_path, edit):
+    """The bundled lever file with one edit (a function of its parsed document), written to tmp_path."""
+    import yaml
+
+    from simlib.inputs.levers import lever_file
+
+    doc = yaml.safe_load(lever_file().read_text(encoding="utf-8"))
+    edit(doc)
+    p = tmp_path / "levers.yaml"
+    p.write_text(yaml.safe_dump(doc, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    return p
+
+
+def _first_lever(doc):
+    return next(iter(doc["levers"].values()))
+
+
+LEVER_FILE_MISTAKES = {
+    "unknown distribution": (lambda d: next(iter(_first_lever(d)["priors"].values())).update(dist="gauss"),
+                             "phân phối 'gauss' không có", "unknown distribution 'gauss'"),
+    "prior without a source": (lambda d: next(iter(_first_lever(d)["priors"].values())).pop("source"),
+                               "cần khóa 'source'", "needs a 'source'"),
+    "status misspelt": (lambda d: next(iter(_first_lever(d)["priors"].values())).update(status="evidense"),
+                        "status (mức căn cứ) phải là một trong", "status must be one of"),
+    "parameter as text": (lambda d: next(iter(_first_lever(d)["priors"].values())).update(
+        {k: "0,5" for k in next(iter(_first_lever(d)["priors"].values())) if k not in ("dist", "status", "source",
+                                                                                       "lower", "upper")}),
+                          "phải là số", "must be numbers"),
+    "default outside range": (lambda d: next(iter(_first_lever(d)["settings"].values())).update(default=99),
+                              "nằm ngoài", "is outside"),
+    "unknown mechanism": (lambda d: _first_lever(d).update(mechanism="magic"),
+                          "phải là một trong", "mechanism must be one of"),
+    "no levers section": (lambda d: d.pop("levers"), "cần mục 'levers:'", "needs a 'levers:' section"),
+}
+
+
+@pytest.mark.parametrize("name", LEVER_FILE_MISTAKES)
+def test_lever_file_mistake_is_refused_in_both_languages(tmp_path, name):
+    edit, vi, en = LEVER_FILE_MISTAKES[name]
+    p = _lever_file_with(tmp_path, edit)
+    before = p.read_bytes()
+    with pytest.raises(LeverError) as info:
+        load_levers(p)
+    err = info.value
+    assert en in str(err), str(err)
+    assert vi in err.text("vi"), err.text("vi")
+    assert "levers.yaml" in str(err) and "levers.yaml" in err.text("vi")
+    # no English sentence passed on in Vietnamese (keys, codes and distribution names are the file's own words)
+    words = english_words(re.sub(r"'[^']*'|\[[^\]]*\]|\{[^}]*\}|[\w./]+\.yaml|levers\.[\w.]+|\w+_\w+", " ",
+                                 err.text("vi").replace(str(p), " ")),
+                          allow={"dist", "source", "status", "evidence", "judgement", "illustrative", "mechanism",
+                                 "normal", "lognormal", "beta", "uniform", "discrete", "levers", "default", "min",
+                                 "max", "unit", "value", "indicator", "counselling", "price", "information",
+                                 "fixed", "gauss", "magic", "evidense", "yaml"})
+    assert words == [], (words, err.text("vi"))
+    assert p.read_bytes() == before
+
+
+def test_lever_file_syntax_error_reaches_the_planner_in_vietnamese(tmp_path):
+    p = tmp_path / "levers.yaml"
+    p.write_text("levers:\n\tcounselling: {}\n", encoding="utf-8")
+    with pytest.raises(LeverError) as info:
+        load_levers(p)
+    assert "line 2" in str(info.value) and "tab" in str(info.value)
+    assert "dòng 2" in info.value.text("vi") and "ký tự tab" in info.value.text("vi")
+
+
+def test_scenario_file_syntax_error_reaches_the_planner_in_vietnamese(tmp_path):
+    p = tmp_path / "kich_ban.yaml"
+    p.write_text("name: a\nlevers:\n  counselling:\n    coverage: {2027: 0.5\n", encoding="utf-8")
+    with pytest.raises(LeverError) as info:
+        read_scenario_file(p)
+    assert "dòng 4" in info.value.text("vi") and "chưa đóng" in info.value.text("vi"), info.value.text("vi")

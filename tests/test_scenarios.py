@@ -398,7 +398,8 @@ def test_cli_feasibility_writes_csv(tmp_path, capsys):
 def test_cli_feasibility_bad_scenario(capsys):
     rc = main(["feasibility", "--scenario", "nope", "--draws", "50"])
     assert rc == 1
-    assert "scenario 'nope'" in capsys.readouterr().err
+    err = capsys.readouterr().err  # the command line speaks the report's language (Vietnamese by default)
+    assert "kịch bản 'nope': không có tệp" in err and "baseline" in err and "Traceback" not in err
 
 
 def test_scenario_file_typos_are_refused(tmp_path, lv, base):
@@ -427,7 +428,7 @@ def test_lever_on_an_indicator_not_simulated_is_refused(tmp_path, bundle):
     doc["shocks"]["free_thpt"]["indicator"] = "thcs_to_gdnn_sc"
     p = tmp_path / "levers.yaml"
     p.write_text(yaml.safe_dump(doc, allow_unicode=True), encoding="utf-8")
-    with pytest.raises(L.LeverError, match=r"shocks.free_thpt.indicator 'thcs_to_gdnn_sc' is not a steered"):
+    with pytest.raises(L.LeverError, match=r"shocks.free_thpt.indicator: 'thcs_to_gdnn_sc' is not an indicator the flows steer"):
         S.simulate_baseline(bundle, "vn.long_an", S.RunConfig(n_draws=10), levers=L.load_levers(p))
 
 

@@ -138,15 +138,15 @@ def read_lever_file(path: str | Path | None = None) -> LeverDoc:
         ``levers:`` section; a section is not a mapping.
     """
     path = Path(path) if path is not None else lever_file()
-    doc, lines = read_yaml(path, error=LeverError, key_lines=True)
+    doc, lines = _read_yaml_both(path)
     if not isinstance(doc, Mapping) or not isinstance(doc.get("levers"), Mapping):
-        raise LeverError(f"{path}: expected a 'levers:' section")
+        raise lever_error("lev_no_levers", where=path)
     check_keys(doc, LEVER_FILE_KEYS, path.name, "a lever file", error=LeverError, lines=lines)
     sections = {}
     for key in LEVER_FILE_KEYS[2:]:
         sec = doc.get(key) or {}
         if not isinstance(sec, Mapping):
-            raise LeverError(f"{path.name}: {key}: expected a mapping of entries")
+            raise lever_error("lev_mapping", where=f"{path.name}: {key}")
         sections[key] = MappingProxyType(dict(sec))
     return LeverDoc(path, **sections)
 
@@ -221,8 +221,7 @@ def scenario_path(name_or_path: str | Path, directory: str | Path | None = None)
     d = Path(directory) if directory is not None else scenario_dir()
     p = d / f"{name_or_path}.yaml"
     if not p.exists():
-        raise LeverError(f"scenario {name_or_path!r}: no file {p}; available: "
-                         f"{', '.join(list_scenario_files(d)) or 'none'}")
+        raise lever_error("scen_no_file", name=name_or_path, path=p, known=", ".join(list_scenario_files(d)) or "–")
     return p
 
 
@@ -232,6 +231,19 @@ _CAPACITY_SHAPES = (
     {"shape_en": "{thcs|thpt: {track: seats}}", "shape_vi": "{thcs|thpt: {loại hình: số chỗ}}"},
     {"shape_en": "{track: seats}", "shape_vi": "{loại hình: số chỗ}"},
 )
+
+
+def _read_yaml_both(path: Path):
+    """:func:`read_yaml` (document and key lines) with a refusal in both languages: a syntax error in a lever or
+    scenario file reaches a Vietnamese report's command line in Vietnamese."""
+    try:
+        return read_yaml(path, error=LeverError, key_lines=True)
+    except LeverError as en:
+        try:
+            read_yaml(path, error=LeverError, key_lines=True, lang="vi")
+        except LeverError as vi:
+            raise LeverError(str(en), vi=str(vi)) from None
+        raise
 
 
 def _check_keys_both(doc: Mapping, allowed, where: str, what: tuple[str, str], lines) -> None:
@@ -255,7 +267,7 @@ def read_scenario_file(name_or_path: str | Path, directory: str | Path | None = 
         a mapping, a value that is not a number or ``{year: number}``.
     """
     p = scenario_path(name_or_path, directory)
-    doc, lines = read_yaml(p, error=LeverError, key_lines=True)
+    doc, lines = _read_yaml_both(p)
     if not isinstance(doc, Mapping):
         raise lever_error("scen_not_mapping", where=p)
     _check_keys_both(doc, SCENARIO_KEYS, p.name, ("a scenario", "tệp kịch bản"), lines)

@@ -26,7 +26,7 @@ from simlib.evidence.series import former_area_rows, sub_units, unit_rows
 from simlib.inputs.bundle import Bundle
 from simlib.inputs.assumptions import load_flow_assumptions
 from simlib.inputs.destinations import read_destinations
-from simlib.inputs.levers import lever_file
+from simlib.inputs.levers import lever_error, lever_file
 from simlib.logit import expit, logit
 from simlib.models import assumptions as fa
 from simlib.models import composition as comp_mod
@@ -35,7 +35,7 @@ from simlib.models.cohorts import Cohort, cohort_matrix, count_series, latest_co
 from simlib.models.composition import Component
 from simlib.models.flows import THCS_TRACKS, THPT_TRACKS
 from simlib.scenarios.run_defaults import DEFAULT_DRAWS, DEFAULT_SEED
-from simlib.scenarios.levers import LeverDraws, LeverError, LeverSet, child_rng, draw_levers, load_levers
+from simlib.scenarios.levers import LeverDraws, LeverSet, child_rng, draw_levers, load_levers
 from simlib.scenarios.sources import (Evidence, RestsOn, _component_evidence, _evidence, rests_on,
                                       unit_list)
 
@@ -262,12 +262,12 @@ def _check_levers(levers: LeverSet, simulated: Iterable[str]) -> None:
     sim = set(simulated)
     for key, lv in levers.levers.items():
         if lv.indicator not in sim:
-            raise LeverError(f"{levers.path.name}: levers.{key}.indicator {lv.indicator!r} is not a steered "
-                             f"indicator of the registry; use one of {', '.join(sorted(sim))}")
+            raise lever_error("lev_not_steered", where=f"{levers.path.name}: levers.{key}.indicator",
+                              ind=repr(lv.indicator), known=", ".join(sorted(sim)))
     for key, sh in levers.shocks.items():
         if sh["indicator"] not in sim:
-            raise LeverError(f"{levers.path.name}: shocks.{key}.indicator {sh['indicator']!r} is not a steered "
-                             f"indicator of the registry; use one of {', '.join(sorted(sim))}")
+            raise lever_error("lev_not_steered", where=f"{levers.path.name}: shocks.{key}.indicator",
+                              ind=repr(sh["indicator"]), known=", ".join(sorted(sim)))
 
 
 def _own_draws(plan: RunPlan, ind: str, units: Sequence[str]) -> np.ndarray:

@@ -15,7 +15,7 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from simlib.inputs.levers import LeverError, lever_error
+from simlib.inputs.levers import lever_error
 from simlib.models.flows import SINK, THCS_TRACKS, THPT_TRACKS
 from simlib.scenarios.lever_types import FlowLimits, LeverType, register
 from simlib.scenarios.priors import Prior, child_rng, prior_from_spec
@@ -41,7 +41,7 @@ class SeatCaps(LeverType):
     def from_spec(cls, key: str, spec: Mapping, where: str) -> SeatCaps:
         cap = (spec or {}).get("utilisation")
         if cap is None:
-            raise LeverError(f"{where.split(':')[0]}: capacity.utilisation prior is missing")
+            raise lever_error("lev_utilisation", where=where.split(":")[0])
         return cls(prior_from_spec(cap, f"{where}.utilisation"), key)
 
     def draw(self, n: int, seed: int, fixed: Mapping[tuple[str, str], float]) -> Mapping[str, np.ndarray]:

@@ -218,7 +218,7 @@ def apply_scenario(base: Baseline, scenario: Scenario | Schedule) -> ScenarioRes
         res = simulate_flows(cohort, params, outputs=_FLOW_OUTPUTS)
     except InputError as exc:  # a setting the flows cannot take (e.g. a new track before its first intake)
         where = sc.path.name if sc.path else sc.name
-        raise LeverError(f"{where}: {exc}") from None
+        raise LeverError(f"{where}: {exc}", vi=f"{where}: {exc.text('vi')}") from None
     for arr_q in lim.share_caps.values():
         moved = moved | (arr_q < 1.0)
     graduates = {"thcs": res.thcs_graduates, "thpt": res.thpt_graduates}

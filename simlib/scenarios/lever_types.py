@@ -63,7 +63,7 @@ def lever_type(kind: Any, where: str, section: str = "levers") -> type[LeverType
     cls = LEVER_TYPES.get(kind) if isinstance(kind, str) else None
     if cls is None or cls.section != section:
         known = [k for k, c in LEVER_TYPES.items() if c.section == section]
-        raise LeverError(f"{where}: mechanism must be one of {', '.join(known)}; got {kind!r}")
+        raise lever_error("lev_mechanism", where=where, known=", ".join(known), v=repr(kind))
     return cls
 
 
@@ -202,18 +202,19 @@ class ShareLever(LeverType):
         priors = {name: prior_from_spec(p, f"{where}.priors.{name}") for name, p in (spec.get("priors") or {}).items()}
         for name in cls.PRIORS:
             if name not in priors:
-                raise LeverError(f"{where}: mechanism {mech} needs a prior {name!r}")
+                raise lever_error("lev_needs", where=where, mech=mech, what_en="a prior", what_vi="phân phối tiên nghiệm", name=name)
         settings = {name: setting_from_spec(name, s, f"{where}.settings.{name}")
                     for name, s in (spec.get("settings") or {}).items()}
         for name in cls.SETTINGS:
             if name not in settings:
-                raise LeverError(f"{where}: mechanism {mech} needs a setting {name!r}")
+                raise lever_error("lev_needs", where=where, mech=mech, what_en="a setting", what_vi="thiết lập", name=name)
         cost = {name: value_from_spec(c, f"{where}.cost.{name}") for name, c in (spec.get("cost") or {}).items()}
         for name in cls.COST:
             if name not in cost:
-                raise LeverError(f"{where}: mechanism {mech} needs a cost parameter {name!r}")
+                raise lever_error("lev_needs", where=where, mech=mech, what_en="a cost parameter", what_vi="tham số chi phí",
+                                  name=name)
         if not spec.get("indicator"):
-            raise LeverError(f"{where}: give the indicator the lever acts on")
+            raise lever_error("lev_indicator", where=where)
         return cls(key, str(mech), str(spec["indicator"]), str(spec.get("name_en", key)),
                    str(spec.get("name_vi", key)), " ".join(str(spec.get("description", "")).split()),
                    MappingProxyType(settings), MappingProxyType(priors), MappingProxyType(cost),

@@ -177,7 +177,7 @@ def build_levers(doc: LeverDoc) -> LeverSet:
     for key, spec in doc.levers.items():
         where = f"{name}: levers.{key}"
         if not isinstance(spec, Mapping):
-            raise LeverError(f"{where}: expected a mapping")
+            raise lever_error("lev_mapping", where=where)
         levers[key] = lever_type(spec.get("mechanism"), where).from_spec(key, spec, where)
     shocks = {}
     for key, spec in doc.shocks.items():
@@ -188,7 +188,7 @@ def build_levers(doc: LeverDoc) -> LeverSet:
                 "effect": prior_from_spec(spec["effect"], f"{where}.effect"),
                 "name_en": str(spec.get("name_en", key)), "name_vi": str(spec.get("name_vi", key))})
         except (KeyError, TypeError, ValueError):
-            raise LeverError(f"{where}: give indicator, start_year and effect") from None
+            raise lever_error("lev_shock", where=where) from None
     capacity = lever_type("capacity", f"{name}: capacity", "capacity").from_spec("capacity", doc.capacity,
                                                                                 f"{name}: capacity")
     comb = doc.combination.get("max_feasible_share") or {}
@@ -196,8 +196,7 @@ def build_levers(doc: LeverDoc) -> LeverSet:
                     for ind, p in comb.items()}
     for lv in levers.values():
         if lv.indicator not in max_feasible:
-            raise LeverError(f"{name}: combination.max_feasible_share has no entry for {lv.indicator} "
-                             f"(lever {lv.key})")
+            raise lever_error("lev_max_feasible", where=name, ind=lv.indicator, lever=lv.key)
     spread, _, _ = value_from_spec(doc.districts.get("spread_logit"), f"{name}: districts.spread_logit")
     quota: Quota = lever_type("quota", f"{name}: quota", "quota").from_spec("quota", doc.quota, f"{name}: quota")
     tracks: dict[str, NewTrack] = {}
@@ -208,7 +207,7 @@ def build_levers(doc: LeverDoc) -> LeverSet:
     flow = {"quota": quota, **tracks, "capacity": capacity}
     clash = [k for k in flow if k in levers]
     if clash:
-        raise LeverError(f"{name}: levers.{clash[0]}: the name is taken by the {clash[0]} section; rename the lever")
+        raise lever_error("lev_name_taken", where=name, key=clash[0])
     return LeverSet(MappingProxyType(levers), MappingProxyType(shocks), capacity.utilisation,
                     MappingProxyType(max_feasible), spread, doc.path, MappingProxyType(dict(quota.settings)),
                     MappingProxyType({k: t.setting for k, t in tracks.items()}),

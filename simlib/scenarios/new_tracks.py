@@ -19,7 +19,7 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from simlib.inputs.levers import LeverError
+from simlib.inputs.levers import lever_error
 from simlib.models.flows import SINK, THCS_TRACKS
 from simlib.scenarios.lever_types import LeverType, _check_range, register, setting_by_year
 from simlib.scenarios.priors import Setting, range_from_spec
@@ -70,13 +70,12 @@ class NewTrack(LeverType):
     @classmethod
     def from_spec(cls, key: str, spec: Mapping, where: str) -> NewTrack:
         if key not in THCS_TRACKS:
-            raise LeverError(f"{where}: not a THCS destination; destinations: {', '.join(THCS_TRACKS)}")
+            raise lever_error("lev_track_dest", where=where, known=", ".join(THCS_TRACKS))
         st = range_from_spec(spec, where, default=0.0)
         src = tuple((spec or {}).get("taken_from") or ())
         bad = [t for t in src if t not in THCS_TRACKS or t in (key, SINK)]
         if not src or bad:
-            raise LeverError(f"{where}.taken_from: name the THCS destinations its students come from "
-                             f"(e.g. [trung_cap, gdtx]); not usable: {bad or 'empty'}")
+            raise lever_error("lev_taken_from", where=where, v=bad or "[]")
         return cls(key, st, src)
 
     def check(self, values: Any, where: str) -> None:

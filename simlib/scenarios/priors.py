@@ -25,7 +25,7 @@ from typing import Any
 import numpy as np
 from scipy import stats
 
-from simlib.inputs.levers import LeverError
+from simlib.inputs.levers import lever_error
 
 __all__ = ["Prior", "Setting", "STATUSES", "DISTRIBUTIONS", "child_rng", "prior_from_spec", "value_from_spec",
            "range_from_spec", "setting_from_spec"]
@@ -126,14 +126,14 @@ class Prior:
 
 def prior_from_spec(spec: Any, where: str) -> Prior:
     if not isinstance(spec, Mapping) or "dist" not in spec:
-        raise LeverError(f"{where}: a prior needs 'dist' (one of {', '.join(_DISTS)}) and its parameters")
+        raise lever_error("lev_prior_dist", where=where, known=", ".join(_DISTS))
     dist = spec["dist"]
     if dist not in _DISTS:
-        raise LeverError(f"{where}: unknown distribution {dist!r}; use one of {', '.join(_DISTS)}")
+        raise lever_error("lev_unknown_dist", where=where, v=repr(dist), known=", ".join(_DISTS))
     params = {}
     for name in _DISTS[dist]:
         if name not in spec:
-            raise LeverError(f"{where}: distribution {dist} needs parameter {name!r}")
+            raise lever_error("lev_dist_param", where=where, dist=dist, name=name)
         params[name] = spec[name]
     try:
         if dist == "discrete_uniform":
@@ -144,17 +144,17 @@ def prior_from_spec(spec: Any, where: str) -> Prior:
             for k, v in params.items():
                 params[k] = float(v)
     except (TypeError, ValueError):
-        raise LeverError(f"{where}: parameters of {dist} must be numbers; got {dict(params)}") from None
+        raise lever_error("lev_dist_numbers", where=where, dist=dist, v=dict(params)) from None
     bad = ((dist == "normal" and params["sd"] < 0) or (dist == "lognormal" and params["sdlog"] < 0)
            or (dist == "beta" and (params["a"] <= 0 or params["b"] <= 0))
            or (dist == "uniform" and params["high"] < params["low"]))
     if bad:
-        raise LeverError(f"{where}: invalid parameters for {dist}: {dict(params)}")
+        raise lever_error("lev_dist_invalid", where=where, dist=dist, v=dict(params))
     status = spec.get("status", "judgement")
     if status not in STATUSES:
-        raise LeverError(f"{where}: status must be one of {', '.join(STATUSES)}; got {status!r}")
+        raise lever_error("lev_status", where=where, known=", ".join(STATUSES), v=repr(status))
     if not str(spec.get("source", "")).strip():
-        raise LeverError(f"{where}: every prior needs a 'source' (where the numbers come from)")
+        raise lever_error("lev_prior_source", where=where)
     lower, upper = spec.get("lower"), spec.get("upper")
     return Prior(dist, MappingProxyType(params), None if lower is None else float(lower),
                  None if upper is None else float(upper), status, str(spec["source"]))
@@ -162,14 +162,14 @@ def prior_from_spec(spec: Any, where: str) -> Prior:
 
 def value_from_spec(spec: Any, where: str) -> tuple[float, str, str]:
     if not isinstance(spec, Mapping) or "value" not in spec:
-        raise LeverError(f"{where}: give {{value: ..., status: ..., source: ...}}")
+        raise lever_error("lev_value_spec", where=where)
     try:
         v = float(spec["value"])
     except (TypeError, ValueError):
-        raise LeverError(f"{where}: value must be a number; got {spec['value']!r}") from None
+        raise lever_error("lev_value_number", where=where, v=repr(spec["value"])) from None
     status = spec.get("status", "illustrative")
     if status not in STATUSES:
-        raise LeverError(f"{where}: status must be one of {', '.join(STATUSES)}; got {status!r}")
+        raise lever_error("lev_status", where=where, known=", ".join(STATUSES), v=repr(status))
     return v, status, str(spec.get("source", ""))
 
 
@@ -193,9 +193,9 @@ def setting_from_spec(name: str, spec: Any, where: str) -> Setting:
         st = Setting(name, str(spec.get("unit", "")), float(spec["min"]), float(spec["max"]), float(spec["default"]),
                      str(spec.get("unit_vi", "")))
     except (KeyError, TypeError, ValueError, AttributeError):
-        raise LeverError(f"{where}: give unit, min, max and default (numbers)") from None
+        raise lever_error("lev_setting", where=where) from None
     if not st.min <= st.default <= st.max:
-        raise LeverError(f"{where}: default {st.default} is outside [{st.min}, {st.max}]")
+        raise lever_error("lev_default_range", where=where, d=f"{st.default:g}", lo=f"{st.min:g}", hi=f"{st.max:g}")
     return st
 
 
@@ -205,7 +205,7 @@ def range_from_spec(spec: Any, where: str, *, default: float) -> Setting:
         st = Setting(where.rsplit(".", 1)[-1], str(spec.get("unit", "")), float(spec["min"]), float(spec["max"]),
                      default, str(spec.get("unit_vi", "")))
     except (KeyError, TypeError, ValueError, AttributeError):
-        raise LeverError(f"{where}: give unit, min and max (numbers)") from None
+        raise lever_error("lev_range", where=where) from None
     if not spec.get("source"):
-        raise LeverError(f"{where}: give the source of the plausible range")
+        raise lever_error("lev_range_source", where=where)
     return st

@@ -20,7 +20,7 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from simlib.inputs.levers import LeverError, lever_error
+from simlib.inputs.levers import lever_error
 from simlib.models.flows import THCS_TRACKS
 from simlib.scenarios.lever_types import FlowLimits, LeverType, _check_range, register, setting_by_year
 from simlib.scenarios.priors import STATUSES, Setting, child_rng, range_from_spec
@@ -79,17 +79,17 @@ class Overflow:
     def from_spec(cls, spec: Any, where: str) -> Overflow:
         """The lever file's default split of students above the quota (``quota.overflow``)."""
         if not isinstance(spec, Mapping):
-            raise LeverError(f"{where}: expected split, concentration, status and source")
+            raise lever_error("lev_overflow", where=where)
         split = check_split(spec.get("split"), f"{where}.split")
         try:
             conc = float(spec.get("concentration", float("inf")))
         except (TypeError, ValueError):
-            raise LeverError(f"{where}.concentration: a number > 0; got {spec.get('concentration')!r}") from None
+            raise lever_error("lev_concentration", where=where, v=repr(spec.get("concentration"))) from None
         if not conc > 0:
-            raise LeverError(f"{where}.concentration: a number > 0; got {conc:g}")
+            raise lever_error("lev_concentration", where=where, v=f"{conc:g}")
         status, source = str(spec.get("status", "")), str(spec.get("source", ""))
         if status not in STATUSES or not source:
-            raise LeverError(f"{where}: give status (evidence, judgement or illustrative) and source")
+            raise lever_error("lev_overflow_status", where=where)
         return cls(MappingProxyType(split), conc, status, source)
 
     def draw(self, n: int, rng: np.random.Generator) -> dict[str, np.ndarray]:
