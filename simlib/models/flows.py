@@ -469,7 +469,6 @@ def simulate_flows(
     if lo < 0:
         raise FlowParameterError(f"grade9: cohort sizes must be zero or more students; got {lo:g}")
     n_u, n_y = len(units), len(years)
-    y0 = int(yv[0])
 
     th_sh = _shares_array("thcs_shares", params.thcs_shares, THCS_TRACKS, units, years)
     tp_sh = _shares_array("thpt_shares", params.thpt_shares, THPT_TRACKS, units, years)
