@@ -113,3 +113,43 @@ def test_svg_text_memory_is_capped_and_stays_exact(tmp_path, monkeypatch):
         ours = charts.save_figure(fig, tmp_path / f"c{k}.svg").read_bytes()
         assert ours == _matplotlib_svg(fig, tmp_path / f"m{k}.svg")
         assert len(t2p._sizes) <= 5 and len(t2p._layouts) <= 5
+
+
+def _greedy_wrap(text, size, width_in, dpi, weight="normal"):
+    """The word-by-word greedy wrap (every candidate line measured), as the charts wrapped before issue 24."""
+    from simlib.present.chart_page import _measure
+
+    if not text:
+        return ""
+    out = []
+    for para in str(text).split("\n"):
+        line = ""
+        for w in para.split(" "):
+            cand = f"{line} {w}" if line else w
+            if line and _measure(cand, float(size), weight, float(dpi)) > 0.98 * width_in:
+                out.append(line)
+                line = w
+            else:
+                line = cand
+        out.append(line)
+    return "\n".join(out)
+
+
+def test_wrap_in_a_few_probes_gives_the_word_by_word_wrap():
+    """The chart texts are wrapped with a few measurements per line (a search over the candidate lines); the lines
+    are the greedy wrap's, for long Vietnamese notes, single long words, double spaces and empty lines."""
+    from simlib.present import i18n
+    from simlib.present.chart_page import _wrap_text
+
+    texts = sorted({v for e in i18n.glossary().texts.values() for v in e.values() if isinstance(v, str)
+                    and len(v) > 60})[:60]
+    texts += ["", " ", "x", "  a  b ", "a\n\nb  c", "Trường THCS Nguyễn Thị Minh Khai (Hưng Nguyên, Nghệ An) " * 4,
+              "Nguồn:" + "x" * 120 + " y"]
+    seen = 0
+    for k, text in enumerate(texts):
+        for width_in, size, weight in ((0.6, 6.5, "normal"), (1.7, 8.5, "bold"), (3.1, 7.0, "normal"),
+                                       (6.3, 10.0, "bold")):
+            ours = _wrap_text(None, text, size, width_in, 200, weight)
+            assert ours == _greedy_wrap(text, size, width_in, 200, weight), (text, width_in)
+            seen += ours.count("\n")
+    assert seen > 200  # many lines were broken

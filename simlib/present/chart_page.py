@@ -7,9 +7,11 @@ is placed in inches so that nothing overlaps or is cut. Internal to the chart mo
 from __future__ import annotations
 
 import functools
+import math
 import weakref
 from collections.abc import Sequence
 
+import numpy as np
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.backends.backend_agg import RendererAgg as RendererAggBase
 from matplotlib.figure import Figure
@@ -84,6 +86,7 @@ class _Canvas(FigureCanvasAgg):
         r = super().get_renderer(*args, **kwargs)
         if "get_text_width_height_descent" not in vars(r):
             r.get_text_width_height_descent = _SharedMetrics(r)
+            r._get_font_height_metrics = _FontHeights(self.figure, r.dpi)
             if hasattr(RendererAggBase, "_draw_text_glyphs_and_boxes"):  # matplotlib >= 3.11 (text by libraqm)
                 r.draw_text = _RememberedDrawText(r)
         return r
@@ -106,6 +109,7 @@ class _Canvas(FigureCanvasAgg):
             width, height = self.figure.get_size_inches()
             svg = RendererSVG(width * 72, height * 72, fh, image_dpi=dpi, metadata=metadata)
             svg._text2path = _svg_text2path()
+            svg._get_font_height_metrics = _FontHeights(self.figure, 72)
             renderer = MixedModeRenderer(self.figure, width, height, dpi, svg, bbox_inches_restore=bbox_inches_restore)
             self.figure.draw(renderer)
             renderer.finalize()
@@ -197,9 +201,105 @@ class _RememberedDrawText:
             language = tuple(tuple(x) for x in language)
         glyphs = _agg_glyphs(s, prop.copy(), float(r.dpi), get_hinting_flag(),
                              tuple(features) if features is not None else None, language)
-        size = prop.get_size_in_points()
-        r._draw_text_glyphs_and_boxes(gc, x, y, angle, ((font, size, g, 0, 1, gx, gy) for font, g, gx, gy in glyphs),
-                                      [])
+        _draw_glyphs(r, gc, x, y, angle, prop.get_size_in_points(), glyphs)
+
+
+#: Glyph images kept at most (a report's charts draw a few thousand distinct ones).
+_GLYPH_IMAGES_KEPT = 20_000
+_glyph_images: dict = {}
+
+
+def _draw_glyphs(r, gc, x: float, y: float, angle: float, size: float, glyphs) -> None:
+    """Agg's ``_draw_text_glyphs_and_boxes`` (matplotlib 3.11) for plain text, each glyph image rasterised once.
+
+    FreeType renders a glyph moved to ``pos`` (26.6 fixed point) from its outline shifted by ``pos``; a shift by
+    whole pixels moves the image by whole pixels and changes none of its values (the rasteriser works on the
+    outline relative to the pixel grid). So an image is kept under the glyph, its font and size, the rotation,
+    the hinting and the position's fraction of a pixel, and drawn again at the new whole-pixel place: the same
+    pixels as rendering it again (``tests/test_chart_files.py`` compares with matplotlib's own savefig).
+    """
+    from matplotlib.backends.backend_agg import get_hinting_flag
+    from matplotlib.ft2font import RenderMode
+
+    cos, sin = math.cos(math.radians(angle)), math.sin(math.radians(angle))
+    matrix = (0x10000 * np.array([[cos, -sin], [sin, cos]])).round().astype(int)
+    mkey = tuple(matrix.ravel().tolist())
+    flags = get_hinting_flag()
+    anti = bool(gc.get_antialiased())
+    mode = RenderMode.NORMAL if anti else RenderMode.MONO
+    dpi, height = r.dpi, r.height
+    for font, g, dx, dy in glyphs:  # dy is upwards
+        px = round(0x40 * (x + dx * cos - dy * sin))
+        py = round(0x40 * (height - y + dx * sin + dy * cos))  # FreeType's y is upwards
+        key = (font, size, dpi, g, mkey, px & 0x3F, py & 0x3F, flags, anti)
+        hit = _glyph_images.get(key)
+        if hit is None:
+            font.set_size(size, dpi)
+            font._set_transform(matrix, [px, py])
+            bitmap = font._render_glyph(g, flags, mode)
+            buffer = bitmap.buffer
+            if not anti:
+                buffer *= 0xff
+            if len(_glyph_images) >= _GLYPH_IMAGES_KEPT:
+                _glyph_images.clear()
+            hit = _glyph_images[key] = (buffer, bitmap.left - (px >> 6), bitmap.top - (py >> 6))
+        buffer, left, top = hit
+        # draw_text_image's y is downwards & the bitmap bottom side
+        r._renderer.draw_text_image(buffer, left + (px >> 6), int(height) - (top + (py >> 6)) + buffer.shape[0], 0,
+                                    gc)
+
+
+#: The settings :meth:`matplotlib.font_manager.FontManager.findfont` reads besides a text's font properties.
+_FONT_RC = ("font.family", "font.sans-serif", "font.serif", "font.monospace", "font.cursive", "font.fantasy",
+            "font.style", "font.variant", "font.weight", "font.stretch", "font.size")
+
+
+class _FontHeights:
+    """A renderer's ``_get_font_height_metrics``: the ascent, descent and line gap that ``Text._get_layout``
+    (matplotlib 3.11) otherwise reads from the font's tables for every text it lays out, found once per font,
+    size and dpi (:func:`_font_heights`, the same arithmetic); None (matplotlib's own path) when the figure is
+    not at the renderer's dpi."""
+
+    def __init__(self, figure, dpi: float):
+        self._figure = weakref.ref(figure)
+        self._dpi = float(dpi)
+
+    def __call__(self, prop):
+        import matplotlib
+
+        fig = self._figure()
+        if fig is None or float(fig.dpi) != self._dpi:
+            return None, None, None
+        rc = matplotlib.rcParams
+        key = (tuple((k, tuple(v) if isinstance(v, list) else v) for k, v in vars(prop).items()),
+               tuple(str(rc[k]) for k in _FONT_RC), self._dpi)  # the font, the settings findfont reads, the dpi
+        out = _FONT_HEIGHTS.get(key)
+        if out is None:
+            if len(_FONT_HEIGHTS) >= 1024:
+                _FONT_HEIGHTS.clear()
+            out = _FONT_HEIGHTS[key] = _font_heights(prop, self._dpi)
+        return out
+
+
+_FONT_HEIGHTS: dict = {}
+
+
+def _font_heights(prop: FontProperties, dpi: float) -> tuple:
+    """``Text._get_layout``'s (min_ascent, min_descent, line_gap) of a font at ``dpi``, as it computes them."""
+    from matplotlib.font_manager import fontManager, get_font
+
+    font = get_font(fontManager._find_fonts_by_props(prop))
+    for table_name, linegap_key, ascent_key, descent_key in (('OS/2', 'sTypoLineGap', 'sTypoAscender',
+                                                               'sTypoDescender'),
+                                                              ('hhea', 'lineGap', 'ascent', 'descent')):
+        table = font.get_sfnt_table(table_name)
+        if table is None:
+            continue
+        fontsize = prop.get_size_in_points()
+        units_per_em = font.get_sfnt_table('head')['unitsPerEm']
+        scale = 1 / units_per_em * fontsize * dpi / 72
+        return table[ascent_key] * scale, -table[descent_key] * scale, table[linegap_key] * scale
+    return None, None, None
 
 
 class _SharedMetrics:
@@ -226,19 +326,56 @@ def _wrap_text(renderer, text: str, size: float, width_in: float, dpi: float, we
     def width(s: str) -> float:
         return _measure(s, float(size), weight, float(dpi))
 
+    limit = 0.98 * width_in
     out = []
     for para in str(text).split("\n"):
         words = para.split(" ")
-        line = ""
-        for w in words:
-            cand = f"{line} {w}" if line else w
-            if line and width(cand) > 0.98 * width_in:
-                out.append(line)
-                line = w
-            else:
-                line = cand
-        out.append(line)
+        while True:
+            cands = _line_candidates(words)
+            end = _first_too_wide(cands, width, limit)
+            out.append(cands[end - 1])
+            if end == len(cands):
+                break
+            words = words[end:]
     return "\n".join(out)
+
+
+def _line_candidates(words: list[str]) -> list[str]:
+    """The lines a greedy wrap tries when it starts a line at ``words[0]``: the first word, then each time one
+    word more (a line that is still empty takes the next word without a space)."""
+    cands, line = [], ""
+    for w in words:
+        line = f"{line} {w}" if line else w
+        cands.append(line)
+    return cands
+
+
+def _first_too_wide(cands: list[str], width, limit: float) -> int:
+    """Index of the first candidate line a greedy wrap rejects (``width(c) > limit`` after a non-empty line), or
+    ``len(cands)``; found with a few measurements instead of one per word.
+
+    Each candidate extends the one before, so its width (the box around its glyphs, laid out left to right) never
+    shrinks: the first candidate too wide is found by a search whose probes start where the widths measured so
+    far say the line ends. The answer is the word-by-word greedy wrap's, whatever the probes.
+    """
+    lo = 0  # cands[:lo + 1] are accepted
+    while lo + 1 < len(cands) and not cands[lo]:
+        lo += 1  # an empty line takes the next word unmeasured
+    hi = len(cands)  # cands[hi:] are rejected
+    per_char = None
+    while hi - lo > 1:
+        if per_char:
+            guess = next((j for j in range(lo + 1, hi) if len(cands[j]) * per_char > limit), hi - 1)
+        else:
+            guess = (lo + hi) // 2
+        mid = min(max(guess, lo + 1), hi - 1)
+        w = width(cands[mid])
+        per_char = w / max(len(cands[mid]), 1)
+        if w > limit:
+            hi = mid
+        else:
+            lo = mid
+    return hi
 
 
 def _fit_lines(renderer, text: str, size: float, width_in: float, dpi: float, *, weight: str = "normal",
