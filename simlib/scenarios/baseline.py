@@ -22,7 +22,7 @@ import pandas as pd
 
 from simlib.errors import InputError
 from simlib.evidence.indicators import Indicator, Registry, registry
-from simlib.evidence.series import former_area_rows, sub_units, unit_rows
+from simlib.evidence.series import ObservationIndex, former_area_rows, sub_units, unit_rows
 from simlib.inputs.bundle import Bundle
 from simlib.inputs.assumptions import load_flow_assumptions
 from simlib.inputs.destinations import read_destinations
@@ -315,15 +315,15 @@ def unit_hierarchy(plan: RunPlan, ind: str):
     allobs = plan.bundle.observations
     spec = plan.registry[ind]
     spread = plan.levers.district_spread_logit
-    obs = allobs[allobs["indicator"] == ind]
-    sizes = allobs[allobs["indicator"] == spec.weight_indicator] if spec.weight_indicator else allobs.iloc[0:0]
-    have = set(obs["geography"])
-    by_geo = dict(tuple(obs.groupby("geography", sort=False)))
+    # each unit's rows looked up, not scanned for (a province has up to a few hundred communes)
+    obs = ObservationIndex(allobs[allobs["indicator"] == ind])
+    sizes = ObservationIndex(allobs[allobs["indicator"] == spec.weight_indicator] if spec.weight_indicator
+                             else allobs.iloc[0:0])
     frames = []
     for k in kids:
         size = {}
-        if k in have:
-            rows = unit_rows(by_geo[k], k, ind, plan.config.readings)
+        if obs.has(k, ind):
+            rows = unit_rows(obs, k, ind, plan.config.readings)
             if len(rows):
                 size = {int(y): float(v) for y, v in count_series(sizes, k, spec.weight_indicator).items()} \
                     if spec.weight_indicator else {}
