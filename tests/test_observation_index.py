@@ -34,24 +34,24 @@ def _row(obs_id, geography, indicator, year, *, value_share=None, denominator=No
 
 @pytest.fixture(scope="module")
 def case():
-    """(observations, geographies, communes): the library, 40 new communes and wards, illustrative rows added."""
-    bundle, units = national_bundle(n_units=40)
+    """(observations, geographies, communes): the library, 16 new wards, illustrative rows added."""
+    bundle, units = national_bundle(n_units=16)  # Hà Nội's first 16 wards: its sub-units here
     rng = np.random.default_rng(24)
     ind, w = "thcs_to_gdnn_sc_tc", "thcs_graduates"
     rows = []
-    for k, u in enumerate(units[:12]):  # new communes and wards of Hà Nội: shares, some years without any
+    for k, u in enumerate(units[:12]):  # shares of 12 of them, some years missing; counts for half of them
         for y in (2021, 2022, 2024)[: 1 + k % 3]:
             rows.append(_row(f"t{k}.{y}", u, ind, y, value_share=float(rng.uniform(0.03, 0.3)),
-                             denominator=float(rng.integers(80, 400))))
+                             denominator=float(rng.integers(80, 400)) if k % 4 == 0 else None))
         if k % 2:
             rows.append(_row(f"t{k}.n", u, w, 2022, value=float(rng.integers(80, 400)), unit="students"))
-    rows.append(_row("t.noyear", units[0], ind, None, value_share=0.2))         # year unknown
-    rows.append(_row("t.zero", units[1], ind, 2023, value_share=0.0, denominator=40.0))  # 0 of 40
-    rows.append(_row("t.one", units[2], ind, 2023, value_share=1.0))            # 100 %, size unknown: dropped
-    rows.append(_row("t.part", units[3], ind, 2023, value_share=0.1, breakdown="vocational centres"))
+    rows.append(_row("t.noyear", units[0], ind, None, value_share=0.2))           # year unknown
+    rows.append(_row("t.one", units[12], ind, 2021, value_share=1.0))            # 100 %, size unknown: left out
+    rows.append(_row("t.zero", units[13], ind, 2021, value_share=0.0, denominator=40.0))  # 0 of 40: counts
+    rows.append(_row("t.part", units[14], ind, 2021, value_share=0.9, breakdown="vocational centres"))  # a part
     rows.append(_row("t.alt", units[4], ind, 2021, value_share=0.05,
                      flags="illustrative;alternative_reading", derivation="t4.2021"))
-    rows.append(_row("t.nogeo", None, ind, 2022, value_share=0.2))              # no geography
+    rows.append(_row("t.nogeo", None, ind, 2022, value_share=0.2))                # no geography
     # the old map: former districts and communes of Hà Nội (before 1/7/2025) and one after it (not used)
     for k, (area, y) in enumerate([("vn.ha_noi.ba_dinh", 2020), ("vn.ha_noi.ba_dinh", 2023),
                                    ("vn.ha_noi.hoan_kiem", 2022), ("vn.ha_noi.cau_giay", 2026),
@@ -132,6 +132,8 @@ def test_series_are_those_of_the_scan(case):
                                           ref.series_for(obs, g, ind, readings="alternative"))
     # the case exercises what it claims: aggregates of communes and of former provinces, empty units
     assert checked >= 60 and nonempty >= 20 and aggregated >= 3 and checked - nonempty >= 30
+    ha_noi = S.series_for(idx, "vn.ha_noi", "thcs_to_gdnn_sc_tc", geographies=geos, weight_indicator="thcs_graduates")
+    assert [o.year for o in ha_noi if "aggregated_from_units" in o.flags] == [2021, 2022]  # 13 and 8 of 16 wards
 
 
 def test_counts_rows_and_former_areas_are_those_of_the_scan(case):
