@@ -205,6 +205,7 @@ class Baseline:
     def subset(self, units: Sequence[str]) -> Baseline:
         """The same baseline restricted to some units (every draw kept; for one-unit sensitivity runs)."""
         idx = [self.unit_index(u) for u in units]
+        mine = set(units)
         pick = lambda m: MappingProxyType({k: v[:, idx, :] for k, v in m.items()})  # noqa: E731
         ci = self.cohort_info
         if ci is not None:
@@ -218,7 +219,7 @@ class Baseline:
         return dataclasses.replace(
             self, composition=composition,
             units=[self.units[i] for i in idx], trend=pick(self.trend), shares=pick(self.shares),
-            evidence=MappingProxyType({k: v for k, v in self.evidence.items() if k[0] in units}),
+            evidence=MappingProxyType({k: v for k, v in self.evidence.items() if k[0] in mine}),
             cohort=self.cohort[idx], schools=MappingProxyType({k: v[idx] for k, v in self.schools.items()}),
             cohort_info=ci)
 
@@ -519,7 +520,8 @@ class RunPlan:
     def baseline(self, units: Sequence[str] | None = None) -> Baseline:
         """The baseline of ``units`` (default all; a chunk keeps every draw and the same numbers)."""
         units = list(units) if units is not None else list(self.units)
-        idx = [self.units.index(u) for u in units]
+        where = {u: i for i, u in enumerate(self.units)}
+        idx = [where[u] if u in where else self.units.index(u) for u in units]  # an unknown unit: index's error
         c = self.config
         n, years = c.n_draws, c.years
         composition, steered = self._composition(units)
@@ -540,7 +542,8 @@ class RunPlan:
         co = self.cohort
         cohort = dataclasses.replace(co, values=co.values[idx], weights=co.weights[idx],
                                      source=tuple(co.source[i] for i in idx))
-        evidence = {k: v for k, v in self.evidence.items() if k[0] in set(units)}
+        mine = set(units)
+        evidence = {k: v for k, v in self.evidence.items() if k[0] in mine}
         return Baseline(self.bundle, self.levers, c, self.geography, units, years, MappingProxyType(trend),
                         MappingProxyType(shares), MappingProxyType(evidence), self.draws, cohort.values, co.known,
                         MappingProxyType({k: v[idx] for k, v in self.schools.items()}), self.flow_table,
