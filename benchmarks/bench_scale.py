@@ -1,6 +1,7 @@
 """National scale: every commune and ward of Vietnam (3,321) x 10,000 draws x 2026-2030 x 4 scenarios.
 
     python benchmarks/bench_scale.py [--units N] [--draws D] [--budget-gb G] [--scheduler ADDRESS | local[:N]]
+                                     [--profile N]
 
 Runs the case assessment the report uses (:func:`simlib.assess.feasibility.assess_targets`)
 for the country with every commune and ward of the official map as a unit,
@@ -9,8 +10,12 @@ and prints the wall time, the CPU time, the peak resident memory of the
 process, the chunk size and the number of cell-draws per second. The aim
 (issue 14): under 60 s and under 8 GB on the 2-core development machine.
 
-Also prints the same run unchunked on a small subset and checks both give
-identical tables (the numbers do not depend on the chunking).
+Also prints the CPU seconds of the run's plan (evidence look-ups and fits,
+cohort, lever draws: :func:`simlib.scenarios.engine.plan_run`) and the same
+run unchunked on a small subset, checking both give identical tables (the
+numbers do not depend on the chunking). ``--profile N`` runs the timed run
+under :mod:`cProfile` and prints its N entries of largest cumulative time
+(the times printed are then those of the profiled run, slower).
 """
 
 from __future__ import annotations
@@ -36,6 +41,27 @@ def national_bundle(n_units: int | None = None):
 
 #: Time spent in the flow engine (``simulate_flows``) during a local run and the cell-draws it simulated.
 _KERNEL = {"seconds": 0.0, "cpu": 0.0, "cells": 0}
+#: CPU seconds of the run's plan (``plan_run``: evidence, fits, cohort, lever draws) during a local run.
+_PLAN = {"cpu": 0.0}
+
+
+def _time_the_plan() -> None:
+    """Wrap ``plan_run`` where the assessment calls it, adding its CPU seconds to ``_PLAN``."""
+    from simlib.assess import assessment as asm
+
+    inner = asm.plan_run
+    if getattr(inner, "_bench_timed", False):
+        return
+
+    def timed(*args, **kw):
+        c = time.process_time()
+        try:
+            return inner(*args, **kw)
+        finally:
+            _PLAN["cpu"] += time.process_time() - c
+
+    timed._bench_timed = True
+    asm.plan_run = timed
 
 
 def _time_the_engine() -> None:
@@ -78,6 +104,7 @@ def run(n_units: int | None = None, n_draws: int = 10_000, budget_gb: float = 2.
     cfg = RunConfig(years=years, n_draws=n_draws, progress=None)
     t0, c0 = time.perf_counter(), time.process_time()
     _KERNEL.update(seconds=0.0, cpu=0.0, cells=0)
+    _PLAN.update(cpu=0.0)
     if client is not None:
         from simlib.apps.national import national_run
 
@@ -97,6 +124,8 @@ def main(argv=None) -> dict:
     ap.add_argument("--budget-gb", type=float, default=2.0, help="memory budget of one chunk (GB)")
     ap.add_argument("--scheduler", help="run the chunks on a Dask cluster: a scheduler address, or local / local:N "
                     "(a LocalCluster); default: in this process")
+    ap.add_argument("--profile", type=int, default=0, metavar="N",
+                    help="profile the timed run (cProfile) and print its N largest entries by cumulative time")
     a = ap.parse_args(argv)
     client = None
     if a.scheduler:
@@ -105,7 +134,19 @@ def main(argv=None) -> dict:
         client = connect(a.scheduler)
     if client is None:
         _time_the_engine()
+        _time_the_plan()
+    prof = None
+    if a.profile:
+        import cProfile
+
+        prof = cProfile.Profile()
+        prof.enable()
     rep, wall, cpu, size, u, s, y = run(a.units, a.draws, a.budget_gb, client=client)
+    if prof is not None:
+        import pstats
+
+        prof.disable()
+        pstats.Stats(prof).sort_stats("cumulative").print_stats(a.profile)
     cells = u * a.draws * y * s
     kernel = dict(_KERNEL)
     out = {"units": u, "draws": a.draws, "years": y, "scenarios": s, "chunk_units": size, "wall_s": wall,
@@ -115,6 +156,9 @@ def main(argv=None) -> dict:
     print(f"  chunks of {size} units; wall {wall:.1f} s, CPU {cpu:.1f} s, peak memory {out['peak_gb']:.2f} GB, "
           f"{out['cell_draws_per_s']:.3g} cell-draws/s (aim: < 60 s, < 8 GB)")
     print(f"  verdict rows {len(rep.table)}, fan rows {len(rep.fans)}")
+    if _PLAN["cpu"] > 0:
+        out["plan_cpu_s"] = _PLAN["cpu"]
+        print(f"  the run's plan (evidence look-ups and fits, cohort, lever draws): {_PLAN['cpu']:.1f} CPU-s")
     if kernel["seconds"] > 0:
         k_speed = kernel["cells"] / kernel["seconds"]
         out.update(kernel_s=kernel["seconds"], kernel_cell_draws_per_s=k_speed,

@@ -29,6 +29,7 @@ __all__ = [
     "BASES", "SHARE_UNITS", "READINGS", "NATIONAL_GEOGRAPHY", "NATIONAL_INDICATOR", "SeriesError", "Observation", "check_share",
     "observations_from_frame", "national_history", "series_for", "aggregate_children", "sub_units", "unit_tree",
     "count_value", "count_series", "unit_count", "lineage_view", "unit_rows", "former_area_rows",
+    "ObservationIndex",
 ]
 
 BASES = ("same", "broader", "narrower", "unclear")
@@ -161,6 +162,97 @@ class Observation:
         else:
             txt = f"{100 * self.low_share:.1f} % to {'over ' if self.high_open else ''}{100 * self.high_share:.1f} %"
         return f"{self.obs_id} ({yrs}): {txt}"
+
+
+class ObservationIndex:
+    """An observation table grouped once by (geography, indicator): one unit's rows are a look-up, not a scan.
+
+    Every function of this module that takes an observation table also takes
+    an index of it, and then returns exactly what it returns for the table
+    (the same rows, in the same order, with the same row labels) without
+    scanning the whole table for each unit. Build one per run (a country has
+    thousands of units, each looked up for several indicators). It keeps a
+    copy of the table as it is when built (one copy, its columns stored
+    together so that taking a few rows is quick).
+
+    Parameters
+    ----------
+    observations : DataFrame
+        The data layer's observation table (columns ``geography`` and
+        ``indicator`` at least); rows whose geography or indicator is
+        missing are never returned by :meth:`rows`, as no comparison
+        selects them.
+
+    Examples
+    --------
+    >>> obs = pd.DataFrame({"geography": ["a", "b", "a"], "indicator": ["x", "x", "x"], "year": [2020, 2021, 2022]})
+    >>> ObservationIndex(obs).rows("a", "x")["year"].tolist()
+    [2020, 2022]
+    """
+
+    __slots__ = ("frame", "_pos", "_geos", "_empty", "__weakref__")
+
+    def __init__(self, observations: pd.DataFrame) -> None:
+        if isinstance(observations, ObservationIndex):
+            observations = observations.frame
+        missing = {"geography", "indicator"} - set(observations.columns)
+        if missing:
+            raise SeriesError(f"The observation table lacks the column(s) {sorted(missing)}.")
+        observations = observations.copy()  # a snapshot, its columns in as few blocks as their types allow
+        self.frame = observations
+        self._empty = observations.take(np.empty(0, dtype=np.intp))  # shared by the look-ups that find nothing
+        pos: dict[tuple, list[int]] = {}
+        geos: dict[object, dict] = {}
+        for k, (g, i) in enumerate(zip(observations["geography"].tolist(), observations["indicator"].tolist())):
+            if _na(g) is None or _na(i) is None:
+                continue
+            pos.setdefault((g, i), []).append(k)
+            geos.setdefault(i, {})[g] = None
+        self._pos = {key: np.asarray(v, dtype=np.intp) for key, v in pos.items()}
+        self._geos = {i: frozenset(d) for i, d in geos.items()}
+
+    def __len__(self) -> int:
+        return len(self.frame)
+
+    def positions(self, geography, indicator) -> np.ndarray:
+        """Row positions (ascending) of ``geography``'s rows of ``indicator``; empty when none."""
+        p = self._pos.get((geography, indicator))
+        return p if p is not None else np.empty(0, dtype=np.intp)
+
+    def rows(self, geography: str, indicator: str) -> pd.DataFrame:
+        """The rows of ``geography`` and ``indicator``: ``frame[(geography == g) & (indicator == i)]``."""
+        return self.frame.take(self.positions(geography, indicator))
+
+    def rows_of(self, geographies: Iterable[str], indicator: str) -> pd.DataFrame:
+        """The rows of ``indicator`` whose geography is one of ``geographies``, in the table's order."""
+        parts = [self.positions(g, indicator) for g in dict.fromkeys(geographies)]
+        parts = [p for p in parts if len(p)]
+        if not parts:
+            return self.frame.take(np.empty(0, dtype=np.intp))
+        return self.frame.take(np.sort(np.concatenate(parts)) if len(parts) > 1 else parts[0])
+
+    def has(self, geography: str, indicator: str) -> bool:
+        """True when ``geography`` has at least one row of ``indicator``."""
+        return len(self.positions(geography, indicator)) > 0
+
+    def geographies_of(self, indicator: str) -> frozenset:
+        """The geographies with at least one row of ``indicator``."""
+        return self._geos.get(indicator, frozenset())
+
+
+def _frame(observations) -> pd.DataFrame:
+    """The table itself, whether given as a table or as its :class:`ObservationIndex`."""
+    return observations.frame if isinstance(observations, ObservationIndex) else observations
+
+
+def _select(observations, geography: str, indicator: str) -> pd.DataFrame:
+    """``observations[(geography == g) & (indicator == i)]``, by the index when one is given."""
+    if isinstance(observations, ObservationIndex):
+        pos = observations.positions(geography, indicator)
+        # no row: the one empty table (read only, as every caller here does)
+        return observations.frame.take(pos) if len(pos) else observations._empty
+    o = observations
+    return o[(o["geography"] == geography) & (o["indicator"] == indicator)]
 
 
 def _na(x):
@@ -365,9 +457,9 @@ def national_history(
     return sorted(obs, key=lambda o: o.year)
 
 
-def _exact_rows(observations: pd.DataFrame, geography: str, indicator: str) -> pd.DataFrame:
-    o = observations
-    sel = o[(o["geography"] == geography) & (o["indicator"] == indicator) & o["year"].notna()]
+def _exact_rows(observations, geography: str, indicator: str) -> pd.DataFrame:
+    sel = _select(observations, geography, indicator)
+    sel = sel[sel["year"].notna()]
     if "value_share" not in sel.columns:
         return sel.iloc[0:0]
     v = pd.to_numeric(sel["value_share"], errors="coerce")
@@ -397,18 +489,22 @@ def count_value(value, low, high) -> float:
     return float("nan")
 
 
-def count_series(observations: pd.DataFrame, geography: str, indicator: str) -> pd.Series:
+def count_series(observations: pd.DataFrame | ObservationIndex, geography: str, indicator: str) -> pd.Series:
     """Counts of ``indicator`` for one geography by year (totals only; the latest row wins a tie).
 
     Each row is read by :func:`count_value` (a value, a range's midpoint, a lower bound).
+
+    ``observations``: the table or its :class:`ObservationIndex` (the same result, without a scan).
 
     Returns
     -------
     Series
         Index year (int), values the counts (float, e.g. students); empty when none.
     """
-    o = observations
-    sel = o[(o["geography"] == geography) & (o["indicator"] == indicator) & o["year"].notna()]
+    sel = _select(observations, geography, indicator)
+    if sel.empty:
+        return pd.Series(dtype=float)
+    sel = sel[sel["year"].notna()]
     if "breakdown" in sel.columns:
         sel = sel[sel["breakdown"].isna() | (sel["breakdown"].astype(str).str.strip() == "")]
     if sel.empty:
@@ -417,7 +513,7 @@ def count_series(observations: pd.DataFrame, geography: str, indicator: str) -> 
     return pd.Series(vals, dtype=float).dropna().sort_index()
 
 
-def unit_count(observations: pd.DataFrame, geography: str, indicator: str, year: int) -> float:
+def unit_count(observations: pd.DataFrame | ObservationIndex, geography: str, indicator: str, year: int) -> float:
     """A unit's count of ``indicator`` for a year, by the one rule of :func:`simlib.vocab.count_for_year`.
 
     The year's own count, else the latest before it, else the earliest after
@@ -507,8 +603,9 @@ def aggregate_children(observations: pd.DataFrame, geographies: pd.DataFrame, pa
     current, former = sub_units(geographies, parent, tree=tree)
     if not current and not former:
         return []
-    mine = observations[(observations["indicator"] == indicator)
-                        & observations["geography"].isin(current + former)]
+    index = observations if isinstance(observations, ObservationIndex) else ObservationIndex(observations)
+    observations = index.frame
+    mine = index.rows_of(current + former, indicator)
     if mine.empty and not former:
         return []
     out = []
@@ -517,19 +614,19 @@ def aggregate_children(observations: pd.DataFrame, geographies: pd.DataFrame, pa
             continue
         if kids is former:
             # a former unit (a province before a merger) counts with its own series, its districts' included
-            rows = _former_rows(observations, geographies, kids, indicator, weight_indicator, spread, readings)
+            rows = _former_rows(index, geographies, kids, indicator, weight_indicator, spread, readings)
         else:
-            present = [k for k in kids if k in set(mine["geography"])]
+            present = [k for k in kids if index.has(k, indicator)]
             if not present:
                 continue
-            rows = pd.concat([_exact_rows(mine, k, indicator) for k in present], ignore_index=True)
+            rows = pd.concat([_exact_rows(index, k, indicator) for k in present], ignore_index=True)
         if rows.empty:
             continue
         done = {o.year for o in out}
         for year, grp in rows.groupby("year", sort=True):
             if int(year) in done:
                 continue
-            agg = _aggregate_year(observations, parent, indicator, kids, int(year), grp, weight_indicator, spread,
+            agg = _aggregate_year(index, parent, indicator, kids, int(year), grp, weight_indicator, spread,
                                   min_coverage)
             if agg is not None:
                 out.append(agg)
@@ -599,8 +696,10 @@ def series_for(observations: pd.DataFrame, geography: str, indicator: str, *, re
 
     Parameters
     ----------
-    observations : DataFrame
-        The data layer's observation table (bundled plus planner rows).
+    observations : DataFrame or ObservationIndex
+        The data layer's observation table (bundled plus planner rows), or its
+        :class:`ObservationIndex` (the same series, each unit's rows looked up
+        instead of scanned: build it once for a run over many units).
     geography, indicator : str
     readings : {"primary", "alternative"}
     geographies : DataFrame, optional
@@ -623,7 +722,7 @@ def series_for(observations: pd.DataFrame, geography: str, indicator: str, *, re
             observations, geographies = view
             tree = None
     o = observations
-    sel = o[(o["geography"] == geography) & (o["indicator"] == indicator)]
+    sel = _select(o, geography, indicator)
     own: list[Observation] = []
     if not sel.empty:
         shares = [c for c in ("value_share", "low_share", "high_share") if c in sel.columns]
@@ -670,7 +769,7 @@ def _edge_with_size(rows: pd.DataFrame) -> pd.DataFrame:
     return rows
 
 
-def lineage_view(observations: pd.DataFrame, geographies: pd.DataFrame, geography: str):
+def lineage_view(observations: pd.DataFrame | ObservationIndex, geographies: pd.DataFrame, geography: str):
     """Observations and geographies in which a name-keeping merged province's past is its own unit.
 
     For a province formed on 1/7/2025 from several former provinces and
@@ -692,13 +791,13 @@ def lineage_view(observations: pd.DataFrame, geographies: pd.DataFrame, geograph
 
     base = geography[: -len(lineage.PRE_MERGER_SUFFIX)] if geography.endswith(lineage.PRE_MERGER_SUFFIX) \
         else geography
-    ids = set(geographies["geo_id"])
-    if base not in ids or not base.startswith("vn.") or base.count(".") != 1:
+    if not base.startswith("vn.") or base.count(".") != 1:  # a province's id only (a commune never is one)
         return None
-    if not lineage.kept_name(base):
+    ids = set(geographies["geo_id"])
+    if base not in ids or not lineage.kept_name(base):
         return None
     pre = lineage.pre_merger_id(base)
-    o = observations
+    o = _frame(observations)
     move = (o["geography"] == base) & (pd.to_numeric(o["year"], errors="coerce") <= lineage.LAST_OLD_YEAR)
     obs = o.copy()
     obs.loc[move, "geography"] = pre
@@ -719,17 +818,17 @@ def lineage_view(observations: pd.DataFrame, geographies: pd.DataFrame, geograph
     return obs, geos
 
 
-def unit_rows(observations: pd.DataFrame, geography: str, indicator: str, readings: str = "primary",
-              years: tuple[int, int] | None = None) -> pd.DataFrame:
+def unit_rows(observations: pd.DataFrame | ObservationIndex, geography: str, indicator: str,
+              readings: str = "primary", years: tuple[int, int] | None = None) -> pd.DataFrame:
     """A unit's own share rows of one indicator, as counts allow: 0 % and 100 % kept when their size is known.
 
     The selection rules of :func:`observations_from_frame` (totals, one reading,
     share units, years known); the rows keep ``numerator`` and ``denominator``
     for a binomial model (:func:`simlib.models.hierarchy.binomial_rows`).
-    ``years``: (first, last) inclusive, optional.
+    ``years``: (first, last) inclusive, optional. ``observations``: the table or its :class:`ObservationIndex`.
     """
-    o = observations
-    sel = o[(o["geography"] == geography) & (o["indicator"] == indicator) & o["year"].notna()]
+    sel = _select(observations, geography, indicator)
+    sel = sel[sel["year"].notna()]
     if sel.empty:
         return sel
     if "unit" in sel.columns:
@@ -754,7 +853,7 @@ def unit_rows(observations: pd.DataFrame, geography: str, indicator: str, readin
     return sel
 
 
-def former_area_rows(observations: pd.DataFrame, geography: str, indicator: str, readings: str = "primary"
+def former_area_rows(observations: pd.DataFrame | ObservationIndex, geography: str, indicator: str, readings: str = "primary"
                      ) -> list[tuple[str, float, pd.DataFrame]]:
     """The figures of the former areas a new commune or ward was formed from (official conversion tables).
 
@@ -773,7 +872,10 @@ def former_area_rows(observations: pd.DataFrame, geography: str, indicator: str,
     out = []
     if not isinstance(geography, str) or geography.count(".") < 2:
         return out
-    have = set(observations.loc[observations["indicator"] == indicator, "geography"])
+    if isinstance(observations, ObservationIndex):
+        have = observations.geographies_of(indicator)
+    else:
+        have = set(observations.loc[observations["indicator"] == indicator, "geography"])
     districts = lineage.former_districts(geography) if have else {}
     communes = lineage.former_communes(geography) if have else []
     for area, w in list(districts.items()) + [(c, 1.0 / len(communes)) for c in communes]:

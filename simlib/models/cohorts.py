@@ -41,7 +41,7 @@ from types import MappingProxyType
 import numpy as np
 import pandas as pd
 
-from simlib.evidence.series import count_series
+from simlib.evidence.series import ObservationIndex, count_series
 from simlib.vocab import count_for_year
 
 __all__ = ["Cohort", "latest_count", "count_series", "cohort_matrix", "PER_THOUSAND", "CohortProjection",
@@ -240,6 +240,7 @@ def cohort_matrix(observations: pd.DataFrame, context: pd.DataFrame, units: Sequ
     """
     units, years = list(units), [int(y) for y in years]
     u, y = len(units), len(years)
+    observations = ObservationIndex(observations)  # each unit's counts a look-up (a country has thousands)
     own = {g: count_series(observations, g, indicator) for g in units}
     values = np.full((u, y), np.nan)
     low = np.full((u, y), np.nan)
@@ -294,8 +295,7 @@ def cohort_matrix(observations: pd.DataFrame, context: pd.DataFrame, units: Sequ
     if np.isfinite(values).all() and u > 1 and values[1:, 0].sum() > 0:
         w[1:] = values[1:, 0] / values[1:, 0].sum()
     known = bool(np.isfinite(values).all())
-    flagged = observations[observations["geography"].isin(list(units) + list(components))
-                           & (observations["indicator"] == indicator)]
+    flagged = observations.rows_of(list(units) + list(components), indicator)
     illustrative = known and (equal or ("flags" in flagged.columns and
                                         flagged["flags"].fillna("").astype(str).str.contains("illustrative").any()))
     if not known:

@@ -22,7 +22,7 @@ import pandas as pd
 
 from simlib.errors import InputError
 from simlib.evidence.indicators import Indicator, Registry, registry
-from simlib.evidence.series import former_area_rows, sub_units, unit_rows
+from simlib.evidence.series import ObservationIndex, former_area_rows, sub_units, unit_rows
 from simlib.inputs.bundle import Bundle
 from simlib.inputs.assumptions import load_flow_assumptions
 from simlib.inputs.destinations import read_destinations
@@ -205,6 +205,7 @@ class Baseline:
     def subset(self, units: Sequence[str]) -> Baseline:
         """The same baseline restricted to some units (every draw kept; for one-unit sensitivity runs)."""
         idx = [self.unit_index(u) for u in units]
+        mine = set(units)
         pick = lambda m: MappingProxyType({k: v[:, idx, :] for k, v in m.items()})  # noqa: E731
         ci = self.cohort_info
         if ci is not None:
@@ -218,7 +219,7 @@ class Baseline:
         return dataclasses.replace(
             self, composition=composition,
             units=[self.units[i] for i in idx], trend=pick(self.trend), shares=pick(self.shares),
-            evidence=MappingProxyType({k: v for k, v in self.evidence.items() if k[0] in units}),
+            evidence=MappingProxyType({k: v for k, v in self.evidence.items() if k[0] in mine}),
             cohort=self.cohort[idx], schools=MappingProxyType({k: v[idx] for k, v in self.schools.items()}),
             cohort_info=ci)
 
@@ -315,15 +316,15 @@ def unit_hierarchy(plan: RunPlan, ind: str):
     allobs = plan.bundle.observations
     spec = plan.registry[ind]
     spread = plan.levers.district_spread_logit
-    obs = allobs[allobs["indicator"] == ind]
-    sizes = allobs[allobs["indicator"] == spec.weight_indicator] if spec.weight_indicator else allobs.iloc[0:0]
-    have = set(obs["geography"])
-    by_geo = dict(tuple(obs.groupby("geography", sort=False)))
+    # each unit's rows looked up, not scanned for (a province has up to a few hundred communes)
+    obs = ObservationIndex(allobs[allobs["indicator"] == ind])
+    sizes = ObservationIndex(allobs[allobs["indicator"] == spec.weight_indicator] if spec.weight_indicator
+                             else allobs.iloc[0:0])
     frames = []
     for k in kids:
         size = {}
-        if k in have:
-            rows = unit_rows(by_geo[k], k, ind, plan.config.readings)
+        if obs.has(k, ind):
+            rows = unit_rows(obs, k, ind, plan.config.readings)
             if len(rows):
                 size = {int(y): float(v) for y, v in count_series(sizes, k, spec.weight_indicator).items()} \
                     if spec.weight_indicator else {}
@@ -519,7 +520,8 @@ class RunPlan:
     def baseline(self, units: Sequence[str] | None = None) -> Baseline:
         """The baseline of ``units`` (default all; a chunk keeps every draw and the same numbers)."""
         units = list(units) if units is not None else list(self.units)
-        idx = [self.units.index(u) for u in units]
+        where = {u: i for i, u in enumerate(self.units)}
+        idx = [where[u] if u in where else self.units.index(u) for u in units]  # an unknown unit: index's error
         c = self.config
         n, years = c.n_draws, c.years
         composition, steered = self._composition(units)
@@ -540,7 +542,8 @@ class RunPlan:
         co = self.cohort
         cohort = dataclasses.replace(co, values=co.values[idx], weights=co.weights[idx],
                                      source=tuple(co.source[i] for i in idx))
-        evidence = {k: v for k, v in self.evidence.items() if k[0] in set(units)}
+        mine = set(units)
+        evidence = {k: v for k, v in self.evidence.items() if k[0] in mine}
         return Baseline(self.bundle, self.levers, c, self.geography, units, years, MappingProxyType(trend),
                         MappingProxyType(shares), MappingProxyType(evidence), self.draws, cohort.values, co.known,
                         MappingProxyType({k: v[idx] for k, v in self.schools.items()}), self.flow_table,

@@ -18,7 +18,7 @@ from typing import Any
 import pandas as pd
 
 from simlib.evidence.indicators import Indicator, Registry
-from simlib.evidence.series import Observation, former_area_rows, series_for, unit_tree
+from simlib.evidence.series import Observation, ObservationIndex, former_area_rows, series_for, unit_tree
 from simlib.inputs.bundle import Bundle
 from simlib.models import trends
 from simlib.models.composition import Component
@@ -177,14 +177,18 @@ def evidence_series(bundle: Bundle, unit: str, indicator: str, readings: str = "
     return None, 0, []
 
 
-def _rows_of(bundle: Bundle, memo: dict | None, *indicators: str) -> pd.DataFrame:
-    """The observations of ``indicators`` only (all a series of one indicator reads), filtered once per run."""
+def _rows_of(bundle: Bundle, memo: dict | None, *indicators: str) -> pd.DataFrame | ObservationIndex:
+    """The observations of ``indicators`` only (all a series of one indicator reads), filtered and indexed once per run.
+
+    With a ``memo``, the rows come as an :class:`~simlib.evidence.series.ObservationIndex` (each unit's rows a
+    look-up); the series built from it are those of the table itself.
+    """
     if memo is None:
         return bundle.observations
     key = ("rows", *indicators)
     if key not in memo:
         o = bundle.observations
-        memo[key] = o[o["indicator"].isin([i for i in indicators if i])]
+        memo[key] = ObservationIndex(o[o["indicator"].isin([i for i in indicators if i])])
     return memo[key]
 
 
