@@ -15,6 +15,7 @@ Examples
 from __future__ import annotations
 
 import dataclasses
+import functools
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -84,11 +85,17 @@ class Bundle:
     panel: pd.DataFrame | None = None
     province_figures: pd.DataFrame | None = None
 
+    @functools.cached_property
+    def _names_vi(self) -> dict[str, str]:
+        """geo id -> Vietnamese name, the first row of each id (read once: a report asks about a thousand times)."""
+        g = self.geographies
+        return {k: str(v) for k, v in zip(g["geo_id"][::-1], g["name_vi"][::-1])}
+
     def geo_name(self, geo_id: str) -> str:
         """Vietnamese name of a geography: the bundle's, else either map's (a former province), else its geo id."""
-        hit = self.geographies.loc[self.geographies["geo_id"] == geo_id, "name_vi"]
-        if len(hit):
-            return str(hit.iloc[0])
+        names = self._names_vi
+        if geo_id in names:
+            return names[geo_id]
         from simlib.inputs.places import name_of
 
         return name_of(geo_id) or geo_id

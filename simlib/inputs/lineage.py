@@ -101,8 +101,10 @@ def _tables() -> dict:
                     rows.append((unit, c[0], c[1], True))
     table = pd.DataFrame(rows, columns=["unit", "former_commune", "former_district", "divided"]).drop_duplicates(
         ["unit", "former_commune"]).reset_index(drop=True)
-    by_unit = {u: (list(g["former_commune"]), list(g["former_district"]), list(g["divided"]))
-               for u, g in table.groupby("unit", sort=False)}
+    by_unit: dict[str, tuple[list, list, list]] = {}  # one pass over the columns (a groupby of 3,300 units: 0.7 s)
+    for u, c, d, v in zip(table["unit"], table["former_commune"], table["former_district"], table["divided"]):
+        got = by_unit.setdefault(u, ([], [], []))
+        got[0].append(c), got[1].append(d), got[2].append(bool(v))
     return {"provinces": provinces, "communes": table, "by_unit": by_unit}
 
 
