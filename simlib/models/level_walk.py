@@ -59,7 +59,15 @@ The forecast (one unit, ``h`` years after its last figure ``z_T``)
   ``prior_years`` towards the own parts' scale (:func:`common_shock`), and
   added to every kernel, read at the level now in the same way (the path moves
   the panel's typical unit, the median start level). (A Student-t tail for it, whose degrees of freedom
-  are the years seen, is an option: ``tail_points``.) Lags
+  are the years seen, is an option: ``tail_points``.) That scale is then
+  **recalibrated per lead on the panel's own past** (:func:`coverage_recalibration`,
+  rolling origin, split-conformal in spirit): every past pair of figures is
+  scored against the interval its start year would have given (the common
+  scale from the common path up to that year only), and the scale is
+  multiplied by the factor at which ``recal_level`` of those past changes
+  fall inside, shrunk towards 1 by the number of start years scored. Rare
+  large panel-wide shocks that the past variance under-states raise it; a
+  steady shared drift counted as variance lowers it at short leads. Lags
   with fewer than ``min_near`` pairs borrow the nearest lag's residuals scaled
   by ``sqrt(h / h')``.
 * **Level now.** Every figure of the unit is a reading of its level now,
@@ -88,7 +96,7 @@ import numpy as np
 from scipy import special
 
 __all__ = ["WalkSettings", "PanelChanges", "LevelWalk", "panel_changes", "unit_pace", "forecast_unit",
-           "column_quantiles"]
+           "column_quantiles", "coverage_recalibration", "common_recalibration"]
 
 
 @dataclass(frozen=True)
