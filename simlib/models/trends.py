@@ -82,7 +82,9 @@ Methods
     the unit's recent pace times the share of a pace that carried on in the
     panel's history (0 when it did not); the spread is that of past changes
     over the same number of years from nearby levels, plus the changes common
-    to all units in a year. A national-step random walk decides when the
+    to all units in a year, whose size is recalibrated per lead on the
+    panel's own past (rolling origin; the summary prints the factors and the
+    years they were learned from). A national-step random walk decides when the
     panel has no past change. Chosen because, on the real GSO province panels
     (``benchmarks/data``), a plain drift was worse than naive at leads 2-5
     and its intervals covered 0.5-0.65; see the benchmark for what it reaches.
