@@ -1153,3 +1153,24 @@ def test_recalibrated_interval_covers_a_recurring_common_shock_the_plain_one_mis
     assert none == {} and recal[1][0] > 1.3
     assert old.tolist() == [0.0, 0.0]
     assert new[0] >= 0.5 and new[1] >= 0.5, new
+
+
+def test_fit_summary_says_what_the_recalibration_learned_and_from_which_years():
+    """The rw_drift summary names the factor per lead and the years of the panel it was learned from; a panel of
+    one figure per unit has no past to learn from and says so."""
+    from simlib.models import level_walk as LW
+
+    rng = np.random.default_rng(1)
+    steps = np.where((np.arange(1, 15) % 3) == 0, 0.9, rng.choice([-0.03, 0.03], 14))
+    z = rng.normal(-0.5, 0.4, 24)[:, None] + np.r_[0, np.cumsum(steps)][None, :] + np.cumsum(
+        rng.normal(0, 0.06, (24, 15)), axis=1)
+    obs = [Observation(f"u{i}-{y}", f"u{i}", "x", 2000 + y, value_share=float(special.expit(z[i, y])))
+           for i in range(24) for y in range(15)]
+    text = T.fit(obs, "rw_drift", unit="u0").summary()
+    pc = LW.panel_changes({f"u{i}": (np.arange(2000.0, 2015), special.logit(special.expit(z[i]))) for i in range(24)},
+                          LW.WalkSettings())
+    assert "recalibrated on this panel's own past, 2000-2014" in text
+    assert f"1 yr x{pc.recal[1][0]:.2f} ({pc.recal[1][1]} start years)" in text
+    lone = T.fit([Observation(f"a{i}", f"u{i}", "x", 2020, value_share=0.3) for i in range(3)], "rw_drift",
+                 unit="u0").summary()
+    assert "is not recalibrated" in lone
