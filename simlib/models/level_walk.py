@@ -328,7 +328,10 @@ def coverage_recalibration(pc: PanelChanges, own: np.ndarray, own_ms: float, set
     together more than its past common changes said (rare large shocks,
     regimes that ran one way); below 1: less (a steady shared drift counted
     as variance, at short leads). Leads with no start year scored take the
-    nearest scored lead's factor.
+    nearest scored lead's factor. Nothing after the origin of the fit is
+    used; within the past, ``v_own`` is the own spread known at the origin
+    (not at each start year) and the band is Gaussian (not the model's
+    kernel mixture): a simplification, and a mild in-sample element.
 
     Parameters
     ----------
