@@ -96,7 +96,7 @@ import numpy as np
 from scipy import special
 
 __all__ = ["WalkSettings", "PanelChanges", "LevelWalk", "panel_changes", "unit_pace", "forecast_unit",
-           "column_quantiles", "coverage_recalibration", "common_recalibration"]
+           "column_quantiles", "coverage_recalibration", "common_recalibration", "recalibration_note"]
 
 
 @dataclass(frozen=True)
@@ -402,6 +402,25 @@ def coverage_recalibration(pc: PanelChanges, own: np.ndarray, own_ms: float, set
         n = len(s_o)
         out[int(h)] = (math.exp(n / (n + settings.recal_prior) * math.log(f)), n)
     return out
+
+
+def recalibration_note(pc: PanelChanges, st: WalkSettings) -> str:
+    """What the rolling-origin recalibration of the common change learned, and from which data (a line of the
+    fit's summary, :meth:`simlib.models.trends.TrendResult.summary`)."""
+    if st.common != "path" or st.recalibrate == "off":
+        return "The common change's scale is not recalibrated on the panel's past (switched off)."
+    leads = {h: v for h, v in sorted(pc.recal.items()) if h <= 5}
+    if not leads:
+        return ("The common change's scale is not recalibrated: the panel's common path has too few past years "
+                f"(at least {st.recal_min_seen} yearly changes before a start year, and {st.min_near} pairs of "
+                "a lag, are needed); it is used as learned.")
+    yrs = pc.path_years
+    cells = ", ".join(f"{h} yr x{f:.2f} ({n} start year{'s' if n != 1 else ''})" for h, (f, n) in leads.items())
+    return (f"The common change's scale was recalibrated on this panel's own past, {int(yrs.min())}-"
+            f"{int(yrs.max())} (rolling origin: every past pair of figures scored against the "
+            f"{100 * st.recal_level:g} % interval its start year's common path would have given, "
+            f"'{st.recalibrate}' rule, shrunk towards 1 by {st.recal_prior:g} start years); factor by lead: "
+            f"{cells}. Above 1: the panel moved together more than its past said; below 1: less.")
 
 
 def common_recalibration(path_years: np.ndarray, path: np.ndarray, own_ms: float, settings: WalkSettings

@@ -147,7 +147,8 @@ from simlib.evidence.series import (
 from simlib.logit import expit as _expit
 from simlib.logit import logit as _logit
 from simlib.models.drift_walk import UnitData, WalkPrior, fit_walk
-from simlib.models.level_walk import LevelWalk, WalkSettings, column_quantiles, panel_changes, unit_gap, unit_pace
+from simlib.models.level_walk import (LevelWalk, WalkSettings, column_quantiles, panel_changes, recalibration_note,
+                                     unit_gap, unit_pace)
 from simlib.models.predictive import (
     _LinearPosterior,
     _linear_posterior,
@@ -891,7 +892,7 @@ def _fit_level_units(obs, *, prior, require=None, settings: WalkSettings | None 
          f"it beat the last figure in the panel's own past): {carry}." if st.carry else
          "A unit's recent pace is not carried on (on the real GSO province panels it did worse than the last "
          "figure); the best guess is the last figure."),
-        _recal_note(pc, st),
+        recalibration_note(pc, st),
     )
     assumptions = _common_assumptions(kw["open_width"]) + (
         ("The best guess is the last figure moved by the unit's recent pace times the share of a pace that "
@@ -928,24 +929,6 @@ def _fit_level_units(obs, *, prior, require=None, settings: WalkSettings | None 
         dist = LevelWalk(pc, st, t_last, z_now, sd_now, b, se, unit_gap(t, z, t_last, st.pace_window))
         out[g] = TrendResult("rw_drift", g, ind, tuple(prepared[g]), assumptions, notes, dist, t_last)
     return out
-
-
-def _recal_note(pc, st: WalkSettings) -> str:
-    """What the rolling-origin recalibration of the common change learned, and from which data (fit summary)."""
-    if st.common != "path" or st.recalibrate == "off":
-        return "The common change's scale is not recalibrated on the panel's past (switched off)."
-    leads = {h: v for h, v in sorted(pc.recal.items()) if h <= 5}
-    if not leads:
-        return ("The common change's scale is not recalibrated: the panel's common path has too few past years "
-                f"(at least {st.recal_min_seen} yearly changes before a start year, and {st.min_near} pairs of "
-                "a lag, are needed); it is used as learned.")
-    yrs = pc.path_years
-    cells = ", ".join(f"{h} yr x{f:.2f} ({n} start year{'s' if n != 1 else ''})" for h, (f, n) in leads.items())
-    return (f"The common change's scale was recalibrated on this panel's own past, {int(yrs.min())}-"
-            f"{int(yrs.max())} (rolling origin: every past pair of figures scored against the "
-            f"{100 * st.recal_level:g} % interval its start year's common path would have given, "
-            f"'{st.recalibrate}' rule, shrunk towards 1 by {st.recal_prior:g} start years); factor by lead: "
-            f"{cells}. Above 1: the panel moved together more than its past said; below 1: less.")
 
 
 def _fit_walk_units(obs, *, prior, walk=None, require=None, **kw) -> dict[str, TrendResult]:
