@@ -1083,3 +1083,94 @@ def test_reversion_to_the_units_own_mean_by_hand():
     rise = {u: (t, z - swing + 0.1 * (t - 2000)) for u, (t, z) in units.items()}
     assert all(r == 0.0 for r, _ in LW.panel_changes(rise, st).revert.values())
     assert all(r == 0.0 for r, _ in LW.panel_changes(units, LW.WalkSettings()).revert.values())  # off
+
+
+# --------------------------------------------------------------------------- recalibration of the common change (issue 21)
+
+
+def test_coverage_recalibration_by_hand_on_a_panel_that_moves_together():
+    """Twelve units that move exactly together (no own change): every past pair of lag 1 from start year o is
+    inside its band iff |c_{o+1} - c_o| <= z_0.9 f s_o, with s_o the common scale from the path up to o ONLY.
+    With no shrinkage the factor is the smallest f reaching 80 %: the 8th of the 10 sorted |D| / (z s_o)
+    (start years 2002-2011: two yearly changes behind them)."""
+    from simlib.models import level_walk as LW
+
+    steps = np.array([0.1, -0.1, 0.05, 0.6, -0.05, 0.1, -0.9, 0.05, 0.2, -0.1, 1.2, 0.1])
+    c = np.r_[0.0, np.cumsum(steps)]
+    t = np.arange(2000.0, 2013)
+    units = {f"u{i}": (t, i * 0.1 - 0.6 + c) for i in range(12)}
+    st = LW.WalkSettings(recal_prior=0.0)
+    pc = LW.panel_changes(units, st)
+    assert pc.path == pytest.approx(c, abs=1e-9)
+    years = t.astype(int)
+    z = 1.2815515655446004
+    r = sorted(abs(c[k + 1] - c[k]) / (z * LW.common_shock(years[:k + 1], c[:k + 1], 1, 0.0, st)[0])
+               for k in range(2, 12))
+    f, n = pc.recal[1]
+    assert n == 10
+    assert f == pytest.approx(r[7], rel=1e-6)
+    # shrunk in logs towards 1 by n / (n + recal_prior)
+    f4, _ = LW.panel_changes(units, LW.WalkSettings(recal_prior=4.0)).recal[1]
+    assert f4 == pytest.approx(math.exp(10 / 14 * math.log(r[7])), rel=1e-6)
+    # the forecast's common scale is multiplied by it (no own part, no prior walk: N(0, (f s)^2))
+    st0 = LW.WalkSettings(recal_prior=0.0, prior_n=0.0)
+    pc0 = LW.panel_changes(units, st0)
+    s1 = LW.common_shock(years, c, 1, 0.0, st0)[0]
+    walk = LW.LevelWalk(pc0, st0, 2012.0, 0.0, 0.0, float("nan"), float("nan"))
+    assert float(walk.quantiles([2013], [0.9])[0, 0]) == pytest.approx(z * f * s1, rel=1e-4)
+    off = LW.LevelWalk(LW.panel_changes(units, LW.WalkSettings(prior_n=0.0, recalibrate="off")),
+                       LW.WalkSettings(prior_n=0.0, recalibrate="off"), 2012.0, 0.0, 0.0, float("nan"), float("nan"))
+    assert float(off.quantiles([2013], [0.9])[0, 0]) == pytest.approx(z * s1, rel=1e-4)
+
+
+def test_recalibrated_interval_covers_a_recurring_common_shock_the_plain_one_misses():
+    """24 units share a path that moves +-0.03 a year and jumps 0.9 logit every third year, with own walks of
+    0.06 a year. Fitted on 2000-2014, the next jump (2015) and the one after (2018) are outside every unit's
+    interval from the plain common variance; the rolling-origin factor (learned on 2000-2014 only) covers
+    most of them, and the factor says so in the fit (above 1.3 at lead 1)."""
+    from simlib.models import level_walk as LW
+
+    rng = np.random.default_rng(1)
+    steps = np.where((np.arange(1, 19) % 3) == 0, 0.9, rng.choice([-0.03, 0.03], 18))
+    rng = np.random.default_rng(3)
+    a = rng.normal(-0.5, 0.4, 24)
+    z = a[:, None] + np.r_[0, np.cumsum(steps)][None, :] + np.cumsum(rng.normal(0, 0.06, (24, 19)), axis=1)
+    t = np.arange(2000.0, 2019)
+    units = {f"u{i}": (t[:15], z[i, :15]) for i in range(24)}
+
+    def coverage(mode):
+        st = LW.WalkSettings(recalibrate=mode)
+        pc = LW.panel_changes(units, st)
+        cov = []
+        for i in range(24):
+            q = LW.LevelWalk(pc, st, 2014.0, z[i, 14], 0.0, float("nan"), float("nan")).quantiles(
+                [2015, 2018], (0.1, 0.9))
+            cov.append([q[0, j] <= z[i, 14 + h] <= q[1, j] for j, h in enumerate((1, 4))])
+        return np.mean(cov, axis=0), pc.recal
+
+    new, recal = coverage("coverage")
+    old, none = coverage("off")
+    assert none == {} and recal[1][0] > 1.3
+    assert old.tolist() == [0.0, 0.0]
+    assert new[0] >= 0.5 and new[1] >= 0.5, new
+
+
+def test_fit_summary_says_what_the_recalibration_learned_and_from_which_years():
+    """The rw_drift summary names the factor per lead and the years of the panel it was learned from; a panel of
+    one figure per unit has no past to learn from and says so."""
+    from simlib.models import level_walk as LW
+
+    rng = np.random.default_rng(1)
+    steps = np.where((np.arange(1, 15) % 3) == 0, 0.9, rng.choice([-0.03, 0.03], 14))
+    z = rng.normal(-0.5, 0.4, 24)[:, None] + np.r_[0, np.cumsum(steps)][None, :] + np.cumsum(
+        rng.normal(0, 0.06, (24, 15)), axis=1)
+    obs = [Observation(f"u{i}-{y}", f"u{i}", "x", 2000 + y, value_share=float(special.expit(z[i, y])))
+           for i in range(24) for y in range(15)]
+    text = T.fit(obs, "rw_drift", unit="u0").summary()
+    pc = LW.panel_changes({f"u{i}": (np.arange(2000.0, 2015), special.logit(special.expit(z[i]))) for i in range(24)},
+                          LW.WalkSettings())
+    assert "recalibrated on this panel's own past, 2000-2014" in text
+    assert f"1 yr x{pc.recal[1][0]:.2f} ({pc.recal[1][1]} start years)" in text
+    lone = T.fit([Observation(f"a{i}", f"u{i}", "x", 2020, value_share=0.3) for i in range(3)], "rw_drift",
+                 unit="u0").summary()
+    assert "is not recalibrated" in lone

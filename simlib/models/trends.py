@@ -82,7 +82,9 @@ Methods
     the unit's recent pace times the share of a pace that carried on in the
     panel's history (0 when it did not); the spread is that of past changes
     over the same number of years from nearby levels, plus the changes common
-    to all units in a year. A national-step random walk decides when the
+    to all units in a year, whose size is recalibrated per lead on the
+    panel's own past (rolling origin; the summary prints the factors and the
+    years they were learned from). A national-step random walk decides when the
     panel has no past change. Chosen because, on the real GSO province panels
     (``benchmarks/data``), a plain drift was worse than naive at leads 2-5
     and its intervals covered 0.5-0.65; see the benchmark for what it reaches.
@@ -145,7 +147,8 @@ from simlib.evidence.series import (
 from simlib.logit import expit as _expit
 from simlib.logit import logit as _logit
 from simlib.models.drift_walk import UnitData, WalkPrior, fit_walk
-from simlib.models.level_walk import LevelWalk, WalkSettings, column_quantiles, panel_changes, unit_gap, unit_pace
+from simlib.models.level_walk import (LevelWalk, WalkSettings, column_quantiles, panel_changes, recalibration_note,
+                                     unit_gap, unit_pace)
 from simlib.models.predictive import (
     _LinearPosterior,
     _linear_posterior,
@@ -889,6 +892,7 @@ def _fit_level_units(obs, *, prior, require=None, settings: WalkSettings | None 
          f"it beat the last figure in the panel's own past): {carry}." if st.carry else
          "A unit's recent pace is not carried on (on the real GSO province panels it did worse than the last "
          "figure); the best guess is the last figure."),
+        recalibration_note(pc, st),
     )
     assumptions = _common_assumptions(kw["open_width"]) + (
         ("The best guess is the last figure moved by the unit's recent pace times the share of a pace that "
