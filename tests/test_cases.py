@@ -209,3 +209,5 @@ def test_a_new_province_without_figures_says_whose_figures_its_headline_uses(tmp
         # the national 95 % target (Decision 1705) reads as written, not with a table's fixed decimals ("95,00%")
         assert any(("chỉ tiêu 95%" if lang == "vi" else "target of 95%") in p for p in head), (lang, head)
         assert not any(("95,00%" if lang == "vi" else "95.00%") in p for p in head), (lang, head)
+        # a band reads as the plan states it (Decision 2239: "40-45%" in 2025, "50-55%" in 2030), not by its floor
+        assert "40–45% (2025)" in unassessed[0] and "50–55% (2030)" in unassessed[0], (lang, unassessed)

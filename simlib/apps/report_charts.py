@@ -192,7 +192,7 @@ def _p_met_title(c) -> str:
 
 
 def _p_met_chart(c: _Ctx) -> None:
-    b, tab = c.base, c.data.report.table
+    tab = c.data.report.table
     rows = []
     for ind in c.data.headline():
         for r in c.data.used[(c.data.used["indicator"] == ind) & (c.data.used["geography"] == c.geo)].to_dict("records"):
@@ -205,7 +205,7 @@ def _p_met_chart(c: _Ctx) -> None:
                           if v["verdict"] in (MET, MISSED) else None)
                 many = c.data.used.loc[c.data.used["geography"] == c.geo, "year"].nunique() > 1
                 rows.append({"label": t("report.p_met_row", c.lang, short=c.ind(ind, short=True),
-                                        target=c.target(100 * threshold(r).value), scenario=c.scenario(sc))
+                                        target=c.target_of(r["target_id"], 100 * threshold(r).value), scenario=c.scenario(sc))
                              + (f" ({int(r['year'])})" if many else ""),
                              "p_met": v["p_met"], "verdict": v["verdict"], "result": result})
     if not rows:

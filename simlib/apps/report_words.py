@@ -27,9 +27,9 @@ def _headline(c: _Ctx) -> list[str]:
         for tid in tg["target_id"]:
             r = tab[(tab["target_id"] == tid) & (tab["scenario"] == "baseline")].iloc[0]
             if r["verdict"] == NOT_ASSESSED:
-                unassessed.append(f"{c.ind(ind)} {c.target(r['target_pct'])} ({int(r['year'])})")
+                unassessed.append(f"{c.ind(ind)} {c.target_of(tid, r['target_pct'])} ({int(r['year'])})")
                 continue
-            target = c.target(r["target_pct"])
+            target = c.target_of(tid, r["target_pct"])
             kw = dict(ind=c.ind(ind), year=str(int(r["year"])), target=target)
             if r["verdict"] in (MET, MISSED):
                 key = "report.headline_past_met" if r["verdict"] == MET else "report.headline_past_missed"
@@ -100,10 +100,11 @@ def _commune_headline(c: _Ctx) -> list[str]:
             v = tab[(tab["target_id"] == r["target_id"]) & (tab["scenario"] == "baseline")]
             if v.empty or pd.isna(v["p_met"].iloc[0]):
                 continue
-            items.append((float(v["p_met"].iloc[0]), c.bundle.geo_name(r["geography"]), 100 * threshold(r).value))
+            items.append((float(v["p_met"].iloc[0]), c.bundle.geo_name(r["geography"]),
+                          c.target_of(r["target_id"], 100 * threshold(r).value)))
         items.sort()
         if items:
-            shown = "; ".join(t("report.commune_target_item", c.lang, name=n, target=c.target(x),
+            shown = "; ".join(t("report.commune_target_item", c.lang, name=n, target=x,
                                 p=i18n.fmt_prob(p, c.lang)) for p, n, x in items[:8])
             more = f" (+{len(items) - 8})" if len(items) > 8 else ""
             out.append(f"{c.ind(ind)}: " + t("report.headline_commune_targets", c.lang, units=units, year=str(year),
@@ -261,7 +262,7 @@ def _callouts(c: _Ctx) -> list[tuple[str, str]]:
         if len(tg):
             r = tg.sort_values("year").to_dict("records")[-1]
             row = tab[(tab["target_id"] == r["target_id"]) & (tab["scenario"] == "baseline")].iloc[0]
-            kw = dict(target=c.target(row["target_pct"]), short=c.ind(ind, short=True), year=str(int(r["year"])))
+            kw = dict(target=c.target_of(r["target_id"], row["target_pct"]), short=c.ind(ind, short=True), year=str(int(r["year"])))
             if row["verdict"] in (MET, MISSED):
                 out.append((t("report.callout_result", c.lang, **kw), c.pct(row["observed_pct"], 1)))
             elif row["verdict"] != NOT_ASSESSED:

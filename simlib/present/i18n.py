@@ -52,7 +52,7 @@ from simlib.inputs.glossary import Glossary, GlossaryError, _read  # the file is
 __all__ = [
     "LANGS", "Glossary", "GlossaryError", "glossary", "glossary_path",
     "check_lang", "t", "has_label", "label", "scenario_label", "verdict_label", "code_label", "column_label",
-    "fmt_number", "fmt_int", "fmt_percent", "fmt_target", "fewest_decimals", "fmt_prob", "fmt_money", "fmt_year", "school_year",
+    "fmt_number", "fmt_int", "fmt_percent", "fmt_target", "fmt_target_row", "fewest_decimals", "fmt_prob", "fmt_money", "fmt_year", "school_year",
 ]
 
 #: The report languages.
@@ -330,6 +330,33 @@ def fmt_target(x, lang: str = "en", max_decimals: int = 2) -> str:
     ('95%', '40,12%', '52.5%', '45,81%')
     """
     return fmt_percent(x, lang, fewest_decimals(x, max_decimals))
+
+
+def fmt_target_row(comparator: str, value_pct, low_pct=None, high_pct=None, lang: str = "en") -> str:
+    """A target as the plan states it, in percent (0-100): a band ``40–45%``, at most ``≤ 5%``, else ``95%``.
+
+    Parameters
+    ----------
+    comparator : str
+        ``>=``, ``>``, ``<=``, ``<``, ``range`` or ``approx`` (``data/targets.csv``).
+    value_pct, low_pct, high_pct : float or None
+        The target's value, or its band's floor and ceiling, in percent.
+    lang : {"vi", "en"}
+
+    Examples
+    --------
+    >>> fmt_target_row("range", None, 40, 45, "vi"), fmt_target_row("<=", 5, lang="vi"), fmt_target_row(">=", 95.0)
+    ('40–45%', '≤ 5%', '95%')
+    >>> fmt_target_row("range", None, 52.5, 55, "vi")
+    '52,5–55%'
+    """
+    comp = str(comparator)
+    if comp == "range" and _finite(low_pct) is not None and _finite(high_pct) is not None:
+        return fmt_number(low_pct, lang, fewest_decimals(low_pct)) + "–" + fmt_target(high_pct, lang)
+    if comp == "range":
+        return fmt_target(low_pct, lang)
+    prefix = {"<=": "≤ ", "<": "< "}.get(comp, "")
+    return prefix + fmt_target(value_pct, lang)
 
 
 def fmt_prob(p, lang: str = "en", decimals: int = 2) -> str:
