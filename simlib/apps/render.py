@@ -102,16 +102,12 @@ class _Ctx:
     def pct(self, x, d: int = 2) -> str:
         return i18n.fmt_percent(x, self.lang, d)
 
-    def target(self, x) -> str:
-        """A target (percent) in prose, with the decimals the plan wrote: ``95%``, ``40,12%``."""
-        return i18n.fmt_target(x, self.lang)
-
     def target_of(self, target_id: str, pct=None) -> str:
         """A target of the case as its plan states it (a band ``40–45%``, at most ``≤ 5%``); ``pct`` (the
         threshold, percent) when the target is not among the case's targets."""
         rows = self.data.used[self.data.used["target_id"] == target_id]
         if not len(rows):
-            return self.target(pct)
+            return i18n.fmt_target(pct, self.lang)
         r = rows.iloc[0]
         pct_of = lambda k: None if pd.isna(r[k]) else 100.0 * float(r[k])  # noqa: E731
         return i18n.fmt_target_row(r["comparator"], pct_of("value_share"), pct_of("low_share"), pct_of("high_share"),

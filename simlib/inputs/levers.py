@@ -138,10 +138,11 @@ def read_lever_file(path: str | Path | None = None) -> LeverDoc:
         ``levers:`` section; a section is not a mapping.
     """
     path = Path(path) if path is not None else lever_file()
-    doc, lines = _read_yaml_both(path)
+    doc, lines = _in_both(read_yaml, path, error=LeverError, key_lines=True)
     if not isinstance(doc, Mapping) or not isinstance(doc.get("levers"), Mapping):
         raise lever_error("lev_no_levers", where=path)
-    check_keys(doc, LEVER_FILE_KEYS, path.name, "a lever file", error=LeverError, lines=lines)
+    _in_both(check_keys, doc, LEVER_FILE_KEYS, path.name, ("a lever file", "tệp giải pháp"), error=LeverError,
+             lines=lines)
     sections = {}
     for key in LEVER_FILE_KEYS[2:]:
         sec = doc.get(key) or {}
@@ -233,28 +234,18 @@ _CAPACITY_SHAPES = (
 )
 
 
-def _read_yaml_both(path: Path):
-    """:func:`read_yaml` (document and key lines) with a refusal in both languages: a syntax error in a lever or
-    scenario file reaches a Vietnamese report's command line in Vietnamese."""
+def _in_both(check, *args, **kwargs):
+    """``check(*args, **kwargs)`` (a reader or check of :mod:`simlib.inputs.yamlio` taking ``lang``), with its
+    refusal in both languages: the lever and scenario readers do not know the report's language, so the English
+    text is the error's and the Vietnamese its ``vi``."""
     try:
-        return read_yaml(path, error=LeverError, key_lines=True)
+        return check(*args, **kwargs)
     except LeverError as en:
         try:
-            read_yaml(path, error=LeverError, key_lines=True, lang="vi")
+            check(*args, **kwargs, lang="vi")
         except LeverError as vi:
             raise LeverError(str(en), vi=str(vi)) from None
         raise
-
-
-def _check_keys_both(doc: Mapping, allowed, where: str, what: tuple[str, str], lines) -> None:
-    """:func:`check_keys` with the refusal in both languages (the scenario's reader does not know the case's)."""
-    try:
-        check_keys(doc, allowed, where, what, error=LeverError, lines=lines)
-    except LeverError as en:
-        try:
-            check_keys(doc, allowed, where, what, error=LeverError, lines=lines, lang="vi")
-        except LeverError as vi:
-            raise LeverError(str(en), vi=str(vi)) from None
 
 
 def read_scenario_file(name_or_path: str | Path, directory: str | Path | None = None) -> ScenarioDoc:
@@ -267,10 +258,10 @@ def read_scenario_file(name_or_path: str | Path, directory: str | Path | None = 
         a mapping, a value that is not a number or ``{year: number}``.
     """
     p = scenario_path(name_or_path, directory)
-    doc, lines = _read_yaml_both(p)
+    doc, lines = _in_both(read_yaml, p, error=LeverError, key_lines=True)
     if not isinstance(doc, Mapping):
         raise lever_error("scen_not_mapping", where=p)
-    _check_keys_both(doc, SCENARIO_KEYS, p.name, ("a scenario", "tệp kịch bản"), lines)
+    _in_both(check_keys, doc, SCENARIO_KEYS, p.name, ("a scenario", "tệp kịch bản"), error=LeverError, lines=lines)
     settings = {}
     for key, sets in (doc.get("levers") or {}).items():
         if not isinstance(sets, Mapping):
